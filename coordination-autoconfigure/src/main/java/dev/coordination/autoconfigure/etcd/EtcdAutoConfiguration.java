@@ -1,0 +1,54 @@
+package dev.coordination.autoconfigure.etcd;
+
+import dev.coordination.etcd.EtcdTemplate;
+import io.etcd.jetcd.Client;
+
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.ssl.SslAutoConfiguration;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.ssl.SslBundles;
+import org.springframework.context.annotation.Bean;
+
+/**
+ * {@link org.springframework.boot.autoconfigure.EnableAutoConfiguration Auto-configuration} of the
+ * jetcd {@link Client} and the {@link EtcdTemplate} every coordination capability uses.
+ * <p>
+ * A user-defined {@code Client} or {@code EtcdConnectionDetails} bean replaces the starter's;
+ * {@code coordination.enabled=false} turns the whole starter off.
+ */
+@AutoConfiguration(after = SslAutoConfiguration.class)
+@ConditionalOnClass(Client.class)
+@ConditionalOnBooleanProperty(name = "coordination.enabled", matchIfMissing = true)
+@EnableConfigurationProperties(EtcdProperties.class)
+public final class EtcdAutoConfiguration {
+
+	@Bean
+	@ConditionalOnMissingBean(EtcdConnectionDetails.class)
+	PropertiesEtcdConnectionDetails etcdConnectionDetails(EtcdProperties properties,
+			ObjectProvider<SslBundles> sslBundles) {
+		return new PropertiesEtcdConnectionDetails(properties, sslBundles.getIfAvailable());
+	}
+
+	@Bean(destroyMethod = "close")
+	@ConditionalOnMissingBean
+	Client etcdClient(EtcdProperties properties, EtcdConnectionDetails connectionDetails,
+			ObjectProvider<EtcdClientBuilderCustomizer> customizers) {
+		return EtcdClientBuilderFactory.builder(properties, connectionDetails, customizers.orderedStream().toList())
+			.build();
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	EtcdTemplate etcdTemplate(Client etcdClient, EtcdProperties properties, EtcdConnectionDetails connectionDetails) {
+		EtcdTemplate template = new EtcdTemplate(etcdClient, properties.getRequestTimeout());
+		if (properties.isFailFast()) {
+			EtcdClientBuilderFactory.checkReachable(template, properties, connectionDetails);
+		}
+		return template;
+	}
+
+}

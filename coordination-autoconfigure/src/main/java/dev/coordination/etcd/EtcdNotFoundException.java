@@ -1,0 +1,13 @@
+package dev.coordination.etcd;
+
+/**
+ * Thrown when etcd no longer knows the object a call refers to, typically an expired or revoked
+ * lease.
+ */
+public class EtcdNotFoundException extends EtcdAccessException {
+
+	public EtcdNotFoundException(String operation, String message, Throwable cause) {
+		super(operation, message, cause);
+	}
+
+}

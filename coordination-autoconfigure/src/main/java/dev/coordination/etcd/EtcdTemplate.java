@@ -1,0 +1,254 @@
+package dev.coordination.etcd;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
+
+import io.etcd.jetcd.Client;
+import io.etcd.jetcd.KeyValue;
+import io.etcd.jetcd.Txn;
+import io.etcd.jetcd.cluster.Member;
+import io.etcd.jetcd.kv.DeleteResponse;
+import io.etcd.jetcd.kv.GetResponse;
+import io.etcd.jetcd.kv.PutResponse;
+import io.etcd.jetcd.kv.TxnResponse;
+import io.etcd.jetcd.maintenance.StatusResponse;
+import io.etcd.jetcd.options.DeleteOption;
+import io.etcd.jetcd.options.GetOption;
+import io.etcd.jetcd.options.PutOption;
+
+import org.springframework.util.Assert;
+
+/**
+ * Bounded, translated access to etcd through a jetcd {@link Client}: the one way every capability
+ * of the starter talks to etcd.
+ * <p>
+ * jetcd has no per-call deadline and, with {@code waitForReady}, a call can stay pending forever
+ * while etcd is down. Every call made here is bounded by the request timeout
+ * ({@code coordination.etcd.request-timeout}) unless the caller passes another bound; failures
+ * arrive as {@link EtcdAccessException} subclasses; an interrupted caller gets an
+ * {@link EtcdInterruptedException} with its interrupt flag restored. A call that timed out is
+ * cancelled locally, but a write may still be applied by etcd later.
+ * <p>
+ * Thread-safe. Keys are UTF-8 and relative to the client's namespace.
+ */
+public class EtcdTemplate {
+
+	private final Client client;
+
+	private final Duration requestTimeout;
+
+	public EtcdTemplate(Client client, Duration requestTimeout) {
+		Assert.notNull(client, "client must not be null");
+		Assert.isTrue(requestTimeout != null && !requestTimeout.isNegative() && !requestTimeout.isZero(), "requestTimeout must be positive");
+		this.client = client;
+		this.requestTimeout = requestTimeout;
+	}
+
+	/**
+	 * jetcd client behind this template, for what the template does not offer; bound those calls
+	 * with {@link #call(String, Supplier)}.
+	 * @return the client
+	 */
+	public Client getClient() {
+		return this.client;
+	}
+
+	/**
+	 * Bound applied to every call that does not give its own.
+	 * @return the request timeout
+	 */
+	public Duration getRequestTimeout() {
+		return this.requestTimeout;
+	}
+
+	/**
+	 * Run a jetcd call and wait for it, bounded by the request timeout.
+	 * @param <T> the result type
+	 * @param operation what is being done, used in error messages
+	 * @param call starts the jetcd call
+	 * @return the result
+	 * @throws EtcdAccessException when the call fails, times out or the thread is interrupted
+	 */
+	public <T> T call(String operation, Supplier<CompletableFuture<T>> call) {
+		return call(operation, this.requestTimeout, call);
+	}
+
+	/**
+	 * Run a jetcd call and wait for it, bounded by {@code timeout}.
+	 * @param <T> the result type
+	 * @param operation what is being done, used in error messages
+	 * @param timeout the bound
+	 * @param call starts the jetcd call
+	 * @return the result
+	 * @throws EtcdAccessException when the call fails, times out or the thread is interrupted
+	 */
+	public <T> T call(String operation, Duration timeout, Supplier<CompletableFuture<T>> call) {
+		CompletableFuture<T> future = start(operation, call);
+		try {
+			return future.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+		}
+		catch (TimeoutException ex) {
+			future.cancel(true);
+			throw new EtcdTimeoutException(operation, timeout, ex);
+		}
+		catch (InterruptedException ex) {
+			future.cancel(true);
+			throw EtcdExceptionTranslator.translate(operation, ex);
+		}
+		catch (ExecutionException ex) {
+			throw EtcdExceptionTranslator.translate(operation, ex);
+		}
+	}
+
+	/**
+	 * Run a jetcd call without blocking: the returned future fails with an
+	 * {@link EtcdAccessException} (wrapped in a {@code CompletionException} where the
+	 * {@code CompletableFuture} API does so) when the call fails or exceeds {@code timeout}.
+	 * @param <T> the result type
+	 * @param operation what is being done, used in error messages
+	 * @param timeout the bound
+	 * @param call starts the jetcd call
+	 * @return the bounded future
+	 */
+	public <T> CompletableFuture<T> callAsync(String operation, Duration timeout, Supplier<CompletableFuture<T>> call) {
+		CompletableFuture<T> future;
+		try {
+			future = start(operation, call);
+		}
+		catch (EtcdAccessException ex) {
+			return CompletableFuture.failedFuture(ex);
+		}
+		CompletableFuture<T> bounded = new CompletableFuture<>();
+		future.whenComplete((result, failure) -> {
+			if (failure == null) {
+				bounded.complete(result);
+			}
+			else {
+				bounded.completeExceptionally(EtcdExceptionTranslator.translate(operation, failure));
+			}
+		});
+		return bounded.orTimeout(timeout.toNanos(), TimeUnit.NANOSECONDS).exceptionallyCompose((failure) -> {
+			if (failure instanceof TimeoutException) {
+				future.cancel(true);
+				return CompletableFuture.failedFuture(new EtcdTimeoutException(operation, timeout, failure));
+			}
+			return CompletableFuture.failedFuture(EtcdExceptionTranslator.translate(operation, failure));
+		});
+	}
+
+	/**
+	 * Read one key.
+	 * @param key the key
+	 * @return its current value, or empty when it does not exist
+	 */
+	public Optional<KeyValue> get(String key) {
+		GetResponse response = call("get " + key, () -> this.client.getKVClient().get(EtcdKeys.bytes(key)));
+		return response.getKvs().stream().findFirst();
+	}
+
+	/**
+	 * Read every key under a prefix at one revision (the response header's revision).
+	 * @param prefix the prefix
+	 * @return the response with the keys and the revision they were read at
+	 */
+	public GetResponse getPrefix(String prefix) {
+		return call("get prefix " + prefix, () -> this.client.getKVClient()
+			.get(EtcdKeys.bytes(prefix), GetOption.builder().isPrefix(true).build()));
+	}
+
+	/**
+	 * Write a key.
+	 * @param key the key
+	 * @param value the value, UTF-8
+	 * @return the response, whose header holds the revision of the write
+	 */
+	public PutResponse put(String key, String value) {
+		return call("put " + key, () -> this.client.getKVClient().put(EtcdKeys.bytes(key), EtcdKeys.bytes(value)));
+	}
+
+	/**
+	 * Write a key attached to a lease: etcd deletes it when the lease ends.
+	 * @param key the key
+	 * @param value the value, UTF-8
+	 * @param leaseId the lease
+	 * @return the response, whose header holds the revision of the write
+	 */
+	public PutResponse put(String key, String value, long leaseId) {
+		return call("put " + key, () -> this.client.getKVClient()
+			.put(EtcdKeys.bytes(key), EtcdKeys.bytes(value), PutOption.builder().withLeaseId(leaseId).build()));
+	}
+
+	/**
+	 * Delete a key.
+	 * @param key the key
+	 * @return how many keys were deleted (0 or 1)
+	 */
+	public long delete(String key) {
+		DeleteResponse response = call("delete " + key,
+				() -> this.client.getKVClient().delete(EtcdKeys.bytes(key)));
+		return response.getDeleted();
+	}
+
+	/**
+	 * Delete every key under a prefix.
+	 * @param prefix the prefix
+	 * @return how many keys were deleted
+	 */
+	public long deletePrefix(String prefix) {
+		DeleteResponse response = call("delete prefix " + prefix, () -> this.client.getKVClient()
+			.delete(EtcdKeys.bytes(prefix), DeleteOption.builder().isPrefix(true).build()));
+		return response.getDeleted();
+	}
+
+	/**
+	 * Run a transaction built by {@code transaction}.
+	 * @param operation what the transaction does, used in error messages
+	 * @param transaction fills in the If / Then / Else parts
+	 * @return the response; {@link TxnResponse#isSucceeded()} tells which branch ran
+	 */
+	public TxnResponse txn(String operation, UnaryOperator<Txn> transaction) {
+		return call(operation, () -> transaction.apply(this.client.getKVClient().txn()).commit());
+	}
+
+	/**
+	 * Status of one member: version, database size, leader and raft term.
+	 * @param endpoint the member's client endpoint
+	 * @param timeout the bound
+	 * @return a future of the status, failing with an {@link EtcdAccessException}
+	 */
+	public CompletableFuture<StatusResponse> status(URI endpoint, Duration timeout) {
+		String target = endpoint.getHost() + ":" + endpoint.getPort();
+		return callAsync("status " + endpoint, timeout,
+				() -> this.client.getMaintenanceClient().statusMember(target));
+	}
+
+	/**
+	 * Check that the cluster answers a linearizable request within {@code timeout}.
+	 * @param timeout the bound
+	 * @return the members of the cluster
+	 * @throws EtcdAccessException when it does not
+	 */
+	public List<Member> members(Duration timeout) {
+		return call("list members", timeout, () -> this.client.getClusterClient().listMember()).getMembers();
+	}
+
+	private <T> CompletableFuture<T> start(String operation, Supplier<CompletableFuture<T>> call) {
+		try {
+			CompletableFuture<T> future = call.get();
+			Assert.state(future != null, () -> "jetcd returned no future for " + operation);
+			return future;
+		}
+		catch (RuntimeException ex) {
+			throw EtcdExceptionTranslator.translate(operation, ex);
+		}
+	}
+
+}

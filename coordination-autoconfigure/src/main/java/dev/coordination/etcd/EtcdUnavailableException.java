@@ -1,0 +1,12 @@
+package dev.coordination.etcd;
+
+/**
+ * Thrown when etcd cannot be reached, has no leader, or the client was closed.
+ */
+public class EtcdUnavailableException extends EtcdAccessException {
+
+	public EtcdUnavailableException(String operation, String message, Throwable cause) {
+		super(operation, message, cause);
+	}
+
+}

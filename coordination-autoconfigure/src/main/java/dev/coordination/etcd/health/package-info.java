@@ -1,0 +1,4 @@
+/**
+ * Health indicator for the etcd cluster the starter talks to.
+ */
+package dev.coordination.etcd.health;

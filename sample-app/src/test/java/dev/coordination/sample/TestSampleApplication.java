@@ -1,0 +1,17 @@
+package dev.coordination.sample;
+
+import dev.coordination.test.spring.EtcdTestConfiguration;
+
+import org.springframework.boot.SpringApplication;
+
+/**
+ * Runs the sample application against an etcd started for it (a local etcd binary, or Docker):
+ * {@code ./mvnw -pl sample-app -am -Psample -DskipTests verify}.
+ */
+public class TestSampleApplication {
+
+	public static void main(String[] args) {
+		SpringApplication.from(SampleApplication::main).with(EtcdTestConfiguration.class).run(args);
+	}
+
+}

@@ -8,6 +8,8 @@ import io.etcd.jetcd.common.exception.CompactedException;
 import io.etcd.jetcd.common.exception.ErrorCode;
 import io.etcd.jetcd.common.exception.EtcdException;
 import io.grpc.Status;
+import io.grpc.StatusException;
+import io.grpc.StatusRuntimeException;
 
 /**
  * Turns whatever jetcd, gRPC or a future reported into one {@link EtcdAccessException}.
@@ -75,9 +77,25 @@ public final class EtcdExceptionTranslator {
 		return Status.fromThrowable(cause).getCode();
 	}
 
+	// gRPC often reports the code at the top ("UNAUTHENTICATED") and the reason in a cause
+	// ("etcdserver: authentication failed, invalid user ID or password"): report both.
 	private static String describe(Status.Code code, Throwable cause) {
-		String message = (cause.getMessage() != null) ? cause.getMessage() : cause.getClass().getSimpleName();
-		return message.startsWith(code.name()) ? message : code.name() + ": " + message;
+		String detail = null;
+		Throwable current = cause;
+		for (int depth = 0; current != null && depth < 10 && detail == null; depth++) {
+			detail = detail(current);
+			current = current.getCause();
+		}
+		if (detail == null) {
+			return code.name();
+		}
+		return detail.startsWith(code.name()) ? detail : code.name() + ": " + detail;
+	}
+
+	private static String detail(Throwable failure) {
+		String detail = (failure instanceof StatusRuntimeException || failure instanceof StatusException)
+				? Status.fromThrowable(failure).getDescription() : failure.getMessage();
+		return (detail == null || detail.isBlank()) ? null : detail;
 	}
 
 	private static boolean isCompaction(String description) {

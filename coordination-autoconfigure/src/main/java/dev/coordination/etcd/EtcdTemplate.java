@@ -41,6 +41,8 @@ import org.springframework.util.Assert;
  */
 public class EtcdTemplate {
 
+	private static final String REQUEST_TIMEOUT_PROPERTY = "coordination.etcd.request-timeout";
+
 	private final Client client;
 
 	private final Duration requestTimeout;
@@ -78,7 +80,7 @@ public class EtcdTemplate {
 	 * @throws EtcdAccessException when the call fails, times out or the thread is interrupted
 	 */
 	public <T> T call(String operation, Supplier<CompletableFuture<T>> call) {
-		return call(operation, this.requestTimeout, call);
+		return call(operation, this.requestTimeout, REQUEST_TIMEOUT_PROPERTY, call);
 	}
 
 	/**
@@ -91,13 +93,17 @@ public class EtcdTemplate {
 	 * @throws EtcdAccessException when the call fails, times out or the thread is interrupted
 	 */
 	public <T> T call(String operation, Duration timeout, Supplier<CompletableFuture<T>> call) {
+		return call(operation, timeout, null, call);
+	}
+
+	private <T> T call(String operation, Duration timeout, String property, Supplier<CompletableFuture<T>> call) {
 		CompletableFuture<T> future = start(operation, call);
 		try {
 			return future.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
 		}
 		catch (TimeoutException ex) {
 			future.cancel(true);
-			throw new EtcdTimeoutException(operation, timeout, ex);
+			throw new EtcdTimeoutException(operation, timeout, property, ex);
 		}
 		catch (InterruptedException ex) {
 			future.cancel(true);

@@ -13,8 +13,19 @@ public class EtcdTimeoutException extends EtcdAccessException {
 	private final Duration timeout;
 
 	public EtcdTimeoutException(String operation, Duration timeout, Throwable cause) {
-		super(operation, "no answer within " + timeout.toMillis()
-				+ " ms (coordination.etcd.request-timeout); a write may still be applied later", cause);
+		this(operation, timeout, null, cause);
+	}
+
+	/**
+	 * Create an instance.
+	 * @param operation the operation that timed out
+	 * @param timeout the bound that was exceeded
+	 * @param property the property that set the bound, named in the message, or {@code null}
+	 * @param cause the cause
+	 */
+	public EtcdTimeoutException(String operation, Duration timeout, String property, Throwable cause) {
+		super(operation, "no answer within " + timeout.toMillis() + " ms"
+				+ ((property != null) ? " (" + property + ")" : "") + "; the outcome is unknown", cause);
 		this.timeout = timeout;
 	}
 

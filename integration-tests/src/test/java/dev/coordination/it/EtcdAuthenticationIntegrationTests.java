@@ -1,0 +1,93 @@
+package dev.coordination.it;
+
+import java.util.concurrent.TimeUnit;
+
+import dev.coordination.etcd.EtcdAuthenticationException;
+import dev.coordination.etcd.EtcdKeys;
+import dev.coordination.etcd.EtcdTemplate;
+import dev.coordination.test.EtcdSpec;
+import dev.coordination.test.junit.EtcdExtension;
+import io.etcd.jetcd.Auth;
+import io.etcd.jetcd.KeyValue;
+import io.etcd.jetcd.auth.Permission;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+
+import static dev.coordination.etcd.EtcdKeys.bytes;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+
+/**
+ * etcd with authentication enabled: a user whose role grants read-write on {@code /app/} only.
+ */
+class EtcdAuthenticationIntegrationTests {
+
+	// Enabling authentication changes the cluster for everyone: never use a shared ETCD_ENDPOINTS one.
+	@RegisterExtension
+	static final EtcdExtension etcd = EtcdExtension.create(EtcdSpec.builder().requireLaunched().build());
+
+	private final ApplicationContextRunner contextRunner = EtcdContexts.runner(etcd.endpointsAsString())
+		.withPropertyValues("coordination.etcd.request-timeout=3s");
+
+	@BeforeAll
+	static void enableAuthentication() throws Exception {
+		Auth auth = etcd.client().getAuthClient();
+		auth.roleAdd(bytes("root")).get(5, TimeUnit.SECONDS);
+		auth.userAdd(bytes("root"), bytes("root-secret")).get(5, TimeUnit.SECONDS);
+		auth.userGrantRole(bytes("root"), bytes("root")).get(5, TimeUnit.SECONDS);
+		auth.roleAdd(bytes("app")).get(5, TimeUnit.SECONDS);
+		// "/app0" is the end of the "/app/" range: '0' follows '/'.
+		auth.roleGrantPermission(bytes("app"), bytes("/app/"), bytes("/app0"), Permission.Type.READWRITE)
+			.get(5, TimeUnit.SECONDS);
+		auth.userAdd(bytes("app"), bytes("app-secret")).get(5, TimeUnit.SECONDS);
+		auth.userGrantRole(bytes("app"), bytes("app")).get(5, TimeUnit.SECONDS);
+		auth.authEnable().get(5, TimeUnit.SECONDS);
+	}
+
+	@Test
+	void credentialsGiveAccessToTheGrantedPrefix() {
+		this.contextRunner.withPropertyValues("coordination.etcd.username=app", "coordination.etcd.password=app-secret")
+			.run((context) -> {
+				EtcdTemplate template = context.getBean(EtcdTemplate.class);
+				template.put("/app/greeting", "hello");
+				assertThat(template.get("/app/greeting")).map(KeyValue::getValue).map(EtcdKeys::string).contains("hello");
+			});
+	}
+
+	@Test
+	void keyOutsideTheGrantedPrefixIsDenied() {
+		this.contextRunner.withPropertyValues("coordination.etcd.username=app", "coordination.etcd.password=app-secret")
+			.run((context) -> assertThatExceptionOfType(EtcdAuthenticationException.class)
+				.isThrownBy(() -> context.getBean(EtcdTemplate.class).put("/other/key", "x"))
+				.withMessageContaining("put /other/key")
+				.withMessageContaining("permission denied"));
+	}
+
+	@Test
+	void wrongPasswordIsAnAuthenticationFailure() {
+		this.contextRunner.withPropertyValues("coordination.etcd.username=app", "coordination.etcd.password=wrong")
+			.run((context) -> assertThatExceptionOfType(EtcdAuthenticationException.class)
+				.isThrownBy(() -> context.getBean(EtcdTemplate.class).get("/app/greeting"))
+				.withMessageContaining("authentication failed"));
+	}
+
+	@Test
+	void missingCredentialsAreAnAuthenticationFailure() {
+		this.contextRunner.run((context) -> assertThatExceptionOfType(EtcdAuthenticationException.class)
+			.isThrownBy(() -> context.getBean(EtcdTemplate.class).get("/app/greeting")));
+	}
+
+	@Test
+	void failFastWithWrongPasswordFailsStartUp() {
+		this.contextRunner
+			.withPropertyValues("coordination.etcd.username=app", "coordination.etcd.password=wrong",
+					"coordination.etcd.fail-fast=true")
+			.run((context) -> assertThat(context).getFailure()
+				.hasStackTraceContaining("coordination.etcd.fail-fast is true")
+				.hasStackTraceContaining("authentication failed"));
+	}
+
+}

@@ -1,0 +1,137 @@
+package dev.coordination.it;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import dev.coordination.etcd.EtcdAccessException;
+import dev.coordination.etcd.EtcdKeys;
+import dev.coordination.etcd.EtcdTemplate;
+import dev.coordination.etcd.health.EtcdHealthIndicator;
+import dev.coordination.it.TestCertificates.Issued;
+import dev.coordination.test.EtcdSpec;
+import dev.coordination.test.junit.EtcdExtension;
+import io.etcd.jetcd.KeyValue;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import org.springframework.boot.health.contributor.Status;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.util.FileSystemUtils;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+
+/**
+ * TLS to etcd through a Spring Boot SSL bundle, with certificates generated for the test: server
+ * verification, mutual TLS, and the authority override.
+ */
+class EtcdTlsIntegrationTests {
+
+	private static final Path certificates = temporaryDirectory();
+
+	private static final TestCertificates authority = TestCertificates.authority(certificates, "ca");
+
+	private static final Issued server = authority.server("server", "etcd.test");
+
+	private static final Issued client = authority.client("app");
+
+	private static final TestCertificates otherAuthority = TestCertificates.authority(certificates, "other-ca");
+
+	@RegisterExtension
+	static final EtcdExtension mutualTls = EtcdExtension.create(EtcdSpec.builder()
+		.tls(server.certificate(), server.privateKey(), authority.caCertificate("ca"), true)
+		.build());
+
+	// etcd asks for client certificates whenever it has a trusted CA file: server-only TLS has none.
+	@RegisterExtension
+	static final EtcdExtension serverTls = EtcdExtension.create(EtcdSpec.builder()
+		.tls(server.certificate(), server.privateKey(), null, false)
+		.build());
+
+	@AfterAll
+	static void deleteCertificates() throws IOException {
+		FileSystemUtils.deleteRecursively(certificates);
+	}
+
+	@Test
+	void mutualTlsWithClientCertificateWritesReadsAndIsHealthy() {
+		withClientCertificate(runner(mutualTls)).run((context) -> {
+			EtcdTemplate template = context.getBean(EtcdTemplate.class);
+			template.put("/tls/key", "secret value");
+			assertThat(template.get("/tls/key")).map(KeyValue::getValue).map(EtcdKeys::string).contains("secret value");
+			assertThat(context.getBean(EtcdHealthIndicator.class).health().getStatus()).isEqualTo(Status.UP);
+		});
+	}
+
+	@Test
+	void mutualTlsWithoutClientCertificateIsRefused() {
+		trustingOnly(runner(mutualTls), authority.caCertificate("ca")).run((context) -> {
+			assertThatExceptionOfType(EtcdAccessException.class)
+				.isThrownBy(() -> context.getBean(EtcdTemplate.class).put("/tls/key", "x"));
+			assertThat(context.getBean(EtcdHealthIndicator.class).health().getStatus()).isEqualTo(Status.DOWN);
+		});
+	}
+
+	@Test
+	void serverTlsWithoutClientCertificateWorks() {
+		trustingOnly(runner(serverTls), authority.caCertificate("ca")).run((context) -> {
+			EtcdTemplate template = context.getBean(EtcdTemplate.class);
+			template.put("/tls/server-only", "ok");
+			assertThat(template.get("/tls/server-only")).isPresent();
+		});
+	}
+
+	@Test
+	void serverCertificateFromAnUntrustedAuthorityIsRejected() {
+		trustingOnly(runner(serverTls), otherAuthority.caCertificate("other-ca"))
+			.run((context) -> assertThatExceptionOfType(EtcdAccessException.class)
+				.isThrownBy(() -> context.getBean(EtcdTemplate.class).put("/tls/key", "x")));
+	}
+
+	@Test
+	void authorityNamedInTheCertificateIsAccepted() {
+		trustingOnly(runner(serverTls), authority.caCertificate("ca"))
+			.withPropertyValues("coordination.etcd.authority=etcd.test")
+			.run((context) -> {
+				context.getBean(EtcdTemplate.class).put("/tls/authority", "ok");
+				assertThat(context.getBean(EtcdTemplate.class).get("/tls/authority")).isPresent();
+			});
+	}
+
+	@Test
+	void authorityNotNamedInTheCertificateIsRejected() {
+		trustingOnly(runner(serverTls), authority.caCertificate("ca"))
+			.withPropertyValues("coordination.etcd.authority=wrong.test")
+			.run((context) -> assertThatExceptionOfType(EtcdAccessException.class)
+				.isThrownBy(() -> context.getBean(EtcdTemplate.class).put("/tls/key", "x")));
+	}
+
+	private static ApplicationContextRunner runner(EtcdExtension etcd) {
+		assertThat(etcd.endpointsAsString()).startsWith("https://");
+		return EtcdContexts.runner(etcd.endpointsAsString())
+			.withPropertyValues("coordination.etcd.ssl.bundle=etcd", "coordination.etcd.request-timeout=2s");
+	}
+
+	private static ApplicationContextRunner withClientCertificate(ApplicationContextRunner runner) {
+		return trustingOnly(runner, authority.caCertificate("ca")).withPropertyValues(
+				"spring.ssl.bundle.pem.etcd.keystore.certificate=file:" + client.certificate(),
+				"spring.ssl.bundle.pem.etcd.keystore.private-key=file:" + client.privateKey());
+	}
+
+	private static ApplicationContextRunner trustingOnly(ApplicationContextRunner runner, Path caCertificate) {
+		return runner.withPropertyValues("spring.ssl.bundle.pem.etcd.truststore.certificate=file:" + caCertificate);
+	}
+
+	private static Path temporaryDirectory() {
+		try {
+			return Files.createTempDirectory("coordination-tls-");
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+	}
+
+}

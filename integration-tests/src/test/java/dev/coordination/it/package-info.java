@@ -1,0 +1,4 @@
+/**
+ * The starter against a real etcd: client, security, health and outage tests.
+ */
+package dev.coordination.it;

@@ -149,7 +149,7 @@ final class DockerEtcdCluster extends AbstractEtcdCluster {
 	/**
 	 * A member running in its own container, restarted as the same container.
 	 */
-	private final class DockerMember implements EtcdMember {
+	private final class DockerMember extends LaunchedMember {
 
 		private final String name;
 
@@ -160,6 +160,7 @@ final class DockerEtcdCluster extends AbstractEtcdCluster {
 		private final int metricsPort;
 
 		DockerMember(String name, EtcdContainer container, int clientPort, int metricsPort) {
+			super(STARTUP_TIMEOUT);
 			this.name = name;
 			this.container = container;
 			this.clientPort = clientPort;
@@ -170,6 +171,7 @@ final class DockerEtcdCluster extends AbstractEtcdCluster {
 			return this.container;
 		}
 
+		@Override
 		URI metricsUrl(String path) {
 			return URI.create("http://" + this.container.getHost() + ":" + this.metricsPort + path);
 		}
@@ -196,6 +198,11 @@ final class DockerEtcdCluster extends AbstractEtcdCluster {
 			catch (NotFoundException ex) {
 				return null;
 			}
+		}
+
+		@Override
+		void launch() {
+			docker().startContainerCmd(id()).exec();
 		}
 
 		private String id() {
@@ -265,34 +272,6 @@ final class DockerEtcdCluster extends AbstractEtcdCluster {
 			if (isPaused()) {
 				docker().unpauseContainerCmd(id()).exec();
 			}
-		}
-
-		@Override
-		public void start() {
-			synchronized (this) {
-				if (isRunning()) {
-					return;
-				}
-				docker().startContainerCmd(id()).exec();
-			}
-			URI health = metricsUrl("/health");
-			boolean serving = EtcdSupport.pollUntil(STARTUP_TIMEOUT, () -> {
-				if (!isRunning()) {
-					throw new IllegalStateException(
-							"etcd member " + this.name + " exited while restarting:\n" + logTail(40));
-				}
-				return EtcdSupport.servesHttp(health);
-			});
-			if (!serving) {
-				throw new IllegalStateException("etcd member " + this.name + " did not serve " + health + " within "
-						+ STARTUP_TIMEOUT + ":\n" + logTail(40));
-			}
-		}
-
-		@Override
-		public void restart() {
-			stop();
-			start();
 		}
 
 		@Override

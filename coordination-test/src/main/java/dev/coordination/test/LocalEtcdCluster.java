@@ -222,7 +222,7 @@ final class LocalEtcdCluster extends AbstractEtcdCluster {
 	/**
 	 * A member running as a child process, restarted on the same data directory and ports.
 	 */
-	final class LocalMember implements EtcdMember {
+	final class LocalMember extends LaunchedMember {
 
 		private final String name;
 
@@ -242,6 +242,7 @@ final class LocalEtcdCluster extends AbstractEtcdCluster {
 
 		LocalMember(String name, int clientPort, int peerPort, int metricsPort, String initialCluster, String token,
 				EtcdSpec spec) {
+			super(STARTUP_TIMEOUT);
 			this.name = name;
 			this.metricsPort = metricsPort;
 			this.logFile = LocalEtcdCluster.this.root.resolve(name + ".log");
@@ -269,10 +270,12 @@ final class LocalEtcdCluster extends AbstractEtcdCluster {
 			this.command = List.copyOf(command);
 		}
 
+		@Override
 		URI metricsUrl(String path) {
 			return URI.create("http://127.0.0.1:" + this.metricsPort + path);
 		}
 
+		@Override
 		synchronized void launch() {
 			ProcessBuilder builder = new ProcessBuilder(this.command).redirectErrorStream(true)
 				.redirectOutput(ProcessBuilder.Redirect.appendTo(this.logFile.toFile()));
@@ -327,6 +330,11 @@ final class LocalEtcdCluster extends AbstractEtcdCluster {
 		public long pid() {
 			Process process = this.process;
 			return (process != null) ? process.pid() : -1;
+		}
+
+		@Override
+		String exitDescription() {
+			return "exited with code " + exitCode();
 		}
 
 		String exitCode() {
@@ -403,34 +411,6 @@ final class LocalEtcdCluster extends AbstractEtcdCluster {
 			catch (IOException ex) {
 				throw new UncheckedIOException("Cannot run kill -" + signal + " " + pid, ex);
 			}
-		}
-
-		@Override
-		public void start() {
-			synchronized (this) {
-				if (isRunning()) {
-					return;
-				}
-				launch();
-			}
-			URI health = metricsUrl("/health");
-			boolean serving = EtcdSupport.pollUntil(STARTUP_TIMEOUT, () -> {
-				if (!isRunning()) {
-					throw new IllegalStateException("etcd member " + this.name + " exited with code " + exitCode()
-							+ " while restarting:\n" + logTail(40));
-				}
-				return EtcdSupport.servesHttp(health);
-			});
-			if (!serving) {
-				throw new IllegalStateException("etcd member " + this.name + " did not serve " + health + " within "
-						+ STARTUP_TIMEOUT + ":\n" + logTail(40));
-			}
-		}
-
-		@Override
-		public void restart() {
-			stop();
-			start();
 		}
 
 		@Override

@@ -15,6 +15,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import dev.coordination.test.tls.TestCertificates;
+import dev.coordination.test.tls.TestCertificates.Issued;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KV;
@@ -208,9 +210,11 @@ class LocalEtcdClusterTests {
 
 	@Test
 	void tlsClusterServesHttpsAndRefusesAPlainClient(@TempDir Path temp) throws Exception {
-		TestCertificates certificates = TestCertificates.generate(temp);
+		TestCertificates authority = TestCertificates.authority(temp, "ca");
+		Issued server = authority.server("server");
+		Issued clientCertificate = authority.client("client");
 		EtcdSpec spec = EtcdSpec.builder()
-			.tls(certificates.certFile(), certificates.keyFile(), certificates.caFile(), true)
+			.tls(server.certificate(), server.privateKey(), authority.caCertificate(), true)
 			.build();
 		try (EtcdCluster cluster = Etcd.start(spec)) {
 			assertThat(cluster.endpoints()).singleElement()
@@ -219,8 +223,8 @@ class LocalEtcdClusterTests {
 			assertThatIllegalStateException().isThrownBy(cluster::newClient).withMessageContaining("TLS");
 			try (Client client = Client.builder()
 				.endpoints(cluster.endpoints())
-				.sslContext((ssl) -> ssl.trustManager(certificates.caFile().toFile())
-					.keyManager(certificates.certFile().toFile(), certificates.keyFile().toFile()))
+				.sslContext((ssl) -> ssl.trustManager(authority.caCertificate().toFile())
+					.keyManager(clientCertificate.certificate().toFile(), clientCertificate.privateKey().toFile()))
 				.build()) {
 				put(client.getKVClient(), "secure", "yes");
 				assertThat(get(client.getKVClient(), "secure", false)).isEqualTo("yes");

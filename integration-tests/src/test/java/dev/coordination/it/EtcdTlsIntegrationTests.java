@@ -9,9 +9,10 @@ import dev.coordination.etcd.EtcdAccessException;
 import dev.coordination.etcd.EtcdKeys;
 import dev.coordination.etcd.EtcdTemplate;
 import dev.coordination.etcd.health.EtcdHealthIndicator;
-import dev.coordination.it.TestCertificates.Issued;
 import dev.coordination.test.EtcdSpec;
 import dev.coordination.test.junit.EtcdExtension;
+import dev.coordination.test.tls.TestCertificates;
+import dev.coordination.test.tls.TestCertificates.Issued;
 import io.etcd.jetcd.KeyValue;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
@@ -42,7 +43,7 @@ class EtcdTlsIntegrationTests {
 
 	@RegisterExtension
 	static final EtcdExtension mutualTls = EtcdExtension.create(EtcdSpec.builder()
-		.tls(server.certificate(), server.privateKey(), authority.caCertificate("ca"), true)
+		.tls(server.certificate(), server.privateKey(), authority.caCertificate(), true)
 		.build());
 
 	// etcd asks for client certificates whenever it has a trusted CA file: server-only TLS has none.
@@ -68,7 +69,7 @@ class EtcdTlsIntegrationTests {
 
 	@Test
 	void mutualTlsWithoutClientCertificateIsRefused() {
-		trustingOnly(runner(mutualTls), authority.caCertificate("ca")).run((context) -> {
+		trustingOnly(runner(mutualTls), authority.caCertificate()).run((context) -> {
 			assertThatExceptionOfType(EtcdAccessException.class)
 				.isThrownBy(() -> context.getBean(EtcdTemplate.class).put("/tls/key", "x"));
 			assertThat(context.getBean(EtcdHealthIndicator.class).health().getStatus()).isEqualTo(Status.DOWN);
@@ -77,7 +78,7 @@ class EtcdTlsIntegrationTests {
 
 	@Test
 	void serverTlsWithoutClientCertificateWorks() {
-		trustingOnly(runner(serverTls), authority.caCertificate("ca")).run((context) -> {
+		trustingOnly(runner(serverTls), authority.caCertificate()).run((context) -> {
 			EtcdTemplate template = context.getBean(EtcdTemplate.class);
 			template.put("/tls/server-only", "ok");
 			assertThat(template.get("/tls/server-only")).isPresent();
@@ -86,14 +87,14 @@ class EtcdTlsIntegrationTests {
 
 	@Test
 	void serverCertificateFromAnUntrustedAuthorityIsRejected() {
-		trustingOnly(runner(serverTls), otherAuthority.caCertificate("other-ca"))
+		trustingOnly(runner(serverTls), otherAuthority.caCertificate())
 			.run((context) -> assertThatExceptionOfType(EtcdAccessException.class)
 				.isThrownBy(() -> context.getBean(EtcdTemplate.class).put("/tls/key", "x")));
 	}
 
 	@Test
 	void authorityNamedInTheCertificateIsAccepted() {
-		trustingOnly(runner(serverTls), authority.caCertificate("ca"))
+		trustingOnly(runner(serverTls), authority.caCertificate())
 			.withPropertyValues("coordination.etcd.authority=etcd.test")
 			.run((context) -> {
 				context.getBean(EtcdTemplate.class).put("/tls/authority", "ok");
@@ -103,7 +104,7 @@ class EtcdTlsIntegrationTests {
 
 	@Test
 	void authorityNotNamedInTheCertificateIsRejected() {
-		trustingOnly(runner(serverTls), authority.caCertificate("ca"))
+		trustingOnly(runner(serverTls), authority.caCertificate())
 			.withPropertyValues("coordination.etcd.authority=wrong.test")
 			.run((context) -> assertThatExceptionOfType(EtcdAccessException.class)
 				.isThrownBy(() -> context.getBean(EtcdTemplate.class).put("/tls/key", "x")));
@@ -116,7 +117,7 @@ class EtcdTlsIntegrationTests {
 	}
 
 	private static ApplicationContextRunner withClientCertificate(ApplicationContextRunner runner) {
-		return trustingOnly(runner, authority.caCertificate("ca")).withPropertyValues(
+		return trustingOnly(runner, authority.caCertificate()).withPropertyValues(
 				"spring.ssl.bundle.pem.etcd.keystore.certificate=file:" + client.certificate(),
 				"spring.ssl.bundle.pem.etcd.keystore.private-key=file:" + client.privateKey());
 	}

@@ -1,4 +1,4 @@
-package dev.coordination.it;
+package dev.coordination.test.tls;
 
 import java.io.IOException;
 import java.io.StringWriter;
@@ -32,10 +32,14 @@ import org.bouncycastle.operator.OperatorCreationException;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
 /**
- * Certificates generated during a test: a CA, and server and client certificates it signed, all
- * written as PEM files (PKCS#8 keys) into a directory.
+ * A certificate authority generated for a test, and the server and client certificates it signs,
+ * written as PEM files (EC P-256, PKCS#8 keys) that etcd and Spring Boot SSL bundles read.
+ * <p>
+ * Server certificates name {@code 127.0.0.1} and {@code localhost} (and any extra DNS names), so
+ * they fit a launched etcd: {@code EtcdSpec.builder().tls(server.certificate(), server.privateKey(),
+ * ca.caCertificate(), true)}. Certificates are valid from an hour ago for one day.
  */
-final class TestCertificates {
+public final class TestCertificates {
 
 	private static final AtomicLong serial = new AtomicLong(System.currentTimeMillis());
 
@@ -45,32 +49,44 @@ final class TestCertificates {
 
 	private final X509CertificateHolder ca;
 
-	private TestCertificates(Path directory, KeyPair caKeys, X509CertificateHolder ca) {
+	private final Path caCertificate;
+
+	private TestCertificates(Path directory, KeyPair caKeys, X509CertificateHolder ca, String name) {
 		this.directory = directory;
 		this.caKeys = caKeys;
 		this.ca = ca;
+		this.caCertificate = write(name + ".crt", ca);
 	}
 
 	/**
-	 * A new self-signed CA whose certificate is written to {@code directory/<name>.crt}.
+	 * Generate a self-signed CA and write its certificate to {@code directory/<name>.crt}.
+	 * @param directory where this CA writes its files
+	 * @param name the CA's common name and file name
+	 * @return the CA
 	 */
-	static TestCertificates authority(Path directory, String name) {
+	public static TestCertificates authority(Path directory, String name) {
 		KeyPair keys = keyPair();
 		X500Name subject = new X500Name("CN=" + name);
 		X509CertificateHolder ca = sign(subject, keys, subject, keys.getPrivate(), true, null, null);
-		TestCertificates certificates = new TestCertificates(directory, keys, ca);
-		certificates.write(name + ".crt", ca);
-		return certificates;
-	}
-
-	Path caCertificate(String name) {
-		return this.directory.resolve(name + ".crt");
+		return new TestCertificates(directory, keys, ca, name);
 	}
 
 	/**
-	 * A server certificate for loopback and the given DNS names: {@code <name>.crt}, {@code <name>.key}.
+	 * The CA certificate file, for a trust store or etcd's {@code --trusted-ca-file}.
+	 * @return the PEM file
 	 */
-	Issued server(String name, String... dnsNames) {
+	public Path caCertificate() {
+		return this.caCertificate;
+	}
+
+	/**
+	 * Issue a server certificate for {@code 127.0.0.1}, {@code localhost} and {@code dnsNames}:
+	 * {@code <name>.crt} and {@code <name>.key}.
+	 * @param name the common name and file name
+	 * @param dnsNames further host names the certificate is valid for
+	 * @return the files
+	 */
+	public Issued server(String name, String... dnsNames) {
 		GeneralName[] names = new GeneralName[dnsNames.length + 2];
 		names[0] = new GeneralName(GeneralName.iPAddress, "127.0.0.1");
 		names[1] = new GeneralName(GeneralName.dNSName, "localhost");
@@ -81,9 +97,12 @@ final class TestCertificates {
 	}
 
 	/**
-	 * A client certificate whose common name is {@code name}.
+	 * Issue a client certificate whose common name is {@code name}: {@code <name>.crt} and
+	 * {@code <name>.key}.
+	 * @param name the common name (the etcd user with {@code --client-cert-auth}) and file name
+	 * @return the files
 	 */
-	Issued client(String name) {
+	public Issued client(String name) {
 		return issue(name, null, KeyPurposeId.id_kp_clientAuth);
 	}
 
@@ -146,7 +165,12 @@ final class TestCertificates {
 		}
 	}
 
-	record Issued(Path certificate, Path privateKey) {
+	/**
+	 * Files of an issued certificate.
+	 * @param certificate the PEM certificate
+	 * @param privateKey the PEM private key (PKCS#8)
+	 */
+	public record Issued(Path certificate, Path privateKey) {
 	}
 
 }

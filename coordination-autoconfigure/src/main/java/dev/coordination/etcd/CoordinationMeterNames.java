@@ -1,0 +1,38 @@
+package dev.coordination.etcd;
+
+/**
+ * Names of every meter the starter registers, in one place. Tags are always bounded (a reason,
+ * an outcome, an election or lock name), never a per-call key.
+ */
+public final class CoordinationMeterNames {
+
+	/**
+	 * Timer of keep-alive round trips of the session lease; tag {@code outcome}: {@code success}
+	 * or {@code failure}.
+	 */
+	public static final String SESSION_KEEPALIVE = "coordination.session.keepalive";
+
+	/**
+	 * Counter of session losses; tag {@code reason}: {@code deadline_passed} or {@code lease_gone}.
+	 */
+	public static final String SESSION_LOSSES = "coordination.session.losses";
+
+	/**
+	 * Counter of leases granted after a loss.
+	 */
+	public static final String SESSION_RENEWALS = "coordination.session.renewals";
+
+	/**
+	 * Gauge of the time left, in seconds, until the session's local safety deadline; 0 while lost.
+	 */
+	public static final String SESSION_TIME_LEFT = "coordination.session.time.left";
+
+	/**
+	 * Gauge: 1 while the session is valid, 0 while it is lost.
+	 */
+	public static final String SESSION_VALID = "coordination.session.valid";
+
+	private CoordinationMeterNames() {
+	}
+
+}

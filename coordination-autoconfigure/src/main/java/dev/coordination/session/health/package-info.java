@@ -1,0 +1,4 @@
+/**
+ * Health indicator of the coordination session.
+ */
+package dev.coordination.session.health;

@@ -1,0 +1,4 @@
+/**
+ * Micrometer metrics of the coordination session.
+ */
+package dev.coordination.session.metrics;

@@ -1,0 +1,5 @@
+/**
+ * The coordination session: one etcd lease per application instance, its keep-alive and its
+ * local safety deadline, shared by leadership, locks and registrations.
+ */
+package dev.coordination.session;

@@ -89,6 +89,8 @@ public class EtcdSession implements CoordinationSession, SmartLifecycle {
 
 	private volatile String lastError;
 
+	private volatile CompletableFuture<Void> firstLease = new CompletableFuture<>();
+
 	// Confined to the session thread.
 
 	private ScheduledFuture<?> keepAliveTask;
@@ -195,12 +197,13 @@ public class EtcdSession implements CoordinationSession, SmartLifecycle {
 	}
 
 	/**
-	 * Start the session: ask for its lease and wait, at most the request timeout, for the answer.
-	 * When etcd does not answer, the application starts anyway and the session keeps asking.
+	 * Start the session: ask for its lease and wait, at most the request timeout, until it is
+	 * granted. When etcd does not answer in time, the application starts anyway and the session
+	 * keeps asking in the background.
 	 */
 	@Override
 	public void start() {
-		CompletableFuture<Void> firstAttempt = new CompletableFuture<>();
+		CompletableFuture<Void> firstLease = new CompletableFuture<>();
 		synchronized (this.lifecycleMonitor) {
 			if (this.running) {
 				return;
@@ -213,9 +216,10 @@ public class EtcdSession implements CoordinationSession, SmartLifecycle {
 			executor.setRemoveOnCancelPolicy(true);
 			this.executor = executor;
 			this.running = true;
-			execute(() -> grant(firstAttempt));
+			this.firstLease = firstLease;
+			execute(this::grant);
 		}
-		await(firstAttempt, this.etcd.getRequestTimeout().plusSeconds(1));
+		await(firstLease, this.etcd.getRequestTimeout());
 	}
 
 	/**
@@ -263,55 +267,51 @@ public class EtcdSession implements CoordinationSession, SmartLifecycle {
 		return PHASE;
 	}
 
-	private void grant(CompletableFuture<Void> attempt) {
+	private void grant() {
 		this.grantTask = null;
 		if (!this.running) {
-			complete(attempt);
 			return;
 		}
 		long sent = System.nanoTime();
 		Lease leases = this.etcd.getClient().getLeaseClient();
 		this.etcd.callAsync("grant session lease", this.etcd.getRequestTimeout(), () -> leases.grant(this.ttl.toSeconds()))
-			.whenComplete((response, failure) -> execute(() -> granted(sent, response, failure, attempt)));
+			.whenComplete((response, failure) -> execute(() -> granted(sent, response, failure)));
 	}
 
-	private void granted(long sent, LeaseGrantResponse response, Throwable failure, CompletableFuture<Void> attempt) {
-		try {
-			if (!this.running) {
-				if (response != null) {
-					revokeQuietly(response.getID());
-				}
-				return;
+	private void granted(long sent, LeaseGrantResponse response, Throwable failure) {
+		if (!this.running) {
+			if (response != null) {
+				revokeQuietly(response.getID());
 			}
-			if (failure != null) {
-				retryGrant(EtcdExceptionTranslator.translate("grant session lease", failure));
-				return;
-			}
-			CurrentLease lease = new CurrentLease(response.getID(), sent,
-					sent + TimeUnit.SECONDS.toNanos(response.getTTL()) - this.safetyMargin.toNanos(), Instant.now());
-			if (!lease.isValid(System.nanoTime())) {
-				// the answer came too late to prove anything: start over with a fresh lease
-				revokeQuietly(lease.id());
-				retryGrant(new EtcdAccessException("grant session lease", "the grant took longer than TTL - safety margin", null));
-				return;
-			}
-			this.current = lease;
-			this.lastError = null;
-			this.backoffNanos = INITIAL_BACKOFF_NANOS;
-			boolean renewal = this.granted;
-			this.granted = true;
-			logger.info((renewal ? "Renewed coordination session with lease " : "Started coordination session with lease ")
-					+ EtcdKeys.leaseHex(lease.id()) + " (TTL " + this.ttl.toSeconds() + "s, safety margin "
-					+ this.safetyMargin.toMillis() + " ms)");
-			this.metrics.granted(renewal);
-			this.keepAliveTask = this.executor.scheduleWithFixedDelay(() -> keepAlive(lease.id()),
-					this.keepAliveIntervalNanos, this.keepAliveIntervalNanos, TimeUnit.NANOSECONDS);
-			scheduleDeadlineCheck(lease);
-			notifyAll((listener) -> listener.sessionGranted(lease.id(), renewal));
+			return;
 		}
-		finally {
-			complete(attempt);
+		if (failure != null) {
+			retryGrant(EtcdExceptionTranslator.translate("grant session lease", failure));
+			return;
 		}
+		CurrentLease lease = new CurrentLease(response.getID(), sent,
+				sent + TimeUnit.SECONDS.toNanos(response.getTTL()) - this.safetyMargin.toNanos(), Instant.now());
+		if (!lease.isValid(System.nanoTime())) {
+			// the answer came too late to prove anything: start over with a fresh lease
+			revokeQuietly(lease.id());
+			retryGrant(new EtcdAccessException("grant session lease", "the grant took longer than TTL - safety margin",
+					null));
+			return;
+		}
+		this.current = lease;
+		this.lastError = null;
+		this.backoffNanos = INITIAL_BACKOFF_NANOS;
+		boolean renewal = this.granted;
+		this.granted = true;
+		logger.info((renewal ? "Renewed coordination session with lease " : "Started coordination session with lease ")
+				+ EtcdKeys.leaseHex(lease.id()) + " (TTL " + this.ttl.toSeconds() + "s, safety margin "
+				+ this.safetyMargin.toMillis() + " ms)");
+		this.metrics.granted(renewal);
+		this.keepAliveTask = this.executor.scheduleWithFixedDelay(() -> keepAlive(lease.id()),
+				this.keepAliveIntervalNanos, this.keepAliveIntervalNanos, TimeUnit.NANOSECONDS);
+		scheduleDeadlineCheck(lease);
+		notifyAll((listener) -> listener.sessionGranted(lease.id(), renewal));
+		this.firstLease.complete(null);
 	}
 
 	private void retryGrant(EtcdAccessException failure) {
@@ -325,7 +325,7 @@ public class EtcdSession implements CoordinationSession, SmartLifecycle {
 		}
 		long delay = this.backoffNanos;
 		this.backoffNanos = Math.min(this.backoffNanos * 2, MAX_BACKOFF_NANOS);
-		this.grantTask = this.executor.schedule(() -> grant(null), delay, TimeUnit.NANOSECONDS);
+		this.grantTask = this.executor.schedule(this::grant, delay, TimeUnit.NANOSECONDS);
 	}
 
 	private void keepAlive(long leaseId) {
@@ -402,7 +402,7 @@ public class EtcdSession implements CoordinationSession, SmartLifecycle {
 		this.metrics.lost(reason);
 		notifyAll((listener) -> listener.sessionLost(lease.id(), reason));
 		revokeQuietly(lease.id());
-		grant(null);
+		grant();
 	}
 
 	private void close() {
@@ -465,12 +465,6 @@ public class EtcdSession implements CoordinationSession, SmartLifecycle {
 	private static void cancel(ScheduledFuture<?> task) {
 		if (task != null) {
 			task.cancel(false);
-		}
-	}
-
-	private static void complete(CompletableFuture<Void> attempt) {
-		if (attempt != null) {
-			attempt.complete(null);
 		}
 	}
 

@@ -274,7 +274,10 @@ public class EtcdSession implements CoordinationSession, SmartLifecycle {
 		}
 		long sent = System.nanoTime();
 		Lease leases = this.etcd.getClient().getLeaseClient();
-		this.etcd.callAsync("grant session lease", this.etcd.getRequestTimeout(), () -> leases.grant(this.ttl.toSeconds()))
+		long timeout = this.etcd.getRequestTimeout().toMillis();
+		// a gRPC deadline too: grants queued while etcd is down must not all be applied when it returns
+		this.etcd.callAsync("grant session lease", this.etcd.getRequestTimeout(),
+				() -> leases.grant(this.ttl.toSeconds(), timeout, TimeUnit.MILLISECONDS))
 			.whenComplete((response, failure) -> execute(() -> granted(sent, response, failure)));
 	}
 

@@ -39,6 +39,10 @@ class SampleApplicationTests {
 		assertThat(etcd).containsEntry("status", "UP");
 		assertThat((Map<String, Object>) etcd.get("details")).containsKeys("clusterId", "memberId", "leaderId",
 				"raftTerm", "dbSize", "version", "endpoints");
+		Map<String, Object> session = (Map<String, Object>) ((Map<String, Object>) health.get("components"))
+			.get("coordinationSession");
+		assertThat(session).containsEntry("status", "UP");
+		assertThat((Map<String, Object>) session.get("details")).containsKeys("leaseId", "ttl", "timeLeft");
 	}
 
 }

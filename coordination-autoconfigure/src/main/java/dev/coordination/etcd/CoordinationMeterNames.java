@@ -32,6 +32,22 @@ public final class CoordinationMeterNames {
 	 */
 	public static final String SESSION_VALID = "coordination.session.valid";
 
+	/**
+	 * Gauge: 1 while this instance leads the election, else 0; tag {@code election}.
+	 */
+	public static final String ELECTION_LEADER = "coordination.election.leader";
+
+	/**
+	 * Counter of leadership transitions; tags {@code election} and {@code reason}: {@code granted},
+	 * {@code resigned}, {@code session_lost}, {@code shutdown}, {@code key_deleted}.
+	 */
+	public static final String ELECTION_TRANSITIONS = "coordination.election.transitions";
+
+	/**
+	 * Timer of terms of leadership, recorded when a term ends; tag {@code election}.
+	 */
+	public static final String ELECTION_TENURE = "coordination.election.tenure";
+
 	private CoordinationMeterNames() {
 	}
 

@@ -1,0 +1,115 @@
+package dev.coordination.autoconfigure.election;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.function.Supplier;
+
+import dev.coordination.autoconfigure.session.SessionAutoConfiguration;
+import dev.coordination.election.EtcdLeaderElections;
+import dev.coordination.election.InstanceIdentity;
+import dev.coordination.election.LeaderElections;
+import dev.coordination.election.LeaderOnlyAdvisor;
+import dev.coordination.election.LeaderOnlyBeanPostProcessor;
+import dev.coordination.election.LeadershipEventPublisher;
+import dev.coordination.election.LeadershipListenerFactory;
+import dev.coordination.election.metrics.ElectionMetrics;
+import dev.coordination.etcd.EtcdKeys;
+import dev.coordination.etcd.EtcdTemplate;
+import dev.coordination.session.CoordinationSession;
+import io.micrometer.core.instrument.MeterRegistry;
+
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.config.BeanDefinition;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
+import org.springframework.context.ApplicationEventPublisher;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Role;
+import org.springframework.core.env.Environment;
+import org.springframework.util.StringUtils;
+
+/**
+ * {@link org.springframework.boot.autoconfigure.EnableAutoConfiguration Auto-configuration} of leader
+ * election: {@link LeaderElections}, {@code @LeaderOnly}, {@code @LeaderLifecycle}, leadership events
+ * and metrics.
+ */
+@AutoConfiguration(after = SessionAutoConfiguration.class,
+		afterName = "org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration")
+@ConditionalOnBean({ EtcdTemplate.class, CoordinationSession.class })
+@ConditionalOnBooleanProperty(name = "coordination.etcd.election.enabled", matchIfMissing = true)
+@EnableConfigurationProperties(ElectionProperties.class)
+public final class ElectionAutoConfiguration {
+
+	@Bean
+	@ConditionalOnMissingBean(LeaderElections.class)
+	EtcdLeaderElections leaderElections(EtcdTemplate etcdTemplate, CoordinationSession session,
+			ElectionProperties properties, Environment environment, ObjectProvider<LeadershipListenerFactory> listeners) {
+		String prefix;
+		try {
+			prefix = EtcdKeys.prefix("coordination.etcd.election.prefix", properties.getPrefix());
+		}
+		catch (IllegalArgumentException ex) {
+			throw new InvalidConfigurationPropertyValueException("coordination.etcd.election.prefix",
+					properties.getPrefix(), ex.getMessage());
+		}
+		return new EtcdLeaderElections(etcdTemplate, session, prefix, identity(properties, environment),
+				listeners.orderedStream().toList());
+	}
+
+	@Bean
+	LeadershipListenerFactory leadershipEventPublisherFactory(ApplicationEventPublisher publisher) {
+		return (election) -> new LeadershipEventPublisher(election, publisher);
+	}
+
+	@Bean
+	@Role(BeanDefinition.ROLE_INFRASTRUCTURE)
+	static LeaderOnlyAdvisor leaderOnlyAdvisor(ObjectProvider<LeaderElections> elections) {
+		return new LeaderOnlyAdvisor(elections::getObject);
+	}
+
+	@Bean
+	static LeaderOnlyBeanPostProcessor leaderOnlyBeanPostProcessor(ObjectProvider<LeaderElections> elections) {
+		return new LeaderOnlyBeanPostProcessor(elections::getObject);
+	}
+
+	private static Supplier<InstanceIdentity> identity(ElectionProperties properties, Environment environment) {
+		return () -> {
+			String host = StringUtils.hasText(properties.getHost()) ? properties.getHost() : localHostName();
+			int port = (properties.getPort() != null) ? properties.getPort()
+					: environment.getProperty("local.server.port", Integer.class,
+							environment.getProperty("server.port", Integer.class, 0));
+			String instanceId = StringUtils.hasText(properties.getInstanceId()) ? properties.getInstanceId()
+					: environment.getProperty("spring.application.name", "application") + "@" + host
+							+ ((port > 0) ? ":" + port : "");
+			return new InstanceIdentity(instanceId, host, port, properties.getMetadata());
+		};
+	}
+
+	private static String localHostName() {
+		try {
+			return InetAddress.getLocalHost().getHostName();
+		}
+		catch (UnknownHostException ex) {
+			return "localhost";
+		}
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass(MeterRegistry.class)
+	@ConditionalOnBean(MeterRegistry.class)
+	static class ElectionMetricsConfiguration {
+
+		@Bean
+		LeadershipListenerFactory electionMetricsFactory(ObjectProvider<MeterRegistry> registry) {
+			return (election) -> new ElectionMetrics(election, registry.getObject());
+		}
+
+	}
+
+}

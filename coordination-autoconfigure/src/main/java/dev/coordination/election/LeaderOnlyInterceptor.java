@@ -1,0 +1,70 @@
+package dev.coordination.election;
+
+import java.lang.reflect.Method;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
+
+import dev.coordination.election.LeaderContext.Running;
+import org.aopalliance.intercept.MethodInterceptor;
+import org.aopalliance.intercept.MethodInvocation;
+
+import org.springframework.aop.support.AopUtils;
+import org.springframework.core.annotation.AnnotatedElementUtils;
+
+/**
+ * Runs a {@link LeaderOnly} method only when this instance leads its election, checked at every
+ * call against the session's local deadline without an etcd call.
+ */
+class LeaderOnlyInterceptor implements MethodInterceptor {
+
+	private final Supplier<LeaderElections> elections;
+
+	private final Map<Method, LeaderOnly> annotations = new ConcurrentHashMap<>();
+
+	LeaderOnlyInterceptor(Supplier<LeaderElections> elections) {
+		this.elections = elections;
+	}
+
+	@Override
+	public Object invoke(MethodInvocation invocation) throws Throwable {
+		Method method = invocation.getMethod();
+		LeaderOnly leaderOnly = this.annotations.computeIfAbsent(method,
+				(key) -> find(key, (invocation.getThis() != null) ? AopUtils.getTargetClass(invocation.getThis())
+						: key.getDeclaringClass()));
+		LeaderElection election = this.elections.get().election(leaderOnly.election());
+		Optional<LeaderTerm> term = election.currentTerm();
+		if (term.isEmpty()) {
+			if (leaderOnly.onNotLeader() == LeaderOnly.OnNotLeader.THROW) {
+				throw new NotLeaderException(election.name(), describe(method));
+			}
+			return skipped(method);
+		}
+		Running previous = LeaderContext.enter(election, term.get());
+		try {
+			if (leaderOnly.interruptOnRevoke() && election instanceof EtcdLeaderElection etcdElection) {
+				return etcdElection.interruptibly(invocation::proceed);
+			}
+			return invocation.proceed();
+		}
+		finally {
+			LeaderContext.exit(previous);
+		}
+	}
+
+	static LeaderOnly find(Method method, Class<?> targetClass) {
+		Method specific = AopUtils.getMostSpecificMethod(method, targetClass);
+		LeaderOnly onMethod = AnnotatedElementUtils.findMergedAnnotation(specific, LeaderOnly.class);
+		return (onMethod != null) ? onMethod : AnnotatedElementUtils.findMergedAnnotation(targetClass, LeaderOnly.class);
+	}
+
+	static Object skipped(Method method) {
+		return (method.getReturnType() == Optional.class) ? Optional.empty() : null;
+	}
+
+	static String describe(Method method) {
+		return method.getDeclaringClass().getName() + "." + method.getName() + "()";
+	}
+
+}

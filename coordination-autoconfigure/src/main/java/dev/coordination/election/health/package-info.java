@@ -1,0 +1,4 @@
+/**
+ * Health of leader elections.
+ */
+package dev.coordination.election.health;

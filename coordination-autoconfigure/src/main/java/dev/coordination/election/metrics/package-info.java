@@ -1,0 +1,4 @@
+/**
+ * Micrometer metrics of leader elections.
+ */
+package dev.coordination.election.metrics;

@@ -1,0 +1,539 @@
+package dev.coordination.it.election;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+import dev.coordination.autoconfigure.election.ElectionAutoConfiguration;
+import dev.coordination.autoconfigure.election.ElectionHealthContributorAutoConfiguration;
+import dev.coordination.autoconfigure.etcd.EtcdAutoConfiguration;
+import dev.coordination.autoconfigure.session.SessionAutoConfiguration;
+import dev.coordination.election.Candidate;
+import dev.coordination.election.LeaderContext;
+import dev.coordination.election.LeaderElection;
+import dev.coordination.election.LeaderElections;
+import dev.coordination.election.LeaderLifecycle;
+import dev.coordination.election.LeaderOnly;
+import dev.coordination.election.LeaderOnly.OnNotLeader;
+import dev.coordination.election.LeaderTerm;
+import dev.coordination.election.LeadershipGrantedEvent;
+import dev.coordination.election.LeadershipRevokedEvent;
+import dev.coordination.election.NotLeaderException;
+import dev.coordination.election.RevocationReason;
+import dev.coordination.election.health.ElectionsHealthContributor;
+import dev.coordination.etcd.CoordinationMeterNames;
+import dev.coordination.etcd.EtcdKeys;
+import dev.coordination.etcd.EtcdTemplate;
+import dev.coordination.session.CoordinationSession;
+import dev.coordination.test.EtcdMember;
+import dev.coordination.test.EtcdSpec;
+import dev.coordination.test.junit.EtcdExtension;
+import io.etcd.jetcd.op.Cmp;
+import io.etcd.jetcd.op.CmpTarget;
+import io.etcd.jetcd.op.Op;
+import io.etcd.jetcd.options.PutOption;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.autoconfigure.aop.AopAutoConfiguration;
+import org.springframework.boot.health.contributor.HealthIndicator;
+import org.springframework.boot.test.context.assertj.AssertableApplicationContext;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.context.event.EventListener;
+import org.springframework.scheduling.annotation.EnableScheduling;
+import org.springframework.scheduling.annotation.Scheduled;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Several instances (application contexts, each with its own client and session) in one election
+ * against a real etcd. Failures of whole processes are in {@code process.LeaderElectionProcessTests}.
+ */
+class LeaderElectionIntegrationTests {
+
+	private static final Duration TTL = Duration.ofSeconds(2);
+
+	@RegisterExtension
+	static final EtcdExtension etcd = EtcdExtension.create(EtcdSpec.builder().requireLaunched().build());
+
+	private final ApplicationContextRunner contextRunner = new ApplicationContextRunner()
+		.withConfiguration(AutoConfigurations.of(AopAutoConfiguration.class, EtcdAutoConfiguration.class,
+				SessionAutoConfiguration.class, ElectionAutoConfiguration.class,
+				ElectionHealthContributorAutoConfiguration.class))
+		.withPropertyValues("coordination.etcd.endpoints=" + etcd.endpointsAsString(),
+				"coordination.etcd.request-timeout=1s", "coordination.etcd.session.ttl=" + TTL.toSeconds() + "s",
+				"coordination.etcd.session.safety-margin=500ms", "coordination.etcd.election.host=127.0.0.1");
+
+	private ApplicationContextRunner instance(String id, int port) {
+		return this.contextRunner.withPropertyValues("coordination.etcd.election.instance-id=" + id,
+				"coordination.etcd.election.port=" + port);
+	}
+
+	@AfterEach
+	void leaveEtcdRunning() {
+		EtcdMember member = etcd.cluster().member(0);
+		if (member.isPaused()) {
+			member.resume();
+		}
+		etcd.cluster().awaitHealthy(Duration.ofSeconds(15));
+	}
+
+	@Test
+	void threeCandidatesExactlyOneLeadsAndEveryoneNamesIt() {
+		instance("a", 8081).run((a) -> instance("b", 8082).run((b) -> instance("c", 8083).run((c) -> {
+			List<LeaderElection> elections = List.of(election(a, "trio"), election(b, "trio"), election(c, "trio"));
+			LeaderElection leader = awaitSingleLeader(elections);
+			int index = elections.indexOf(leader);
+			String leaderId = List.of("a", "b", "c").get(index);
+			long token = leader.fencingToken().getAsLong();
+			await().atMost(Duration.ofSeconds(5)).until(() -> elections.stream()
+				.allMatch((election) -> election.leader().map(Candidate::instanceId).equals(Optional.of(leaderId))));
+			for (LeaderElection election : elections) {
+				Candidate seen = election.leader().orElseThrow();
+				assertThat(seen.token()).isEqualTo(token);
+				assertThat(seen.address()).isEqualTo("127.0.0.1:" + (8081 + index));
+			}
+			assertThat(elections.stream().filter(LeaderElection::isLeader)).hasSize(1);
+		})));
+	}
+
+	@Test
+	void resignHandsLeadershipToTheNextCandidateWithin500Milliseconds() {
+		instance("a", 8081).run((a) -> instance("b", 8082).run((b) -> {
+			List<LeaderElection> elections = List.of(election(a, "handover"), election(b, "handover"));
+			LeaderElection leader = awaitSingleLeader(elections);
+			LeaderElection follower = elections.get(1 - elections.indexOf(leader));
+			long oldToken = leader.fencingToken().getAsLong();
+			long start = System.nanoTime();
+			leader.resign();
+			await().atMost(Duration.ofSeconds(2)).pollInterval(Duration.ofMillis(1)).until(follower::isLeader);
+			assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofMillis(500));
+			assertThat(leader.isLeader()).isFalse();
+			assertThat(follower.fencingToken().getAsLong()).isGreaterThan(oldToken);
+			// the former leader queued again behind the new one
+			await().atMost(Duration.ofSeconds(2))
+				.until(() -> leader.leader().map(Candidate::token).equals(Optional.of(follower.fencingToken().getAsLong())));
+		}));
+	}
+
+	@Test
+	void closingTheLeaderHandsLeadershipOverWithin500Milliseconds() {
+		instance("a", 8081).run((a) -> instance("b", 8082).run((b) -> {
+			List<AssertableApplicationContext> contexts = List.of(a, b);
+			List<LeaderElection> elections = List.of(election(a, "closing"), election(b, "closing"));
+			LeaderElection leader = awaitSingleLeader(elections);
+			int index = elections.indexOf(leader);
+			LeaderElection follower = elections.get(1 - index);
+			long start = System.nanoTime();
+			contexts.get(index).close();
+			await().atMost(Duration.ofSeconds(2)).pollInterval(Duration.ofMillis(1)).until(follower::isLeader);
+			// the close itself included resigning; the successor must not wait for the TTL
+			assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofMillis(500));
+		}));
+	}
+
+	@Test
+	void pausedEtcdMakesTheLeaderStepDownBeforeItsLeaseCouldExpireThenOneLeaderAgain() {
+		instance("a", 8081).run((a) -> instance("b", 8082).run((b) -> {
+			List<AssertableApplicationContext> contexts = List.of(a, b);
+			List<LeaderElection> elections = List.of(election(a, "pause"), election(b, "pause"));
+			LeaderElection leader = awaitSingleLeader(elections);
+			CoordinationSession session = contexts.get(elections.indexOf(leader)).getBean(CoordinationSession.class);
+			List<RevocationReason> revocations = new CopyOnWriteArrayList<>();
+			AtomicLong revokedAt = new AtomicLong();
+			leader.addListener(new dev.coordination.election.LeadershipListener() {
+				@Override
+				public void revoked(LeaderTerm term, RevocationReason reason) {
+					revokedAt.compareAndSet(0, System.nanoTime());
+					revocations.add(reason);
+				}
+			});
+			AtomicLong acknowledgedSent = new AtomicLong();
+			etcd.cluster().member(0).pause();
+			await().atMost(TTL.plusSeconds(1)).pollInterval(Duration.ofMillis(10)).until(() -> {
+				if (session.info().valid()) {
+					acknowledgedSent.set(session.info().acknowledgedSentNanos());
+				}
+				return !leader.isLeader();
+			});
+			long stoppedLeadingAt = System.nanoTime();
+			assertThat(etcd.cluster().member(0).isPaused()).isTrue();
+			// etcd could expire the lease at acknowledgedSent + TTL at the earliest
+			assertThat(stoppedLeadingAt - acknowledgedSent.get()).isLessThan(TTL.toNanos());
+			await().atMost(Duration.ofSeconds(1)).until(() -> !revocations.isEmpty());
+			assertThat(revocations).containsExactly(RevocationReason.SESSION_LOST);
+			assertThat(revokedAt.get() - acknowledgedSent.get()).isLessThan(TTL.toNanos());
+			assertThat(elections).noneMatch(LeaderElection::isLeader);
+
+			etcd.cluster().member(0).resume();
+			awaitSingleLeader(elections);
+			await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(2))
+				.until(() -> elections.stream().filter(LeaderElection::isLeader).count() == 1);
+		}));
+	}
+
+	@Test
+	void scheduledLeaderOnlyJobRunsOnlyOnTheLeader() {
+		ApplicationContextRunner runner = this.contextRunner.withUserConfiguration(TickConfiguration.class);
+		runner.run((a) -> runner.run((b) -> runner.run((c) -> {
+			List<AssertableApplicationContext> contexts = List.of(a, b, c);
+			List<LeaderElection> elections = contexts.stream().map((context) -> election(context, "ticks")).toList();
+			LeaderElection leader = awaitSingleLeader(elections);
+			List<TickJob> jobs = contexts.stream().map((context) -> context.getBean(TickJob.class)).toList();
+			TickJob leaderJob = jobs.get(elections.indexOf(leader));
+			jobs.forEach(TickJob::reset);
+			await().during(Duration.ofMillis(1500)).atMost(Duration.ofSeconds(3)).until(() -> leader.isLeader()
+					&& jobs.stream().filter((job) -> job != leaderJob).allMatch((job) -> job.runs() == 0));
+			assertThat(leaderJob.runs()).isGreaterThanOrEqualTo(5);
+		})));
+	}
+
+	@Test
+	void leaderRunsFollowerSkipsOrThrowsAndTheMethodSeesItsToken() {
+		ApplicationContextRunner runner = this.contextRunner.withUserConfiguration(ModesConfiguration.class);
+		runner.run((a) -> runner.run((b) -> {
+			List<AssertableApplicationContext> contexts = List.of(a, b);
+			List<LeaderElection> elections = List.of(election(a, "modes"), election(b, "modes"));
+			LeaderElection leader = awaitSingleLeader(elections);
+			ModesJob onLeader = contexts.get(elections.indexOf(leader)).getBean(ModesJob.class);
+			ModesJob onFollower = contexts.get(1 - elections.indexOf(leader)).getBean(ModesJob.class);
+
+			assertThat(onLeader.text()).isEqualTo("ran");
+			assertThat(onLeader.optional()).contains("ran");
+			onLeader.work();
+			assertThat(onLeader.strict()).isEqualTo("ran");
+			assertThat(onLeader.token()).isEqualTo(leader.fencingToken().getAsLong());
+			assertThat(onLeader.stillLeader()).isTrue();
+			assertThat(onLeader.calls()).isEqualTo(3);
+
+			assertThat(onFollower.text()).isNull();
+			assertThat(onFollower.optional()).isEmpty();
+			onFollower.work();
+			assertThat(onFollower.calls()).isZero();
+			assertThatExceptionOfType(NotLeaderException.class).isThrownBy(onFollower::strict)
+				.withMessageContaining("election 'modes'");
+			assertThat(LeaderContext.currentTerm()).isEmpty();
+		}));
+	}
+
+	@Test
+	void eventsAreIssuedAndLeaderLifecycleBeansFollowLeadership() {
+		this.contextRunner.withUserConfiguration(EventsConfiguration.class).run((context) -> {
+			LeaderElection election = election(context, "events");
+			Recorder recorder = context.getBean(Recorder.class);
+			BoundService service = context.getBean(BoundService.class);
+			await().atMost(Duration.ofSeconds(10)).until(() -> !recorder.granted.isEmpty());
+			LeadershipGrantedEvent granted = recorder.granted.get(0);
+			assertThat(granted.getElection()).isEqualTo("events");
+			assertThat(granted.getToken()).isEqualTo(election.fencingToken().getAsLong());
+			await().atMost(Duration.ofSeconds(2)).until(service::isRunning);
+
+			election.resign();
+			await().atMost(Duration.ofSeconds(2)).until(() -> !recorder.revoked.isEmpty());
+			assertThat(recorder.revoked.get(0).getReason()).isEqualTo(RevocationReason.RESIGNED);
+			assertThat(recorder.revoked.get(0).getToken()).isEqualTo(granted.getToken());
+			// alone in the election, it is granted again with a higher token, and the service restarts
+			await().atMost(Duration.ofSeconds(5)).until(() -> recorder.granted.size() == 2);
+			assertThat(recorder.granted.get(1).getToken()).isGreaterThan(granted.getToken());
+			await().atMost(Duration.ofSeconds(2)).until(() -> service.starts.get() == 2 && service.stops.get() == 1);
+			assertThat(service.isRunning()).isTrue();
+		});
+	}
+
+	@Test
+	void runningWorkIsInterruptedWhenLeadershipIsRevoked() {
+		this.contextRunner.withUserConfiguration(InterruptConfiguration.class).run((context) -> {
+			LeaderElection election = election(context, "interrupt");
+			await().atMost(Duration.ofSeconds(10)).until(election::isLeader);
+			LongJob job = context.getBean(LongJob.class);
+			CompletableFuture<String> outcome = CompletableFuture.supplyAsync(job::work);
+			await().atMost(Duration.ofSeconds(2)).until(job::hasEntered);
+			long start = System.nanoTime();
+			election.resign();
+			assertThat(outcome.get(2, TimeUnit.SECONDS)).isEqualTo("interrupted");
+			assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(1));
+		});
+	}
+
+	@Test
+	void fencingTokensGrowAndAFormerLeadersFencedWriteIsRejected() {
+		instance("a", 8081).run((a) -> instance("b", 8082).run((b) -> {
+			List<AssertableApplicationContext> contexts = List.of(a, b);
+			List<LeaderElection> elections = List.of(election(a, "fence"), election(b, "fence"));
+			LeaderElection first = awaitSingleLeader(elections);
+			EtcdTemplate firstEtcd = contexts.get(elections.indexOf(first)).getBean(EtcdTemplate.class);
+			LeaderTerm firstTerm = first.currentTerm().orElseThrow();
+			assertThat(fencedWrite(firstEtcd, firstTerm)).isTrue();
+
+			first.resign();
+			LeaderElection second = elections.get(1 - elections.indexOf(first));
+			await().atMost(Duration.ofSeconds(2)).until(second::isLeader);
+			LeaderTerm secondTerm = second.currentTerm().orElseThrow();
+			assertThat(secondTerm.token()).isGreaterThan(firstTerm.token());
+			assertThat(fencedWrite(firstEtcd, firstTerm)).isFalse();
+			assertThat(fencedWrite(contexts.get(elections.indexOf(second)).getBean(EtcdTemplate.class), secondTerm))
+				.isTrue();
+			assertThat(firstEtcd.get("/fence/value").map((kv) -> EtcdKeys.string(kv.getValue())))
+				.contains("written under " + secondTerm.token());
+		}));
+	}
+
+	@Test
+	void healthAndMetricsShowRoleLeaderAndTransitions() {
+		ApplicationContextRunner withMetrics = this.contextRunner.withBean(MeterRegistry.class, SimpleMeterRegistry::new);
+		withMetrics.withPropertyValues("coordination.etcd.election.instance-id=a", "coordination.etcd.election.port=8081")
+			.run((a) -> instance("b", 8082).run((b) -> {
+				List<LeaderElection> elections = List.of(election(a, "observed"), election(b, "observed"));
+				LeaderElection leader = awaitSingleLeader(elections);
+				if (leader != elections.get(0)) {
+					leader.resign();
+					await().atMost(Duration.ofSeconds(2)).until(() -> elections.get(0).isLeader());
+				}
+				MeterRegistry registry = a.getBean(MeterRegistry.class);
+				assertThat(registry.get(CoordinationMeterNames.ELECTION_LEADER).tag("election", "observed").gauge().value())
+					.isEqualTo(1);
+				assertThat(registry.get(CoordinationMeterNames.ELECTION_TRANSITIONS)
+					.tags("election", "observed", "reason", "granted")
+					.counter()
+					.count()).isEqualTo(1);
+
+				HealthIndicator onA = (HealthIndicator) a.getBean(ElectionsHealthContributor.class).getContributor("observed");
+				assertThat(onA.health().getDetails()).containsEntry("role", "leader")
+					.containsEntry("leader", "127.0.0.1:8081")
+					.containsKey("token");
+				HealthIndicator onB = (HealthIndicator) b.getBean(ElectionsHealthContributor.class).getContributor("observed");
+				await().atMost(Duration.ofSeconds(2))
+					.until(() -> "127.0.0.1:8081".equals(onB.health().getDetails().get("leader")));
+				assertThat(onB.health().getDetails()).containsEntry("role", "follower");
+
+				elections.get(0).resign();
+				await().atMost(Duration.ofSeconds(2)).until(() -> registry.find(CoordinationMeterNames.ELECTION_TENURE)
+					.tag("election", "observed")
+					.timer()
+					.count() == 1);
+				assertThat(registry.get(CoordinationMeterNames.ELECTION_TRANSITIONS)
+					.tags("election", "observed", "reason", "resigned")
+					.counter()
+					.count()).isEqualTo(1);
+			}));
+	}
+
+	private static boolean fencedWrite(EtcdTemplate etcd, LeaderTerm term) {
+		return etcd.txn("fenced write", (txn) -> txn
+			.If(new Cmp(EtcdKeys.bytes(term.key()), Cmp.Op.EQUAL, CmpTarget.createRevision(term.token())))
+			.Then(Op.put(EtcdKeys.bytes("/fence/value"), EtcdKeys.bytes("written under " + term.token()),
+					PutOption.DEFAULT)))
+			.isSucceeded();
+	}
+
+	private static LeaderElection election(AssertableApplicationContext context, String name) {
+		return context.getBean(LeaderElections.class).election(name);
+	}
+
+	private static LeaderElection awaitSingleLeader(List<LeaderElection> elections) {
+		await().atMost(Duration.ofSeconds(15))
+			.until(() -> elections.stream().filter(LeaderElection::isLeader).count() == 1);
+		return elections.stream().filter(LeaderElection::isLeader).findFirst().orElseThrow();
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@EnableScheduling
+	static class TickConfiguration {
+
+		@Bean
+		TickJob tickJob() {
+			return new TickJob();
+		}
+
+	}
+
+	static class TickJob {
+
+		final AtomicInteger runs = new AtomicInteger();
+
+		@Scheduled(fixedDelay = 50)
+		@LeaderOnly("ticks")
+		public void tick() {
+			this.runs.incrementAndGet();
+		}
+
+		public int runs() {
+			return this.runs.get();
+		}
+
+		public void reset() {
+			this.runs.set(0);
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class ModesConfiguration {
+
+		@Bean
+		ModesJob modesJob() {
+			return new ModesJob();
+		}
+
+	}
+
+	static class ModesJob {
+
+		final AtomicInteger calls = new AtomicInteger();
+
+		@LeaderOnly("modes")
+		public String text() {
+			this.calls.incrementAndGet();
+			return "ran";
+		}
+
+		@LeaderOnly("modes")
+		public Optional<String> optional() {
+			this.calls.incrementAndGet();
+			return Optional.of("ran");
+		}
+
+		@LeaderOnly("modes")
+		public void work() {
+			this.calls.incrementAndGet();
+		}
+
+		@LeaderOnly(election = "modes", onNotLeader = OnNotLeader.THROW)
+		public String strict() {
+			return "ran";
+		}
+
+		@LeaderOnly(election = "modes", onNotLeader = OnNotLeader.THROW)
+		public long token() {
+			return LeaderContext.currentTerm().orElseThrow().token();
+		}
+
+		@LeaderOnly(election = "modes", onNotLeader = OnNotLeader.THROW)
+		public boolean stillLeader() {
+			return LeaderContext.isStillLeader();
+		}
+
+		public int calls() {
+			return this.calls.get();
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class EventsConfiguration {
+
+		@Bean
+		Recorder recorder() {
+			return new Recorder();
+		}
+
+		@Bean
+		BoundService boundService() {
+			return new BoundService();
+		}
+
+	}
+
+	static class Recorder {
+
+		final List<LeadershipGrantedEvent> granted = new CopyOnWriteArrayList<>();
+
+		final List<LeadershipRevokedEvent> revoked = new CopyOnWriteArrayList<>();
+
+		@EventListener
+		void on(LeadershipGrantedEvent event) {
+			if (event.getElection().equals("events")) {
+				this.granted.add(event);
+			}
+		}
+
+		@EventListener
+		void on(LeadershipRevokedEvent event) {
+			if (event.getElection().equals("events")) {
+				this.revoked.add(event);
+			}
+		}
+
+	}
+
+	@LeaderLifecycle("events")
+	static class BoundService implements SmartLifecycle {
+
+		final AtomicInteger starts = new AtomicInteger();
+
+		final AtomicInteger stops = new AtomicInteger();
+
+		private volatile boolean running;
+
+		@Override
+		public boolean isAutoStartup() {
+			return false;
+		}
+
+		@Override
+		public void start() {
+			this.starts.incrementAndGet();
+			this.running = true;
+		}
+
+		@Override
+		public void stop() {
+			this.stops.incrementAndGet();
+			this.running = false;
+		}
+
+		@Override
+		public boolean isRunning() {
+			return this.running;
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class InterruptConfiguration {
+
+		@Bean
+		LongJob longJob() {
+			return new LongJob();
+		}
+
+	}
+
+	static class LongJob {
+
+		final CountDownLatch entered = new CountDownLatch(1);
+
+		public boolean hasEntered() {
+			return this.entered.getCount() == 0;
+		}
+
+		@LeaderOnly(value = "interrupt", interruptOnRevoke = true)
+		public String work() {
+			this.entered.countDown();
+			try {
+				new CountDownLatch(1).await(30, TimeUnit.SECONDS);
+				return "not interrupted";
+			}
+			catch (InterruptedException ex) {
+				return "interrupted";
+			}
+		}
+
+	}
+
+}

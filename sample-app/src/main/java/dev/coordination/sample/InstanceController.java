@@ -1,9 +1,8 @@
 package dev.coordination.sample;
 
-import java.util.stream.Collectors;
-
-import dev.coordination.etcd.EtcdAccessException;
-import dev.coordination.etcd.EtcdTemplate;
+import dev.coordination.election.Candidate;
+import dev.coordination.election.LeaderElection;
+import dev.coordination.election.LeaderElections;
 
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
@@ -11,37 +10,35 @@ import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RestController;
 
 /**
- * {@code GET /}: who this instance is and which etcd cluster it talks to, in plain text.
+ * {@code GET /}: who this instance is and its role in the default election, in plain text, like
+ * the classic etcd leader-election demo.
  */
 @RestController
 class InstanceController {
 
-	private final EtcdTemplate etcd;
+	private final LeaderElection election;
 
 	private final WebServerApplicationContext context;
 
 	private final String applicationName;
 
-	InstanceController(EtcdTemplate etcd, WebServerApplicationContext context,
+	InstanceController(LeaderElections elections, WebServerApplicationContext context,
 			@Value("${spring.application.name}") String applicationName) {
-		this.etcd = etcd;
+		this.election = elections.election(LeaderElection.DEFAULT);
 		this.context = context;
 		this.applicationName = applicationName;
 	}
 
 	@GetMapping(path = "/", produces = "text/plain")
 	String whoAmI() {
-		String me = "I am " + this.applicationName + " on port " + this.context.getWebServer().getPort() + ".\n";
-		try {
-			String members = this.etcd.members(this.etcd.getRequestTimeout())
-				.stream()
-				.map((member) -> member.getName() + " " + member.getClientURIs())
-				.collect(Collectors.joining(", "));
-			return me + "etcd members: " + members + "\n";
+		String me = "I am " + this.applicationName + " on port " + this.context.getWebServer().getPort() + ". ";
+		if (this.election.isLeader()) {
+			return me + "I am the leader (fencing token " + this.election.fencingToken().getAsLong() + ").\n";
 		}
-		catch (EtcdAccessException ex) {
-			return me + "etcd is not reachable: " + ex.getMessage() + "\n";
-		}
+		return me + this.election.leader()
+			.map(Candidate::address)
+			.map((leader) -> "I am a follower and the leader is at " + leader + ".\n")
+			.orElse("I am a follower and there is no leader right now.\n");
 	}
 
 }

@@ -1,10 +1,14 @@
 package dev.coordination.sample;
 
+import java.time.Duration;
 import java.util.Map;
 
+import dev.coordination.election.LeaderElection;
+import dev.coordination.election.LeaderElections;
 import dev.coordination.test.spring.EtcdTestConfiguration;
 import org.junit.jupiter.api.Test;
 
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
@@ -24,10 +28,14 @@ class SampleApplicationTests {
 		return RestClient.create("http://127.0.0.1:" + this.port);
 	}
 
+	@Autowired
+	private LeaderElections elections;
+
 	@Test
-	void rootNamesTheInstanceAndTheEtcdMembers() {
+	void rootSaysThisSingleInstanceIsTheLeader() throws InterruptedException {
+		assertThat(this.elections.election(LeaderElection.DEFAULT).awaitLeadership(Duration.ofSeconds(15))).isTrue();
 		String body = rest().get().uri("/").retrieve().body(String.class);
-		assertThat(body).startsWith("I am sample-app on port ").contains("etcd members: m0 [http://127.0.0.1:");
+		assertThat(body).startsWith("I am sample-app on port " + this.port + ". I am the leader (fencing token ");
 	}
 
 	@Test
@@ -43,6 +51,9 @@ class SampleApplicationTests {
 			.get("coordinationSession");
 		assertThat(session).containsEntry("status", "UP");
 		assertThat((Map<String, Object>) session.get("details")).containsKeys("leaseId", "ttl", "timeLeft");
+		Map<String, Object> elections = (Map<String, Object>) ((Map<String, Object>) health.get("components"))
+			.get("elections");
+		assertThat(elections).containsEntry("status", "UP").containsKey("components");
 	}
 
 }

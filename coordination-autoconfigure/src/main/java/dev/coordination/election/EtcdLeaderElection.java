@@ -73,6 +73,8 @@ public class EtcdLeaderElection implements LeaderElection, SessionListener {
 
 	private final Supplier<InstanceIdentity> identity;
 
+	private final boolean candidate;
+
 	private final List<LeadershipListener> listeners = new CopyOnWriteArrayList<>();
 
 	private final AtomicReference<LeaderTerm> leadership = new AtomicReference<>();
@@ -104,14 +106,16 @@ public class EtcdLeaderElection implements LeaderElection, SessionListener {
 	 * @param etcd the etcd access
 	 * @param session the session the candidacy lives on
 	 * @param identity this instance's identity, written as the value of its election key
+	 * @param candidate whether this instance campaigns; {@code false} only observes who leads
 	 */
 	public EtcdLeaderElection(String name, String prefix, EtcdTemplate etcd, CoordinationSession session,
-			Supplier<InstanceIdentity> identity) {
+			Supplier<InstanceIdentity> identity, boolean candidate) {
 		this.name = name;
 		this.prefix = EtcdKeys.key(prefix, EtcdKeys.segment("election name", name)) + "/";
 		this.etcd = etcd;
 		this.session = session;
 		this.identity = identity;
+		this.candidate = candidate;
 		this.executor = Executors.newSingleThreadExecutor((task) -> {
 			Thread thread = new Thread(task, "coordination-election-" + name);
 			thread.setDaemon(true);
@@ -275,6 +279,9 @@ public class EtcdLeaderElection implements LeaderElection, SessionListener {
 	// On the election's thread.
 
 	private void campaign(long leaseId) {
+		if (!this.candidate) {
+			return;
+		}
 		Candidacy current = this.candidacy;
 		if (current != null && current.leaseId() == leaseId) {
 			return;
@@ -403,9 +410,8 @@ public class EtcdLeaderElection implements LeaderElection, SessionListener {
 			}
 			this.viewRevision = kv.getModRevision();
 		}
-		if (response.getHeader() != null && response.getHeader().getRevision() > this.viewRevision) {
-			this.viewRevision = response.getHeader().getRevision();
-		}
+		// Only events advance the view: a response's header revision can be ahead of events still to
+		// come while the watcher catches up, and taking it would drop them as replays.
 		if (changed) {
 			evaluate();
 		}

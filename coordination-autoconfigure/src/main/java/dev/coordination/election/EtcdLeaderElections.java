@@ -4,6 +4,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 
 import dev.coordination.etcd.EtcdTemplate;
@@ -38,6 +39,8 @@ public class EtcdLeaderElections implements LeaderElections, SmartLifecycle {
 
 	private final List<LeadershipListenerFactory> listenerFactories;
 
+	private final Predicate<String> candidate;
+
 	private volatile boolean running;
 
 	/**
@@ -48,14 +51,18 @@ public class EtcdLeaderElections implements LeaderElections, SmartLifecycle {
 	 * @param identity this instance's identity, resolved when campaigning (the port may be known
 	 * late)
 	 * @param listenerFactories listeners added to every election (events, metrics)
+	 * @param candidate whether this instance campaigns in the named election, rather than only
+	 * observing it
 	 */
 	public EtcdLeaderElections(EtcdTemplate etcd, CoordinationSession session, String prefix,
-			Supplier<InstanceIdentity> identity, List<LeadershipListenerFactory> listenerFactories) {
+			Supplier<InstanceIdentity> identity, List<LeadershipListenerFactory> listenerFactories,
+			Predicate<String> candidate) {
 		this.etcd = etcd;
 		this.session = session;
 		this.prefix = prefix;
 		this.identity = identity;
 		this.listenerFactories = List.copyOf(listenerFactories);
+		this.candidate = candidate;
 	}
 
 	@Override
@@ -65,7 +72,8 @@ public class EtcdLeaderElections implements LeaderElections, SmartLifecycle {
 	}
 
 	private EtcdLeaderElection create(String name) {
-		EtcdLeaderElection election = new EtcdLeaderElection(name, this.prefix, this.etcd, this.session, this.identity);
+		EtcdLeaderElection election = new EtcdLeaderElection(name, this.prefix, this.etcd, this.session, this.identity,
+				this.candidate.test(name));
 		this.listenerFactories.forEach((factory) -> election.addListener(factory.create(election)));
 		if (this.running) {
 			election.start();

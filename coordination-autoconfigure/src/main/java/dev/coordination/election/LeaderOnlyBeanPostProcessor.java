@@ -3,7 +3,7 @@ package dev.coordination.election;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.util.Map;
-import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.Supplier;
 
@@ -12,6 +12,7 @@ import org.apache.commons.logging.LogFactory;
 
 import org.springframework.aop.support.AopUtils;
 import org.springframework.beans.factory.BeanCreationException;
+import org.springframework.beans.factory.DisposableBean;
 import org.springframework.beans.factory.config.BeanPostProcessor;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.core.MethodIntrospector;
@@ -25,13 +26,13 @@ import org.springframework.util.ClassUtils;
  * A method whose return type cannot express "skipped" (a primitive) with
  * {@link LeaderOnly.OnNotLeader#SKIP} fails bean creation with the method's name.
  */
-public class LeaderOnlyBeanPostProcessor implements BeanPostProcessor {
+public class LeaderOnlyBeanPostProcessor implements BeanPostProcessor, DisposableBean {
 
 	private static final Log logger = LogFactory.getLog(LeaderOnlyBeanPostProcessor.class);
 
 	private final Supplier<LeaderElections> elections;
 
-	private final Executor lifecycleExecutor = Executors.newSingleThreadExecutor((task) -> {
+	private final ExecutorService lifecycleExecutor = Executors.newSingleThreadExecutor((task) -> {
 		Thread thread = new Thread(task, "coordination-leader-lifecycle");
 		thread.setDaemon(true);
 		return thread;
@@ -92,6 +93,11 @@ public class LeaderOnlyBeanPostProcessor implements BeanPostProcessor {
 			}
 
 		});
+	}
+
+	@Override
+	public void destroy() {
+		this.lifecycleExecutor.shutdown();
 	}
 
 	private static void run(String beanName, String action, Runnable call) {

@@ -59,7 +59,10 @@ public final class ElectionAutoConfiguration {
 					properties.getPrefix(), ex.getMessage());
 		}
 		return new EtcdLeaderElections(etcdTemplate, session, prefix, identity(properties, environment),
-				listeners.orderedStream().toList());
+				listeners.orderedStream().toList(), (name) -> {
+					ElectionProperties.Election election = properties.getElections().get(name);
+					return election == null || election.isCandidate();
+				});
 	}
 
 	@Bean

@@ -43,6 +43,11 @@ public class ElectionProperties {
 	 */
 	private Map<String, String> metadata = new LinkedHashMap<>();
 
+	/**
+	 * Settings of individual elections, by election name.
+	 */
+	private Map<String, Election> elections = new LinkedHashMap<>();
+
 	public boolean isEnabled() {
 		return this.enabled;
 	}
@@ -89,6 +94,35 @@ public class ElectionProperties {
 
 	public void setMetadata(Map<String, String> metadata) {
 		this.metadata = metadata;
+	}
+
+	public Map<String, Election> getElections() {
+		return this.elections;
+	}
+
+	public void setElections(Map<String, Election> elections) {
+		this.elections = elections;
+	}
+
+	/**
+	 * Settings of one election.
+	 */
+	public static class Election {
+
+		/**
+		 * Whether this instance campaigns in the election. When false it only observes who leads
+		 * (for example an instance that must never run the leader's work).
+		 */
+		private boolean candidate = true;
+
+		public boolean isCandidate() {
+			return this.candidate;
+		}
+
+		public void setCandidate(boolean candidate) {
+			this.candidate = candidate;
+		}
+
 	}
 
 }

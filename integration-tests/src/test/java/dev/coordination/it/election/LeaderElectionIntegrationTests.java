@@ -188,6 +188,28 @@ class LeaderElectionIntegrationTests {
 	}
 
 	@Test
+	void anInstanceThatIsNoCandidateObservesButNeverLeads() {
+		instance("a", 8081).run((a) -> instance("b", 8082)
+			.withPropertyValues("coordination.etcd.election.elections.watch-only.candidate=false")
+			.run((b) -> {
+				LeaderElection candidate = election(a, "watch-only");
+				LeaderElection observer = election(b, "watch-only");
+				await().atMost(Duration.ofSeconds(10)).until(candidate::isLeader);
+				await().atMost(Duration.ofSeconds(2))
+					.until(() -> observer.leader().map(Candidate::instanceId).equals(Optional.of("a")));
+				candidate.resign();
+				// alone in the election, the candidate leads again; the observer never does
+				await().atMost(Duration.ofSeconds(2)).until(candidate::isLeader);
+				assertThat(observer.isLeader()).isFalse();
+				assertThat(etcd.client()
+					.getKVClient()
+					.get(EtcdKeys.bytes("/elections/watch-only/"), io.etcd.jetcd.options.GetOption.builder().isPrefix(true).build())
+					.get(5, TimeUnit.SECONDS)
+					.getKvs()).hasSize(1);
+			}));
+	}
+
+	@Test
 	void scheduledLeaderOnlyJobRunsOnlyOnTheLeader() {
 		ApplicationContextRunner runner = this.contextRunner.withUserConfiguration(TickConfiguration.class);
 		runner.run((a) -> runner.run((b) -> runner.run((c) -> {

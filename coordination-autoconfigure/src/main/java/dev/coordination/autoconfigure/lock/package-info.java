@@ -1,0 +1,4 @@
+/**
+ * Auto-configuration of distributed locks.
+ */
+package dev.coordination.autoconfigure.lock;

@@ -1,0 +1,5 @@
+/**
+ * Distributed locks on the coordination session: {@code @DistributedLocked}, the lock registry and
+ * fencing tokens.
+ */
+package dev.coordination.lock;

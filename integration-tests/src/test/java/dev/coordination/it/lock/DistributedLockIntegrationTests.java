@@ -1,0 +1,290 @@
+package dev.coordination.it.lock;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+import dev.coordination.autoconfigure.etcd.EtcdAutoConfiguration;
+import dev.coordination.autoconfigure.lock.LockAutoConfiguration;
+import dev.coordination.autoconfigure.session.SessionAutoConfiguration;
+import dev.coordination.etcd.EtcdKeys;
+import dev.coordination.etcd.EtcdTemplate;
+import dev.coordination.lock.DistributedLock;
+import dev.coordination.lock.DistributedLockRegistry;
+import dev.coordination.lock.EtcdLockRegistry;
+import dev.coordination.lock.LockLostException;
+import dev.coordination.session.CoordinationSession;
+import dev.coordination.test.EtcdMember;
+import dev.coordination.test.EtcdSpec;
+import dev.coordination.test.junit.EtcdExtension;
+import io.etcd.jetcd.op.Cmp;
+import io.etcd.jetcd.op.CmpTarget;
+import io.etcd.jetcd.op.Op;
+import io.etcd.jetcd.options.GetOption;
+import io.etcd.jetcd.options.PutOption;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.test.context.assertj.AssertableApplicationContext;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Distributed locks of several instances (application contexts with their own client and session)
+ * and threads against a real etcd.
+ */
+class DistributedLockIntegrationTests {
+
+	private static final Duration TTL = Duration.ofSeconds(2);
+
+	@RegisterExtension
+	static final EtcdExtension etcd = EtcdExtension.create(EtcdSpec.builder().requireLaunched().build());
+
+	private final ApplicationContextRunner contextRunner = new ApplicationContextRunner()
+		.withConfiguration(AutoConfigurations.of(EtcdAutoConfiguration.class, SessionAutoConfiguration.class,
+				LockAutoConfiguration.class))
+		.withPropertyValues("coordination.etcd.endpoints=" + etcd.endpointsAsString(),
+				"coordination.etcd.request-timeout=1s", "coordination.etcd.session.ttl=" + TTL.toSeconds() + "s",
+				"coordination.etcd.session.safety-margin=500ms");
+
+	@AfterEach
+	void leaveEtcdRunning() {
+		EtcdMember member = etcd.cluster().member(0);
+		if (member.isPaused()) {
+			member.resume();
+		}
+		etcd.cluster().awaitHealthy(Duration.ofSeconds(15));
+	}
+
+	@Test
+	void threeInstancesWithTwoThreadsEachNeverLoseAnIncrementAndTokensOnlyGrow() {
+		this.contextRunner.run((a) -> this.contextRunner.run((b) -> this.contextRunner.run((c) -> {
+			List<AssertableApplicationContext> contexts = List.of(a, b, c);
+			contexts.forEach(DistributedLockIntegrationTests::awaitSession);
+			int perThread = 40;
+			List<Long> tokensInCommitOrder = new ArrayList<>();
+			ExecutorService threads = Executors.newFixedThreadPool(6);
+			try {
+				List<Future<?>> workers = new ArrayList<>();
+				for (AssertableApplicationContext context : contexts) {
+					for (int t = 0; t < 2; t++) {
+						workers.add(threads.submit(() -> {
+							DistributedLock lock = context.getBean(DistributedLockRegistry.class).obtain("counter");
+							EtcdTemplate etcdTemplate = context.getBean(EtcdTemplate.class);
+							for (int i = 0; i < perThread; i++) {
+								lock.lock();
+								try {
+									// read-modify-write that only the lock makes safe
+									long value = etcdTemplate.get("/test/counter")
+										.map((kv) -> Long.parseLong(EtcdKeys.string(kv.getValue())))
+										.orElse(0L);
+									etcdTemplate.put("/test/counter", Long.toString(value + 1));
+									synchronized (tokensInCommitOrder) {
+										tokensInCommitOrder.add(lock.fencingToken().getAsLong());
+									}
+								}
+								finally {
+									lock.unlock();
+								}
+							}
+							return null;
+						}));
+					}
+				}
+				for (Future<?> worker : workers) {
+					worker.get(90, TimeUnit.SECONDS);
+				}
+			}
+			finally {
+				threads.shutdownNow();
+			}
+			long counter = Long.parseLong(a.getBean(EtcdTemplate.class)
+				.get("/test/counter")
+				.map((kv) -> EtcdKeys.string(kv.getValue()))
+				.orElseThrow());
+			assertThat(counter).isEqualTo(6L * perThread);
+			assertThat(tokensInCommitOrder).hasSize(6 * perThread).isSorted();
+			assertThat(keysUnder("/locks/counter/")).isZero();
+		})));
+	}
+
+	@Test
+	void tryLockThatTimesOutLeavesNoKeyBehind() {
+		this.contextRunner.run((a) -> this.contextRunner.run((b) -> {
+			awaitSession(a);
+			awaitSession(b);
+			DistributedLock onA = a.getBean(DistributedLockRegistry.class).obtain("timeout");
+			DistributedLock onB = b.getBean(DistributedLockRegistry.class).obtain("timeout");
+			assertThat(onA.tryLock()).isTrue();
+			try {
+				long start = System.nanoTime();
+				assertThat(onOtherThread(() -> onB.tryLock(300, TimeUnit.MILLISECONDS))).isFalse();
+				assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(300));
+				assertThat(onOtherThread(onB::tryLock)).isFalse();
+				assertThat(keysUnder("/locks/timeout/")).isEqualTo(1);
+			}
+			finally {
+				onA.unlock();
+			}
+			assertThat(keysUnder("/locks/timeout/")).isZero();
+		}));
+	}
+
+	@Test
+	void reentrantAndSameInstanceHandOffKeepTheEtcdKey() {
+		this.contextRunner.run((context) -> {
+			awaitSession(context);
+			DistributedLock lock = context.getBean(DistributedLockRegistry.class).obtain("orders/42");
+			lock.lock();
+			lock.lock();
+			long token = lock.fencingToken().getAsLong();
+			assertThat(keysUnder("/locks/orders%2F42/")).isEqualTo(1);
+			CountDownLatch waiting = new CountDownLatch(1);
+			CompletableFuture<Long> other = CompletableFuture.supplyAsync(() -> {
+				waiting.countDown();
+				lock.lock();
+				try {
+					return lock.fencingToken().getAsLong();
+				}
+				finally {
+					lock.unlock();
+				}
+			});
+			await().atMost(Duration.ofSeconds(2)).until(() -> waiting.getCount() == 0);
+			lock.unlock();
+			assertThat(lock.isHeldByCurrentThread()).isTrue();
+			lock.unlock();
+			assertThat(lock.isHeldByCurrentThread()).isFalse();
+			// the waiting thread of this instance took the lock over under the same etcd key and token
+			assertThat(other.get(5, TimeUnit.SECONDS)).isEqualTo(token);
+			await().atMost(Duration.ofSeconds(2)).until(() -> keysUnder("/locks/orders%2F42/") == 0);
+		});
+	}
+
+	@Test
+	void holderIsToldItLostTheLockBeforeTheLeaseCouldExpireAndItsFencedWriteIsRejected() {
+		this.contextRunner.withPropertyValues("coordination.etcd.lock.interrupt-on-loss=true").run((context) -> {
+			CoordinationSession session = awaitSession(context);
+			EtcdLockRegistry registry = context.getBean(EtcdLockRegistry.class);
+			Map<String, Long> lost = new ConcurrentHashMap<>();
+			AtomicLong lostAt = new AtomicLong();
+			registry.addListener((key, token) -> {
+				lostAt.set(System.nanoTime());
+				lost.put(key, token);
+			});
+			DistributedLock lock = registry.obtain("pause");
+			AtomicLong token = new AtomicLong();
+			CountDownLatch holding = new CountDownLatch(1);
+			CompletableFuture<String> holder = CompletableFuture.supplyAsync(() -> {
+				lock.lock();
+				token.set(lock.fencingToken().getAsLong());
+				holding.countDown();
+				String outcome;
+				try {
+					new CountDownLatch(1).await(30, TimeUnit.SECONDS);
+					outcome = "not interrupted";
+				}
+				catch (InterruptedException ex) {
+					outcome = "interrupted, held: " + lock.isHeldByCurrentThread();
+				}
+				try {
+					lock.unlock();
+					return outcome + ", unlocked";
+				}
+				catch (LockLostException ex) {
+					return outcome + ", " + ex.getMessage();
+				}
+			});
+			assertThat(holding.await(5, TimeUnit.SECONDS)).isTrue();
+			String lockKey = "/locks/pause/" + EtcdKeys.leaseHex(session.leaseId());
+			AtomicLong acknowledgedSent = new AtomicLong();
+			etcd.cluster().member(0).pause();
+			await().atMost(TTL.plusSeconds(1)).pollInterval(Duration.ofMillis(10)).until(() -> {
+				if (session.info().valid()) {
+					acknowledgedSent.set(session.info().acknowledgedSentNanos());
+				}
+				return lost.containsKey("pause");
+			});
+			assertThat(etcd.cluster().member(0).isPaused()).isTrue();
+			assertThat(lost).containsEntry("pause", token.get());
+			assertThat(lostAt.get() - acknowledgedSent.get()).isLessThan(TTL.toNanos());
+			// interrupt-on-loss: the holder was interrupted, no longer holds, and unlock says it was lost
+			assertThat(holder.get(5, TimeUnit.SECONDS)).startsWith("interrupted, held: false, Lock 'pause' (token "
+					+ token.get() + ") was lost while held");
+			etcd.cluster().member(0).resume();
+			// a write fenced by the lost hold's token is rejected once etcd is back
+			EtcdTemplate etcdTemplate = context.getBean(EtcdTemplate.class);
+			await().atMost(Duration.ofSeconds(10)).ignoreExceptions().until(() -> !etcdTemplate.txn("fenced write",
+					(txn) -> txn.If(new Cmp(EtcdKeys.bytes(lockKey), Cmp.Op.EQUAL, CmpTarget.createRevision(token.get())))
+						.Then(Op.put(EtcdKeys.bytes("/test/fenced"), EtcdKeys.bytes("stale"), PutOption.DEFAULT)))
+				.isSucceeded());
+			assertThat(etcdTemplate.get("/test/fenced")).isEmpty();
+		});
+	}
+
+	@Test
+	void etcdctlLockExcludesUs() throws Exception {
+		this.contextRunner.run((context) -> {
+			awaitSession(context);
+			Process etcdctl = new ProcessBuilder("etcdctl", "--endpoints=" + etcd.endpointsAsString(), "lock",
+					"/locks/shared")
+				.redirectErrorStream(true)
+				.start();
+			try {
+				await().atMost(Duration.ofSeconds(10)).until(() -> keysUnder("/locks/shared/") == 1);
+				DistributedLock lock = context.getBean(DistributedLockRegistry.class).obtain("shared");
+				assertThat(onOtherThread(() -> lock.tryLock(500, TimeUnit.MILLISECONDS))).isFalse();
+				etcdctl.destroy();
+				assertThat(etcdctl.waitFor(10, TimeUnit.SECONDS)).isTrue();
+				assertThat(onOtherThread(() -> {
+					boolean acquired = lock.tryLock(10, TimeUnit.SECONDS);
+					if (acquired) {
+						lock.unlock();
+					}
+					return acquired;
+				})).isTrue();
+			}
+			finally {
+				etcdctl.destroyForcibly();
+			}
+		});
+	}
+
+	private static boolean onOtherThread(java.util.concurrent.Callable<Boolean> task) throws Exception {
+		ExecutorService thread = Executors.newSingleThreadExecutor();
+		try {
+			return thread.submit(task).get(30, TimeUnit.SECONDS);
+		}
+		finally {
+			thread.shutdownNow();
+		}
+	}
+
+	private static CoordinationSession awaitSession(AssertableApplicationContext context) {
+		CoordinationSession session = context.getBean(CoordinationSession.class);
+		await().atMost(Duration.ofSeconds(5)).until(session::isValid);
+		return session;
+	}
+
+	private static long keysUnder(String prefix) throws Exception {
+		return etcd.client()
+			.getKVClient()
+			.get(EtcdKeys.bytes(prefix), GetOption.builder().isPrefix(true).withCountOnly(true).build())
+			.get(5, TimeUnit.SECONDS)
+			.getCount();
+	}
+
+}

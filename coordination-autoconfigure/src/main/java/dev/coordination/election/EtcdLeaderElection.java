@@ -298,6 +298,10 @@ public class EtcdLeaderElection implements LeaderElection, SessionListener {
 				.Else(Op.get(EtcdKeys.bytes(key), GetOption.DEFAULT)));
 			long token = response.isSucceeded() ? response.getHeader().getRevision()
 					: response.getGetResponses().get(0).getKvs().get(0).getCreateRevision();
+			if (!this.session.isValid(leaseId)) {
+				// lost while campaigning: the key goes with the lease, the renewal campaigns again
+				return;
+			}
 			this.candidacy = new Candidacy(leaseId, key, token);
 			if (logger.isDebugEnabled()) {
 				logger.debug("Campaigning in election '" + this.name + "' with key " + key + " (token " + token + ")");
@@ -395,10 +399,12 @@ public class EtcdLeaderElection implements LeaderElection, SessionListener {
 
 	private void apply(WatchResponse response) {
 		boolean changed = false;
+		// jetcd may replay events after a reconnect: apply each revision once. Several events can
+		// share one revision (a "del --prefix"), so compare with the view from before this response.
+		long before = this.viewRevision;
 		for (WatchEvent event : response.getEvents()) {
 			KeyValue kv = event.getKeyValue();
-			// jetcd may replay events after a reconnect: apply each revision once
-			if (kv.getModRevision() <= this.viewRevision) {
+			if (kv.getModRevision() <= before) {
 				continue;
 			}
 			if (event.getEventType() == WatchEvent.EventType.DELETE) {
@@ -408,7 +414,7 @@ public class EtcdLeaderElection implements LeaderElection, SessionListener {
 				this.candidates.put(kv.getCreateRevision(), kv);
 				changed = true;
 			}
-			this.viewRevision = kv.getModRevision();
+			this.viewRevision = Math.max(this.viewRevision, kv.getModRevision());
 		}
 		// Only events advance the view: a response's header revision can be ahead of events still to
 		// come while the watcher catches up, and taking it would drop them as replays.
@@ -452,8 +458,8 @@ public class EtcdLeaderElection implements LeaderElection, SessionListener {
 				return;
 			}
 			if (!this.session.isValid(leaseId)) {
-				// the session was lost while we were granting: undo at once
-				changeLeadership(null, leaseId, RevocationReason.SESSION_LOST);
+				// the session was lost while we were granting: undo silently, nobody was told yet
+				this.leadership.compareAndSet(term, null);
 				return;
 			}
 			logger.info("Instance " + this.identity.get().instanceId() + " leads election '" + this.name + "' (token " + term.token()

@@ -21,7 +21,7 @@ class LeaderOnlyInterceptor implements MethodInterceptor {
 
 	private final Supplier<LeaderElections> elections;
 
-	private final Map<Method, LeaderOnly> annotations = new ConcurrentHashMap<>();
+	private final Map<Method, Settings> settings = new ConcurrentHashMap<>();
 
 	LeaderOnlyInterceptor(Supplier<LeaderElections> elections) {
 		this.elections = elections;
@@ -30,20 +30,20 @@ class LeaderOnlyInterceptor implements MethodInterceptor {
 	@Override
 	public Object invoke(MethodInvocation invocation) throws Throwable {
 		Method method = invocation.getMethod();
-		LeaderOnly leaderOnly = this.annotations.computeIfAbsent(method,
-				(key) -> find(key, (invocation.getThis() != null) ? AopUtils.getTargetClass(invocation.getThis())
-						: key.getDeclaringClass()));
-		LeaderElection election = this.elections.get().election(leaderOnly.election());
+		// synthesized annotations are slow to read: resolve once per method
+		Settings settings = this.settings.computeIfAbsent(method, (key) -> Settings.of(find(key,
+				(invocation.getThis() != null) ? AopUtils.getTargetClass(invocation.getThis()) : key.getDeclaringClass())));
+		LeaderElection election = this.elections.get().election(settings.election());
 		Optional<LeaderTerm> term = election.currentTerm();
 		if (term.isEmpty()) {
-			if (leaderOnly.onNotLeader() == LeaderOnly.OnNotLeader.THROW) {
+			if (settings.onNotLeader() == LeaderOnly.OnNotLeader.THROW) {
 				throw new NotLeaderException(election.name(), describe(method));
 			}
 			return skipped(method);
 		}
 		Running previous = LeaderContext.enter(election, term.get());
 		try {
-			if (leaderOnly.interruptOnRevoke() && election instanceof EtcdLeaderElection etcdElection) {
+			if (settings.interruptOnRevoke() && election instanceof EtcdLeaderElection etcdElection) {
 				return etcdElection.interruptibly(invocation::proceed);
 			}
 			return invocation.proceed();
@@ -65,6 +65,14 @@ class LeaderOnlyInterceptor implements MethodInterceptor {
 
 	static String describe(Method method) {
 		return method.getDeclaringClass().getName() + "." + method.getName() + "()";
+	}
+
+	private record Settings(String election, LeaderOnly.OnNotLeader onNotLeader, boolean interruptOnRevoke) {
+
+		static Settings of(LeaderOnly leaderOnly) {
+			return new Settings(leaderOnly.election(), leaderOnly.onNotLeader(), leaderOnly.interruptOnRevoke());
+		}
+
 	}
 
 }

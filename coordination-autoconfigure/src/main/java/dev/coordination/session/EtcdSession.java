@@ -310,8 +310,11 @@ public class EtcdSession implements CoordinationSession, SmartLifecycle {
 				+ EtcdKeys.leaseHex(lease.id()) + " (TTL " + this.ttl.toSeconds() + "s, safety margin "
 				+ this.safetyMargin.toMillis() + " ms)");
 		this.metrics.granted(renewal);
-		this.keepAliveTask = this.executor.scheduleWithFixedDelay(() -> keepAlive(lease.id()),
-				this.keepAliveIntervalNanos, this.keepAliveIntervalNanos, TimeUnit.NANOSECONDS);
+		// a slow grant leaves less than the whole window: keep two keep-alives before the deadline
+		long firstKeepAlive = Math.max(0, Math.min(this.keepAliveIntervalNanos,
+				lease.deadlineNanos() - System.nanoTime() - 2 * this.keepAliveIntervalNanos));
+		this.keepAliveTask = this.executor.scheduleWithFixedDelay(() -> keepAlive(lease.id()), firstKeepAlive,
+				this.keepAliveIntervalNanos, TimeUnit.NANOSECONDS);
 		scheduleDeadlineCheck(lease);
 		notifyAll((listener) -> listener.sessionGranted(lease.id(), renewal));
 		this.firstLease.complete(null);

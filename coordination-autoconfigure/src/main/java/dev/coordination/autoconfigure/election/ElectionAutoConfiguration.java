@@ -4,6 +4,7 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.function.Supplier;
 
+import dev.coordination.autoconfigure.CoordinationProxyRegistrar;
 import dev.coordination.autoconfigure.session.SessionAutoConfiguration;
 import dev.coordination.election.EtcdLeaderElections;
 import dev.coordination.election.InstanceIdentity;
@@ -29,6 +30,7 @@ import org.springframework.boot.context.properties.EnableConfigurationProperties
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Import;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Role;
 import org.springframework.core.env.Environment;
@@ -43,6 +45,7 @@ import org.springframework.util.StringUtils;
 		afterName = "org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration")
 @ConditionalOnBean({ EtcdTemplate.class, CoordinationSession.class })
 @ConditionalOnBooleanProperty(name = "coordination.etcd.election.enabled", matchIfMissing = true)
+@Import(CoordinationProxyRegistrar.class)
 @EnableConfigurationProperties(ElectionProperties.class)
 public final class ElectionAutoConfiguration {
 

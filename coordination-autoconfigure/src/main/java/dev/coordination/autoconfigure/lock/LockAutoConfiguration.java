@@ -1,19 +1,30 @@
 package dev.coordination.autoconfigure.lock;
 
+import java.time.Duration;
+
+import dev.coordination.autoconfigure.CoordinationProxyRegistrar;
 import dev.coordination.autoconfigure.session.SessionAutoConfiguration;
 import dev.coordination.etcd.EtcdKeys;
 import dev.coordination.etcd.EtcdTemplate;
 import dev.coordination.lock.DistributedLockRegistry;
+import dev.coordination.lock.DistributedLockedAdvisor;
+import dev.coordination.lock.DistributedLockedBeanPostProcessor;
 import dev.coordination.lock.EtcdLockRegistry;
 import dev.coordination.session.CoordinationSession;
 
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.config.BeanDefinition;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Import;
+import org.springframework.context.annotation.Role;
+import org.springframework.core.env.Environment;
 
 /**
  * {@link org.springframework.boot.autoconfigure.EnableAutoConfiguration Auto-configuration} of
@@ -22,6 +33,7 @@ import org.springframework.context.annotation.Bean;
 @AutoConfiguration(after = SessionAutoConfiguration.class)
 @ConditionalOnBean({ EtcdTemplate.class, CoordinationSession.class })
 @ConditionalOnBooleanProperty(name = "coordination.etcd.lock.enabled", matchIfMissing = true)
+@Import(CoordinationProxyRegistrar.class)
 @EnableConfigurationProperties(LockProperties.class)
 public final class LockAutoConfiguration {
 
@@ -38,6 +50,30 @@ public final class LockAutoConfiguration {
 					ex.getMessage());
 		}
 		return new EtcdLockRegistry(prefix, etcdTemplate, session, properties.isInterruptOnLoss());
+	}
+
+	@Bean
+	@Role(BeanDefinition.ROLE_INFRASTRUCTURE)
+	static DistributedLockedAdvisor distributedLockedAdvisor(ObjectProvider<DistributedLockRegistry> registry,
+			Environment environment) {
+		return new DistributedLockedAdvisor(registry::getObject, defaultWaitTime(environment));
+	}
+
+	@Bean
+	static DistributedLockedBeanPostProcessor distributedLockedBeanPostProcessor(Environment environment) {
+		return new DistributedLockedBeanPostProcessor(defaultWaitTime(environment));
+	}
+
+	// static infrastructure beans are created before properties beans: bind the one value directly
+	private static Duration defaultWaitTime(Environment environment) {
+		Duration waitTime = Binder.get(environment)
+			.bind("coordination.etcd.lock.default-wait-time", Duration.class)
+			.orElse(Duration.ofSeconds(5));
+		if (waitTime.isNegative()) {
+			throw new InvalidConfigurationPropertyValueException("coordination.etcd.lock.default-wait-time", waitTime,
+					"Must not be negative; 0 tries once.");
+		}
+		return waitTime;
 	}
 
 }

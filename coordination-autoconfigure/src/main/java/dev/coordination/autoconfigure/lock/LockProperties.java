@@ -1,5 +1,7 @@
 package dev.coordination.autoconfigure.lock;
 
+import java.time.Duration;
+
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
 /**
@@ -25,6 +27,12 @@ public class LockProperties {
 	 */
 	private boolean interruptOnLoss;
 
+	/**
+	 * How long a @DistributedLocked method waits for its lock when the annotation names no wait
+	 * time. Zero tries once.
+	 */
+	private Duration defaultWaitTime = Duration.ofSeconds(5);
+
 	public boolean isEnabled() {
 		return this.enabled;
 	}
@@ -47,6 +55,14 @@ public class LockProperties {
 
 	public void setInterruptOnLoss(boolean interruptOnLoss) {
 		this.interruptOnLoss = interruptOnLoss;
+	}
+
+	public Duration getDefaultWaitTime() {
+		return this.defaultWaitTime;
+	}
+
+	public void setDefaultWaitTime(Duration defaultWaitTime) {
+		this.defaultWaitTime = defaultWaitTime;
 	}
 
 }

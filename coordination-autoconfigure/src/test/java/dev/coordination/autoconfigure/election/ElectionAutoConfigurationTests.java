@@ -96,6 +96,20 @@ class ElectionAutoConfigurationTests {
 	}
 
 	@Test
+	void leaderOnlyWorksWithoutBootsAopAutoConfiguration() {
+		new ApplicationContextRunner()
+			.withConfiguration(AutoConfigurations.of(EtcdAutoConfiguration.class, SessionAutoConfiguration.class,
+					ElectionAutoConfiguration.class))
+			.withPropertyValues("coordination.etcd.endpoints=http://127.0.0.1:1", "coordination.etcd.request-timeout=200ms")
+			.withUserConfiguration(JobConfiguration.class)
+			.run((context) -> {
+				Job job = context.getBean(Job.class);
+				assertThat(AopUtils.isAopProxy(job)).isTrue();
+				assertThat(job.text()).isNull();
+			});
+	}
+
+	@Test
 	void leaderLifecycleBeanThatStartsByItselfIsRejected() {
 		this.contextRunner.withUserConfiguration(AutoStartingLifecycleConfiguration.class)
 			.run((context) -> assertThat(context).getFailure()

@@ -113,6 +113,38 @@ class LeaderElectionIntegrationTests {
 	}
 
 	@Test
+	void deletingEveryKeyAtOnceLeavesExactlyOneLeaderHoldingARealKey() {
+		instance("a", 8081).run((a) -> instance("b", 8082).run((b) -> instance("c", 8083).run((c) -> {
+			List<LeaderElection> elections = List.of(election(a, "wiped"), election(b, "wiped"), election(c, "wiped"));
+			awaitSingleLeader(elections);
+			await().atMost(Duration.ofSeconds(5)).until(() -> keys("/elections/wiped/").size() == 3);
+			// one delete: three events at one revision
+			etcd.client()
+				.getKVClient()
+				.delete(EtcdKeys.bytes("/elections/wiped/"),
+						io.etcd.jetcd.options.DeleteOption.builder().isPrefix(true).build())
+				.get(5, TimeUnit.SECONDS);
+			await().atMost(Duration.ofSeconds(5)).until(() -> keys("/elections/wiped/").size() == 3);
+			LeaderElection leader = awaitSingleLeader(elections);
+			List<io.etcd.jetcd.KeyValue> keys = keys("/elections/wiped/");
+			long lowest = keys.stream().mapToLong(io.etcd.jetcd.KeyValue::getCreateRevision).min().orElseThrow();
+			assertThat(leader.fencingToken().getAsLong()).isEqualTo(lowest);
+			await().atMost(Duration.ofSeconds(2)).until(() -> elections.stream()
+				.allMatch((election) -> election.leader().map(Candidate::token).equals(Optional.of(lowest))));
+			await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(2))
+				.until(() -> elections.stream().filter(LeaderElection::isLeader).count() == 1);
+		})));
+	}
+
+	private static List<io.etcd.jetcd.KeyValue> keys(String prefix) throws Exception {
+		return etcd.client()
+			.getKVClient()
+			.get(EtcdKeys.bytes(prefix), io.etcd.jetcd.options.GetOption.builder().isPrefix(true).build())
+			.get(5, TimeUnit.SECONDS)
+			.getKvs();
+	}
+
+	@Test
 	void resignHandsLeadershipToTheNextCandidateWithin500Milliseconds() {
 		instance("a", 8081).run((a) -> instance("b", 8082).run((b) -> {
 			List<LeaderElection> elections = List.of(election(a, "handover"), election(b, "handover"));

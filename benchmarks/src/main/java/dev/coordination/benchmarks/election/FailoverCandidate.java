@@ -1,0 +1,87 @@
+package dev.coordination.benchmarks.election;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+
+import dev.coordination.autoconfigure.election.ElectionAutoConfiguration;
+import dev.coordination.autoconfigure.etcd.EtcdAutoConfiguration;
+import dev.coordination.autoconfigure.session.SessionAutoConfiguration;
+import dev.coordination.election.LeaderElection;
+import dev.coordination.election.LeaderElections;
+import dev.coordination.election.LeadershipGrantedEvent;
+import dev.coordination.election.LeadershipRevokedEvent;
+
+import org.springframework.boot.Banner;
+import org.springframework.boot.SpringApplication;
+import org.springframework.boot.WebApplicationType;
+import org.springframework.boot.autoconfigure.ImportAutoConfiguration;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.context.event.EventListener;
+
+/**
+ * A candidate JVM of {@link FailoverMeasurement}: an application with the starter's etcd, session
+ * and election auto-configurations that campaigns in election {@code default}.
+ * <p>
+ * It prints {@code READY <pid>}, {@code GRANTED <token> <nanoTime>} and
+ * {@code REVOKED <token> <reason> <nanoTime>} on stdout ({@code System.nanoTime()} is one clock for
+ * all processes of a Linux host). A {@code RESIGN} line on stdin makes it print
+ * {@code RESIGNING <nanoTime>}, call {@link LeaderElection#resign()}, and print
+ * {@code RESIGNED <nanoTime>}. It exits when stdin closes, that is when the measurement is gone.
+ */
+@Configuration(proxyBeanMethods = false)
+@ImportAutoConfiguration({ EtcdAutoConfiguration.class, SessionAutoConfiguration.class,
+		ElectionAutoConfiguration.class })
+public class FailoverCandidate {
+
+	public static void main(String[] args) throws IOException {
+		SpringApplication application = new SpringApplication(FailoverCandidate.class);
+		application.setWebApplicationType(WebApplicationType.NONE);
+		application.setBannerMode(Banner.Mode.OFF);
+		ConfigurableApplicationContext context = application.run(args);
+		LeaderElection election = context.getBean(LeaderElections.class).election(LeaderElection.DEFAULT);
+		print("READY " + ProcessHandle.current().pid());
+		BufferedReader commands = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+		String command;
+		while ((command = commands.readLine()) != null) {
+			if (command.equals("RESIGN")) {
+				print("RESIGNING " + System.nanoTime());
+				election.resign();
+				print("RESIGNED " + System.nanoTime());
+			}
+		}
+		context.close();
+		System.exit(0);
+	}
+
+	@Bean
+	Reporter reporter() {
+		return new Reporter();
+	}
+
+	static synchronized void print(String line) {
+		System.out.println(line);
+		System.out.flush();
+	}
+
+	/**
+	 * Prints the leadership events.
+	 */
+	static class Reporter {
+
+		@EventListener
+		void granted(LeadershipGrantedEvent event) {
+			print("GRANTED " + event.getToken() + " " + System.nanoTime());
+		}
+
+		@EventListener
+		void revoked(LeadershipRevokedEvent event) {
+			print("REVOKED " + event.getToken() + " " + event.getReason() + " " + System.nanoTime());
+		}
+
+	}
+
+}

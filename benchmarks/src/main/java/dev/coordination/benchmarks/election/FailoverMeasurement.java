@@ -1,0 +1,515 @@
+package dev.coordination.benchmarks.election;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.io.Writer;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
+
+import dev.coordination.etcd.EtcdKeys;
+import dev.coordination.test.Etcd;
+import dev.coordination.test.EtcdCluster;
+import dev.coordination.test.EtcdSpec;
+import io.etcd.jetcd.Client;
+import io.etcd.jetcd.KeyValue;
+import io.etcd.jetcd.Watch;
+import io.etcd.jetcd.kv.GetResponse;
+import io.etcd.jetcd.options.GetOption;
+import io.etcd.jetcd.options.WatchOption;
+import io.etcd.jetcd.watch.WatchEvent;
+
+/**
+ * Measures leader failover between two candidate JVMs ({@link FailoverCandidate}) on one launched
+ * etcd: the time from the leader letting go to the other candidate's {@code GRANTED}, both read
+ * from {@code System.nanoTime()}, one monotonic clock for all processes of a Linux host.
+ * <p>
+ * Scenarios, each repeated {@code --runs} times (15 by default):
+ * <ul>
+ * <li>{@code resign}: the leader calls {@code LeaderElection.resign()}; from just before the call;</li>
+ * <li>{@code stop}: the leader JVM gets SIGTERM (Spring closes the context: the election resigns,
+ * the session revokes its lease); from the signal;</li>
+ * <li>{@code kill}: the leader JVM gets SIGKILL, so its lease has to expire; from the signal.</li>
+ * </ul>
+ * A stopped or killed candidate is replaced before the next run, which starts only when both
+ * candidates hold an election key. Every wait is bounded; candidates are killed at the end, also on
+ * failure, and exit by themselves when this JVM is gone. Prints the median and 99th percentile of
+ * each scenario and writes them to {@code failover-results.txt} next to the jar.
+ * <p>
+ * Arguments: {@code --runs=15}, {@code --ttl=2} (session TTL in seconds), {@code --margin=500}
+ * (safety margin in milliseconds), {@code --scenarios=resign,stop,kill}.
+ */
+public final class FailoverMeasurement {
+
+	private static final String PREFIX = "/elections/default/";
+
+	private static final Duration STARTUP = Duration.ofSeconds(60);
+
+	private final EtcdCluster etcd;
+
+	private final Settings settings;
+
+	private final Path logDirectory;
+
+	private final List<Candidate> candidates = new ArrayList<>();
+
+	private final Object monitor = new Object();
+
+	// Guarded by monitor.
+
+	private final List<Line> lines = new ArrayList<>();
+
+	private final Map<String, Long> keys = new HashMap<>();
+
+	private int started;
+
+	private FailoverMeasurement(EtcdCluster etcd, Settings settings, Path logDirectory) {
+		this.etcd = etcd;
+		this.settings = settings;
+		this.logDirectory = logDirectory;
+	}
+
+	public static void main(String[] args) {
+		int status = 0;
+		try {
+			run(Settings.parse(args));
+		}
+		catch (IllegalArgumentException ex) {
+			System.err.println(ex.getMessage());
+			status = 2;
+		}
+		catch (Exception ex) {
+			ex.printStackTrace();
+			status = 1;
+		}
+		// gRPC and etcd watchdog threads must not keep the JVM alive
+		System.exit(status);
+	}
+
+	private static void run(Settings settings) throws Exception {
+		Path target = targetDirectory();
+		try (EtcdCluster etcd = Etcd.start(EtcdSpec.builder().requireLaunched().build());
+				Client client = etcd.newClient()) {
+			System.out.println("Measuring failover against " + etcd.description() + " at " + etcd.endpointsAsString()
+					+ ": " + settings);
+			FailoverMeasurement measurement = new FailoverMeasurement(etcd, settings, target.resolve("failover-logs"));
+			Map<String, List<Duration>> results;
+			try (Watch.Watcher watcher = measurement.watchCandidates(client)) {
+				results = measurement.measure();
+			}
+			finally {
+				measurement.destroyCandidates();
+			}
+			String report = report(etcd, settings, results);
+			Path file = target.resolve("failover-results.txt");
+			Files.writeString(file, report);
+			System.out.println();
+			System.out.print(report);
+			System.out.println("Written to " + file.toAbsolutePath().normalize());
+		}
+	}
+
+	private Map<String, List<Duration>> measure() {
+		startCandidate();
+		startCandidate();
+		awaitSteady();
+		Map<String, List<Duration>> results = new LinkedHashMap<>();
+		for (String scenario : this.settings.scenarios()) {
+			List<Duration> times = new ArrayList<>();
+			for (int run = 1; run <= this.settings.runs(); run++) {
+				Duration failover = switch (scenario) {
+					case "resign" -> resign();
+					case "stop" -> stop(false);
+					case "kill" -> stop(true);
+					default -> throw new IllegalArgumentException("Unknown scenario " + scenario);
+				};
+				times.add(failover);
+				System.out.printf(Locale.ROOT, "%s run %d: %.1f ms%n", scenario, run, failover.toNanos() / 1e6);
+			}
+			results.put(scenario, times);
+		}
+		return results;
+	}
+
+	private Duration resign() {
+		Leader steady = awaitSteady();
+		Candidate leader = steady.candidate();
+		long token = steady.token();
+		int from = lineCount();
+		leader.send("RESIGN");
+		Line resigning = awaitLine(from, (line) -> line.candidate() == leader && line.kind().equals("RESIGNING"),
+				Duration.ofSeconds(5));
+		Line granted = awaitLine(from, (line) -> line.kind().equals("GRANTED") && line.token() > token,
+				Duration.ofSeconds(5));
+		awaitLine(from, (line) -> line.candidate() == leader && line.kind().equals("RESIGNED"), Duration.ofSeconds(5));
+		return Duration.ofNanos(granted.nanos() - resigning.nanos());
+	}
+
+	private Duration stop(boolean kill) {
+		Leader steady = awaitSteady();
+		Candidate leader = steady.candidate();
+		long token = steady.token();
+		int from = lineCount();
+		long at = System.nanoTime();
+		if (kill) {
+			leader.process().toHandle().destroyForcibly();
+		}
+		else {
+			// through the handle: Process.destroy() would also close the pipes
+			leader.process().toHandle().destroy();
+		}
+		Line granted = awaitLine(from, (line) -> line.kind().equals("GRANTED") && line.token() > token,
+				Duration.ofSeconds(this.settings.ttlSeconds() + 10));
+		leader.awaitExit(Duration.ofSeconds(15));
+		synchronized (this.monitor) {
+			this.candidates.remove(leader);
+		}
+		startCandidate();
+		return Duration.ofNanos(granted.nanos() - at);
+	}
+
+	/**
+	 * Wait until both candidates are ready, both hold an election key, and one of them leads.
+	 * @return the leader and its token
+	 */
+	private Leader awaitSteady() {
+		long deadline = System.nanoTime() + STARTUP.toNanos();
+		synchronized (this.monitor) {
+			while (true) {
+				Candidate leader = leader();
+				boolean ready = this.candidates.stream().allMatch(Candidate::isReady);
+				if (ready && leader != null && this.keys.size() == this.candidates.size()) {
+					return new Leader(leader, leader.token());
+				}
+				waitUntil(deadline, () -> "two ready candidates with keys and a leader; keys " + this.keys.keySet()
+						+ ", candidates " + this.candidates);
+			}
+		}
+	}
+
+	private Candidate leader() {
+		for (Candidate candidate : this.candidates) {
+			Optional<Line> last = candidate.lastChange();
+			if (last.isPresent() && last.get().kind().equals("GRANTED") && candidate.process().isAlive()) {
+				return candidate;
+			}
+		}
+		return null;
+	}
+
+	private void startCandidate() {
+		String name = "candidate-" + (++this.started);
+		List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElseThrow(),
+				"-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx256m", "-cp", System.getProperty("java.class.path"),
+				FailoverCandidate.class.getName(), "--coordination.etcd.endpoints=" + this.etcd.endpointsAsString(),
+				"--coordination.etcd.session.ttl=" + this.settings.ttlSeconds() + "s",
+				"--coordination.etcd.session.safety-margin=" + this.settings.marginMillis() + "ms",
+				"--coordination.etcd.request-timeout=1s", "--coordination.etcd.election.instance-id=" + name));
+		try {
+			Files.createDirectories(this.logDirectory);
+			Path log = this.logDirectory.resolve(name + ".log");
+			Process process = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.to(log.toFile())).start();
+			Candidate candidate = new Candidate(name, process);
+			synchronized (this.monitor) {
+				this.candidates.add(candidate);
+			}
+			Thread reader = new Thread(() -> read(candidate), "failover-reader-" + name);
+			reader.setDaemon(true);
+			reader.start();
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException("Cannot start " + name, ex);
+		}
+	}
+
+	private void read(Candidate candidate) {
+		try (BufferedReader in = new BufferedReader(
+				new InputStreamReader(candidate.process().getInputStream(), StandardCharsets.UTF_8))) {
+			String text;
+			while ((text = in.readLine()) != null) {
+				String[] words = text.trim().split(" ");
+				Line line = new Line(candidate, words[0], List.of(words).subList(1, words.length));
+				synchronized (this.monitor) {
+					this.lines.add(line);
+					candidate.add(line);
+					this.monitor.notifyAll();
+				}
+			}
+		}
+		catch (IOException ex) {
+			// the candidate is gone
+		}
+	}
+
+	private Watch.Watcher watchCandidates(Client client) throws Exception {
+		GetResponse snapshot = client.getKVClient()
+			.get(EtcdKeys.bytes(PREFIX), GetOption.builder().isPrefix(true).build())
+			.get(5, TimeUnit.SECONDS);
+		synchronized (this.monitor) {
+			snapshot.getKvs().forEach((kv) -> this.keys.put(EtcdKeys.string(kv.getKey()), kv.getCreateRevision()));
+		}
+		WatchOption option = WatchOption.builder()
+			.isPrefix(true)
+			.withRevision(snapshot.getHeader().getRevision() + 1)
+			.build();
+		return client.getWatchClient().watch(EtcdKeys.bytes(PREFIX), option, (response) -> {
+			synchronized (this.monitor) {
+				for (WatchEvent event : response.getEvents()) {
+					KeyValue kv = event.getKeyValue();
+					String key = EtcdKeys.string(kv.getKey());
+					if (event.getEventType() == WatchEvent.EventType.DELETE) {
+						this.keys.remove(key);
+					}
+					else {
+						this.keys.put(key, kv.getCreateRevision());
+					}
+				}
+				this.monitor.notifyAll();
+			}
+		});
+	}
+
+	private int lineCount() {
+		synchronized (this.monitor) {
+			return this.lines.size();
+		}
+	}
+
+	private Line awaitLine(int from, Predicate<Line> predicate, Duration timeout) {
+		long deadline = System.nanoTime() + timeout.toNanos();
+		synchronized (this.monitor) {
+			while (true) {
+				for (Line line : this.lines.subList(from, this.lines.size())) {
+					if (predicate.test(line)) {
+						return line;
+					}
+				}
+				waitUntil(deadline, () -> "a line after #" + from + " within " + timeout + "; lines "
+						+ this.lines.subList(from, this.lines.size()));
+			}
+		}
+	}
+
+	/**
+	 * Wait on the monitor, which the caller holds, until notified or the deadline.
+	 */
+	private void waitUntil(long deadline, Supplier<String> what) {
+		long left = deadline - System.nanoTime();
+		if (left <= 0) {
+			throw new IllegalStateException("Timed out waiting for " + what.get() + " (logs in "
+					+ this.logDirectory.toAbsolutePath().normalize() + ")");
+		}
+		try {
+			TimeUnit.NANOSECONDS.timedWait(this.monitor, left);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new IllegalStateException("Interrupted while waiting for " + what.get(), ex);
+		}
+	}
+
+	private void destroyCandidates() {
+		List<Candidate> all;
+		synchronized (this.monitor) {
+			all = List.copyOf(this.candidates);
+		}
+		for (Candidate candidate : all) {
+			candidate.process().toHandle().destroyForcibly();
+			candidate.awaitExit(Duration.ofSeconds(10));
+		}
+	}
+
+	private static String report(EtcdCluster etcd, Settings settings, Map<String, List<Duration>> results) {
+		StringBuilder report = new StringBuilder();
+		report.append(String.format(Locale.ROOT, "%s, %d cores, Java %s%n%s%n2 candidate JVMs, session TTL %d s, "
+				+ "safety margin %d ms, request timeout 1 s%n%n",
+				ZonedDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'")),
+				Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"), etcd.description(),
+				settings.ttlSeconds(), settings.marginMillis()));
+		report.append(String.format(Locale.ROOT, "%-9s %4s %9s %9s %9s %9s%n", "failover", "runs", "min ms", "p50 ms",
+				"p99 ms", "max ms"));
+		results.forEach((scenario, times) -> {
+			List<Long> nanos = times.stream().map(Duration::toNanos).sorted().toList();
+			report.append(String.format(Locale.ROOT, "%-9s %4d %9.1f %9.1f %9.1f %9.1f%n", label(scenario), nanos.size(),
+					nanos.get(0) / 1e6, percentile(nanos, 50) / 1e6, percentile(nanos, 99) / 1e6,
+					nanos.get(nanos.size() - 1) / 1e6));
+		});
+		return report.toString();
+	}
+
+	private static String label(String scenario) {
+		return switch (scenario) {
+			case "resign" -> "resign()";
+			case "stop" -> "SIGTERM";
+			case "kill" -> "SIGKILL";
+			default -> scenario;
+		};
+	}
+
+	/**
+	 * Nearest-rank percentile: with 15 runs, p50 is the 8th value and p99 the largest.
+	 */
+	static long percentile(List<Long> sorted, int percent) {
+		int rank = (int) Math.ceil(percent / 100.0 * sorted.size());
+		return sorted.get(Math.max(rank, 1) - 1);
+	}
+
+	private static Path targetDirectory() {
+		try {
+			Path location = Path.of(FailoverMeasurement.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+			// benchmarks/target/benchmarks.jar or benchmarks/target/classes: both resolve to target
+			return location.toAbsolutePath().getParent();
+		}
+		catch (URISyntaxException | RuntimeException ex) {
+			return Path.of(".");
+		}
+	}
+
+	/**
+	 * The candidate that leads, and the token of its term.
+	 */
+	private record Leader(Candidate candidate, long token) {
+	}
+
+	/**
+	 * A line a candidate printed.
+	 */
+	private record Line(Candidate candidate, String kind, List<String> args) {
+
+		long token() {
+			return Long.parseLong(this.args.get(0));
+		}
+
+		long nanos() {
+			return Long.parseLong(this.args.get(this.args.size() - 1));
+		}
+
+	}
+
+	/**
+	 * A candidate JVM. Its lines are guarded by the measurement's monitor.
+	 */
+	private static final class Candidate {
+
+		private final String name;
+
+		private final Process process;
+
+		private final Writer commands;
+
+		private final List<Line> lines = new ArrayList<>();
+
+		Candidate(String name, Process process) {
+			this.name = name;
+			this.process = process;
+			this.commands = process.outputWriter(StandardCharsets.UTF_8);
+		}
+
+		Process process() {
+			return this.process;
+		}
+
+		void add(Line line) {
+			this.lines.add(line);
+		}
+
+		boolean isReady() {
+			return this.lines.stream().anyMatch((line) -> line.kind().equals("READY"));
+		}
+
+		Optional<Line> lastChange() {
+			for (int i = this.lines.size() - 1; i >= 0; i--) {
+				String kind = this.lines.get(i).kind();
+				if (kind.equals("GRANTED") || kind.equals("REVOKED")) {
+					return Optional.of(this.lines.get(i));
+				}
+			}
+			return Optional.empty();
+		}
+
+		long token() {
+			return lastChange().orElseThrow().token();
+		}
+
+		void send(String command) {
+			try {
+				this.commands.write(command + "\n");
+				this.commands.flush();
+			}
+			catch (IOException ex) {
+				throw new UncheckedIOException("Cannot send " + command + " to " + this.name, ex);
+			}
+		}
+
+		void awaitExit(Duration timeout) {
+			try {
+				this.process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+			}
+		}
+
+		@Override
+		public String toString() {
+			return this.name + " (pid " + this.process.pid() + ")";
+		}
+
+	}
+
+	/**
+	 * What to measure.
+	 *
+	 * @param runs repetitions of each scenario
+	 * @param ttlSeconds session TTL of the candidates
+	 * @param marginMillis their safety margin
+	 * @param scenarios {@code resign}, {@code stop}, {@code kill}
+	 */
+	record Settings(int runs, int ttlSeconds, int marginMillis, List<String> scenarios) {
+
+		static Settings parse(String[] args) {
+			Map<String, String> values = new LinkedHashMap<>(
+					Map.of("runs", "15", "ttl", "2", "margin", "500", "scenarios", "resign,stop,kill"));
+			for (String arg : args) {
+				int equals = arg.indexOf('=');
+				String name = (arg.startsWith("--") && equals > 2) ? arg.substring(2, equals) : null;
+				if (name == null || !values.containsKey(name)) {
+					throw new IllegalArgumentException("Unknown argument " + arg
+							+ "; use --runs=15 --ttl=2 --margin=500 --scenarios=resign,stop,kill");
+				}
+				values.put(name, arg.substring(equals + 1));
+			}
+			List<String> scenarios = Arrays.asList(values.get("scenarios").split(","));
+			if (!List.of("resign", "stop", "kill").containsAll(scenarios)) {
+				throw new IllegalArgumentException("Scenarios are resign, stop and kill, not " + scenarios);
+			}
+			Settings settings = new Settings(Integer.parseInt(values.get("runs")), Integer.parseInt(values.get("ttl")),
+					Integer.parseInt(values.get("margin")), List.copyOf(scenarios));
+			if (settings.runs() < 1 || settings.ttlSeconds() < 2 || settings.marginMillis() <= 0
+					|| settings.marginMillis() >= settings.ttlSeconds() * 1000) {
+				throw new IllegalArgumentException("Need runs >= 1, ttl >= 2 and 0 < margin < ttl: " + settings);
+			}
+			return settings;
+		}
+
+	}
+
+}

@@ -1,0 +1,23 @@
+package dev.coordination.autoconfigure;
+
+import org.springframework.aop.config.AopConfigUtils;
+import org.springframework.beans.factory.support.BeanDefinitionRegistry;
+import org.springframework.context.annotation.ImportBeanDefinitionRegistrar;
+import org.springframework.core.type.AnnotationMetadata;
+
+/**
+ * Makes sure an auto-proxy creator exists, so that {@code @LeaderOnly} and
+ * {@code @DistributedLocked} take effect even without Boot's AOP auto-configuration
+ * ({@code spring.aop.auto=false}): a method that silently ran on every instance would be worse
+ * than a failure. Registers the infrastructure creator only when none is there; an AspectJ-aware one
+ * registered by the application or Boot takes precedence.
+ */
+public final class CoordinationProxyRegistrar implements ImportBeanDefinitionRegistrar {
+
+	@Override
+	public void registerBeanDefinitions(AnnotationMetadata importingClassMetadata, BeanDefinitionRegistry registry) {
+		AopConfigUtils.registerAutoProxyCreatorIfNecessary(registry);
+		AopConfigUtils.forceAutoProxyCreatorToUseClassProxying(registry);
+	}
+
+}

@@ -1,0 +1,83 @@
+package dev.coordination.lock;
+
+import java.lang.reflect.Method;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+import org.aopalliance.aop.Advice;
+import org.aopalliance.intercept.MethodInterceptor;
+import org.aopalliance.intercept.MethodInvocation;
+
+import org.springframework.aop.Pointcut;
+import org.springframework.aop.support.AbstractPointcutAdvisor;
+import org.springframework.aop.support.AopUtils;
+import org.springframework.aop.support.annotation.AnnotationMatchingPointcut;
+import org.springframework.core.annotation.AnnotatedElementUtils;
+
+/**
+ * Applies {@link DistributedLocked} to annotated methods: evaluate the key, acquire its lock within
+ * the wait time, run the method, release.
+ */
+public class DistributedLockedAdvisor extends AbstractPointcutAdvisor {
+
+	private final Pointcut pointcut = AnnotationMatchingPointcut.forMethodAnnotation(DistributedLocked.class);
+
+	private final Advice advice;
+
+	public DistributedLockedAdvisor(Supplier<DistributedLockRegistry> registry, Duration defaultWaitTime) {
+		this.advice = new Interceptor(registry, defaultWaitTime);
+	}
+
+	@Override
+	public Pointcut getPointcut() {
+		return this.pointcut;
+	}
+
+	@Override
+	public Advice getAdvice() {
+		return this.advice;
+	}
+
+	private static final class Interceptor implements MethodInterceptor {
+
+		private final Supplier<DistributedLockRegistry> registry;
+
+		private final Duration defaultWaitTime;
+
+		private final Map<Method, LockedMethod> methods = new ConcurrentHashMap<>();
+
+		Interceptor(Supplier<DistributedLockRegistry> registry, Duration defaultWaitTime) {
+			this.registry = registry;
+			this.defaultWaitTime = defaultWaitTime;
+		}
+
+		@Override
+		public Object invoke(MethodInvocation invocation) throws Throwable {
+			Object target = invocation.getThis();
+			Method method = AopUtils.getMostSpecificMethod(invocation.getMethod(),
+					(target != null) ? AopUtils.getTargetClass(target) : invocation.getMethod().getDeclaringClass());
+			LockedMethod locked = this.methods.computeIfAbsent(method, (key) -> LockedMethod.of(key,
+					AnnotatedElementUtils.findMergedAnnotation(key, DistributedLocked.class), this.defaultWaitTime));
+			DistributedLock lock = this.registry.get().obtain(locked.key(target, invocation.getArguments()));
+			if (!lock.tryLock(locked.waitTime().toNanos(), TimeUnit.NANOSECONDS)) {
+				if (locked.onTimeout() == DistributedLocked.OnTimeout.THROW) {
+					throw new LockNotAcquiredException(lock.key(), locked.waitTime());
+				}
+				return locked.skipped();
+			}
+			DistributedLock previous = LockContext.enter(lock);
+			try {
+				return invocation.proceed();
+			}
+			finally {
+				LockContext.exit(previous);
+				lock.unlock();
+			}
+		}
+
+	}
+
+}

@@ -1,0 +1,289 @@
+package dev.coordination.it.election.process;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
+
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+
+/**
+ * A process started by a test: a JVM running {@link ElectionChildApplication} (or any other
+ * command), whose stdout is read line by line into {@link ChildLine}s and copied to a log file.
+ * <p>
+ * Its stdin stays open: the child application exits when it closes, that is when the test JVM is
+ * gone. A {@code sh} watchdog also kills it with SIGKILL when the test JVM is gone, which covers a
+ * child stopped with SIGSTOP at that moment. Thread-safe.
+ */
+final class ChildProcess {
+
+	private static final Log logger = LogFactory.getLog(ChildProcess.class);
+
+	// $1 = test JVM pid, $2 = child pid; a zombie counts as dead, a stopped process as alive
+	private static final String WATCHDOG = """
+			alive() {
+			  if [ -r "/proc/$1/stat" ]; then
+			    state=$(sed -n 's/.*) \\(.\\).*/\\1/p' "/proc/$1/stat" 2>/dev/null)
+			    [ -n "$state" ] && [ "$state" != Z ]
+			  else
+			    kill -0 "$1" 2>/dev/null
+			  fi
+			}
+			while alive "$1" && alive "$2"; do sleep 0.5; done
+			if ! alive "$1"; then kill -9 "$2" 2>/dev/null; fi
+			""";
+
+	private final String name;
+
+	private final Process process;
+
+	private final Process watchdog;
+
+	private final List<ChildLine> lines = new CopyOnWriteArrayList<>();
+
+	private final List<String> output = new CopyOnWriteArrayList<>();
+
+	private final Thread reader;
+
+	private volatile boolean paused;
+
+	private ChildProcess(String name, Process process, Process watchdog, Path log, Consumer<ChildLine> sink) {
+		this.name = name;
+		this.process = process;
+		this.watchdog = watchdog;
+		this.reader = new Thread(() -> read(log, sink), "child-reader-" + name);
+		this.reader.setDaemon(true);
+		this.reader.start();
+	}
+
+	/**
+	 * Start a JVM with the test classpath running {@code mainClass}.
+	 * @param name the child's name, used in lines and the log file name
+	 * @param mainClass the main class
+	 * @param args the program arguments
+	 * @param logDirectory where to write {@code <name>.log} (stdout and stderr)
+	 * @param sink receives every machine-readable line, on the reader thread
+	 * @return the started child
+	 */
+	static ChildProcess startJvm(String name, Class<?> mainClass, List<String> args, Path logDirectory,
+			Consumer<ChildLine> sink) {
+		List<String> command = new ArrayList<>();
+		command.add(ProcessHandle.current().info().command().orElseThrow());
+		// a short-lived JVM on 2 cores: start fast rather than peak
+		command.addAll(List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx256m", "-Xss512k"));
+		command.add("-cp");
+		command.add(System.getProperty("java.class.path"));
+		command.add(mainClass.getName());
+		command.addAll(args);
+		return start(name, command, logDirectory, sink);
+	}
+
+	/**
+	 * Start a command.
+	 * @param name the child's name, used in lines and the log file name
+	 * @param command the command
+	 * @param logDirectory where to write {@code <name>.log} (stdout and stderr)
+	 * @param sink receives every machine-readable line, on the reader thread
+	 * @return the started child
+	 */
+	static ChildProcess start(String name, List<String> command, Path logDirectory, Consumer<ChildLine> sink) {
+		try {
+			Files.createDirectories(logDirectory);
+			Path log = logDirectory.resolve(name + ".log");
+			Files.deleteIfExists(log);
+			Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+			Process watchdog = new ProcessBuilder("sh", "-c", WATCHDOG, "child-watchdog",
+					Long.toString(ProcessHandle.current().pid()), Long.toString(process.pid()))
+				.redirectOutput(ProcessBuilder.Redirect.DISCARD)
+				.redirectError(ProcessBuilder.Redirect.DISCARD)
+				.start();
+			watchdog.getOutputStream().close();
+			logger.info("Started " + name + " (pid " + process.pid() + "), log " + log.toAbsolutePath());
+			return new ChildProcess(name, process, watchdog, log, sink);
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException("Cannot start " + name + ": " + command.get(0), ex);
+		}
+	}
+
+	String name() {
+		return this.name;
+	}
+
+	long pid() {
+		return this.process.pid();
+	}
+
+	boolean isAlive() {
+		return this.process.isAlive();
+	}
+
+	boolean isPaused() {
+		return this.paused;
+	}
+
+	/**
+	 * The machine-readable lines read so far, in order.
+	 * @return the lines
+	 */
+	List<ChildLine> lines() {
+		return List.copyOf(this.lines);
+	}
+
+	/**
+	 * Everything the process printed so far, machine-readable or not.
+	 * @return the lines of stdout and stderr
+	 */
+	List<String> output() {
+		return List.copyOf(this.output);
+	}
+
+	List<ChildLine> lines(String kind) {
+		return this.lines.stream().filter((line) -> line.kind().equals(kind)).toList();
+	}
+
+	Optional<ChildLine> last(String kind) {
+		List<ChildLine> matching = lines(kind);
+		return matching.isEmpty() ? Optional.empty() : Optional.of(matching.get(matching.size() - 1));
+	}
+
+	Optional<ChildLine> first(Predicate<ChildLine> predicate) {
+		return this.lines.stream().filter(predicate).findFirst();
+	}
+
+	/**
+	 * Send SIGKILL and wait until the process is gone.
+	 */
+	void kill() {
+		// through the handle: Process.destroyForcibly() would also close the pipes and lose the last lines
+		this.process.toHandle().destroyForcibly();
+		awaitExit(Duration.ofSeconds(10));
+		this.paused = false;
+	}
+
+	/**
+	 * Send SIGTERM: the JVM runs its shutdown hooks and Spring closes the context.
+	 */
+	void terminate() {
+		// through the handle: Process.destroy() would also close the pipes and lose what the child
+		// prints while it shuts down, and its closed stdin would make it exit on its own
+		this.process.toHandle().destroy();
+	}
+
+	/**
+	 * Wait for the process to exit and its output to be read.
+	 * @param timeout how long at most
+	 * @return whether it exited
+	 */
+	boolean awaitExit(Duration timeout) {
+		try {
+			if (!this.process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+				return false;
+			}
+			// and until every line it printed has been read
+			this.reader.join(Duration.ofSeconds(5).toMillis());
+			return true;
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			return false;
+		}
+	}
+
+	/**
+	 * Freeze the process with SIGSTOP: it keeps its sockets but runs nothing.
+	 */
+	void pause() {
+		signal("STOP");
+		this.paused = true;
+	}
+
+	/**
+	 * Resume a frozen process with SIGCONT.
+	 */
+	void resume() {
+		signal("CONT");
+		this.paused = false;
+	}
+
+	/**
+	 * Kill the process (SIGKILL ends a stopped process too) and its watchdog; bounded. Used for
+	 * clean-up, also after a failure.
+	 */
+	void destroy() {
+		if (this.process.isAlive()) {
+			this.process.destroyForcibly();
+			awaitExit(Duration.ofSeconds(10));
+		}
+		this.watchdog.destroyForcibly();
+		try {
+			this.watchdog.waitFor(5, TimeUnit.SECONDS);
+			this.reader.join(Duration.ofSeconds(5).toMillis());
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
+	}
+
+	private void signal(String signal) {
+		try {
+			Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(this.process.pid()))
+				.redirectErrorStream(true)
+				.start();
+			if (!kill.waitFor(5, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+				kill.destroyForcibly();
+				throw new IllegalStateException("kill -" + signal + " " + this.process.pid() + " failed");
+			}
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new IllegalStateException("Interrupted while sending SIG" + signal, ex);
+		}
+	}
+
+	private void read(Path log, Consumer<ChildLine> sink) {
+		try (BufferedReader in = new BufferedReader(
+				new InputStreamReader(this.process.getInputStream(), StandardCharsets.UTF_8));
+				Writer out = Files.newBufferedWriter(log, StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
+			String text;
+			while ((text = in.readLine()) != null) {
+				long now = System.nanoTime();
+				out.write(text);
+				out.write('\n');
+				out.flush();
+				this.output.add(text);
+				ChildLine line = ChildLine.parse(this.name, text, now);
+				if (line != null) {
+					this.lines.add(line);
+					sink.accept(line);
+				}
+			}
+		}
+		catch (IOException ex) {
+			// the process is gone
+		}
+	}
+
+	@Override
+	public String toString() {
+		return this.name + " (pid " + this.process.pid() + ")";
+	}
+
+}

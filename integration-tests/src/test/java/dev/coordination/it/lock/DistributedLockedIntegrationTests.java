@@ -1,0 +1,150 @@
+package dev.coordination.it.lock;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import dev.coordination.autoconfigure.etcd.EtcdAutoConfiguration;
+import dev.coordination.autoconfigure.lock.LockAutoConfiguration;
+import dev.coordination.autoconfigure.session.SessionAutoConfiguration;
+import dev.coordination.lock.DistributedLocked;
+import dev.coordination.lock.DistributedLocked.OnTimeout;
+import dev.coordination.lock.LockContext;
+import dev.coordination.lock.LockNotAcquiredException;
+import dev.coordination.session.CoordinationSession;
+import dev.coordination.test.EtcdSpec;
+import dev.coordination.test.junit.EtcdExtension;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.autoconfigure.aop.AopAutoConfiguration;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * {@code @DistributedLocked} methods of two instances against a real etcd.
+ */
+class DistributedLockedIntegrationTests {
+
+	// shared by both instances of the test: what the lock must keep exclusive
+	static final AtomicInteger inside = new AtomicInteger();
+
+	static final AtomicInteger maxInside = new AtomicInteger();
+
+	@RegisterExtension
+	static final EtcdExtension etcd = EtcdExtension.create(EtcdSpec.builder().requireLaunched().build());
+
+	private final ApplicationContextRunner contextRunner = new ApplicationContextRunner()
+		.withConfiguration(AutoConfigurations.of(AopAutoConfiguration.class, EtcdAutoConfiguration.class,
+				SessionAutoConfiguration.class, LockAutoConfiguration.class))
+		.withBean(Orders.class)
+		.withPropertyValues("coordination.etcd.endpoints=" + etcd.endpointsAsString(),
+				"coordination.etcd.request-timeout=1s", "coordination.etcd.session.ttl=2s",
+				"coordination.etcd.session.safety-margin=500ms");
+
+	@Test
+	void concurrentCallsOfTwoInstancesOnOneKeyNeverOverlapAndSeeGrowingTokens() {
+		this.contextRunner.run((a) -> this.contextRunner.run((b) -> {
+			await().atMost(Duration.ofSeconds(5)).until(() -> a.getBean(CoordinationSession.class).isValid()
+					&& b.getBean(CoordinationSession.class).isValid());
+			List<Orders> instances = List.of(a.getBean(Orders.class), b.getBean(Orders.class));
+			ExecutorService threads = Executors.newFixedThreadPool(4);
+			try {
+				List<Future<List<Long>>> calls = new ArrayList<>();
+				for (int t = 0; t < 4; t++) {
+					Orders orders = instances.get(t % 2);
+					calls.add(threads.submit(() -> {
+						List<Long> tokens = new ArrayList<>();
+						for (int i = 0; i < 15; i++) {
+							tokens.add(orders.process("42"));
+						}
+						return tokens;
+					}));
+				}
+				for (Future<List<Long>> call : calls) {
+					assertThat(call.get(60, TimeUnit.SECONDS)).hasSize(15).allMatch((token) -> token > 0).isSorted();
+				}
+			}
+			finally {
+				threads.shutdownNow();
+			}
+			assertThat(maxInside.get()).isEqualTo(1);
+			// a different key is a different lock
+			assertThat(instances.get(0).process("43")).isPositive();
+		}));
+	}
+
+	@Test
+	void heldKeyMakesOtherInstancesThrowOrSkip() {
+		this.contextRunner.run((a) -> this.contextRunner.run((b) -> {
+			await().atMost(Duration.ofSeconds(5)).until(() -> a.getBean(CoordinationSession.class).isValid()
+					&& b.getBean(CoordinationSession.class).isValid());
+			Orders onA = a.getBean(Orders.class);
+			Orders onB = b.getBean(Orders.class);
+			CountDownLatch holding = new CountDownLatch(1);
+			CountDownLatch release = new CountDownLatch(1);
+			CompletableFuture<Void> holder = CompletableFuture.runAsync(() -> onA.hold("7", holding, release));
+			assertThat(holding.await(5, TimeUnit.SECONDS)).isTrue();
+			try {
+				assertThatExceptionOfType(LockNotAcquiredException.class).isThrownBy(() -> onB.tryOnce("7"))
+					.withMessageContaining("'orders/7'");
+				assertThat(onB.skipIfBusy("7")).isEmpty();
+			}
+			finally {
+				release.countDown();
+				holder.get(5, TimeUnit.SECONDS);
+			}
+			assertThat(onB.skipIfBusy("7")).contains("done");
+		}));
+	}
+
+	static class Orders {
+
+		@DistributedLocked(key = "'orders/' + #id", waitTime = "20s", name = "orders")
+		public long process(String id) {
+			int now = inside.incrementAndGet();
+			maxInside.accumulateAndGet(now, Math::max);
+			try {
+				return LockContext.currentToken().orElse(-1);
+			}
+			finally {
+				inside.decrementAndGet();
+			}
+		}
+
+		@DistributedLocked(key = "'orders/' + #p0", waitTime = "5s")
+		public void hold(String id, CountDownLatch holding, CountDownLatch release) {
+			holding.countDown();
+			try {
+				release.await(10, TimeUnit.SECONDS);
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+			}
+		}
+
+		@DistributedLocked(key = "'orders/' + #id", waitTime = "0")
+		public String tryOnce(String id) {
+			return "done";
+		}
+
+		@DistributedLocked(key = "'orders/' + #id", waitTime = "200ms", onTimeout = OnTimeout.SKIP)
+		public Optional<String> skipIfBusy(String id) {
+			return Optional.of("done");
+		}
+
+	}
+
+}

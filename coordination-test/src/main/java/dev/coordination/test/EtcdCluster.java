@@ -77,4 +77,21 @@ public interface EtcdCluster extends AutoCloseable {
 	@Override
 	void close();
 
+	/**
+	 * Undo the faults of a test: resume paused members, start stopped or killed ones, and wait
+	 * until every member is healthy. For an {@code @AfterEach} of fault tests that share a cluster.
+	 * @param timeout how long to wait for health
+	 */
+	default void restore(Duration timeout) {
+		for (EtcdMember member : members()) {
+			if (member.isPaused()) {
+				member.resume();
+			}
+			if (!member.isRunning()) {
+				member.start();
+			}
+		}
+		awaitHealthy(timeout);
+	}
+
 }

@@ -64,13 +64,7 @@ class CoordinationSessionIntegrationTests {
 
 	@AfterEach
 	void leaveEtcdRunning() {
-		if (member().isPaused()) {
-			member().resume();
-		}
-		if (!member().isRunning()) {
-			member().start();
-		}
-		etcd.cluster().awaitHealthy(Duration.ofSeconds(15));
+		etcd.cluster().restore(Duration.ofSeconds(15));
 	}
 
 	@Test

@@ -38,14 +38,7 @@ class EtcdHealthIntegrationTests {
 
 	@AfterEach
 	void leaveEtcdRunning() {
-		if (member().isPaused()) {
-			member().resume();
-		}
-		if (!member().isRunning()) {
-			member().start();
-		}
-		// a restarted single member serves once it has elected itself, about one election timeout later
-		etcd.cluster().awaitHealthy(Duration.ofSeconds(15));
+		etcd.cluster().restore(Duration.ofSeconds(15));
 	}
 
 	@Test

@@ -31,7 +31,6 @@ import dev.coordination.etcd.CoordinationMeterNames;
 import dev.coordination.etcd.EtcdKeys;
 import dev.coordination.etcd.EtcdTemplate;
 import dev.coordination.session.CoordinationSession;
-import dev.coordination.test.EtcdMember;
 import dev.coordination.test.EtcdSpec;
 import dev.coordination.test.junit.EtcdExtension;
 import io.etcd.jetcd.op.Cmp;
@@ -86,11 +85,7 @@ class LeaderElectionIntegrationTests {
 
 	@AfterEach
 	void leaveEtcdRunning() {
-		EtcdMember member = etcd.cluster().member(0);
-		if (member.isPaused()) {
-			member.resume();
-		}
-		etcd.cluster().awaitHealthy(Duration.ofSeconds(15));
+		etcd.cluster().restore(Duration.ofSeconds(15));
 	}
 
 	@Test

@@ -23,7 +23,6 @@ import dev.coordination.lock.DistributedLockRegistry;
 import dev.coordination.lock.EtcdLockRegistry;
 import dev.coordination.lock.LockLostException;
 import dev.coordination.session.CoordinationSession;
-import dev.coordination.test.EtcdMember;
 import dev.coordination.test.EtcdSpec;
 import dev.coordination.test.junit.EtcdExtension;
 import io.etcd.jetcd.op.Cmp;
@@ -62,11 +61,7 @@ class DistributedLockIntegrationTests {
 
 	@AfterEach
 	void leaveEtcdRunning() {
-		EtcdMember member = etcd.cluster().member(0);
-		if (member.isPaused()) {
-			member.resume();
-		}
-		etcd.cluster().awaitHealthy(Duration.ofSeconds(15));
+		etcd.cluster().restore(Duration.ofSeconds(15));
 	}
 
 	@Test

@@ -81,11 +81,7 @@ class LeaderElectionProcessTests {
 
 	@AfterEach
 	void leaveEtcdRunning() {
-		EtcdMember member = etcd.cluster().member(0);
-		if (member.isPaused()) {
-			member.resume();
-		}
-		etcd.cluster().awaitHealthy(Duration.ofSeconds(15));
+		etcd.cluster().restore(Duration.ofSeconds(15));
 	}
 
 	@Test

@@ -1,6 +1,7 @@
 package dev.coordination.lock;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -198,6 +199,18 @@ class EtcdDistributedLock implements DistributedLock {
 		return current.token();
 	}
 
+	/**
+	 * This instance's hold of the lock, if the session it lives on is valid.
+	 * @return the hold, or {@code null}
+	 */
+	HeldLock held() {
+		Ownership current = this.ownership;
+		if (current == null || !this.session.isValid(current.leaseId())) {
+			return null;
+		}
+		return new HeldLock(this.key, current.token(), current.since(), this.local.getQueueLength());
+	}
+
 	private synchronized void beginAcquire() {
 		this.acquiring++;
 		this.registry.inUse(this, true);
@@ -387,7 +400,12 @@ class EtcdDistributedLock implements DistributedLock {
 	 * @param key the lock key of this instance
 	 * @param token the key's create revision: the fencing token
 	 */
-	record Ownership(long leaseId, String key, long token) {
+	record Ownership(long leaseId, String key, long token, Instant since) {
+
+		Ownership(long leaseId, String key, long token) {
+			this(leaseId, key, token, Instant.now());
+		}
+
 	}
 
 }

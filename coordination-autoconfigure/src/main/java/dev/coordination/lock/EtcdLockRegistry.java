@@ -1,7 +1,9 @@
 package dev.coordination.lock;
 
 import java.lang.ref.WeakReference;
+import java.util.Comparator;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -72,6 +74,18 @@ public class EtcdLockRegistry implements DistributedLockRegistry, SessionListene
 				return lock;
 			}
 		}
+	}
+
+	/**
+	 * The locks this instance holds now, for diagnostics.
+	 * @return the holds, ordered by key
+	 */
+	public List<HeldLock> heldLocks() {
+		return this.inUse.stream()
+			.map(EtcdDistributedLock::held)
+			.filter(Objects::nonNull)
+			.sorted(Comparator.comparing(HeldLock::key))
+			.toList();
 	}
 
 	/**

@@ -39,6 +39,18 @@ class SampleApplicationTests {
 	}
 
 	@Test
+	void ordersAreProcessedUnderTheirLockWithGrowingTokens() {
+		String first = rest().post().uri("/orders/42").retrieve().body(String.class);
+		String second = rest().post().uri("/orders/42").retrieve().body(String.class);
+		assertThat(first).startsWith("Order 42 processed under fencing token ");
+		assertThat(token(second)).isGreaterThan(token(first));
+	}
+
+	private static long token(String answer) {
+		return Long.parseLong(answer.replaceAll("\\D+$", "").replaceAll(".*token ", ""));
+	}
+
+	@Test
 	@SuppressWarnings("unchecked")
 	void healthShowsEtcdUp() {
 		Map<String, Object> health = rest().get().uri("/actuator/health").retrieve().body(Map.class);

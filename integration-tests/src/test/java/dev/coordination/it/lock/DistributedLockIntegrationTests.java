@@ -147,6 +147,9 @@ class DistributedLockIntegrationTests {
 			lock.lock();
 			long token = lock.fencingToken().getAsLong();
 			assertThat(keysUnder("/locks/orders%2F42/")).isEqualTo(1);
+			assertThat(context.getBean(EtcdLockRegistry.class).heldLocks()).singleElement()
+				.satisfies((held) -> assertThat(held.key()).isEqualTo("orders/42"))
+				.satisfies((held) -> assertThat(held.token()).isEqualTo(token));
 			CountDownLatch waiting = new CountDownLatch(1);
 			CompletableFuture<Long> other = CompletableFuture.supplyAsync(() -> {
 				waiting.countDown();
@@ -166,6 +169,7 @@ class DistributedLockIntegrationTests {
 			// the waiting thread of this instance took the lock over under the same etcd key and token
 			assertThat(other.get(5, TimeUnit.SECONDS)).isEqualTo(token);
 			await().atMost(Duration.ofSeconds(2)).until(() -> keysUnder("/locks/orders%2F42/") == 0);
+			assertThat(context.getBean(EtcdLockRegistry.class).heldLocks()).isEmpty();
 		});
 	}
 

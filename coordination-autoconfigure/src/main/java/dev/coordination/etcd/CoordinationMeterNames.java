@@ -48,6 +48,28 @@ public final class CoordinationMeterNames {
 	 */
 	public static final String ELECTION_TENURE = "coordination.election.tenure";
 
+	/**
+	 * Observation of lock acquisitions: a timer, and {@code .active} for those in flight, through
+	 * Boot's observation handlers; tags {@code lock} (the name) and {@code outcome}:
+	 * {@code acquired}, {@code timeout}, {@code error}.
+	 */
+	public static final String LOCK_ACQUIRE = "coordination.lock.acquire";
+
+	/**
+	 * Timer of how long locks were held; tag {@code lock}.
+	 */
+	public static final String LOCK_HELD = "coordination.lock.held";
+
+	/**
+	 * Counter of acquisitions that timed out; tag {@code lock}.
+	 */
+	public static final String LOCK_TIMEOUTS = "coordination.lock.timeouts";
+
+	/**
+	 * Counter of locks lost while held; tag {@code lock}.
+	 */
+	public static final String LOCK_LOSSES = "coordination.lock.losses";
+
 	private CoordinationMeterNames() {
 	}
 

@@ -27,8 +27,9 @@ public class DistributedLockedAdvisor extends AbstractPointcutAdvisor {
 
 	private final Advice advice;
 
-	public DistributedLockedAdvisor(Supplier<DistributedLockRegistry> registry, Duration defaultWaitTime) {
-		this.advice = new Interceptor(registry, defaultWaitTime);
+	public DistributedLockedAdvisor(Supplier<DistributedLockRegistry> registry, Duration defaultWaitTime,
+			Supplier<LockMetrics> metrics) {
+		this.advice = new Interceptor(registry, defaultWaitTime, metrics);
 	}
 
 	@Override
@@ -49,9 +50,12 @@ public class DistributedLockedAdvisor extends AbstractPointcutAdvisor {
 
 		private final Map<Method, LockedMethod> methods = new ConcurrentHashMap<>();
 
-		Interceptor(Supplier<DistributedLockRegistry> registry, Duration defaultWaitTime) {
+		private final Supplier<LockMetrics> metrics;
+
+		Interceptor(Supplier<DistributedLockRegistry> registry, Duration defaultWaitTime, Supplier<LockMetrics> metrics) {
 			this.registry = registry;
 			this.defaultWaitTime = defaultWaitTime;
+			this.metrics = metrics;
 		}
 
 		@Override
@@ -62,19 +66,29 @@ public class DistributedLockedAdvisor extends AbstractPointcutAdvisor {
 			LockedMethod locked = this.methods.computeIfAbsent(method, (key) -> LockedMethod.of(key,
 					AnnotatedElementUtils.findMergedAnnotation(key, DistributedLocked.class), this.defaultWaitTime));
 			DistributedLock lock = this.registry.get().obtain(locked.key(target, invocation.getArguments()));
-			if (!lock.tryLock(locked.waitTime().toNanos(), TimeUnit.NANOSECONDS)) {
+			LockMetrics metrics = this.metrics.get();
+			if (!metrics.acquire(locked.name(),
+					() -> lock.tryLock(locked.waitTime().toNanos(), TimeUnit.NANOSECONDS))) {
 				if (locked.onTimeout() == DistributedLocked.OnTimeout.THROW) {
 					throw new LockNotAcquiredException(lock.key(), locked.waitTime());
 				}
 				return locked.skipped();
 			}
+			long acquiredAt = System.nanoTime();
 			DistributedLock previous = LockContext.enter(lock);
 			try {
 				return invocation.proceed();
 			}
 			finally {
 				LockContext.exit(previous);
-				lock.unlock();
+				metrics.held(locked.name(), Duration.ofNanos(System.nanoTime() - acquiredAt));
+				try {
+					lock.unlock();
+				}
+				catch (LockLostException ex) {
+					metrics.lost(locked.name());
+					throw ex;
+				}
 			}
 		}
 

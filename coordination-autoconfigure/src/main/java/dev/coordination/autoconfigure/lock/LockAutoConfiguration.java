@@ -10,6 +10,10 @@ import dev.coordination.lock.DistributedLockRegistry;
 import dev.coordination.lock.DistributedLockedAdvisor;
 import dev.coordination.lock.DistributedLockedBeanPostProcessor;
 import dev.coordination.lock.EtcdLockRegistry;
+import dev.coordination.lock.LockMetrics;
+import dev.coordination.lock.metrics.MicrometerLockMetrics;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.observation.ObservationRegistry;
 import dev.coordination.session.CoordinationSession;
 
 import org.springframework.beans.factory.ObjectProvider;
@@ -17,11 +21,13 @@ import org.springframework.beans.factory.config.BeanDefinition;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
 import org.springframework.context.annotation.Role;
 import org.springframework.core.env.Environment;
@@ -30,7 +36,9 @@ import org.springframework.core.env.Environment;
  * {@link org.springframework.boot.autoconfigure.EnableAutoConfiguration Auto-configuration} of
  * distributed locks: the {@link DistributedLockRegistry} on the coordination session.
  */
-@AutoConfiguration(after = SessionAutoConfiguration.class)
+@AutoConfiguration(after = SessionAutoConfiguration.class,
+		afterName = { "org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration",
+				"org.springframework.boot.micrometer.observation.autoconfigure.ObservationAutoConfiguration" })
 @ConditionalOnBean({ EtcdTemplate.class, CoordinationSession.class })
 @ConditionalOnBooleanProperty(name = "coordination.etcd.lock.enabled", matchIfMissing = true)
 @Import(CoordinationProxyRegistrar.class)
@@ -55,13 +63,28 @@ public final class LockAutoConfiguration {
 	@Bean
 	@Role(BeanDefinition.ROLE_INFRASTRUCTURE)
 	static DistributedLockedAdvisor distributedLockedAdvisor(ObjectProvider<DistributedLockRegistry> registry,
-			Environment environment) {
-		return new DistributedLockedAdvisor(registry::getObject, defaultWaitTime(environment));
+			Environment environment, ObjectProvider<LockMetrics> metrics) {
+		// resolved at the first call: an infrastructure bean must not initialize the meter registry early
+		return new DistributedLockedAdvisor(registry::getObject, defaultWaitTime(environment),
+				() -> metrics.getIfAvailable(() -> LockMetrics.NONE));
 	}
 
 	@Bean
 	static DistributedLockedBeanPostProcessor distributedLockedBeanPostProcessor(Environment environment) {
 		return new DistributedLockedBeanPostProcessor(defaultWaitTime(environment));
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass(MeterRegistry.class)
+	@ConditionalOnBean(MeterRegistry.class)
+	static class LockMetricsConfiguration {
+
+		@Bean
+		@ConditionalOnMissingBean(LockMetrics.class)
+		MicrometerLockMetrics lockMetrics(MeterRegistry meterRegistry, ObjectProvider<ObservationRegistry> observations) {
+			return new MicrometerLockMetrics(meterRegistry, observations.getIfAvailable(() -> ObservationRegistry.NOOP));
+		}
+
 	}
 
 	// static infrastructure beans are created before properties beans: bind the one value directly

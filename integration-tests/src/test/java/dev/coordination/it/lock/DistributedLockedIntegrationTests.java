@@ -15,6 +15,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import dev.coordination.autoconfigure.etcd.EtcdAutoConfiguration;
 import dev.coordination.autoconfigure.lock.LockAutoConfiguration;
 import dev.coordination.autoconfigure.session.SessionAutoConfiguration;
+import dev.coordination.etcd.CoordinationMeterNames;
 import dev.coordination.lock.DistributedLocked;
 import dev.coordination.lock.DistributedLocked.OnTimeout;
 import dev.coordination.lock.LockContext;
@@ -22,12 +23,18 @@ import dev.coordination.lock.LockNotAcquiredException;
 import dev.coordination.session.CoordinationSession;
 import dev.coordination.test.EtcdSpec;
 import dev.coordination.test.junit.EtcdExtension;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.observation.DefaultMeterObservationHandler;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.micrometer.observation.ObservationRegistry;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.autoconfigure.aop.AopAutoConfiguration;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
@@ -108,6 +115,59 @@ class DistributedLockedIntegrationTests {
 			}
 			assertThat(onB.skipIfBusy("7")).contains("done");
 		}));
+	}
+
+	@Test
+	void acquisitionsHoldsAndTimeoutsAreMeasuredByLockName() {
+		this.contextRunner.withUserConfiguration(Observability.class).run((a) -> this.contextRunner.run((b) -> {
+			await().atMost(Duration.ofSeconds(5)).until(() -> a.getBean(CoordinationSession.class).isValid()
+					&& b.getBean(CoordinationSession.class).isValid());
+			Orders onA = a.getBean(Orders.class);
+			Orders onB = b.getBean(Orders.class);
+			onA.process("1");
+			onA.process("2");
+			CountDownLatch holding = new CountDownLatch(1);
+			CountDownLatch release = new CountDownLatch(1);
+			CompletableFuture<Void> holder = CompletableFuture.runAsync(() -> onB.hold("9", holding, release));
+			assertThat(holding.await(5, TimeUnit.SECONDS)).isTrue();
+			try {
+				assertThat(onA.skipIfBusy("9")).isEmpty();
+			}
+			finally {
+				release.countDown();
+				holder.get(5, TimeUnit.SECONDS);
+			}
+			MeterRegistry meters = a.getBean(MeterRegistry.class);
+			assertThat(meters.get(CoordinationMeterNames.LOCK_ACQUIRE).tags("lock", "orders", "outcome", "acquired").timer().count())
+				.isEqualTo(2);
+			assertThat(meters.get(CoordinationMeterNames.LOCK_HELD).tag("lock", "orders").timer().count()).isEqualTo(2);
+			assertThat(meters.get(CoordinationMeterNames.LOCK_ACQUIRE)
+				.tags("lock", "Orders.skipIfBusy", "outcome", "timeout")
+				.timer()
+				.count()).isEqualTo(1);
+			assertThat(meters.get(CoordinationMeterNames.LOCK_TIMEOUTS).tag("lock", "Orders.skipIfBusy").counter().count())
+				.isEqualTo(1);
+			// the evaluated key never becomes a tag
+			assertThat(meters.getMeters()).noneMatch((meter) -> meter.getId().getTags().stream()
+				.anyMatch((tag) -> tag.getValue().contains("orders/")));
+		}));
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class Observability {
+
+		@Bean
+		SimpleMeterRegistry meterRegistry() {
+			return new SimpleMeterRegistry();
+		}
+
+		@Bean
+		ObservationRegistry observationRegistry(SimpleMeterRegistry meters) {
+			ObservationRegistry observations = ObservationRegistry.create();
+			observations.observationConfig().observationHandler(new DefaultMeterObservationHandler(meters));
+			return observations;
+		}
+
 	}
 
 	static class Orders {

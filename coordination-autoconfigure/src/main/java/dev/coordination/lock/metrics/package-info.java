@@ -1,0 +1,4 @@
+/**
+ * Micrometer metrics and observations of distributed locks.
+ */
+package dev.coordination.lock.metrics;

@@ -236,6 +236,7 @@ class EtcdDistributedLock implements DistributedLock {
 			acquired = (timeoutNanos == 0) ? this.local.tryLock()
 					: this.local.tryLock(Math.min(timeoutNanos, Long.MAX_VALUE / 2), TimeUnit.NANOSECONDS);
 			if (!acquired) {
+				releaseIfAbandoned();
 				return false;
 			}
 			Ownership current = this.ownership;
@@ -264,10 +265,34 @@ class EtcdDistributedLock implements DistributedLock {
 			if (acquired && this.local.isHeldByCurrentThread()) {
 				this.local.unlock();
 			}
+			else if (!acquired) {
+				releaseIfAbandoned();
+			}
 			throw ex;
 		}
 		finally {
 			endAcquire();
+		}
+	}
+
+	/**
+	 * A holder that left the etcd key to this thread for a hand-off may have done so just as this
+	 * thread gave up waiting: then nobody holds the lock here, but the key still holds it in etcd.
+	 * Release it, unless another thread of this instance holds or waits for the lock.
+	 */
+	private void releaseIfAbandoned() {
+		if (this.ownership == null || !this.local.tryLock()) {
+			return;
+		}
+		try {
+			Ownership abandoned = this.ownership;
+			if (abandoned != null && this.local.getHoldCount() == 1 && !this.local.hasQueuedThreads()) {
+				this.ownership = null;
+				release(abandoned);
+			}
+		}
+		finally {
+			this.local.unlock();
 		}
 	}
 
@@ -286,7 +311,9 @@ class EtcdDistributedLock implements DistributedLock {
 					: created.getGetResponses().get(0).getKvs().get(0).getCreateRevision();
 			Ownership candidate = new Ownership(leaseId, myKey, token);
 			try {
-				if (awaitPredecessors(candidate, deadline, tryOnce)) {
+				// the session may have been lost during the last check: never report a lock that lives
+				// on a lease that is not provably alive
+				if (awaitPredecessors(candidate, deadline, tryOnce) && this.session.isValid(leaseId)) {
 					return candidate;
 				}
 			}

@@ -2,6 +2,7 @@ package dev.coordination.lock;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -45,6 +46,12 @@ class EtcdDistributedLock implements DistributedLock {
 	private static final Log logger = LogFactory.getLog(EtcdDistributedLock.class);
 
 	private static final long SESSION_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+
+	/**
+	 * Hand-offs between threads of this instance before the etcd key is released anyway, so that
+	 * other instances waiting in etcd are not starved by a busy instance.
+	 */
+	static final int MAX_LOCAL_HAND_OFFS = 8;
 
 	private final String key;
 
@@ -166,11 +173,15 @@ class EtcdDistributedLock implements DistributedLock {
 				this.ownership = null;
 				throw new LockLostException(this.key, (current != null) ? current.token() : 0);
 			}
-			if (!this.local.hasQueuedThreads()) {
+			if (this.local.hasQueuedThreads() && current.handOffs() < MAX_LOCAL_HAND_OFFS) {
+				// a thread of this instance waits: it takes the etcd key over without a round trip
+				this.ownership = current.handedOff();
+			}
+			else {
+				// nobody waits here, or other instances have waited long enough: let them in
 				this.ownership = null;
 				release(current);
 			}
-			// else: a thread of this instance waits; it takes over the etcd key without a round trip
 		}
 		finally {
 			this.local.unlock();
@@ -303,17 +314,35 @@ class EtcdDistributedLock implements DistributedLock {
 				return null;
 			}
 			String myKey = this.prefix + EtcdKeys.leaseHex(leaseId);
-			TxnResponse created = this.etcd.txn("lock " + myKey, (txn) -> txn
-				.If(new Cmp(EtcdKeys.bytes(myKey), Cmp.Op.EQUAL, CmpTarget.createRevision(0)))
-				.Then(Op.put(EtcdKeys.bytes(myKey), EtcdKeys.bytes(""), PutOption.builder().withLeaseId(leaseId).build()))
-				.Else(Op.get(EtcdKeys.bytes(myKey), GetOption.DEFAULT)));
+			// one round trip when uncontended, as Go's Mutex: create the key and read the owner together
+			Op owner = Op.get(EtcdKeys.bytes(this.prefix), GetOption.builder()
+				.isPrefix(true)
+				.withSortField(GetOption.SortTarget.CREATE)
+				.withSortOrder(GetOption.SortOrder.ASCEND)
+				.withLimit(1)
+				.build());
+			TxnResponse created;
+			try {
+				created = this.etcd.txn("lock " + myKey, (txn) -> txn
+					.If(new Cmp(EtcdKeys.bytes(myKey), Cmp.Op.EQUAL, CmpTarget.createRevision(0)))
+					.Then(Op.put(EtcdKeys.bytes(myKey), EtcdKeys.bytes(""), PutOption.builder().withLeaseId(leaseId).build()),
+							owner)
+					.Else(Op.get(EtcdKeys.bytes(myKey), GetOption.DEFAULT), owner));
+			}
+			catch (EtcdAccessException ex) {
+				// the create may still be applied: nobody of this instance holds the lock, so the key may go
+				deleteQuietly(myKey);
+				throw ex;
+			}
 			long token = created.isSucceeded() ? created.getHeader().getRevision()
 					: created.getGetResponses().get(0).getKvs().get(0).getCreateRevision();
 			Ownership candidate = new Ownership(leaseId, myKey, token);
+			List<KeyValue> first = created.getGetResponses().get(created.getGetResponses().size() - 1).getKvs();
+			boolean owning = !first.isEmpty() && first.get(0).getCreateRevision() == token;
 			try {
 				// the session may have been lost during the last check: never report a lock that lives
 				// on a lease that is not provably alive
-				if (awaitPredecessors(candidate, deadline, tryOnce) && this.session.isValid(leaseId)) {
+				if ((owning || awaitPredecessors(candidate, deadline, tryOnce)) && this.session.isValid(leaseId)) {
 					return candidate;
 				}
 			}
@@ -415,6 +444,16 @@ class EtcdDistributedLock implements DistributedLock {
 		release(candidate);
 	}
 
+	private void deleteQuietly(String key) {
+		try {
+			this.etcd.delete(key);
+		}
+		catch (EtcdAccessException ex) {
+			logger.warn("Could not delete lock key " + key + " after a failed create; it goes with the session lease: "
+					+ ex.getMessage());
+		}
+	}
+
 	@Override
 	public String toString() {
 		return "DistributedLock '" + this.key + "' (" + this.prefix + ")";
@@ -427,10 +466,14 @@ class EtcdDistributedLock implements DistributedLock {
 	 * @param key the lock key of this instance
 	 * @param token the key's create revision: the fencing token
 	 */
-	record Ownership(long leaseId, String key, long token, Instant since) {
+	record Ownership(long leaseId, String key, long token, Instant since, int handOffs) {
 
 		Ownership(long leaseId, String key, long token) {
-			this(leaseId, key, token, Instant.now());
+			this(leaseId, key, token, Instant.now(), 0);
+		}
+
+		Ownership handedOff() {
+			return new Ownership(this.leaseId, this.key, this.token, this.since, this.handOffs + 1);
 		}
 
 	}

@@ -83,6 +83,8 @@ public class EtcdLeaderElection implements LeaderElection, SessionListener {
 
 	private final Object leadershipMonitor = new Object();
 
+	private final Object notificationMonitor = new Object();
+
 	private final ExecutorService executor;
 
 	private volatile Candidacy candidacy;
@@ -453,6 +455,14 @@ public class EtcdLeaderElection implements LeaderElection, SessionListener {
 	 * on {@code leaseId}. Listeners are told only of a real change.
 	 */
 	private void changeLeadership(LeaderTerm term, long leaseId, RevocationReason reason) {
+		// a change and its notification are one step: listeners never hear "revoked" before the
+		// "granted" of the same term
+		synchronized (this.notificationMonitor) {
+			changeAndNotify(term, leaseId, reason);
+		}
+	}
+
+	private void changeAndNotify(LeaderTerm term, long leaseId, RevocationReason reason) {
 		if (term != null) {
 			if (!this.leadership.compareAndSet(null, term)) {
 				return;

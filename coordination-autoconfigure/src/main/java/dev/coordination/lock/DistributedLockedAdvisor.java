@@ -76,19 +76,33 @@ public class DistributedLockedAdvisor extends AbstractPointcutAdvisor {
 			}
 			long acquiredAt = System.nanoTime();
 			DistributedLock previous = LockContext.enter(lock);
+			Object result;
 			try {
-				return invocation.proceed();
+				result = invocation.proceed();
 			}
-			finally {
+			catch (Throwable failure) {
 				LockContext.exit(previous);
-				metrics.held(locked.name(), Duration.ofNanos(System.nanoTime() - acquiredAt));
-				try {
-					lock.unlock();
-				}
-				catch (LockLostException ex) {
-					metrics.lost(locked.name());
+				release(lock, locked, metrics, acquiredAt, failure);
+				throw failure;
+			}
+			LockContext.exit(previous);
+			release(lock, locked, metrics, acquiredAt, null);
+			return result;
+		}
+
+		private static void release(DistributedLock lock, LockedMethod locked, LockMetrics metrics, long acquiredAt,
+				Throwable failure) {
+			metrics.held(locked.name(), Duration.ofNanos(System.nanoTime() - acquiredAt));
+			try {
+				lock.unlock();
+			}
+			catch (LockLostException ex) {
+				metrics.lost(locked.name());
+				if (failure == null) {
 					throw ex;
 				}
+				// the method's own failure wins; the loss is attached to it
+				failure.addSuppressed(ex);
 			}
 		}
 

@@ -12,6 +12,7 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 import dev.coordination.etcd.EtcdAccessException;
+import dev.coordination.etcd.EtcdInterruptedException;
 import dev.coordination.etcd.EtcdKeys;
 import dev.coordination.etcd.EtcdTemplate;
 import dev.coordination.session.CoordinationSession;
@@ -71,6 +72,9 @@ class EtcdDistributedLock implements DistributedLock {
 
 	// guarded by this: threads inside acquire()
 	private int acquiring;
+
+	// guarded by this: a hold whose release failed and is being retried
+	private Ownership pendingRelease;
 
 	EtcdDistributedLock(String key, String lockPrefix, EtcdTemplate etcd, CoordinationSession session,
 			EtcdLockRegistry registry) {
@@ -185,6 +189,8 @@ class EtcdDistributedLock implements DistributedLock {
 		}
 		finally {
 			this.local.unlock();
+			// the waiter may have given up between the check above and now
+			releaseIfAbandoned();
 			releaseIfIdle();
 		}
 	}
@@ -250,7 +256,10 @@ class EtcdDistributedLock implements DistributedLock {
 				releaseIfAbandoned();
 				return false;
 			}
-			Ownership current = this.ownership;
+			Ownership current;
+			synchronized (this) {
+				current = this.ownership;
+			}
 			if (this.local.getHoldCount() > 1) {
 				if (current == null || !this.session.isValid(current.leaseId())) {
 					this.local.unlock();
@@ -292,22 +301,32 @@ class EtcdDistributedLock implements DistributedLock {
 	 * Release it, unless another thread of this instance holds or waits for the lock.
 	 */
 	private void releaseIfAbandoned() {
-		if (this.ownership == null || !this.local.tryLock()) {
-			return;
-		}
-		try {
+		// under the monitor that acquirers read the ownership under: a hold is released only while
+		// no thread of this instance holds or waits, and no acquirer can take it meanwhile
+		synchronized (this) {
 			Ownership abandoned = this.ownership;
-			if (abandoned != null && this.local.getHoldCount() == 1 && !this.local.hasQueuedThreads()) {
-				this.ownership = null;
-				release(abandoned);
+			if (abandoned == null || this.local.isLocked() || this.local.hasQueuedThreads()) {
+				return;
 			}
-		}
-		finally {
-			this.local.unlock();
+			this.ownership = null;
+			release(abandoned);
 		}
 	}
 
 	private Ownership acquireInEtcd(long deadline, boolean tryOnce) throws InterruptedException {
+		try {
+			return queueInEtcd(deadline, tryOnce);
+		}
+		catch (EtcdInterruptedException ex) {
+			// Lock's contract: an interrupt while waiting is an InterruptedException (lock() retries)
+			Thread.interrupted();
+			InterruptedException interrupted = new InterruptedException(ex.getMessage());
+			interrupted.initCause(ex);
+			throw interrupted;
+		}
+	}
+
+	private Ownership queueInEtcd(long deadline, boolean tryOnce) throws InterruptedException {
 		while (true) {
 			long leaseId = awaitSession(deadline, tryOnce);
 			if (leaseId == 0) {
@@ -336,6 +355,10 @@ class EtcdDistributedLock implements DistributedLock {
 			}
 			long token = created.isSucceeded() ? created.getHeader().getRevision()
 					: created.getGetResponses().get(0).getKvs().get(0).getCreateRevision();
+			if (!created.isSucceeded() && releasePending(myKey, token)) {
+				// the key was a former hold whose release was still pending: it is gone now, queue anew
+				continue;
+			}
 			Ownership candidate = new Ownership(leaseId, myKey, token);
 			List<KeyValue> first = created.getGetResponses().get(created.getGetResponses().size() - 1).getKvs();
 			boolean owning = !first.isEmpty() && first.get(0).getCreateRevision() == token;
@@ -391,14 +414,15 @@ class EtcdDistributedLock implements DistributedLock {
 			if (tryOnce) {
 				return false;
 			}
-			if (!awaitDeleted(before.getKvs().get(0), before.getHeader().getRevision(), deadline)) {
+			if (!awaitDeleted(before.getKvs().get(0), before.getHeader().getRevision(), candidate.leaseId(), deadline)) {
 				return false;
 			}
 		}
 		return false;
 	}
 
-	private boolean awaitDeleted(KeyValue predecessor, long revision, long deadline) throws InterruptedException {
+	private boolean awaitDeleted(KeyValue predecessor, long revision, long leaseId, long deadline)
+			throws InterruptedException {
 		CompletableFuture<Void> deleted = new CompletableFuture<>();
 		WatchOption option = WatchOption.builder().withRevision(revision + 1).withNoPut(true).build();
 		try (Watch.Watcher watcher = this.etcd.getClient().getWatchClient().watch(predecessor.getKey(), option, (response) -> {
@@ -414,7 +438,7 @@ class EtcdDistributedLock implements DistributedLock {
 					return true;
 				}
 				catch (TimeoutException ex) {
-					if (!this.session.isValid()) {
+					if (!this.session.isValid(leaseId)) {
 						return true;
 					}
 				}
@@ -429,14 +453,68 @@ class EtcdDistributedLock implements DistributedLock {
 	}
 
 	private void release(Ownership ownership) {
+		if (!tryRelease(ownership)) {
+			// a key left behind would hold the lock for as long as this instance lives: retry, unless
+			// an acquisition of this instance adopts the key meanwhile (see queueInEtcd)
+			synchronized (this) {
+				this.pendingRelease = ownership;
+			}
+			retryRelease(ownership, 1);
+		}
+	}
+
+	private void retryRelease(Ownership ownership, int attempt) {
+		if (attempt > 5 || !this.session.isValid(ownership.leaseId())) {
+			return;
+		}
+		CompletableFuture.delayedExecutor(attempt, TimeUnit.SECONDS).execute(() -> {
+			synchronized (this) {
+				if (this.pendingRelease != ownership) {
+					return;
+				}
+				if (tryRelease(ownership)) {
+					this.pendingRelease = null;
+					return;
+				}
+			}
+			retryRelease(ownership, attempt + 1);
+		});
+	}
+
+	/**
+	 * Whether the existing key is a former hold of this instance whose release failed; if so, release
+	 * it now, under the monitor the retries run under, so that no retry deletes a key adopted later.
+	 * @throws EtcdAccessException when it still cannot be released
+	 */
+	private synchronized boolean releasePending(String key, long token) {
+		Ownership pending = this.pendingRelease;
+		if (pending == null || !pending.key().equals(key) || pending.token() != token) {
+			return false;
+		}
+		if (!tryRelease(pending)) {
+			throw new EtcdAccessException("lock " + key, "a former hold of this instance could not be released yet",
+					null);
+		}
+		this.pendingRelease = null;
+		return true;
+	}
+
+	private boolean tryRelease(Ownership ownership) {
+		boolean interrupted = Thread.interrupted();
 		try {
 			this.etcd.txn("unlock " + ownership.key(), (txn) -> txn
 				.If(new Cmp(EtcdKeys.bytes(ownership.key()), Cmp.Op.EQUAL, CmpTarget.createRevision(ownership.token())))
 				.Then(Op.delete(EtcdKeys.bytes(ownership.key()), DeleteOption.DEFAULT)));
+			return true;
 		}
 		catch (EtcdAccessException ex) {
-			logger.warn("Could not delete lock key " + ownership.key() + "; it goes with the session lease: "
-					+ ex.getMessage());
+			logger.warn("Could not delete lock key " + ownership.key() + " yet, retrying: " + ex.getMessage());
+			return false;
+		}
+		finally {
+			if (interrupted) {
+				Thread.currentThread().interrupt();
+			}
 		}
 	}
 
@@ -445,12 +523,18 @@ class EtcdDistributedLock implements DistributedLock {
 	}
 
 	private void deleteQuietly(String key) {
+		boolean interrupted = Thread.interrupted();
 		try {
 			this.etcd.delete(key);
 		}
 		catch (EtcdAccessException ex) {
 			logger.warn("Could not delete lock key " + key + " after a failed create; it goes with the session lease: "
 					+ ex.getMessage());
+		}
+		finally {
+			if (interrupted) {
+				Thread.currentThread().interrupt();
+			}
 		}
 	}
 

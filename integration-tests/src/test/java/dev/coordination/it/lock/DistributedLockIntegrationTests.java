@@ -235,6 +235,57 @@ class DistributedLockIntegrationTests {
 	}
 
 	@Test
+	void anInterruptedThreadStillReleasesItsLockAndKeepsItsInterrupt() {
+		this.contextRunner.run((context) -> {
+			awaitSession(context);
+			DistributedLock lock = context.getBean(DistributedLockRegistry.class).obtain("interrupted-unlock");
+			assertThat(onOtherThread(() -> {
+				lock.lock();
+				Thread.currentThread().interrupt();
+				lock.unlock();
+				return Thread.currentThread().isInterrupted();
+			})).isTrue();
+			assertThat(keysUnder("/locks/interrupted-unlock/")).isZero();
+		});
+	}
+
+	@Test
+	void interruptingAWaiterThrowsInterruptedExceptionAndLeavesNoKey() {
+		this.contextRunner.run((a) -> this.contextRunner.run((b) -> {
+			awaitSession(a);
+			awaitSession(b);
+			DistributedLock onA = a.getBean(DistributedLockRegistry.class).obtain("interrupted-wait");
+			DistributedLock onB = b.getBean(DistributedLockRegistry.class).obtain("interrupted-wait");
+			assertThat(onA.tryLock()).isTrue();
+			try {
+				ExecutorService waiter = Executors.newSingleThreadExecutor();
+				try {
+					Future<Throwable> outcome = waiter.submit(() -> {
+						try {
+							onB.lockInterruptibly();
+							return null;
+						}
+						catch (InterruptedException ex) {
+							return ex;
+						}
+					});
+					await().atMost(Duration.ofSeconds(5)).until(() -> keysUnder("/locks/interrupted-wait/") == 2);
+					waiter.shutdownNow();
+					assertThat(outcome.get(5, TimeUnit.SECONDS)).isInstanceOf(InterruptedException.class);
+				}
+				finally {
+					waiter.shutdownNow();
+				}
+				await().atMost(Duration.ofSeconds(5)).until(() -> keysUnder("/locks/interrupted-wait/") == 1);
+			}
+			finally {
+				onA.unlock();
+			}
+			assertThat(keysUnder("/locks/interrupted-wait/")).isZero();
+		}));
+	}
+
+	@Test
 	void etcdctlLockExcludesUs() throws Exception {
 		this.contextRunner.run((context) -> {
 			awaitSession(context);

@@ -91,6 +91,9 @@ public class EtcdSession implements CoordinationSession, SmartLifecycle {
 
 	private volatile CompletableFuture<Void> firstLease = new CompletableFuture<>();
 
+	// incremented by every start: answers to grants of an earlier run are ignored
+	private volatile int generation;
+
 	// Confined to the session thread.
 
 	private ScheduledFuture<?> keepAliveTask;
@@ -215,6 +218,7 @@ public class EtcdSession implements CoordinationSession, SmartLifecycle {
 			});
 			executor.setRemoveOnCancelPolicy(true);
 			this.executor = executor;
+			this.generation++;
 			this.running = true;
 			this.firstLease = firstLease;
 			execute(this::grant);
@@ -273,16 +277,18 @@ public class EtcdSession implements CoordinationSession, SmartLifecycle {
 			return;
 		}
 		long sent = System.nanoTime();
+		int generation = this.generation;
 		Lease leases = this.etcd.getClient().getLeaseClient();
 		long timeout = this.etcd.getRequestTimeout().toMillis();
 		// a gRPC deadline too: grants queued while etcd is down must not all be applied when it returns
 		this.etcd.callAsync("grant session lease", this.etcd.getRequestTimeout(),
 				() -> leases.grant(this.ttl.toSeconds(), timeout, TimeUnit.MILLISECONDS))
-			.whenComplete((response, failure) -> execute(() -> granted(sent, response, failure)));
+			.whenComplete((response, failure) -> execute(() -> granted(generation, sent, response, failure)));
 	}
 
-	private void granted(long sent, LeaseGrantResponse response, Throwable failure) {
-		if (!this.running) {
+	private void granted(int generation, long sent, LeaseGrantResponse response, Throwable failure) {
+		if (!this.running || generation != this.generation) {
+			// an answer to a grant of a session that was stopped (and maybe started again) since
 			if (response != null) {
 				revokeQuietly(response.getID());
 			}

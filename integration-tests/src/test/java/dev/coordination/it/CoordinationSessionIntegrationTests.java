@@ -203,6 +203,23 @@ class CoordinationSessionIntegrationTests {
 	}
 
 	@Test
+	void stoppedSessionStartedAgainHoldsExactlyOneNewLease() {
+		this.contextRunner.run((context) -> {
+			EtcdSession session = validSession(context);
+			long first = session.leaseId();
+			session.stop();
+			assertThat(session.isValid()).isFalse();
+			assertThat(remainingTtl(first)).isEqualTo(-1);
+			session.start();
+			await().atMost(Duration.ofSeconds(5)).until(session::isValid);
+			long second = session.leaseId();
+			assertThat(second).isNotEqualTo(first);
+			await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(2)).until(() -> session.leaseId() == second);
+			assertThat(remainingTtl(second)).isPositive();
+		});
+	}
+
+	@Test
 	void shutdownWhileEtcdIsDownIsBoundedByTheRequestTimeout() {
 		this.contextRunner.run((context) -> {
 			EtcdSession session = validSession(context);

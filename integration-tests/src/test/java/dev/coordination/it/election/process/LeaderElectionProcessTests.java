@@ -18,6 +18,9 @@ import java.util.stream.Collectors;
 
 import dev.coordination.etcd.EtcdKeys;
 import dev.coordination.test.EtcdMember;
+import dev.coordination.it.process.ChildLine;
+import dev.coordination.it.process.ChildProcess;
+import dev.coordination.it.process.ChildProcesses;
 import dev.coordination.test.EtcdSpec;
 import dev.coordination.test.junit.EtcdExtension;
 import io.etcd.jetcd.KV;
@@ -251,7 +254,7 @@ class LeaderElectionProcessTests {
 	private List<ChildProcess> startChildren(int count, int firstNumber) {
 		List<ChildProcess> started = new ArrayList<>();
 		for (int number = firstNumber; number < firstNumber + count; number++) {
-			ChildProcess child = this.children.startElectionChild("child-" + number, etcd.endpointsAsString());
+			ChildProcess child = this.children.startJvm("child-" + number, ElectionChildApplication.class, etcd.endpointsAsString());
 			awaitReady(List.of(child));
 			started.add(child);
 		}
@@ -408,7 +411,7 @@ class LeaderElectionProcessTests {
 				outcome = ", failover to " + successor.child() + " in " + failover.toMillis() + " ms";
 			}
 			ChildProcess replacement = LeaderElectionProcessTests.this.children
-				.startElectionChild("child-" + (++this.lastNumber), etcd.endpointsAsString());
+				.startJvm("child-" + (++this.lastNumber), ElectionChildApplication.class, etcd.endpointsAsString());
 			this.live.add(replacement);
 			awaitReady(List.of(replacement));
 			this.report.add(fault + " " + victim.name() + ((victim == leader) ? " (leader)" : " (follower)") + outcome);

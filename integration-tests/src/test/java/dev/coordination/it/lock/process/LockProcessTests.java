@@ -11,6 +11,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 import dev.coordination.etcd.EtcdKeys;
+import dev.coordination.it.process.ChildLine;
+import dev.coordination.it.process.ChildProcess;
+import dev.coordination.it.process.ChildProcesses;
 import dev.coordination.test.EtcdSpec;
 import dev.coordination.test.junit.EtcdExtension;
 import io.etcd.jetcd.KV;
@@ -48,7 +51,7 @@ class LockProcessTests {
 	static final EtcdExtension etcd = EtcdExtension.create(EtcdSpec.builder().requireLaunched().build());
 
 	@RegisterExtension
-	final LockChildren children = new LockChildren();
+	final ChildProcesses children = new ChildProcesses();
 
 	@BeforeEach
 	void startFromNoLocks() throws Exception {
@@ -72,7 +75,8 @@ class LockProcessTests {
 	void threeProcessesIncrementOneCounterUnderTheLockWithoutLosingAnIncrementOrGoingBackInToken() throws Exception {
 		int[] counts = { 334, 333, 333 };
 		for (int number = 1; number <= counts.length; number++) {
-			LockChild child = this.children.start("incrementer-" + number, etcd.endpointsAsString(), "--lock.mode=increment",
+			ChildProcess child = this.children.startJvm("incrementer-" + number, LockChildApplication.class,
+				etcd.endpointsAsString(), "--lock.mode=increment",
 					"--lock.count=" + counts[number - 1]);
 			await().atMost(STARTUP).until(() -> !child.lines("READY").isEmpty() || !child.isAlive());
 			assertThat(child.isAlive()).as("%s is alive", child).isTrue();
@@ -89,7 +93,7 @@ class LockProcessTests {
 		assertThat(this.children.lines("LOST")).isEmpty();
 		assertThat(this.children.lines("REJECTED")).isEmpty();
 
-		List<LockChild.Line> increments = this.children.lines("INC");
+		List<ChildLine> increments = this.children.lines("INC");
 		assertThat(increments).hasSize(1000);
 		// each new value was written exactly once: none lost, none duplicated
 		assertThat(increments).extracting((line) -> Long.parseLong(line.args().get(1))).doesNotHaveDuplicates()
@@ -114,11 +118,13 @@ class LockProcessTests {
 
 	@Test
 	void waiterInAnotherProcessAcquiresWithinTtlPlusOneSecondAfterTheHolderIsKilled() throws Exception {
-		LockChild holder = this.children.start("holder", etcd.endpointsAsString(), "--lock.mode=hold");
-		LockChild.Line holding = await().atMost(STARTUP)
+		ChildProcess holder = this.children.startJvm("holder", LockChildApplication.class,
+				etcd.endpointsAsString(), "--lock.mode=hold");
+		ChildLine holding = await().atMost(STARTUP)
 			.until(() -> holder.lines("HOLDING").stream().findFirst(), Optional::isPresent)
 			.get();
-		LockChild waiter = this.children.start("waiter", etcd.endpointsAsString(), "--lock.mode=wait");
+		ChildProcess waiter = this.children.startJvm("waiter", LockChildApplication.class,
+				etcd.endpointsAsString(), "--lock.mode=wait");
 		// the waiter is queued in etcd behind the holder
 		await().atMost(STARTUP).until(() -> lockKeys().size() == 2);
 		assertThat(lockKeys().get(0).getCreateRevision()).isEqualTo(holding.token());
@@ -127,7 +133,7 @@ class LockProcessTests {
 
 		long killedAt = System.nanoTime();
 		holder.kill();
-		LockChild.Line acquired = await().atMost(TTL.plusSeconds(5)).pollInterval(Duration.ofMillis(10))
+		ChildLine acquired = await().atMost(TTL.plusSeconds(5)).pollInterval(Duration.ofMillis(10))
 			.until(() -> waiter.lines("ACQUIRED").stream().findFirst(), Optional::isPresent)
 			.get();
 		Duration takeover = Duration.ofNanos(acquired.nanos() - killedAt);

@@ -1,21 +1,21 @@
-package dev.coordination.it.election.process;
+package dev.coordination.it.process;
 
 import java.util.Arrays;
 import java.util.List;
+import java.util.regex.Pattern;
 
 /**
  * One machine-readable line a child printed, such as {@code GRANTED 42 123456789}.
  *
  * @param child the name of the child that printed it
- * @param kind the first word: {@code READY}, {@code GRANTED}, {@code REVOKED}, {@code LEADER},
- * {@code FENCED-OK}, {@code FENCED-REJECTED} or {@code FENCED-FAILED}
+ * @param kind the first word, in upper case: for example {@code READY}, {@code GRANTED},
+ * {@code FENCED-OK} of the election children, {@code INC} or {@code HOLDING} of the lock children
  * @param args the other words
  * @param receivedNanos {@code System.nanoTime()} of the test JVM when the line was read
  */
-record ChildLine(String child, String kind, List<String> args, long receivedNanos) {
+public record ChildLine(String child, String kind, List<String> args, long receivedNanos) {
 
-	static final List<String> KINDS = List.of("READY", "GRANTED", "REVOKED", "LEADER", "FENCED-OK", "FENCED-REJECTED",
-			"FENCED-FAILED");
+	private static final Pattern KIND = Pattern.compile("[A-Z][A-Z-]*");
 
 	/**
 	 * Parse a line of a child's stdout.
@@ -24,9 +24,10 @@ record ChildLine(String child, String kind, List<String> args, long receivedNano
 	 * @param receivedNanos when it was read
 	 * @return the line, or {@code null} when it is a log line
 	 */
-	static ChildLine parse(String child, String text, long receivedNanos) {
+	public static ChildLine parse(String child, String text, long receivedNanos) {
 		String[] words = text.trim().split(" ");
-		if (!KINDS.contains(words[0])) {
+		// machine-readable lines start with an upper-case word; log lines start with a timestamp
+		if (!KIND.matcher(words[0]).matches()) {
 			return null;
 		}
 		return new ChildLine(child, words[0], List.copyOf(Arrays.asList(words).subList(1, words.length)), receivedNanos);
@@ -37,7 +38,7 @@ record ChildLine(String child, String kind, List<String> args, long receivedNano
 	 * leader's token of a {@code LEADER} line.
 	 * @return the token
 	 */
-	long token() {
+	public long token() {
 		return Long.parseLong(this.kind.equals("LEADER") ? this.args.get(1) : this.args.get(0));
 	}
 
@@ -47,7 +48,7 @@ record ChildLine(String child, String kind, List<String> args, long receivedNano
 	 * instant the line was read.
 	 * @return the instant
 	 */
-	long nanos() {
+	public long nanos() {
 		return switch (this.kind) {
 			case "GRANTED" -> Long.parseLong(this.args.get(1));
 			case "REVOKED" -> Long.parseLong(this.args.get(2));
@@ -59,7 +60,7 @@ record ChildLine(String child, String kind, List<String> args, long receivedNano
 	 * The sequence number of a {@code FENCED-*} line.
 	 * @return the sequence number
 	 */
-	long seq() {
+	public long seq() {
 		return Long.parseLong(this.args.get(1));
 	}
 
@@ -67,7 +68,7 @@ record ChildLine(String child, String kind, List<String> args, long receivedNano
 	 * The etcd revision of a {@code FENCED-OK} line.
 	 * @return the revision
 	 */
-	long revision() {
+	public long revision() {
 		return Long.parseLong(this.args.get(2));
 	}
 
@@ -75,7 +76,7 @@ record ChildLine(String child, String kind, List<String> args, long receivedNano
 	 * The instance id named by a {@code LEADER} line.
 	 * @return the instance id, {@code -} for nobody
 	 */
-	String leader() {
+	public String leader() {
 		return this.args.get(0);
 	}
 

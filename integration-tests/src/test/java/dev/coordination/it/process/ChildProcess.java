@@ -1,4 +1,4 @@
-package dev.coordination.it.election.process;
+package dev.coordination.it.process;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -22,14 +22,14 @@ import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
 /**
- * A process started by a test: a JVM running {@link ElectionChildApplication} (or any other
+ * A process started by a test: a JVM running child application (or any other
  * command), whose stdout is read line by line into {@link ChildLine}s and copied to a log file.
  * <p>
  * Its stdin stays open: the child application exits when it closes, that is when the test JVM is
  * gone. A {@code sh} watchdog also kills it with SIGKILL when the test JVM is gone, which covers a
  * child stopped with SIGSTOP at that moment. Thread-safe.
  */
-final class ChildProcess {
+public final class ChildProcess {
 
 	private static final Log logger = LogFactory.getLog(ChildProcess.class);
 
@@ -79,7 +79,7 @@ final class ChildProcess {
 	 * @param sink receives every machine-readable line, on the reader thread
 	 * @return the started child
 	 */
-	static ChildProcess startJvm(String name, Class<?> mainClass, List<String> args, Path logDirectory,
+	public static ChildProcess startJvm(String name, Class<?> mainClass, List<String> args, Path logDirectory,
 			Consumer<ChildLine> sink) {
 		List<String> command = new ArrayList<>();
 		command.add(ProcessHandle.current().info().command().orElseThrow());
@@ -100,7 +100,7 @@ final class ChildProcess {
 	 * @param sink receives every machine-readable line, on the reader thread
 	 * @return the started child
 	 */
-	static ChildProcess start(String name, List<String> command, Path logDirectory, Consumer<ChildLine> sink) {
+	public static ChildProcess start(String name, List<String> command, Path logDirectory, Consumer<ChildLine> sink) {
 		try {
 			Files.createDirectories(logDirectory);
 			Path log = logDirectory.resolve(name + ".log");
@@ -120,19 +120,19 @@ final class ChildProcess {
 		}
 	}
 
-	String name() {
+	public String name() {
 		return this.name;
 	}
 
-	long pid() {
+	public long pid() {
 		return this.process.pid();
 	}
 
-	boolean isAlive() {
+	public boolean isAlive() {
 		return this.process.isAlive();
 	}
 
-	boolean isPaused() {
+	public boolean isPaused() {
 		return this.paused;
 	}
 
@@ -140,7 +140,7 @@ final class ChildProcess {
 	 * The machine-readable lines read so far, in order.
 	 * @return the lines
 	 */
-	List<ChildLine> lines() {
+	public List<ChildLine> lines() {
 		return List.copyOf(this.lines);
 	}
 
@@ -148,27 +148,27 @@ final class ChildProcess {
 	 * Everything the process printed so far, machine-readable or not.
 	 * @return the lines of stdout and stderr
 	 */
-	List<String> output() {
+	public List<String> output() {
 		return List.copyOf(this.output);
 	}
 
-	List<ChildLine> lines(String kind) {
+	public List<ChildLine> lines(String kind) {
 		return this.lines.stream().filter((line) -> line.kind().equals(kind)).toList();
 	}
 
-	Optional<ChildLine> last(String kind) {
+	public Optional<ChildLine> last(String kind) {
 		List<ChildLine> matching = lines(kind);
 		return matching.isEmpty() ? Optional.empty() : Optional.of(matching.get(matching.size() - 1));
 	}
 
-	Optional<ChildLine> first(Predicate<ChildLine> predicate) {
+	public Optional<ChildLine> first(Predicate<ChildLine> predicate) {
 		return this.lines.stream().filter(predicate).findFirst();
 	}
 
 	/**
 	 * Send SIGKILL and wait until the process is gone.
 	 */
-	void kill() {
+	public void kill() {
 		// through the handle: Process.destroyForcibly() would also close the pipes and lose the last lines
 		this.process.toHandle().destroyForcibly();
 		awaitExit(Duration.ofSeconds(10));
@@ -178,7 +178,7 @@ final class ChildProcess {
 	/**
 	 * Send SIGTERM: the JVM runs its shutdown hooks and Spring closes the context.
 	 */
-	void terminate() {
+	public void terminate() {
 		// through the handle: Process.destroy() would also close the pipes and lose what the child
 		// prints while it shuts down, and its closed stdin would make it exit on its own
 		this.process.toHandle().destroy();
@@ -189,7 +189,7 @@ final class ChildProcess {
 	 * @param timeout how long at most
 	 * @return whether it exited
 	 */
-	boolean awaitExit(Duration timeout) {
+	public boolean awaitExit(Duration timeout) {
 		try {
 			if (!this.process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
 				return false;
@@ -207,7 +207,7 @@ final class ChildProcess {
 	/**
 	 * Freeze the process with SIGSTOP: it keeps its sockets but runs nothing.
 	 */
-	void pause() {
+	public void pause() {
 		signal("STOP");
 		this.paused = true;
 	}
@@ -215,7 +215,7 @@ final class ChildProcess {
 	/**
 	 * Resume a frozen process with SIGCONT.
 	 */
-	void resume() {
+	public void resume() {
 		signal("CONT");
 		this.paused = false;
 	}
@@ -224,7 +224,7 @@ final class ChildProcess {
 	 * Kill the process (SIGKILL ends a stopped process too) and its watchdog; bounded. Used for
 	 * clean-up, also after a failure.
 	 */
-	void destroy() {
+	public void destroy() {
 		if (this.process.isAlive()) {
 			this.process.destroyForcibly();
 			awaitExit(Duration.ofSeconds(10));

@@ -1,4 +1,4 @@
-package dev.coordination.it.election.process;
+package dev.coordination.it.process;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -23,7 +23,7 @@ import static org.awaitility.Awaitility.await;
  * (shutdown hook). Records the machine-readable lines of all children in the order they were read.
  * Logs go to {@code target/election-process/<test>/<child>.log}.
  */
-final class ChildProcesses implements BeforeEachCallback, AfterEachCallback {
+public final class ChildProcesses implements BeforeEachCallback, AfterEachCallback {
 
 	private static final Log logger = LogFactory.getLog(ChildProcesses.class);
 
@@ -54,19 +54,20 @@ final class ChildProcesses implements BeforeEachCallback, AfterEachCallback {
 	}
 
 	/**
-	 * Start an {@link ElectionChildApplication}.
+	 * Start a Spring Boot child application, non-web, on the given etcd with a 2 s session TTL.
 	 * @param name the instance id and the name of the child
+	 * @param mainClass the application's main class
 	 * @param endpoints the etcd endpoints
 	 * @param extraArgs more program arguments, {@code --name=value}
 	 * @return the child
 	 */
-	ChildProcess startElectionChild(String name, String endpoints, String... extraArgs) {
+	public ChildProcess startJvm(String name, Class<?> mainClass, String endpoints, String... extraArgs) {
 		List<String> args = new ArrayList<>(List.of("--spring.main.web-application-type=none",
 				"--spring.main.banner-mode=off", "--coordination.etcd.endpoints=" + endpoints,
 				"--coordination.etcd.session.ttl=2s", "--coordination.etcd.session.safety-margin=500ms",
 				"--coordination.etcd.request-timeout=1s", "--coordination.etcd.election.instance-id=" + name));
 		args.addAll(List.of(extraArgs));
-		return register(ChildProcess.startJvm(name, ElectionChildApplication.class, args, this.logDirectory, this::record));
+		return register(ChildProcess.startJvm(name, mainClass, args, this.logDirectory, this::record));
 	}
 
 	/**
@@ -75,7 +76,7 @@ final class ChildProcesses implements BeforeEachCallback, AfterEachCallback {
 	 * @param command the command
 	 * @return the child
 	 */
-	ChildProcess startCommand(String name, List<String> command) {
+	public ChildProcess startCommand(String name, List<String> command) {
 		return register(ChildProcess.start(name, command, this.logDirectory, this::record));
 	}
 
@@ -83,11 +84,11 @@ final class ChildProcesses implements BeforeEachCallback, AfterEachCallback {
 	 * Machine-readable lines of every child, in the order they were read.
 	 * @return the lines
 	 */
-	List<ChildLine> timeline() {
+	public List<ChildLine> timeline() {
 		return List.copyOf(this.timeline);
 	}
 
-	List<ChildLine> lines(String kind) {
+	public List<ChildLine> lines(String kind) {
 		return this.timeline.stream().filter((line) -> line.kind().equals(kind)).toList();
 	}
 
@@ -97,7 +98,7 @@ final class ChildProcesses implements BeforeEachCallback, AfterEachCallback {
 	 * @param atMost how long at most
 	 * @return the first matching line
 	 */
-	ChildLine awaitLine(Predicate<ChildLine> predicate, Duration atMost) {
+	public ChildLine awaitLine(Predicate<ChildLine> predicate, Duration atMost) {
 		return await().atMost(atMost)
 			.pollInterval(Duration.ofMillis(10))
 			.until(() -> this.timeline.stream().filter(predicate).findFirst(), java.util.Optional::isPresent)
@@ -107,7 +108,7 @@ final class ChildProcesses implements BeforeEachCallback, AfterEachCallback {
 	/**
 	 * Kill every child of this test.
 	 */
-	void destroyAll() {
+	public void destroyAll() {
 		this.started.parallelStream().forEach((child) -> {
 			child.destroy();
 			alive.remove(child);

@@ -34,7 +34,6 @@ import io.etcd.jetcd.kv.TxnResponse;
 import io.etcd.jetcd.op.Cmp;
 import io.etcd.jetcd.op.CmpTarget;
 import io.etcd.jetcd.op.Op;
-import io.etcd.jetcd.options.DeleteOption;
 import io.etcd.jetcd.options.GetOption;
 import io.etcd.jetcd.options.PutOption;
 import io.etcd.jetcd.options.WatchOption;
@@ -336,9 +335,7 @@ public class EtcdLeaderElection implements LeaderElection, SessionListener {
 		// stop leading first, then let the next candidate in
 		changeLeadership(null, candidacy.leaseId(), reason);
 		try {
-			this.etcd.txn("withdraw " + candidacy.key(), (txn) -> txn
-				.If(new Cmp(EtcdKeys.bytes(candidacy.key()), Cmp.Op.EQUAL, CmpTarget.createRevision(candidacy.token())))
-				.Then(Op.delete(EtcdKeys.bytes(candidacy.key()), DeleteOption.DEFAULT)));
+			this.etcd.deleteIfCreatedAt(candidacy.key(), candidacy.token());
 		}
 		catch (EtcdAccessException ex) {
 			logger.warn("Could not delete election key " + candidacy.key() + "; it goes with the session lease: "

@@ -20,6 +20,9 @@ import io.etcd.jetcd.kv.GetResponse;
 import io.etcd.jetcd.kv.PutResponse;
 import io.etcd.jetcd.kv.TxnResponse;
 import io.etcd.jetcd.maintenance.StatusResponse;
+import io.etcd.jetcd.op.Cmp;
+import io.etcd.jetcd.op.CmpTarget;
+import io.etcd.jetcd.op.Op;
 import io.etcd.jetcd.options.DeleteOption;
 import io.etcd.jetcd.options.GetOption;
 import io.etcd.jetcd.options.PutOption;
@@ -212,6 +215,30 @@ public class EtcdTemplate {
 		DeleteResponse response = call("delete prefix " + prefix, () -> this.client.getKVClient()
 			.delete(EtcdKeys.bytes(prefix), DeleteOption.builder().isPrefix(true).build()));
 		return response.getDeleted();
+	}
+
+	/**
+	 * Delete a key only while its create revision is still {@code createRevision}: the release of a
+	 * lock or election key, which must not delete a newer key of the same name. It runs even when the
+	 * calling thread's interrupt flag is set (a cancelled task must still release what it held); the
+	 * flag is restored afterwards.
+	 * @param key the key
+	 * @param createRevision the create revision the key was acquired with
+	 * @return whether the key was deleted
+	 * @throws EtcdAccessException when etcd did not answer
+	 */
+	public boolean deleteIfCreatedAt(String key, long createRevision) {
+		boolean interrupted = Thread.interrupted();
+		try {
+			return txn("delete " + key + " created at " + createRevision, (txn) -> txn
+				.If(new Cmp(EtcdKeys.bytes(key), Cmp.Op.EQUAL, CmpTarget.createRevision(createRevision)))
+				.Then(Op.delete(EtcdKeys.bytes(key), DeleteOption.DEFAULT))).isSucceeded();
+		}
+		finally {
+			if (interrupted) {
+				Thread.currentThread().interrupt();
+			}
+		}
 	}
 
 	/**

@@ -23,7 +23,6 @@ import io.etcd.jetcd.kv.TxnResponse;
 import io.etcd.jetcd.op.Cmp;
 import io.etcd.jetcd.op.CmpTarget;
 import io.etcd.jetcd.op.Op;
-import io.etcd.jetcd.options.DeleteOption;
 import io.etcd.jetcd.options.GetOption;
 import io.etcd.jetcd.options.PutOption;
 import io.etcd.jetcd.options.WatchOption;
@@ -500,21 +499,13 @@ class EtcdDistributedLock implements DistributedLock {
 	}
 
 	private boolean tryRelease(Ownership ownership) {
-		boolean interrupted = Thread.interrupted();
 		try {
-			this.etcd.txn("unlock " + ownership.key(), (txn) -> txn
-				.If(new Cmp(EtcdKeys.bytes(ownership.key()), Cmp.Op.EQUAL, CmpTarget.createRevision(ownership.token())))
-				.Then(Op.delete(EtcdKeys.bytes(ownership.key()), DeleteOption.DEFAULT)));
+			this.etcd.deleteIfCreatedAt(ownership.key(), ownership.token());
 			return true;
 		}
 		catch (EtcdAccessException ex) {
 			logger.warn("Could not delete lock key " + ownership.key() + " yet, retrying: " + ex.getMessage());
 			return false;
-		}
-		finally {
-			if (interrupted) {
-				Thread.currentThread().interrupt();
-			}
 		}
 	}
 

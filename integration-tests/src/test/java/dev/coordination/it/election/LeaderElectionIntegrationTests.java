@@ -159,6 +159,20 @@ class LeaderElectionIntegrationTests {
 	}
 
 	@Test
+	void resignFromAnInterruptedThreadStillHandsOver() {
+		instance("a", 8081).run((a) -> instance("b", 8082).run((b) -> {
+			List<LeaderElection> elections = List.of(election(a, "interrupted-resign"), election(b, "interrupted-resign"));
+			LeaderElection leader = awaitSingleLeader(elections);
+			LeaderElection follower = elections.get(1 - elections.indexOf(leader));
+			CompletableFuture.runAsync(() -> {
+				Thread.currentThread().interrupt();
+				leader.resign();
+			}).get(5, TimeUnit.SECONDS);
+			await().atMost(Duration.ofMillis(500)).until(follower::isLeader);
+		}));
+	}
+
+	@Test
 	void closingTheLeaderHandsLeadershipOverWithin500Milliseconds() {
 		instance("a", 8081).run((a) -> instance("b", 8082).run((b) -> {
 			List<AssertableApplicationContext> contexts = List.of(a, b);

@@ -19,6 +19,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
+import java.util.stream.Stream;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -38,6 +39,19 @@ final class LocalEtcdCluster extends AbstractEtcdCluster {
 	private static final Log logger = LogFactory.getLog(LocalEtcdCluster.class);
 
 	static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(30);
+
+	/**
+	 * {@code setsid}, where there is one: etcd then runs in its own session, so a Ctrl+C in the
+	 * terminal reaches the application, which can leave its elections and revoke its lease against a
+	 * live etcd before closing it. setsid forks only for a process-group leader, which a child of the
+	 * JVM is not, so it execs etcd under the pid that pause and kill signal. The watchdog still kills
+	 * etcd when the JVM dies.
+	 */
+	private static final List<String> OWN_SESSION = Stream.of("/usr/bin/setsid", "/bin/setsid")
+		.filter((candidate) -> Files.isExecutable(Path.of(candidate)))
+		.findFirst()
+		.map(List::of)
+		.orElse(List.of());
 
 	private static final Duration STOP_TIMEOUT = Duration.ofSeconds(10);
 
@@ -277,7 +291,9 @@ final class LocalEtcdCluster extends AbstractEtcdCluster {
 
 		@Override
 		synchronized void launch() {
-			ProcessBuilder builder = new ProcessBuilder(this.command).redirectErrorStream(true)
+			List<String> command = new ArrayList<>(OWN_SESSION);
+			command.addAll(this.command);
+			ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
 				.redirectOutput(ProcessBuilder.Redirect.appendTo(this.logFile.toFile()));
 			// etcd reads ETCD_<FLAG> variables: keep ours (ETCD_ENDPOINTS, ETCD_BINARY) and the user's away
 			builder.environment()

@@ -242,6 +242,21 @@ public class EtcdTemplate {
 	}
 
 	/**
+	 * Run a transaction only while {@code key} still exists with the create revision
+	 * {@code createRevision}: a write fenced by a lock or election hold, which a holder that lost the
+	 * key can no longer apply. The compare is added before the ones {@code transaction} adds.
+	 * @param key the key of the hold
+	 * @param createRevision its create revision: the fencing token
+	 * @param transaction fills in further compares, and the Then / Else parts
+	 * @return the response; {@link TxnResponse#isSucceeded()} is {@code false} when the key is gone or
+	 * newer, or when a compare of {@code transaction} failed
+	 */
+	public TxnResponse txnIfCreatedAt(String key, long createRevision, UnaryOperator<Txn> transaction) {
+		return txn("transaction fenced by " + key + " created at " + createRevision, (txn) -> transaction
+			.apply(txn.If(new Cmp(EtcdKeys.bytes(key), Cmp.Op.EQUAL, CmpTarget.createRevision(createRevision)))));
+	}
+
+	/**
 	 * Run a transaction built by {@code transaction}.
 	 * @param operation what the transaction does, used in error messages
 	 * @param transaction fills in the If / Then / Else parts

@@ -1,16 +1,37 @@
 package dev.coordination.lock;
 
 /**
- * Obtains the distributed lock of a key.
+ * Obtains the distributed locks, read-write locks and semaphores of keys. Keys are any non-empty
+ * text ({@code /}, spaces and non-ASCII letters are fine). A lock, a read-write lock and a
+ * semaphore of the same key are unrelated: each kind has its own etcd prefix.
  */
 public interface DistributedLockRegistry {
 
 	/**
 	 * The lock of {@code key}: the same object for every caller while anyone uses it.
-	 * @param key the key, any non-empty text ({@code /}, spaces and non-ASCII letters are fine)
+	 * @param key the key
 	 * @return the lock
 	 * @throws IllegalArgumentException when the key is null or empty
 	 */
 	DistributedLock obtain(String key);
+
+	/**
+	 * The read-write lock of {@code key}: the same object for every caller while anyone uses it.
+	 * @param key the key
+	 * @return the read-write lock
+	 * @throws IllegalArgumentException when the key is null or empty
+	 */
+	DistributedReadWriteLock readWriteLock(String key);
+
+	/**
+	 * The semaphore of {@code key} with {@code permits} permits: the same object for every caller
+	 * while anyone uses it.
+	 * @param key the key
+	 * @param permits how many permits may be held at once, across all instances; at least 1
+	 * @return the semaphore
+	 * @throws IllegalArgumentException when the key is null or empty, {@code permits} is less than
+	 * 1, or this instance uses the semaphore with another number of permits
+	 */
+	DistributedSemaphore semaphore(String key, int permits);
 
 }

@@ -5,19 +5,16 @@ import java.time.Instant;
 import java.util.List;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.UnaryOperator;
 
 import dev.coordination.etcd.EtcdAccessException;
-import dev.coordination.etcd.EtcdInterruptedException;
 import dev.coordination.etcd.EtcdKeys;
 import dev.coordination.etcd.EtcdTemplate;
 import dev.coordination.session.CoordinationSession;
-import io.etcd.jetcd.KeyValue;
-import io.etcd.jetcd.Watch;
+import io.etcd.jetcd.Txn;
 import io.etcd.jetcd.kv.GetResponse;
 import io.etcd.jetcd.kv.TxnResponse;
 import io.etcd.jetcd.op.Cmp;
@@ -25,8 +22,6 @@ import io.etcd.jetcd.op.CmpTarget;
 import io.etcd.jetcd.op.Op;
 import io.etcd.jetcd.options.GetOption;
 import io.etcd.jetcd.options.PutOption;
-import io.etcd.jetcd.options.WatchOption;
-import io.etcd.jetcd.watch.WatchEvent;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
@@ -41,17 +36,16 @@ import org.apache.commons.logging.LogFactory;
  * fencing token stays that of the instance's hold. A waiter that times out or is interrupted
  * deletes its own key.
  */
-class EtcdDistributedLock implements DistributedLock {
+class EtcdDistributedLock implements DistributedLock, RegisteredLock {
 
 	private static final Log logger = LogFactory.getLog(EtcdDistributedLock.class);
 
-	private static final long SESSION_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
-
 	/**
-	 * Hand-offs between threads of this instance before the etcd key is released anyway, so that
-	 * other instances waiting in etcd are not starved by a busy instance.
+	 * How long threads of this instance may hand the etcd key to each other before this instance
+	 * checks whether another instance queues behind it; if one does, the key is released at the next
+	 * hand-off, so that a busy instance does not starve the others.
 	 */
-	static final int MAX_LOCAL_HAND_OFFS = 8;
+	static final long HAND_OFF_WINDOW_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
 	private final String key;
 
@@ -60,6 +54,8 @@ class EtcdDistributedLock implements DistributedLock {
 	private final EtcdTemplate etcd;
 
 	private final CoordinationSession session;
+
+	private final EtcdQueue queue;
 
 	private final EtcdLockRegistry registry;
 
@@ -75,12 +71,12 @@ class EtcdDistributedLock implements DistributedLock {
 	// guarded by this: a hold whose release failed and is being retried
 	private Ownership pendingRelease;
 
-	EtcdDistributedLock(String key, String lockPrefix, EtcdTemplate etcd, CoordinationSession session,
-			EtcdLockRegistry registry) {
+	EtcdDistributedLock(String key, String lockPrefix, EtcdQueue queue, EtcdLockRegistry registry) {
 		this.key = key;
 		this.prefix = EtcdKeys.key(lockPrefix, EtcdKeys.segment("lock key", key)) + "/";
-		this.etcd = etcd;
-		this.session = session;
+		this.queue = queue;
+		this.etcd = queue.etcd();
+		this.session = queue.session();
 		this.registry = registry;
 	}
 
@@ -176,9 +172,10 @@ class EtcdDistributedLock implements DistributedLock {
 				this.ownership = null;
 				throw new LockLostException(this.key, (current != null) ? current.token() : 0);
 			}
-			if (this.local.hasQueuedThreads() && current.handOffs() < MAX_LOCAL_HAND_OFFS) {
+			Ownership handedOff = this.local.hasQueuedThreads() ? handOff(current) : null;
+			if (handedOff != null) {
 				// a thread of this instance waits: it takes the etcd key over without a round trip
-				this.ownership = current.handedOff();
+				this.ownership = handedOff;
 			}
 			else {
 				// nobody waits here, or other instances have waited long enough: let them in
@@ -194,37 +191,81 @@ class EtcdDistributedLock implements DistributedLock {
 		}
 	}
 
+	/**
+	 * The hold to hand to the next thread of this instance, or {@code null} when the key should go
+	 * because another instance has waited through a whole hand-off window.
+	 */
+	private Ownership handOff(Ownership current) {
+		if (System.nanoTime() - current.windowStart() < HAND_OFF_WINDOW_NANOS) {
+			return current;
+		}
+		try {
+			// etcd counts before it filters by revision: read the keys (at most one) instead of counting
+			boolean queuedBehind = !this.etcd.call("find waiters behind " + current.key(), () -> this.etcd.getClient()
+				.getKVClient()
+				.get(EtcdKeys.bytes(this.prefix), GetOption.builder()
+					.isPrefix(true)
+					.withMinCreateRevision(current.token() + 1)
+					.withKeysOnly(true)
+					.withLimit(1)
+					.build()))
+				.getKvs()
+				.isEmpty();
+			return queuedBehind ? null : current.withNewWindow();
+		}
+		catch (EtcdAccessException ex) {
+			return null;
+		}
+	}
+
 	@Override
 	public Condition newCondition() {
 		throw new UnsupportedOperationException("Distributed locks have no conditions");
 	}
 
-	/**
-	 * Called on the session's thread when the lease {@code leaseId} is lost.
-	 * @return the token of the lost hold, or {@code -1} when this lock was not held on that lease
-	 */
-	long sessionLost(long leaseId, boolean interruptHolder) {
+	@Override
+	public List<HeldLock> sessionLost(long leaseId, boolean interruptHolders) {
 		Ownership current = this.ownership;
 		if (current == null || current.leaseId() != leaseId) {
-			return -1;
+			return List.of();
 		}
 		Thread thread = this.holder;
-		if (interruptHolder && thread != null) {
+		if (interruptHolders && thread != null) {
 			thread.interrupt();
 		}
-		return current.token();
+		return List.of(current.held(this.key, this.local.getQueueLength()));
 	}
 
-	/**
-	 * This instance's hold of the lock, if the session it lives on is valid.
-	 * @return the hold, or {@code null}
-	 */
-	HeldLock held() {
+	@Override
+	public List<HeldLock> held() {
 		Ownership current = this.ownership;
 		if (current == null || !this.session.isValid(current.leaseId())) {
-			return null;
+			return List.of();
 		}
-		return new HeldLock(this.key, current.token(), current.since(), this.local.getQueueLength());
+		return List.of(current.held(this.key, this.local.getQueueLength()));
+	}
+
+	@Override
+	public TxnResponse fencedTxn(UnaryOperator<Txn> transaction) {
+		Ownership current = heldOwnership();
+		return this.etcd.txnIfCreatedAt(current.key(), current.token(), transaction);
+	}
+
+	@Override
+	public boolean fencedTxn(Op... operations) {
+		Ownership current = heldOwnership();
+		return this.etcd.txnIfCreatedAt(current.key(), current.token(), (txn) -> txn.Then(operations)).isSucceeded();
+	}
+
+	private Ownership heldOwnership() {
+		if (!this.local.isHeldByCurrentThread()) {
+			throw new IllegalMonitorStateException("Lock '" + this.key + "' is not held by the current thread");
+		}
+		Ownership current = this.ownership;
+		if (current == null || !this.session.isValid(current.leaseId())) {
+			throw new LockLostException(this.key, (current != null) ? current.token() : 0);
+		}
+		return current;
 	}
 
 	private synchronized void beginAcquire() {
@@ -313,39 +354,28 @@ class EtcdDistributedLock implements DistributedLock {
 	}
 
 	private Ownership acquireInEtcd(long deadline, boolean tryOnce) throws InterruptedException {
-		try {
-			return queueInEtcd(deadline, tryOnce);
-		}
-		catch (EtcdInterruptedException ex) {
-			// Lock's contract: an interrupt while waiting is an InterruptedException (lock() retries)
-			Thread.interrupted();
-			InterruptedException interrupted = new InterruptedException(ex.getMessage());
-			interrupted.initCause(ex);
-			throw interrupted;
-		}
+		// Lock's contract: an interrupt while waiting is an InterruptedException (lock() retries)
+		return EtcdQueue.interruptibly(() -> queueInEtcd(deadline, tryOnce));
 	}
 
 	private Ownership queueInEtcd(long deadline, boolean tryOnce) throws InterruptedException {
 		while (true) {
-			long leaseId = awaitSession(deadline, tryOnce);
+			long leaseId = this.queue.awaitSession(deadline, tryOnce);
 			if (leaseId == 0) {
 				return null;
 			}
 			String myKey = this.prefix + EtcdKeys.leaseHex(leaseId);
-			// one round trip when uncontended, as Go's Mutex: create the key and read the owner together
-			Op owner = Op.get(EtcdKeys.bytes(this.prefix), GetOption.builder()
-				.isPrefix(true)
-				.withSortField(GetOption.SortTarget.CREATE)
-				.withSortOrder(GetOption.SortOrder.ASCEND)
-				.withLimit(1)
-				.build());
+			// one round trip when uncontended: create the key and count the keys under the prefix together.
+			// All keys counted in the same transaction are older than a key it creates, so a count of one
+			// means that key holds. Counting reads no values: cheaper than Go's sorted read of the owner.
+			Op queued = Op.get(EtcdKeys.bytes(this.prefix), GetOption.builder().isPrefix(true).withCountOnly(true).build());
 			TxnResponse created;
 			try {
 				created = this.etcd.txn("lock " + myKey, (txn) -> txn
 					.If(new Cmp(EtcdKeys.bytes(myKey), Cmp.Op.EQUAL, CmpTarget.createRevision(0)))
 					.Then(Op.put(EtcdKeys.bytes(myKey), EtcdKeys.bytes(""), PutOption.builder().withLeaseId(leaseId).build()),
-							owner)
-					.Else(Op.get(EtcdKeys.bytes(myKey), GetOption.DEFAULT), owner));
+							queued)
+					.Else(Op.get(EtcdKeys.bytes(myKey), GetOption.DEFAULT)));
 			}
 			catch (EtcdAccessException ex) {
 				// the create may still be applied: nobody of this instance holds the lock, so the key may go
@@ -359,12 +389,12 @@ class EtcdDistributedLock implements DistributedLock {
 				continue;
 			}
 			Ownership candidate = new Ownership(leaseId, myKey, token);
-			List<KeyValue> first = created.getGetResponses().get(created.getGetResponses().size() - 1).getKvs();
-			boolean owning = !first.isEmpty() && first.get(0).getCreateRevision() == token;
+			boolean owning = created.isSucceeded() && created.getGetResponses().get(0).getCount() == 1;
 			try {
 				// the session may have been lost during the last check: never report a lock that lives
 				// on a lease that is not provably alive
-				if ((owning || awaitPredecessors(candidate, deadline, tryOnce)) && this.session.isValid(leaseId)) {
+				if ((owning || this.queue.await(leaseId, () -> predecessor(candidate), deadline, tryOnce))
+						&& this.session.isValid(leaseId)) {
 					return candidate;
 				}
 			}
@@ -381,74 +411,22 @@ class EtcdDistributedLock implements DistributedLock {
 		}
 	}
 
-	private long awaitSession(long deadline, boolean tryOnce) throws InterruptedException {
-		while (true) {
-			long leaseId = this.session.leaseId();
-			if (leaseId != 0 || tryOnce || deadline - System.nanoTime() <= 0) {
-				return leaseId;
-			}
-			TimeUnit.NANOSECONDS.sleep(Math.min(SESSION_POLL_NANOS, deadline - System.nanoTime()));
-		}
-	}
-
 	/**
-	 * Wait until no key created before {@code candidate}'s is left under the prefix.
-	 * @return {@code true} when the lock is held, {@code false} when the time ran out or the session
-	 * was lost
+	 * What the candidate waits for: the newest key under the prefix created before it.
 	 */
-	private boolean awaitPredecessors(Ownership candidate, long deadline, boolean tryOnce) throws InterruptedException {
-		while (this.session.isValid(candidate.leaseId())) {
-			GetResponse before = this.etcd.call("find predecessor of " + candidate.key(), () -> this.etcd.getClient()
-				.getKVClient()
-				.get(EtcdKeys.bytes(this.prefix), GetOption.builder()
-					.isPrefix(true)
-					.withMaxCreateRevision(candidate.token() - 1)
-					.withSortField(GetOption.SortTarget.CREATE)
-					.withSortOrder(GetOption.SortOrder.DESCEND)
-					.withLimit(1)
-					.build()));
-			if (before.getKvs().isEmpty()) {
-				return true;
-			}
-			if (tryOnce) {
-				return false;
-			}
-			if (!awaitDeleted(before.getKvs().get(0), before.getHeader().getRevision(), candidate.leaseId(), deadline)) {
-				return false;
-			}
-		}
-		return false;
-	}
-
-	private boolean awaitDeleted(KeyValue predecessor, long revision, long leaseId, long deadline)
-			throws InterruptedException {
-		CompletableFuture<Void> deleted = new CompletableFuture<>();
-		WatchOption option = WatchOption.builder().withRevision(revision + 1).withNoPut(true).build();
-		try (Watch.Watcher watcher = this.etcd.getClient().getWatchClient().watch(predecessor.getKey(), option, (response) -> {
-			if (response.getEvents().stream().anyMatch((event) -> event.getEventType() == WatchEvent.EventType.DELETE)) {
-				deleted.complete(null);
-			}
-		}, deleted::completeExceptionally)) {
-			// wake up at least every second to check the session, which a watch does not report
-			long left = deadline - System.nanoTime();
-			while (left > 0) {
-				try {
-					deleted.get(Math.min(left, TimeUnit.SECONDS.toNanos(1)), TimeUnit.NANOSECONDS);
-					return true;
-				}
-				catch (TimeoutException ex) {
-					if (!this.session.isValid(leaseId)) {
-						return true;
-					}
-				}
-				catch (ExecutionException ex) {
-					// the watch failed (compaction, closed): look for the predecessor again
-					return true;
-				}
-				left = deadline - System.nanoTime();
-			}
-			return false;
-		}
+	private EtcdQueue.Ahead predecessor(Ownership candidate) {
+		GetResponse before = this.etcd.call("find predecessor of " + candidate.key(), () -> this.etcd.getClient()
+			.getKVClient()
+			.get(EtcdKeys.bytes(this.prefix), GetOption.builder()
+				.isPrefix(true)
+				.withMaxCreateRevision(candidate.token() - 1)
+				.withSortField(GetOption.SortTarget.CREATE)
+				.withSortOrder(GetOption.SortOrder.DESCEND)
+				.withLimit(1)
+				.withKeysOnly(true)
+				.build()));
+		return before.getKvs().isEmpty() ? null
+				: new EtcdQueue.Ahead(before.getKvs().get(0).getKey(), null, before.getHeader().getRevision());
 	}
 
 	private void release(Ownership ownership) {
@@ -540,15 +518,21 @@ class EtcdDistributedLock implements DistributedLock {
 	 * @param leaseId the session lease the key lives on
 	 * @param key the lock key of this instance
 	 * @param token the key's create revision: the fencing token
+	 * @param since when this instance acquired the key
+	 * @param windowStart {@link System#nanoTime()} when the current hand-off window began
 	 */
-	record Ownership(long leaseId, String key, long token, Instant since, int handOffs) {
+	record Ownership(long leaseId, String key, long token, Instant since, long windowStart) {
 
 		Ownership(long leaseId, String key, long token) {
-			this(leaseId, key, token, Instant.now(), 0);
+			this(leaseId, key, token, Instant.now(), System.nanoTime());
 		}
 
-		Ownership handedOff() {
-			return new Ownership(this.leaseId, this.key, this.token, this.since, this.handOffs + 1);
+		HeldLock held(String lockKey, int waitingThreads) {
+			return new HeldLock(lockKey, HeldLock.Kind.LOCK, this.token, this.since, waitingThreads);
+		}
+
+		Ownership withNewWindow() {
+			return new Ownership(this.leaseId, this.key, this.token, this.since, System.nanoTime());
 		}
 
 	}

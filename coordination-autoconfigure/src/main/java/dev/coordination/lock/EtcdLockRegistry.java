@@ -3,10 +3,11 @@ package dev.coordination.lock;
 import java.lang.ref.WeakReference;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 
 import dev.coordination.etcd.EtcdKeys;
 import dev.coordination.etcd.EtcdTemplate;
@@ -17,44 +18,50 @@ import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
 /**
- * {@link DistributedLockRegistry} on etcd: one {@link EtcdDistributedLock} per key while anyone
- * uses it, all on the coordination session (no lease per lock).
+ * {@link DistributedLockRegistry} on etcd: one lock, read-write lock or semaphore object per key
+ * while anyone uses it, all on the coordination session (no lease per lock).
  * <p>
- * A lock that is held or awaited is strongly referenced here; an idle one only weakly, so the keys
- * of finished work (an order id per call) do not accumulate. Because the lock in use is always the
- * one this registry returns, two threads of this instance never hold two lock objects of one key.
- * When the session is lost, every lock held on it is reported lost to the {@link LockListener}s
- * and, when configured, its holder thread is interrupted.
+ * What is held or awaited is strongly referenced here; an idle object only weakly, so the keys of
+ * finished work (an order id per call) do not accumulate. Because the object in use is always the
+ * one this registry returns, two threads of this instance never hold two objects of one key. When
+ * the session is lost, every hold on it is reported lost to the {@link LockListener}s and, when
+ * configured, its holder threads are interrupted.
  */
 public class EtcdLockRegistry implements DistributedLockRegistry, SessionListener {
 
 	private static final Log logger = LogFactory.getLog(EtcdLockRegistry.class);
 
+	private static final int CLEAN_UP_THRESHOLD = 1024;
+
 	private final ConcurrentHashMap<String, WeakReference<EtcdDistributedLock>> locks = new ConcurrentHashMap<>();
 
-	private final Set<EtcdDistributedLock> inUse = ConcurrentHashMap.newKeySet();
+	private final ConcurrentHashMap<String, WeakReference<EtcdReadWriteLock>> readWriteLocks = new ConcurrentHashMap<>();
+
+	private final ConcurrentHashMap<String, WeakReference<EtcdSemaphore>> semaphores = new ConcurrentHashMap<>();
+
+	private final Set<RegisteredLock> inUse = ConcurrentHashMap.newKeySet();
 
 	private final List<LockListener> listeners = new CopyOnWriteArrayList<>();
 
-	private final String prefix;
+	// read-write and semaphore keys are unique per acquisition: <leaseHex>-<sequence>
+	private final AtomicLong sequence = new AtomicLong();
 
-	private final EtcdTemplate etcd;
+	private final Prefixes prefixes;
 
-	private final CoordinationSession session;
+	private final EtcdQueue queue;
 
 	private final boolean interruptOnLoss;
 
 	/**
 	 * Create a registry and listen to the session.
-	 * @param prefix the normalised key prefix of all locks, for example {@code /locks}
+	 * @param prefixes the normalised key prefixes of each kind
 	 * @param etcd the etcd access
 	 * @param session the session every lock lives on
-	 * @param interruptOnLoss whether to interrupt a holder thread when its lock is lost
+	 * @param interruptOnLoss whether to interrupt holder threads when their hold is lost
 	 */
-	public EtcdLockRegistry(String prefix, EtcdTemplate etcd, CoordinationSession session, boolean interruptOnLoss) {
-		this.prefix = prefix;
-		this.etcd = etcd;
-		this.session = session;
+	public EtcdLockRegistry(Prefixes prefixes, EtcdTemplate etcd, CoordinationSession session, boolean interruptOnLoss) {
+		this.prefixes = prefixes;
+		this.queue = new EtcdQueue(etcd, session);
 		this.interruptOnLoss = interruptOnLoss;
 		session.addListener(this);
 	}
@@ -62,41 +69,67 @@ public class EtcdLockRegistry implements DistributedLockRegistry, SessionListene
 	@Override
 	public DistributedLock obtain(String key) {
 		EtcdKeys.segment("lock key", key);
+		return obtain(this.locks, key, (name) -> new EtcdDistributedLock(name, this.prefixes.locks(), this.queue, this));
+	}
+
+	@Override
+	public DistributedReadWriteLock readWriteLock(String key) {
+		EtcdKeys.segment("read-write lock key", key);
+		return obtain(this.readWriteLocks, key,
+				(name) -> new EtcdReadWriteLock(name, this.prefixes.readWriteLocks(), this.queue, this));
+	}
+
+	@Override
+	public DistributedSemaphore semaphore(String key, int permits) {
+		EtcdKeys.segment("semaphore key", key);
+		if (permits < 1) {
+			throw new IllegalArgumentException("Semaphore '" + key + "' needs at least 1 permit, got " + permits);
+		}
+		EtcdSemaphore semaphore = obtain(this.semaphores, key,
+				(name) -> new EtcdSemaphore(name, permits, this.prefixes.semaphores(), this.queue, this));
+		if (semaphore.permits() != permits) {
+			throw new IllegalArgumentException("Semaphore '" + key + "' is used with " + semaphore.permits()
+					+ " permits in this instance, not " + permits + ": every user of a key must ask for the same number");
+		}
+		return semaphore;
+	}
+
+	private <T> T obtain(ConcurrentHashMap<String, WeakReference<T>> map, String key, Function<String, T> factory) {
 		while (true) {
-			WeakReference<EtcdDistributedLock> reference = this.locks.compute(key,
+			WeakReference<T> reference = map.compute(key,
 					(name, existing) -> (existing != null && existing.get() != null) ? existing
-							: new WeakReference<>(new EtcdDistributedLock(name, this.prefix, this.etcd, this.session, this)));
-			EtcdDistributedLock lock = reference.get();
-			if (lock != null) {
-				if (this.locks.size() > 1024) {
-					this.locks.values().removeIf((candidate) -> candidate.get() == null);
+							: new WeakReference<>(factory.apply(name)));
+			T value = reference.get();
+			if (value != null) {
+				if (map.size() > CLEAN_UP_THRESHOLD) {
+					map.values().removeIf((candidate) -> candidate.get() == null);
 				}
-				return lock;
+				return value;
 			}
 		}
 	}
 
 	/**
-	 * The locks this instance holds now, for diagnostics.
-	 * @return the holds, ordered by key
+	 * The locks, read and write holds, and semaphore permits this instance holds now, for
+	 * diagnostics.
+	 * @return the holds, ordered by key, kind and token
 	 */
 	public List<HeldLock> heldLocks() {
 		return this.inUse.stream()
-			.map(EtcdDistributedLock::held)
-			.filter(Objects::nonNull)
-			.sorted(Comparator.comparing(HeldLock::key))
+			.flatMap((lock) -> lock.held().stream())
+			.sorted(Comparator.comparing(HeldLock::key).thenComparing(HeldLock::kind).thenComparingLong(HeldLock::token))
 			.toList();
 	}
 
 	/**
-	 * Register a listener of lost locks.
+	 * Register a listener of lost holds.
 	 * @param listener the listener
 	 */
 	public void addListener(LockListener listener) {
 		this.listeners.add(listener);
 	}
 
-	void inUse(EtcdDistributedLock lock, boolean inUse) {
+	void inUse(RegisteredLock lock, boolean inUse) {
 		if (inUse) {
 			this.inUse.add(lock);
 		}
@@ -105,16 +138,19 @@ public class EtcdLockRegistry implements DistributedLockRegistry, SessionListene
 		}
 	}
 
+	long nextSequence() {
+		return this.sequence.incrementAndGet();
+	}
+
 	@Override
 	public void sessionLost(long leaseId, SessionLossReason reason) {
-		for (EtcdDistributedLock lock : this.inUse) {
-			long token = lock.sessionLost(leaseId, this.interruptOnLoss);
-			if (token >= 0) {
-				logger.warn("Lock '" + lock.key() + "' (token " + token + ") lost with session lease "
+		for (RegisteredLock lock : this.inUse) {
+			for (HeldLock lost : lock.sessionLost(leaseId, this.interruptOnLoss)) {
+				logger.warn(lost.kind() + " '" + lost.key() + "' (token " + lost.token() + ") lost with session lease "
 						+ EtcdKeys.leaseHex(leaseId) + " (" + reason + ")");
 				this.listeners.forEach((listener) -> {
 					try {
-						listener.lockLost(lock.key(), token);
+						listener.lockLost(lost);
 					}
 					catch (RuntimeException ex) {
 						logger.error("Lock listener failed", ex);
@@ -122,6 +158,18 @@ public class EtcdLockRegistry implements DistributedLockRegistry, SessionListene
 				});
 			}
 		}
+	}
+
+	/**
+	 * The etcd key prefixes of each kind, normalised (a leading {@code /}, no trailing one). They must
+	 * not overlap, or a key of one kind could be taken for a key of another.
+	 *
+	 * @param locks the prefix of {@link DistributedLock}s, for example {@code /locks}
+	 * @param readWriteLocks the prefix of {@link DistributedReadWriteLock}s, for example
+	 * {@code /rwlocks}
+	 * @param semaphores the prefix of {@link DistributedSemaphore}s, for example {@code /semaphores}
+	 */
+	public record Prefixes(String locks, String readWriteLocks, String semaphores) {
 	}
 
 }

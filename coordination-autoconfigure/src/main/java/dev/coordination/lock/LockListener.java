@@ -1,16 +1,16 @@
 package dev.coordination.lock;
 
 /**
- * Told when a lock held by this instance is lost with its session.
+ * Told when a lock, read or write hold, or semaphore permit held by this instance is lost with its
+ * session.
  */
 @FunctionalInterface
 public interface LockListener {
 
 	/**
-	 * A lock held by this instance was lost. Runs on the session's thread: keep it short.
-	 * @param key the lock's key
-	 * @param token the fencing token of the lost hold
+	 * A hold of this instance was lost. Runs on the session's thread: keep it short.
+	 * @param lost what was held, with its key, kind and fencing token
 	 */
-	void lockLost(String key, long token);
+	void lockLost(HeldLock lost);
 
 }

@@ -3,14 +3,24 @@ package dev.coordination.lock;
 import java.time.Duration;
 
 /**
- * Thrown when a lock was not acquired within its wait time.
+ * Thrown when a lock, read or write lock, or semaphore permit was not acquired within its wait
+ * time.
  */
 public class LockNotAcquiredException extends RuntimeException {
 
 	private final String key;
 
 	public LockNotAcquiredException(String key, Duration waitTime) {
-		super("Lock '" + key + "' was not acquired within " + waitTime.toMillis() + " ms");
+		this(key, "Lock '" + key + "' was not acquired within " + waitTime.toMillis() + " ms");
+	}
+
+	/**
+	 * Create an exception for a read or write lock or a semaphore.
+	 * @param key the key of what was not acquired
+	 * @param message what was not acquired within which time
+	 */
+	public LockNotAcquiredException(String key, String message) {
+		super(message);
 		this.key = key;
 	}
 

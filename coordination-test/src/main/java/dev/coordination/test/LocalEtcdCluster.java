@@ -65,6 +65,16 @@ final class LocalEtcdCluster extends AbstractEtcdCluster {
 
 	private static final Map<Path, String> versions = new ConcurrentHashMap<>();
 
+	/**
+	 * Environment variable naming the directory that members' data directories are created in.
+	 */
+	static final String DATA_ROOT_ENV = "ETCD_DATA_ROOT";
+
+	private static final Path SHARED_MEMORY = Path.of("/dev/shm");
+
+	// a member preallocates a 64 MiB write-ahead log: a few clusters at once must fit
+	private static final long SHARED_MEMORY_NEEDED = 1L << 30;
+
 	private final Path binary;
 
 	private final String version;
@@ -82,7 +92,7 @@ final class LocalEtcdCluster extends AbstractEtcdCluster {
 		this.version = version;
 		this.tls = spec.tls() != null;
 		try {
-			this.root = Files.createTempDirectory("coordination-etcd-");
+			this.root = Files.createTempDirectory(dataRoot(System.getenv(DATA_ROOT_ENV)), "coordination-etcd-");
 		}
 		catch (IOException ex) {
 			throw new UncheckedIOException("Cannot create a temporary directory for etcd", ex);
@@ -100,6 +110,29 @@ final class LocalEtcdCluster extends AbstractEtcdCluster {
 		}
 		this.members = List.copyOf(members);
 		this.memberView = List.copyOf(members);
+	}
+
+	/**
+	 * Where members keep their data: {@code ETCD_DATA_ROOT} when set, else {@code /dev/shm} when it
+	 * has room, because fsync costs nothing there and tests and benchmarks do not wait for the disk,
+	 * else the temporary directory.
+	 * @param configured the value of {@code ETCD_DATA_ROOT}, or {@code null}
+	 * @return the directory
+	 */
+	static Path dataRoot(String configured) {
+		if (configured != null && !configured.isBlank()) {
+			return Path.of(configured);
+		}
+		try {
+			if (Files.isDirectory(SHARED_MEMORY) && Files.isWritable(SHARED_MEMORY)
+					&& Files.getFileStore(SHARED_MEMORY).getUsableSpace() >= SHARED_MEMORY_NEEDED) {
+				return SHARED_MEMORY;
+			}
+		}
+		catch (IOException ex) {
+			// fall back to the temporary directory
+		}
+		return Path.of(System.getProperty("java.io.tmpdir"));
 	}
 
 	/**

@@ -71,6 +71,17 @@ class LocalEtcdClusterTests {
 	}
 
 	@Test
+	void dataLivesWhereEtcdDataRootSaysElseInSharedMemoryWhenItHasRoom(@TempDir Path configured) throws Exception {
+		assertThat(LocalEtcdCluster.dataRoot(configured.toString())).isEqualTo(configured);
+		Path shm = Path.of("/dev/shm");
+		boolean shmHasRoom = Files.isDirectory(shm) && Files.isWritable(shm)
+				&& Files.getFileStore(shm).getUsableSpace() >= (1L << 30);
+		assertThat(LocalEtcdCluster.dataRoot(null))
+			.isEqualTo(shmHasRoom ? shm : Path.of(System.getProperty("java.io.tmpdir")));
+		assertThat(LocalEtcdCluster.dataRoot(" ")).isEqualTo(LocalEtcdCluster.dataRoot(null));
+	}
+
+	@Test
 	void threeMemberClusterSurvivesKillPauseAndRestartOfAMember() throws Exception {
 		EtcdCluster cluster = Etcd.start(EtcdSpec.builder().members(3).build());
 		Path root = ((LocalEtcdCluster) cluster).root();

@@ -1,6 +1,9 @@
 package dev.coordination.autoconfigure.lock;
 
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 
 import dev.coordination.autoconfigure.CoordinationProxyRegistrar;
 import dev.coordination.autoconfigure.session.SessionAutoConfiguration;
@@ -49,15 +52,31 @@ public final class LockAutoConfiguration {
 	@ConditionalOnMissingBean(DistributedLockRegistry.class)
 	EtcdLockRegistry distributedLockRegistry(EtcdTemplate etcdTemplate, CoordinationSession session,
 			LockProperties properties) {
-		String prefix;
+		Map<String, String> prefixes = new LinkedHashMap<>();
+		prefixes.put("coordination.etcd.lock.prefix", prefix("coordination.etcd.lock.prefix", properties.getPrefix()));
+		prefixes.put("coordination.etcd.lock.read-write-prefix",
+				prefix("coordination.etcd.lock.read-write-prefix", properties.getReadWritePrefix()));
+		prefixes.put("coordination.etcd.lock.semaphore-prefix",
+				prefix("coordination.etcd.lock.semaphore-prefix", properties.getSemaphorePrefix()));
+		prefixes.forEach((property, prefix) -> prefixes.forEach((other, otherPrefix) -> {
+			if (!property.equals(other) && ("/".equals(otherPrefix) || (prefix + "/").startsWith(otherPrefix + "/"))) {
+				throw new InvalidConfigurationPropertyValueException(property, prefix, "Overlaps " + other + " ("
+						+ otherPrefix + "): a key of one kind could be taken for a key of another. Use prefixes"
+						+ " that do not contain each other, such as /locks, /rwlocks and /semaphores.");
+			}
+		}));
+		List<String> normalised = List.copyOf(prefixes.values());
+		return new EtcdLockRegistry(new EtcdLockRegistry.Prefixes(normalised.get(0), normalised.get(1), normalised.get(2)),
+				etcdTemplate, session, properties.isInterruptOnLoss());
+	}
+
+	private static String prefix(String property, String value) {
 		try {
-			prefix = EtcdKeys.prefix("coordination.etcd.lock.prefix", properties.getPrefix());
+			return EtcdKeys.prefix(property, value);
 		}
 		catch (IllegalArgumentException ex) {
-			throw new InvalidConfigurationPropertyValueException("coordination.etcd.lock.prefix", properties.getPrefix(),
-					ex.getMessage());
+			throw new InvalidConfigurationPropertyValueException(property, value, ex.getMessage());
 		}
-		return new EtcdLockRegistry(prefix, etcdTemplate, session, properties.isInterruptOnLoss());
 	}
 
 	@Bean

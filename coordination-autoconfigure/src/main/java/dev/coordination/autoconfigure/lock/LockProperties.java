@@ -23,7 +23,21 @@ public class LockProperties {
 	private String prefix = "/locks";
 
 	/**
-	 * Whether to interrupt the thread holding a lock when the lock is lost with the session.
+	 * Key prefix of all read-write locks: readers of lock {key} write
+	 * {read-write-prefix}/{key}/read/{leaseHex}-{n}, writers {read-write-prefix}/{key}/write/{leaseHex}-{n},
+	 * the layout of etcd's Go recipe.RWMutex. Must not overlap the other prefixes.
+	 */
+	private String readWritePrefix = "/rwlocks";
+
+	/**
+	 * Key prefix of all semaphores: each permit of semaphore {key} is a key
+	 * {semaphore-prefix}/{key}/{leaseHex}-{n}. Must not overlap the other prefixes.
+	 */
+	private String semaphorePrefix = "/semaphores";
+
+	/**
+	 * Whether to interrupt the threads holding a lock, read or write lock, or semaphore permit when
+	 * it is lost with the session.
 	 */
 	private boolean interruptOnLoss;
 
@@ -47,6 +61,22 @@ public class LockProperties {
 
 	public void setPrefix(String prefix) {
 		this.prefix = prefix;
+	}
+
+	public String getReadWritePrefix() {
+		return this.readWritePrefix;
+	}
+
+	public void setReadWritePrefix(String readWritePrefix) {
+		this.readWritePrefix = readWritePrefix;
+	}
+
+	public String getSemaphorePrefix() {
+		return this.semaphorePrefix;
+	}
+
+	public void setSemaphorePrefix(String semaphorePrefix) {
+		this.semaphorePrefix = semaphorePrefix;
 	}
 
 	public boolean isInterruptOnLoss() {

@@ -161,7 +161,8 @@ class DistributedLockIntegrationTests {
 					lock.unlock();
 				}
 			});
-			await().atMost(Duration.ofSeconds(2)).until(() -> waiting.getCount() == 0);
+			await().atMost(Duration.ofSeconds(2)).until(() -> waiting.getCount() == 0
+					&& context.getBean(EtcdLockRegistry.class).heldLocks().get(0).waitingThreads() == 1);
 			lock.unlock();
 			assertThat(lock.isHeldByCurrentThread()).isTrue();
 			lock.unlock();
@@ -180,9 +181,9 @@ class DistributedLockIntegrationTests {
 			EtcdLockRegistry registry = context.getBean(EtcdLockRegistry.class);
 			Map<String, Long> lost = new ConcurrentHashMap<>();
 			AtomicLong lostAt = new AtomicLong();
-			registry.addListener((key, token) -> {
+			registry.addListener((held) -> {
 				lostAt.set(System.nanoTime());
-				lost.put(key, token);
+				lost.put(held.key(), held.token());
 			});
 			DistributedLock lock = registry.obtain("pause");
 			AtomicLong token = new AtomicLong();

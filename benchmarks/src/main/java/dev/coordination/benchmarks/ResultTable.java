@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.stream.Collectors;
 
+import org.openjdk.jmh.annotations.Group;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.infra.BenchmarkParams;
 import org.openjdk.jmh.results.Result;
@@ -146,7 +147,10 @@ final class ResultTable {
 			String name = benchmark.substring(method + 1);
 			for (Method candidate : type.getMethods()) {
 				ComparedTo comparedTo = candidate.getAnnotation(ComparedTo.class);
-				if (candidate.getName().equals(name) && comparedTo != null) {
+				// a benchmark of several threads is named after its group
+				Group group = candidate.getAnnotation(Group.class);
+				boolean named = candidate.getName().equals(name) || (group != null && group.value().equals(name));
+				if (named && comparedTo != null) {
 					return comparedTo.value();
 				}
 			}

@@ -172,7 +172,7 @@ class EtcdDistributedLock implements DistributedLock, RegisteredLock {
 				this.ownership = null;
 				throw new LockLostException(this.key, (current != null) ? current.token() : 0);
 			}
-			Ownership handedOff = this.local.hasQueuedThreads() ? handOff(current) : null;
+			Ownership handedOff = othersAcquiring() ? handOff(current) : null;
 			if (handedOff != null) {
 				// a thread of this instance waits: it takes the etcd key over without a round trip
 				this.ownership = handedOff;
@@ -268,6 +268,14 @@ class EtcdDistributedLock implements DistributedLock, RegisteredLock {
 		return current;
 	}
 
+	/**
+	 * Whether another thread of this instance waits for the lock or is on its way to: the holder then
+	 * keeps the etcd key for it. One that gives up releases the key (see {@link #endAcquire()}).
+	 */
+	private synchronized boolean othersAcquiring() {
+		return this.acquiring > 0 || this.local.hasQueuedThreads();
+	}
+
 	private synchronized void beginAcquire() {
 		this.acquiring++;
 		this.registry.inUse(this, true);
@@ -275,6 +283,8 @@ class EtcdDistributedLock implements DistributedLock, RegisteredLock {
 
 	private synchronized void endAcquire() {
 		this.acquiring--;
+		// an acquirer that gave up may have been the one a hold was kept for
+		releaseIfAbandoned();
 		releaseIfIdle();
 	}
 
@@ -293,7 +303,6 @@ class EtcdDistributedLock implements DistributedLock, RegisteredLock {
 			acquired = (timeoutNanos == 0) ? this.local.tryLock()
 					: this.local.tryLock(Math.min(timeoutNanos, Long.MAX_VALUE / 2), TimeUnit.NANOSECONDS);
 			if (!acquired) {
-				releaseIfAbandoned();
 				return false;
 			}
 			Ownership current;
@@ -325,9 +334,6 @@ class EtcdDistributedLock implements DistributedLock, RegisteredLock {
 			if (acquired && this.local.isHeldByCurrentThread()) {
 				this.local.unlock();
 			}
-			else if (!acquired) {
-				releaseIfAbandoned();
-			}
 			throw ex;
 		}
 		finally {
@@ -342,10 +348,10 @@ class EtcdDistributedLock implements DistributedLock, RegisteredLock {
 	 */
 	private void releaseIfAbandoned() {
 		// under the monitor that acquirers read the ownership under: a hold is released only while
-		// no thread of this instance holds or waits, and no acquirer can take it meanwhile
+		// no thread of this instance holds, waits or is on its way to wait, and none can take it meanwhile
 		synchronized (this) {
 			Ownership abandoned = this.ownership;
-			if (abandoned == null || this.local.isLocked() || this.local.hasQueuedThreads()) {
+			if (abandoned == null || this.acquiring > 0 || this.local.isLocked() || this.local.hasQueuedThreads()) {
 				return;
 			}
 			this.ownership = null;

@@ -2,7 +2,9 @@ package dev.coordination.benchmarks.lock;
 
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
 
+import dev.coordination.benchmarks.ComparedTo;
 import dev.coordination.lock.DistributedLock;
 import dev.coordination.lock.DistributedLockRegistry;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -37,6 +39,8 @@ public class LocalLockBenchmark {
 		ConfigurableApplicationContext context;
 
 		DistributedLockRegistry registry;
+
+		final ReentrantLock jvmLock = new ReentrantLock(true);
 
 		@Setup(Level.Trial)
 		public void start() {
@@ -85,18 +89,41 @@ public class LocalLockBenchmark {
 	}
 
 	/**
-	 * Two threads of one instance alternating on one lock: {@code lock()} + {@code unlock()} each.
+	 * Two threads of one instance alternating on one lock: {@code lock()} + {@code unlock()} each,
+	 * with nothing in between. Sampled, because the distribution matters: a thread that unlocks while
+	 * the other one has not come back to {@code lock()} yet releases the etcd key, and the next
+	 * {@code lock()} takes it again (two round trips); every other hand-off keeps the key.
 	 * @param registry the registry
 	 * @return the lock
 	 */
 	@Benchmark
+	@BenchmarkMode(Mode.SampleTime)
+	@OutputTimeUnit(TimeUnit.MICROSECONDS)
 	@Group("handoff")
+	@ComparedTo("LocalLockBenchmark.jvmHandoff")
 	@GroupThreads(2)
 	public DistributedLock sameJvmHandoff(Registry registry) {
 		DistributedLock lock = registry.registry.obtain("handoff");
 		lock.lock();
 		lock.unlock();
 		return lock;
+	}
+
+	/**
+	 * The baseline of {@code sameJvmHandoff}: the same two threads alternating on a fair
+	 * {@link ReentrantLock}, which is what the local queue of a distributed lock is.
+	 * @param registry holds the JVM lock
+	 * @return the lock
+	 */
+	@Benchmark
+	@BenchmarkMode(Mode.SampleTime)
+	@OutputTimeUnit(TimeUnit.MICROSECONDS)
+	@Group("jvmHandoff")
+	@GroupThreads(2)
+	public ReentrantLock fairReentrantLockHandoff(Registry registry) {
+		registry.jvmLock.lock();
+		registry.jvmLock.unlock();
+		return registry.jvmLock;
 	}
 
 }

@@ -4,7 +4,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.OptionalLong;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -442,25 +441,22 @@ class EtcdDistributedLock implements DistributedLock, RegisteredLock {
 			synchronized (this) {
 				this.pendingRelease = ownership;
 			}
-			retryRelease(ownership, 1);
+			retryRelease(ownership);
 		}
 	}
 
-	private void retryRelease(Ownership ownership, int attempt) {
-		if (attempt > 5 || !this.session.isValid(ownership.leaseId())) {
-			return;
-		}
-		CompletableFuture.delayedExecutor(attempt, TimeUnit.SECONDS).execute(() -> {
+	private void retryRelease(Ownership ownership) {
+		this.queue.retryWhileSessionLives(ownership.leaseId(), () -> {
 			synchronized (this) {
 				if (this.pendingRelease != ownership) {
-					return;
+					return true;
 				}
 				if (tryRelease(ownership)) {
 					this.pendingRelease = null;
-					return;
+					return true;
 				}
+				return false;
 			}
-			retryRelease(ownership, attempt + 1);
 		});
 	}
 

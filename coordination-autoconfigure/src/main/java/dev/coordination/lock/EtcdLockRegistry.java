@@ -1,6 +1,7 @@
 package dev.coordination.lock;
 
 import java.lang.ref.WeakReference;
+import java.security.SecureRandom;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
@@ -25,9 +26,10 @@ import org.apache.commons.logging.LogFactory;
  * finished work (an order id per call) do not accumulate. Because the object in use is always the
  * one this registry returns, two threads of this instance never hold two objects of one key. When
  * the session is lost, every hold on it is reported lost to the {@link LockListener}s and, when
- * configured, its holder threads are interrupted.
+ * configured, its holder threads are interrupted. Run one registry per session: two would both take
+ * the session's key of a lock for their own.
  */
-public class EtcdLockRegistry implements DistributedLockRegistry, SessionListener {
+public class EtcdLockRegistry implements DistributedLockRegistry, SessionListener, AutoCloseable {
 
 	private static final Log logger = LogFactory.getLog(EtcdLockRegistry.class);
 
@@ -43,8 +45,10 @@ public class EtcdLockRegistry implements DistributedLockRegistry, SessionListene
 
 	private final List<LockListener> listeners = new CopyOnWriteArrayList<>();
 
-	// read-write and semaphore keys are unique per acquisition: <leaseHex>-<sequence>
+	// read-write and semaphore keys are unique per acquisition: <leaseHex>-<registry>-<sequence>
 	private final AtomicLong sequence = new AtomicLong();
+
+	private final String id = String.format("%08x", new SecureRandom().nextInt());
 
 	private final Prefixes prefixes;
 
@@ -138,8 +142,27 @@ public class EtcdLockRegistry implements DistributedLockRegistry, SessionListene
 		}
 	}
 
-	long nextSequence() {
-		return this.sequence.incrementAndGet();
+	/**
+	 * A key name for a read-write lock or semaphore acquisition that no other acquisition uses.
+	 */
+	String uniqueKeyName(long leaseId) {
+		return ownKeyNamePrefix(leaseId) + this.sequence.incrementAndGet();
+	}
+
+	/**
+	 * The start of every key name {@link #uniqueKeyName(long)} gives on {@code leaseId}.
+	 */
+	String ownKeyNamePrefix(long leaseId) {
+		return EtcdKeys.leaseHex(leaseId) + "-" + this.id + "-";
+	}
+
+	/**
+	 * Stop retrying releases in the background; the session's lease, closed after this registry,
+	 * takes the keys with it.
+	 */
+	@Override
+	public void close() {
+		this.queue.close();
 	}
 
 	@Override

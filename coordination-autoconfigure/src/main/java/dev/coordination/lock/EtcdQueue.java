@@ -5,6 +5,11 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 import dev.coordination.etcd.EtcdAccessException;
@@ -15,6 +20,8 @@ import dev.coordination.session.CoordinationSession;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Watch;
 import io.etcd.jetcd.kv.TxnResponse;
+import io.etcd.jetcd.op.Cmp;
+import io.etcd.jetcd.op.CmpTarget;
 import io.etcd.jetcd.op.Op;
 import io.etcd.jetcd.options.GetOption;
 import io.etcd.jetcd.options.PutOption;
@@ -34,7 +41,19 @@ final class EtcdQueue {
 
 	private static final long SESSION_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
 
-	private static final int RELEASE_ATTEMPTS = 5;
+	private static final long FIRST_RETRY_MILLIS = 500;
+
+	private static final long LONGEST_RETRY_MILLIS = 10_000;
+
+	// a create applied after its timeout is deleted by this many later attempts
+	private static final int ABANDONED_DELETES = 4;
+
+	// blocking etcd calls of background retries: one daemon thread, never the common pool
+	private final ScheduledExecutorService retries = Executors.newSingleThreadScheduledExecutor((task) -> {
+		Thread thread = new Thread(task, "coordination-lock-release");
+		thread.setDaemon(true);
+		return thread;
+	});
 
 	private final EtcdTemplate etcd;
 
@@ -77,13 +96,18 @@ final class EtcdQueue {
 	Created create(String key, long leaseId, ByteSequence from, ByteSequence to) {
 		TxnResponse created;
 		try {
-			created = this.etcd.txn("lock " + key, (txn) -> txn.Then(
-					Op.put(EtcdKeys.bytes(key), EtcdKeys.bytes(""), PutOption.builder().withLeaseId(leaseId).build()),
-					Op.get(from, GetOption.builder().withRange(to).withCountOnly(true).build())));
+			created = this.etcd.txn("lock " + key, (txn) -> txn
+				.If(new Cmp(EtcdKeys.bytes(key), Cmp.Op.EQUAL, CmpTarget.createRevision(0)))
+				.Then(Op.put(EtcdKeys.bytes(key), EtcdKeys.bytes(""), PutOption.builder().withLeaseId(leaseId).build()),
+						Op.get(from, GetOption.builder().withRange(to).withCountOnly(true).build())));
 		}
 		catch (EtcdAccessException ex) {
-			deleteAbandoned(key, leaseId, 1);
+			deleteAbandoned(key, leaseId);
 			throw ex;
+		}
+		if (!created.isSucceeded()) {
+			throw new IllegalStateException("Lock key " + key + " exists already, although its name is unique to this"
+					+ " registry: is a second lock registry running on the same session?");
 		}
 		return new Created(new Entry(leaseId, key, created.getHeader().getRevision(), Instant.now()),
 				created.getGetResponses().get(0).getCount());
@@ -145,25 +169,39 @@ final class EtcdQueue {
 	}
 
 	/**
-	 * Delete the key of a unique entry, retrying in the background while etcd does not answer and
-	 * the session lives: its key is never written again, so a late retry cannot delete a newer hold.
-	 * Runs even when the calling thread's interrupt flag is set.
+	 * Delete the key of a unique entry, retrying in the background for as long as etcd does not
+	 * answer and the session lives: its key is never written again, so a late retry cannot delete a
+	 * newer hold. Runs even when the calling thread's interrupt flag is set.
 	 */
 	void release(Entry entry) {
 		if (!tryRelease(entry)) {
-			retryRelease(entry, 1);
+			retryWhileSessionLives(entry.leaseId(), () -> tryRelease(entry));
 		}
 	}
 
-	private void retryRelease(Entry entry, int attempt) {
-		if (attempt > RELEASE_ATTEMPTS || !this.session.isValid(entry.leaseId())) {
+	/**
+	 * Run {@code attempt} in the background, with growing delays, until it returns {@code true}, the
+	 * session lease {@code leaseId} is no longer valid (then etcd deletes the keys with the lease), or
+	 * the registry closes.
+	 */
+	void retryWhileSessionLives(long leaseId, BooleanSupplier attempt) {
+		schedule(leaseId, attempt, FIRST_RETRY_MILLIS);
+	}
+
+	private void schedule(long leaseId, BooleanSupplier attempt, long delayMillis) {
+		if (!this.session.isValid(leaseId)) {
 			return;
 		}
-		CompletableFuture.delayedExecutor(attempt, TimeUnit.SECONDS).execute(() -> {
-			if (!tryRelease(entry)) {
-				retryRelease(entry, attempt + 1);
-			}
-		});
+		try {
+			this.retries.schedule(() -> {
+				if (!attempt.getAsBoolean()) {
+					schedule(leaseId, attempt, Math.min(2 * delayMillis, LONGEST_RETRY_MILLIS));
+				}
+			}, delayMillis, TimeUnit.MILLISECONDS);
+		}
+		catch (RejectedExecutionException ex) {
+			// closed: the session's lease goes next, and the keys with it
+		}
 	}
 
 	private boolean tryRelease(Entry entry) {
@@ -178,25 +216,37 @@ final class EtcdQueue {
 	}
 
 	/**
-	 * Delete a key whose create failed, now and once more later in case the create is applied late.
+	 * Delete a unique key whose create failed, now and a few times later, in case etcd applies the
+	 * create late.
 	 */
-	void deleteAbandoned(String key, long leaseId, int attempt) {
+	void deleteAbandoned(String key, long leaseId) {
+		deleteQuietly(key);
+		AtomicInteger attempts = new AtomicInteger();
+		retryWhileSessionLives(leaseId, () -> deleteQuietly(key) && attempts.incrementAndGet() >= ABANDONED_DELETES);
+	}
+
+	private boolean deleteQuietly(String key) {
 		boolean interrupted = Thread.interrupted();
 		try {
 			this.etcd.delete(key);
+			return true;
 		}
 		catch (EtcdAccessException ex) {
 			logger.warn("Could not delete lock key " + key + " after a failed create yet: " + ex.getMessage());
+			return false;
 		}
 		finally {
 			if (interrupted) {
 				Thread.currentThread().interrupt();
 			}
 		}
-		if (attempt < RELEASE_ATTEMPTS && this.session.isValid(leaseId)) {
-			CompletableFuture.delayedExecutor(attempt, TimeUnit.SECONDS)
-				.execute(() -> deleteAbandoned(key, leaseId, attempt + 1));
-		}
+	}
+
+	/**
+	 * Stop the background retries.
+	 */
+	void close() {
+		this.retries.shutdownNow();
 	}
 
 	/**

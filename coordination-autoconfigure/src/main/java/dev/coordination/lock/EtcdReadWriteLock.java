@@ -30,9 +30,11 @@ import io.etcd.jetcd.options.GetOption;
  * write key older than its own is left, a writer when no key at all older than its own is left.
  * <p>
  * Locally a fair {@link ReentrantReadWriteLock} decides first, so this instance's readers share one
- * read key and at most one of its writers queues in etcd. A reader skips this instance's own write
- * keys: the local lock only lets a reader in while no other thread of this instance writes, so such
- * a key is the reader's own (a downgrade) or one whose release is still being retried.
+ * read key and at most one of its writers queues in etcd. New readers stop joining the shared read
+ * key once a writer of another instance waits behind it, so readers do not starve writers. A writer
+ * that takes the read lock reads under its write key. A reader skips this registry's own write keys:
+ * the local lock only lets a reader in while no other thread of this instance writes, so such a key
+ * is one whose release is still being retried.
  */
 class EtcdReadWriteLock implements DistributedReadWriteLock, RegisteredLock {
 
@@ -63,13 +65,19 @@ class EtcdReadWriteLock implements DistributedReadWriteLock, RegisteredLock {
 
 	private final WriteLock writeLock = new WriteLock();
 
-	// guarded by this: the read hold that new readers of this instance join
+	/**
+	 * How long readers of this instance join its read key without asking etcd whether a writer of
+	 * another instance waits behind it; if one does, later readers queue behind the writer.
+	 */
+	static final long JOIN_WINDOW_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+
+	// guarded by this: the read key that new readers of this instance join, while no writer waits
 	private Hold sharedRead;
 
-	// guarded by this: every read hold still used by a thread
-	private final Set<Hold> readHolds = new HashSet<>();
+	// guarded by this: every hold some thread uses
+	private final Set<Hold> holds = new HashSet<>();
 
-	// guarded by this
+	// guarded by this: the hold the writing thread uses
 	private Hold write;
 
 	// guarded by this: threads inside an acquisition
@@ -108,13 +116,10 @@ class EtcdReadWriteLock implements DistributedReadWriteLock, RegisteredLock {
 	@Override
 	public synchronized List<HeldLock> held() {
 		List<HeldLock> held = new ArrayList<>();
-		for (Hold hold : this.readHolds) {
-			if (this.session.isValid(hold.entry.leaseId())) {
-				held.add(hold.held(this.key, HeldLock.Kind.READ, this.local.getQueueLength()));
+		for (Hold hold : this.holds) {
+			if (valid(hold)) {
+				held.addAll(hold.held(this.key, this.local.getQueueLength()));
 			}
-		}
-		if (this.write != null && this.session.isValid(this.write.entry.leaseId())) {
-			held.add(this.write.held(this.key, HeldLock.Kind.WRITE, this.local.getQueueLength()));
 		}
 		return held;
 	}
@@ -122,15 +127,13 @@ class EtcdReadWriteLock implements DistributedReadWriteLock, RegisteredLock {
 	@Override
 	public synchronized List<HeldLock> sessionLost(long leaseId, boolean interruptHolders) {
 		List<HeldLock> lost = new ArrayList<>();
-		for (Hold hold : this.readHolds) {
+		for (Hold hold : this.holds) {
 			if (hold.entry.leaseId() == leaseId) {
-				lost.add(hold.held(this.key, HeldLock.Kind.READ, this.local.getQueueLength()));
-				hold.interrupt(interruptHolders);
+				lost.addAll(hold.held(this.key, this.local.getQueueLength()));
+				if (interruptHolders) {
+					hold.interrupt();
+				}
 			}
-		}
-		if (this.write != null && this.write.entry.leaseId() == leaseId) {
-			lost.add(this.write.held(this.key, HeldLock.Kind.WRITE, this.local.getQueueLength()));
-			this.write.interrupt(interruptHolders);
 		}
 		return lost;
 	}
@@ -146,7 +149,7 @@ class EtcdReadWriteLock implements DistributedReadWriteLock, RegisteredLock {
 	}
 
 	private synchronized void releaseIfIdle() {
-		if (this.acquiring == 0 && this.readHolds.isEmpty() && this.write == null) {
+		if (this.acquiring == 0 && this.holds.isEmpty()) {
 			this.registry.inUse(this, false);
 		}
 	}
@@ -185,7 +188,7 @@ class EtcdReadWriteLock implements DistributedReadWriteLock, RegisteredLock {
 					acquired = true;
 					return true;
 				}
-				Hold hold = joinOrCreateRead(deadline, tryOnce);
+				Hold hold = this.local.isWriteLockedByCurrentThread() ? downgrade() : joinOrCreateRead(deadline, tryOnce);
 				if (hold != null) {
 					this.readHoldOfThread.set(hold);
 					acquired = true;
@@ -203,16 +206,48 @@ class EtcdReadWriteLock implements DistributedReadWriteLock, RegisteredLock {
 		}
 	}
 
+	/**
+	 * The writing thread reads under its write key: a read key of its own would queue behind other
+	 * instances' writers that queue behind the write key, and wait for ever.
+	 */
+	private synchronized Hold downgrade() {
+		Hold hold = this.write;
+		if (!valid(hold)) {
+			throw lost(hold);
+		}
+		hold.readers.add(Thread.currentThread());
+		return hold;
+	}
+
 	private Hold joinOrCreateRead(long deadline, boolean tryOnce) throws InterruptedException {
+		Hold joined = joinWithinWindow();
+		if (joined != null) {
+			return joined;
+		}
 		if (!tryLocal(this.readGate, tryOnce ? 0 : Math.max(1, left(deadline)))) {
 			return null;
 		}
 		try {
+			joined = joinWithinWindow();
+			if (joined != null) {
+				return joined;
+			}
+			Hold shared;
 			synchronized (this) {
-				Hold shared = this.sharedRead;
-				if (valid(shared)) {
-					shared.threads.add(Thread.currentThread());
-					return shared;
+				shared = valid(this.sharedRead) ? this.sharedRead : null;
+			}
+			if (shared != null) {
+				boolean writerWaits = writerWaitsBehind(shared);
+				synchronized (this) {
+					if (this.sharedRead == shared && valid(shared)) {
+						if (!writerWaits) {
+							shared.joinWindowStart = System.nanoTime();
+							shared.readers.add(Thread.currentThread());
+							return shared;
+						}
+						// readers that keep joining would starve the writer: new readers queue behind it
+						this.sharedRead = null;
+					}
 				}
 			}
 			EtcdQueue.Entry entry = EtcdQueue.interruptibly(() -> enter(false, deadline, tryOnce));
@@ -221,15 +256,42 @@ class EtcdReadWriteLock implements DistributedReadWriteLock, RegisteredLock {
 			}
 			synchronized (this) {
 				Hold hold = new Hold(entry);
-				hold.threads.add(Thread.currentThread());
+				hold.readers.add(Thread.currentThread());
 				this.sharedRead = hold;
-				this.readHolds.add(hold);
+				this.holds.add(hold);
 				return hold;
 			}
 		}
 		finally {
 			this.readGate.unlock();
 		}
+	}
+
+	/**
+	 * Join this instance's read key without asking etcd, within {@link #JOIN_WINDOW_NANOS} of its
+	 * creation or of the last check that no writer waits behind it.
+	 */
+	private synchronized Hold joinWithinWindow() {
+		Hold shared = this.sharedRead;
+		if (valid(shared) && System.nanoTime() - shared.joinWindowStart < JOIN_WINDOW_NANOS) {
+			shared.readers.add(Thread.currentThread());
+			return shared;
+		}
+		return null;
+	}
+
+	private boolean writerWaitsBehind(Hold shared) {
+		// etcd counts before it filters by revision: read the keys (at most one) instead of counting
+		return !this.etcd.call("find writers behind " + shared.entry.key(), () -> this.etcd.getClient()
+			.getKVClient()
+			.get(EtcdKeys.bytes(this.writePrefix), GetOption.builder()
+				.withRange(EtcdQueue.rangeEnd(this.writePrefix))
+				.withMinCreateRevision(shared.entry.token() + 1)
+				.withKeysOnly(true)
+				.withLimit(1)
+				.build()))
+			.getKvs()
+			.isEmpty();
 	}
 
 	private void unlockRead() {
@@ -248,19 +310,13 @@ class EtcdReadWriteLock implements DistributedReadWriteLock, RegisteredLock {
 		}
 		this.readHoldOfThread.remove();
 		try {
-			Hold last = null;
+			Hold unused;
 			synchronized (this) {
-				hold.threads.remove(Thread.currentThread());
-				if (hold.threads.isEmpty()) {
-					this.readHolds.remove(hold);
-					if (this.sharedRead == hold) {
-						this.sharedRead = null;
-					}
-					last = hold;
-				}
+				hold.readers.remove(Thread.currentThread());
+				unused = forgetIfUnused(hold);
 			}
-			if (last != null && valid) {
-				this.queue.release(last.entry);
+			if (unused != null && valid) {
+				this.queue.release(unused.entry);
 			}
 		}
 		finally {
@@ -270,6 +326,18 @@ class EtcdReadWriteLock implements DistributedReadWriteLock, RegisteredLock {
 		if (!valid) {
 			throw lost(hold);
 		}
+	}
+
+	// guarded by this
+	private Hold forgetIfUnused(Hold hold) {
+		if (hold.writer != null || !hold.readers.isEmpty()) {
+			return null;
+		}
+		this.holds.remove(hold);
+		if (this.sharedRead == hold) {
+			this.sharedRead = null;
+		}
+		return hold;
 	}
 
 	private boolean acquireWrite(long timeoutNanos) throws InterruptedException {
@@ -296,8 +364,10 @@ class EtcdReadWriteLock implements DistributedReadWriteLock, RegisteredLock {
 				EtcdQueue.Entry entry = EtcdQueue.interruptibly(() -> enter(true, deadline, tryOnce));
 				if (entry != null) {
 					synchronized (this) {
-						this.write = new Hold(entry);
-						this.write.threads.add(Thread.currentThread());
+						Hold hold = new Hold(entry);
+						hold.writer = Thread.currentThread();
+						this.write = hold;
+						this.holds.add(hold);
 					}
 					acquired = true;
 				}
@@ -332,11 +402,15 @@ class EtcdReadWriteLock implements DistributedReadWriteLock, RegisteredLock {
 			return;
 		}
 		try {
+			Hold unused;
 			synchronized (this) {
 				this.write = null;
+				hold.writer = null;
+				// after a downgrade the thread still reads under the write key: it stays until the read ends
+				unused = forgetIfUnused(hold);
 			}
-			if (valid) {
-				this.queue.release(hold.entry);
+			if (unused != null && valid) {
+				this.queue.release(unused.entry);
 			}
 		}
 		finally {
@@ -358,8 +432,7 @@ class EtcdReadWriteLock implements DistributedReadWriteLock, RegisteredLock {
 			if (leaseId == 0) {
 				return null;
 			}
-			String myKey = (write ? this.writePrefix : this.readPrefix) + EtcdKeys.leaseHex(leaseId) + "-"
-					+ this.registry.nextSequence();
+			String myKey = (write ? this.writePrefix : this.readPrefix) + this.registry.uniqueKeyName(leaseId);
 			// a writer counts every older key, a reader the older write keys
 			String counted = write ? this.prefix : this.writePrefix;
 			EtcdQueue.Created created = this.queue.create(myKey, leaseId, EtcdKeys.bytes(counted),
@@ -389,7 +462,7 @@ class EtcdReadWriteLock implements DistributedReadWriteLock, RegisteredLock {
 	 */
 	private EtcdQueue.Ahead ahead(EtcdQueue.Entry entry, boolean write) {
 		String range = write ? this.prefix : this.writePrefix;
-		String own = this.writePrefix + EtcdKeys.leaseHex(entry.leaseId()) + "-";
+		String own = this.writePrefix + this.registry.ownKeyNamePrefix(entry.leaseId());
 		GetResponse before = this.etcd.call("find what is ahead of " + entry.key(), () -> this.etcd.getClient()
 			.getKVClient()
 			.get(EtcdKeys.bytes(range), GetOption.builder()
@@ -417,26 +490,41 @@ class EtcdReadWriteLock implements DistributedReadWriteLock, RegisteredLock {
 	}
 
 	/**
-	 * A read or write key of this instance and the threads that hold it.
+	 * A read or write key of this instance and the threads that use it: readers, and the writer while
+	 * it writes. A writer that takes the read lock (a downgrade) reads under its write key.
 	 */
 	private static final class Hold {
 
 		final EtcdQueue.Entry entry;
 
 		// guarded by the lock's monitor
-		final Set<Thread> threads = new HashSet<>();
+		final Set<Thread> readers = new HashSet<>();
+
+		// guarded by the lock's monitor
+		Thread writer;
+
+		// guarded by the lock's monitor
+		long joinWindowStart = System.nanoTime();
 
 		Hold(EtcdQueue.Entry entry) {
 			this.entry = entry;
 		}
 
-		HeldLock held(String key, HeldLock.Kind kind, int waitingThreads) {
-			return new HeldLock(key, kind, this.entry.token(), this.entry.since(), waitingThreads);
+		List<HeldLock> held(String key, int waitingThreads) {
+			List<HeldLock> held = new ArrayList<>(2);
+			if (this.writer != null) {
+				held.add(new HeldLock(key, HeldLock.Kind.WRITE, this.entry.token(), this.entry.since(), waitingThreads));
+			}
+			if (!this.readers.isEmpty()) {
+				held.add(new HeldLock(key, HeldLock.Kind.READ, this.entry.token(), this.entry.since(), waitingThreads));
+			}
+			return held;
 		}
 
-		void interrupt(boolean interrupt) {
-			if (interrupt) {
-				this.threads.forEach(Thread::interrupt);
+		void interrupt() {
+			this.readers.forEach(Thread::interrupt);
+			if (this.writer != null) {
+				this.writer.interrupt();
 			}
 		}
 

@@ -17,9 +17,10 @@ import io.etcd.jetcd.options.GetOption;
 
 /**
  * {@link DistributedSemaphore} on the coordination session: each permit is a unique key
- * {@code <prefix>/<key>/<leaseHex>-<n>} on the session lease, and a permit is held while fewer than
- * {@code permits} keys older than its own are left. Keys created later never get ahead, so no more
- * than {@code permits} are held at once.
+ * {@code <prefix>/<key>/<leaseHex>-<registry>-<n>} on the session lease, and a permit is held while
+ * fewer than {@code permits} keys older than its own are left. Keys created later never get ahead,
+ * so no more than {@code permits} are held at once. Interrupt-on-loss reaches only the thread running
+ * {@link #executeWithPermit}'s task: other permits belong to no thread.
  * <p>
  * A waiter cannot know which older key will go first, so it watches the whole prefix for deletes
  * and counts again on each. Threads of this instance pass a fair local gate first: etcd sees at
@@ -97,8 +98,13 @@ class EtcdSemaphore implements DistributedSemaphore, RegisteredLock {
 			throw new LockNotAcquiredException(this.key, "No permit of semaphore '" + this.key + "' was acquired within "
 					+ waitTime.toMillis() + " ms");
 		}
-		try (Permit held = permit.get()) {
+		EtcdPermit held = (EtcdPermit) permit.get();
+		held.user = Thread.currentThread();
+		try (held) {
 			return task.run();
+		}
+		finally {
+			held.user = null;
 		}
 	}
 
@@ -123,8 +129,9 @@ class EtcdSemaphore implements DistributedSemaphore, RegisteredLock {
 	@Override
 	public List<HeldLock> sessionLost(long leaseId, boolean interruptHolders) {
 		return this.held.stream().filter((permit) -> permit.entry.leaseId() == leaseId).map((permit) -> {
-			if (interruptHolders) {
-				permit.holder.interrupt();
+			Thread user = permit.user;
+			if (interruptHolders && user != null) {
+				user.interrupt();
 			}
 			return permit.held(this.gate.getQueueLength());
 		}).toList();
@@ -144,7 +151,7 @@ class EtcdSemaphore implements DistributedSemaphore, RegisteredLock {
 				if (entry == null) {
 					return Optional.empty();
 				}
-				EtcdPermit permit = new EtcdPermit(entry, Thread.currentThread());
+				EtcdPermit permit = new EtcdPermit(entry);
 				this.held.add(permit);
 				return Optional.of(permit);
 			}
@@ -163,7 +170,7 @@ class EtcdSemaphore implements DistributedSemaphore, RegisteredLock {
 			if (leaseId == 0) {
 				return null;
 			}
-			String myKey = this.prefix + EtcdKeys.leaseHex(leaseId) + "-" + this.registry.nextSequence();
+			String myKey = this.prefix + this.registry.uniqueKeyName(leaseId);
 			EtcdQueue.Created created = this.queue.create(myKey, leaseId, EtcdKeys.bytes(this.prefix),
 					EtcdQueue.rangeEnd(this.prefix));
 			EtcdQueue.Entry entry = created.entry();
@@ -232,13 +239,13 @@ class EtcdSemaphore implements DistributedSemaphore, RegisteredLock {
 
 		final EtcdQueue.Entry entry;
 
-		final Thread holder;
+		// the thread running executeWithPermit's task: a permit is not owned by a thread otherwise
+		volatile Thread user;
 
 		private final AtomicBoolean released = new AtomicBoolean();
 
-		EtcdPermit(EtcdQueue.Entry entry, Thread holder) {
+		EtcdPermit(EtcdQueue.Entry entry) {
 			this.entry = entry;
-			this.holder = holder;
 		}
 
 		@Override

@@ -24,20 +24,21 @@ public class LockProperties {
 
 	/**
 	 * Key prefix of all read-write locks: readers of lock {key} write
-	 * {read-write-prefix}/{key}/read/{leaseHex}-{n}, writers {read-write-prefix}/{key}/write/{leaseHex}-{n},
+	 * {read-write-prefix}/{key}/read/{leaseHex}-{registry}-{n}, writers
+	 * {read-write-prefix}/{key}/write/{leaseHex}-{registry}-{n},
 	 * the layout of etcd's Go recipe.RWMutex. Must not overlap the other prefixes.
 	 */
 	private String readWritePrefix = "/rwlocks";
 
 	/**
 	 * Key prefix of all semaphores: each permit of semaphore {key} is a key
-	 * {semaphore-prefix}/{key}/{leaseHex}-{n}. Must not overlap the other prefixes.
+	 * {semaphore-prefix}/{key}/{leaseHex}-{registry}-{n}. Must not overlap the other prefixes.
 	 */
 	private String semaphorePrefix = "/semaphores";
 
 	/**
-	 * Whether to interrupt the threads holding a lock, read or write lock, or semaphore permit when
-	 * it is lost with the session.
+	 * Whether to interrupt the threads holding a lock or a read or write lock when it is lost with
+	 * the session, and the thread running a task of executeWithPermit when its permit is lost.
 	 */
 	private boolean interruptOnLoss;
 

@@ -128,6 +128,70 @@ class ReadWriteLockAndSemaphoreIntegrationTests {
 	}
 
 	@Test
+	void aWriterDowngradesToReadingWhileAnotherInstancesWriterWaits() {
+		this.contextRunner.run((a) -> this.contextRunner.run((b) -> {
+			DistributedReadWriteLock onA = readWriteLock(a, "downgrade");
+			DistributedReadWriteLock onB = readWriteLock(b, "downgrade");
+			Actor writerA = actor();
+			Actor writerB = actor();
+			assertThat(writerA.call(() -> onA.writeLock().tryLock(1, TimeUnit.SECONDS))).isTrue();
+			Future<Boolean> waiting = writerB.submit(() -> onB.writeLock().tryLock(20, TimeUnit.SECONDS));
+			await().atMost(Duration.ofSeconds(5)).until(() -> keysUnder("/rwlocks/downgrade/write/") == 2);
+			// the read lock comes at once under the write key, although a writer queues behind it
+			assertThat(writerA.call(() -> onA.readLock().tryLock(SHORT.toMillis(), TimeUnit.MILLISECONDS))).isTrue();
+			writerA.run(() -> onA.writeLock().unlock());
+			assertThat(writerA.call(() -> onA.readLock().isHeldByCurrentThread())).isTrue();
+			assertThat(a.getBean(EtcdLockRegistry.class).heldLocks()).extracting(HeldLock::kind)
+				.containsExactly(HeldLock.Kind.READ);
+			// still reading: the other instance's writer keeps waiting
+			assertThat(keysUnder("/rwlocks/downgrade/write/")).isEqualTo(2);
+			assertThat(waiting.isDone()).isFalse();
+			writerA.run(() -> onA.readLock().unlock());
+			assertThat(waiting.get(10, TimeUnit.SECONDS)).isTrue();
+			writerB.run(() -> onB.writeLock().unlock());
+			await().atMost(Duration.ofSeconds(2)).until(() -> keysUnder("/rwlocks/downgrade/") == 0);
+		}));
+	}
+
+	@Test
+	void readersOfOneInstanceThatKeepOverlappingDoNotStarveAnotherInstancesWriter() {
+		this.contextRunner.run((a) -> this.contextRunner.run((b) -> {
+			DistributedReadWriteLock onA = readWriteLock(a, "busy");
+			DistributedReadWriteLock onB = readWriteLock(b, "busy");
+			java.util.concurrent.atomic.AtomicBoolean writerDone = new java.util.concurrent.atomic.AtomicBoolean();
+			List<Future<Integer>> readers = new ArrayList<>();
+			for (int r = 0; r < 2; r++) {
+				int offset = r;
+				readers.add(actor().submit(() -> {
+					TimeUnit.MILLISECONDS.sleep(25L * offset);
+					int reads = 0;
+					while (!writerDone.get()) {
+						assertThat(onA.readLock().tryLock(10, TimeUnit.SECONDS)).isTrue();
+						reads++;
+						TimeUnit.MILLISECONDS.sleep(50);
+						onA.readLock().unlock();
+					}
+					return reads;
+				}));
+			}
+			await().atMost(Duration.ofSeconds(5)).until(() -> keysUnder("/rwlocks/busy/read/") >= 1);
+			Actor writer = actor();
+			try {
+				// the readers of A overlap all the time; new ones stop joining once B's writer waits
+				assertThat(writer.call(() -> onB.writeLock().tryLock(5, TimeUnit.SECONDS))).isTrue();
+				writer.run(() -> onB.writeLock().unlock());
+			}
+			finally {
+				writerDone.set(true);
+			}
+			for (Future<Integer> reader : readers) {
+				assertThat(reader.get(15, TimeUnit.SECONDS)).isPositive();
+			}
+			await().atMost(Duration.ofSeconds(2)).until(() -> keysUnder("/rwlocks/busy/") == 0);
+		}));
+	}
+
+	@Test
 	void threadsOfOneInstanceShareOneReadKeyReenterAndDowngrade() {
 		this.contextRunner.run((context) -> {
 			DistributedReadWriteLock lock = readWriteLock(context, "local");
@@ -149,21 +213,22 @@ class ReadWriteLockAndSemaphoreIntegrationTests {
 			second.run(() -> lock.readLock().unlock());
 			assertThat(keysUnder("/rwlocks/local/read/")).isZero();
 			assertThat(first.call(() -> lock.readLock().isHeldByCurrentThread())).isFalse();
-			// a writer may read, and keep reading after it stops writing (a downgrade)
+			// a writer may read, under its write key, and keep reading after it stops writing (a downgrade)
 			first.run(() -> {
 				lock.writeLock().lock();
 				lock.writeLock().lock();
 				assertThat(lock.readLock().tryLock(1, TimeUnit.SECONDS)).isTrue();
-				assertThat(lock.writeLock().fencingToken().getAsLong())
-					.isLessThan(lock.readLock().fencingToken().getAsLong());
+				assertThat(lock.writeLock().fencingToken()).isEqualTo(lock.readLock().fencingToken());
 				lock.writeLock().unlock();
 				lock.writeLock().unlock();
 				assertThat(lock.writeLock().isHeldByCurrentThread()).isFalse();
 				assertThat(lock.readLock().isHeldByCurrentThread()).isTrue();
 			});
-			assertThat(keysUnder("/rwlocks/local/write/")).isZero();
+			assertThat(keysUnder("/rwlocks/local/write/")).isOne();
 			assertThat(registry.heldLocks()).extracting(HeldLock::kind).containsExactly(HeldLock.Kind.READ);
+			// another reader of this instance reads beside it, under a read key of its own
 			assertThat(second.call(() -> lock.readLock().tryLock(1, TimeUnit.SECONDS))).isTrue();
+			assertThat(keysUnder("/rwlocks/local/read/")).isOne();
 			assertThat(second.call(() -> lock.writeLock().tryLock(SHORT.toMillis(), TimeUnit.MILLISECONDS))).isFalse();
 			second.run(() -> lock.readLock().unlock());
 			first.run(() -> lock.readLock().unlock());

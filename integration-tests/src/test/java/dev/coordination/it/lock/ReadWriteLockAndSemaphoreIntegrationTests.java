@@ -158,35 +158,36 @@ class ReadWriteLockAndSemaphoreIntegrationTests {
 		this.contextRunner.run((a) -> this.contextRunner.run((b) -> {
 			DistributedReadWriteLock onA = readWriteLock(a, "busy");
 			DistributedReadWriteLock onB = readWriteLock(b, "busy");
-			java.util.concurrent.atomic.AtomicBoolean writerDone = new java.util.concurrent.atomic.AtomicBoolean();
-			List<Future<Integer>> readers = new ArrayList<>();
-			for (int r = 0; r < 2; r++) {
-				int offset = r;
-				readers.add(actor().submit(() -> {
-					TimeUnit.MILLISECONDS.sleep(25L * offset);
-					int reads = 0;
-					while (!writerDone.get()) {
-						assertThat(onA.readLock().tryLock(10, TimeUnit.SECONDS)).isTrue();
-						reads++;
-						TimeUnit.MILLISECONDS.sleep(50);
-						onA.readLock().unlock();
-					}
-					return reads;
-				}));
+			Actor holding = actor();
+			Actor next = actor();
+			assertThat(holding.call(() -> onA.readLock().tryLock(1, TimeUnit.SECONDS))).isTrue();
+			Future<Boolean> writing = actor().submit(() -> {
+				boolean acquired = onB.writeLock().tryLock(5, TimeUnit.SECONDS);
+				if (acquired) {
+					onB.writeLock().unlock();
+				}
+				return acquired;
+			});
+			await().atMost(Duration.ofSeconds(5)).until(() -> keysUnder("/rwlocks/busy/write/") == 1);
+			// A always has a reader: each new one starts before the one before it stops
+			int handOvers = 0;
+			while (!writing.isDone()) {
+				Actor reader = next;
+				Future<Boolean> reading = reader.submit(() -> onA.readLock().tryLock(10, TimeUnit.SECONDS));
+				try {
+					reading.get(200, TimeUnit.MILLISECONDS);
+				}
+				catch (java.util.concurrent.TimeoutException ex) {
+					// it queued behind the writer instead of joining: let the writer in
+				}
+				holding.run(() -> onA.readLock().unlock());
+				assertThat(reading.get(15, TimeUnit.SECONDS)).isTrue();
+				next = holding;
+				holding = reader;
+				handOvers++;
 			}
-			await().atMost(Duration.ofSeconds(5)).until(() -> keysUnder("/rwlocks/busy/read/") >= 1);
-			Actor writer = actor();
-			try {
-				// the readers of A overlap all the time; new ones stop joining once B's writer waits
-				assertThat(writer.call(() -> onB.writeLock().tryLock(5, TimeUnit.SECONDS))).isTrue();
-				writer.run(() -> onB.writeLock().unlock());
-			}
-			finally {
-				writerDone.set(true);
-			}
-			for (Future<Integer> reader : readers) {
-				assertThat(reader.get(15, TimeUnit.SECONDS)).isPositive();
-			}
+			assertThat(writing.get()).as("the writer got in after %d reader hand-overs", handOvers).isTrue();
+			holding.run(() -> onA.readLock().unlock());
 			await().atMost(Duration.ofSeconds(2)).until(() -> keysUnder("/rwlocks/busy/") == 0);
 		}));
 	}

@@ -118,6 +118,41 @@ class DistributedLockedIntegrationTests {
 	}
 
 	@Test
+	void whileEtcdctlLockHoldsTheKeyTheAnnotatedMethodWaitsAndRunsOnceItIsGone() throws Exception {
+		this.contextRunner.run((context) -> {
+			await().atMost(Duration.ofSeconds(5)).until(() -> context.getBean(CoordinationSession.class).isValid());
+			Orders orders = context.getBean(Orders.class);
+			// etcdctl holds the lock of key 'orders/9' under the default prefix: /locks/orders%2F9
+			Process etcdctl = new ProcessBuilder("etcdctl", "--endpoints=" + etcd.endpointsAsString(), "lock",
+					"/locks/orders%2F9")
+				.redirectErrorStream(true)
+				.start();
+			try {
+				try (var reader = new java.io.BufferedReader(new java.io.InputStreamReader(etcdctl.getInputStream()))) {
+					// etcdctl prints the key it holds once it has the lock
+					assertThat(CompletableFuture.supplyAsync(() -> {
+						try {
+							return reader.readLine();
+						}
+						catch (java.io.IOException ex) {
+							throw new java.io.UncheckedIOException(ex);
+						}
+					}).get(10, TimeUnit.SECONDS)).startsWith("/locks/orders%2F9/");
+					assertThat(orders.skipIfBusy("9")).isEmpty();
+					CompletableFuture<Long> waiting = CompletableFuture.supplyAsync(() -> orders.process("9"));
+					assertThat(waiting).isNotCompleted();
+					etcdctl.destroy();
+					assertThat(etcdctl.waitFor(10, TimeUnit.SECONDS)).isTrue();
+					assertThat(waiting.get(10, TimeUnit.SECONDS)).isPositive();
+				}
+			}
+			finally {
+				etcdctl.destroyForcibly();
+			}
+		});
+	}
+
+	@Test
 	void acquisitionsHoldsAndTimeoutsAreMeasuredByLockName() {
 		this.contextRunner.withUserConfiguration(Observability.class).run((a) -> this.contextRunner.run((b) -> {
 			await().atMost(Duration.ofSeconds(5)).until(() -> a.getBean(CoordinationSession.class).isValid()

@@ -1,13 +1,11 @@
 package dev.coordination.lock;
 
 import java.lang.ref.WeakReference;
-import java.security.SecureRandom;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 
 import dev.coordination.etcd.EtcdKeys;
@@ -45,10 +43,6 @@ public class EtcdLockRegistry implements DistributedLockRegistry, SessionListene
 
 	private final List<LockListener> listeners = new CopyOnWriteArrayList<>();
 
-	// read-write and semaphore keys are unique per acquisition: <leaseHex>-<registry>-<sequence>
-	private final AtomicLong sequence = new AtomicLong();
-
-	private final String id = String.format("%08x", new SecureRandom().nextInt());
 
 	private final Prefixes prefixes;
 
@@ -140,20 +134,6 @@ public class EtcdLockRegistry implements DistributedLockRegistry, SessionListene
 		else {
 			this.inUse.remove(lock);
 		}
-	}
-
-	/**
-	 * A key name for a read-write lock or semaphore acquisition that no other acquisition uses.
-	 */
-	String uniqueKeyName(long leaseId) {
-		return ownKeyNamePrefix(leaseId) + this.sequence.incrementAndGet();
-	}
-
-	/**
-	 * The start of every key name {@link #uniqueKeyName(long)} gives on {@code leaseId}.
-	 */
-	String ownKeyNamePrefix(long leaseId) {
-		return EtcdKeys.leaseHex(leaseId) + "-" + this.id + "-";
 	}
 
 	/**

@@ -1,6 +1,9 @@
 package dev.coordination.lock;
 
+import java.security.SecureRandom;
 import java.time.Instant;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -59,6 +62,12 @@ final class EtcdQueue {
 
 	private final CoordinationSession session;
 
+	// names the keys of this registry: two registries on one session never share a key name
+	private final String id = String.format("%08x", new SecureRandom().nextInt());
+
+	// keys deleted without a revision check after a failed create: their names are not reused meanwhile
+	private final Set<String> abandoned = ConcurrentHashMap.newKeySet();
+
 	EtcdQueue(EtcdTemplate etcd, CoordinationSession session) {
 		this.etcd = etcd;
 		this.session = session;
@@ -87,30 +96,46 @@ final class EtcdQueue {
 	}
 
 	/**
-	 * Create the unique key {@code key} on {@code leaseId} and, in the same transaction, count the
-	 * keys in {@code [from, to)}: all of them are older than the new key.
+	 * The start of every key name this registry gives on {@code leaseId}.
+	 */
+	String ownKeyNamePrefix(long leaseId) {
+		return EtcdKeys.leaseHex(leaseId) + "-" + this.id + "-";
+	}
+
+	/**
+	 * Create a key of this instance under {@code prefix} on {@code leaseId}, named after the lowest
+	 * free slot, and, in the same transaction, count the keys in {@code [from, to)}: all of them are
+	 * older than the new key. The slot is free again once the key is deleted or its lease is lost.
 	 * @return the new entry and the count
 	 * @throws EtcdAccessException when etcd did not answer; the key is then deleted, should the create
-	 * have been applied anyway
+	 * have been applied anyway, and its name is not used again
 	 */
-	Created create(String key, long leaseId, ByteSequence from, ByteSequence to) {
-		TxnResponse created;
-		try {
-			created = this.etcd.txn("lock " + key, (txn) -> txn
-				.If(new Cmp(EtcdKeys.bytes(key), Cmp.Op.EQUAL, CmpTarget.createRevision(0)))
-				.Then(Op.put(EtcdKeys.bytes(key), EtcdKeys.bytes(""), PutOption.builder().withLeaseId(leaseId).build()),
-						Op.get(from, GetOption.builder().withRange(to).withCountOnly(true).build())));
+	Created create(String prefix, KeySlots slots, long leaseId, ByteSequence from, ByteSequence to) {
+		while (true) {
+			int slot = slots.take();
+			String key = prefix + ownKeyNamePrefix(leaseId) + slot;
+			if (this.abandoned.contains(key)) {
+				// its late create may still be deleted by a plain delete: leave the slot taken
+				continue;
+			}
+			TxnResponse created;
+			try {
+				created = this.etcd.txn("lock " + key, (txn) -> txn
+					.If(new Cmp(EtcdKeys.bytes(key), Cmp.Op.EQUAL, CmpTarget.createRevision(0)))
+					.Then(Op.put(EtcdKeys.bytes(key), EtcdKeys.bytes(""), PutOption.builder().withLeaseId(leaseId).build()),
+							Op.get(from, GetOption.builder().withRange(to).withCountOnly(true).build())));
+			}
+			catch (EtcdAccessException ex) {
+				deleteAbandoned(key, leaseId);
+				throw ex;
+			}
+			if (created.isSucceeded()) {
+				Entry entry = new Entry(leaseId, key, created.getHeader().getRevision(), Instant.now(),
+						() -> slots.free(slot));
+				return new Created(entry, created.getGetResponses().get(0).getCount());
+			}
+			// a former key of this slot whose release is still retried: leave the slot taken, use another
 		}
-		catch (EtcdAccessException ex) {
-			deleteAbandoned(key, leaseId);
-			throw ex;
-		}
-		if (!created.isSucceeded()) {
-			throw new IllegalStateException("Lock key " + key + " exists already, although its name is unique to this"
-					+ " registry: is a second lock registry running on the same session?");
-		}
-		return new Created(new Entry(leaseId, key, created.getHeader().getRevision(), Instant.now()),
-				created.getGetResponses().get(0).getCount());
 	}
 
 	/**
@@ -174,8 +199,11 @@ final class EtcdQueue {
 	 * newer hold. Runs even when the calling thread's interrupt flag is set.
 	 */
 	void release(Entry entry) {
-		if (!tryRelease(entry)) {
-			retryWhileSessionLives(entry.leaseId(), () -> tryRelease(entry));
+		if (tryRelease(entry)) {
+			entry.gone().run();
+		}
+		else {
+			retryWhileSessionLives(entry.leaseId(), () -> tryRelease(entry), entry.gone());
 		}
 	}
 
@@ -185,17 +213,30 @@ final class EtcdQueue {
 	 * the registry closes.
 	 */
 	void retryWhileSessionLives(long leaseId, BooleanSupplier attempt) {
-		schedule(leaseId, attempt, FIRST_RETRY_MILLIS);
+		retryWhileSessionLives(leaseId, attempt, () -> {
+		});
 	}
 
-	private void schedule(long leaseId, BooleanSupplier attempt, long delayMillis) {
+	/**
+	 * Like {@link #retryWhileSessionLives(long, BooleanSupplier)}, running {@code done} once the
+	 * attempt succeeded or the lease is no longer valid.
+	 */
+	void retryWhileSessionLives(long leaseId, BooleanSupplier attempt, Runnable done) {
+		schedule(leaseId, attempt, done, FIRST_RETRY_MILLIS);
+	}
+
+	private void schedule(long leaseId, BooleanSupplier attempt, Runnable done, long delayMillis) {
 		if (!this.session.isValid(leaseId)) {
+			done.run();
 			return;
 		}
 		try {
 			this.retries.schedule(() -> {
-				if (!attempt.getAsBoolean()) {
-					schedule(leaseId, attempt, Math.min(2 * delayMillis, LONGEST_RETRY_MILLIS));
+				if (attempt.getAsBoolean()) {
+					done.run();
+				}
+				else {
+					schedule(leaseId, attempt, done, Math.min(2 * delayMillis, LONGEST_RETRY_MILLIS));
 				}
 			}, delayMillis, TimeUnit.MILLISECONDS);
 		}
@@ -220,9 +261,11 @@ final class EtcdQueue {
 	 * create late.
 	 */
 	void deleteAbandoned(String key, long leaseId) {
+		this.abandoned.add(key);
 		deleteQuietly(key);
 		AtomicInteger attempts = new AtomicInteger();
-		retryWhileSessionLives(leaseId, () -> deleteQuietly(key) && attempts.incrementAndGet() >= ABANDONED_DELETES);
+		retryWhileSessionLives(leaseId, () -> deleteQuietly(key) && attempts.incrementAndGet() >= ABANDONED_DELETES,
+				() -> this.abandoned.remove(key));
 	}
 
 	private boolean deleteQuietly(String key) {
@@ -279,8 +322,9 @@ final class EtcdQueue {
 	 * @param key the key
 	 * @param token its create revision
 	 * @param since when it was created
+	 * @param gone run once the key is deleted or its lease is lost
 	 */
-	record Entry(long leaseId, String key, long token, Instant since) {
+	record Entry(long leaseId, String key, long token, Instant since, Runnable gone) {
 	}
 
 	/**

@@ -26,7 +26,7 @@ import io.etcd.jetcd.options.GetOption;
 /**
  * {@link DistributedReadWriteLock} on the coordination session, with the layout of etcd's Go
  * {@code recipe.RWMutex}: readers write keys under {@code <prefix>/<key>/read/}, writers under
- * {@code <prefix>/<key>/write/}, each key unique ({@code <leaseHex>-<n>}). A reader holds when no
+ * {@code <prefix>/<key>/write/}, each named {@code <leaseHex>-<registry>-<slot>}. A reader holds when no
  * write key older than its own is left, a writer when no key at all older than its own is left.
  * <p>
  * Locally a fair {@link ReentrantReadWriteLock} decides first, so this instance's readers share one
@@ -60,6 +60,8 @@ class EtcdReadWriteLock implements DistributedReadWriteLock, RegisteredLock {
 	private final ReentrantLock readGate = new ReentrantLock(true);
 
 	private final ThreadLocal<Hold> readHoldOfThread = new ThreadLocal<>();
+
+	private final KeySlots slots = new KeySlots();
 
 	private final ReadLock readLock = new ReadLock();
 
@@ -432,11 +434,10 @@ class EtcdReadWriteLock implements DistributedReadWriteLock, RegisteredLock {
 			if (leaseId == 0) {
 				return null;
 			}
-			String myKey = (write ? this.writePrefix : this.readPrefix) + this.registry.uniqueKeyName(leaseId);
 			// a writer counts every older key, a reader the older write keys
 			String counted = write ? this.prefix : this.writePrefix;
-			EtcdQueue.Created created = this.queue.create(myKey, leaseId, EtcdKeys.bytes(counted),
-					EtcdQueue.rangeEnd(counted));
+			EtcdQueue.Created created = this.queue.create(write ? this.writePrefix : this.readPrefix, this.slots, leaseId,
+					EtcdKeys.bytes(counted), EtcdQueue.rangeEnd(counted));
 			EtcdQueue.Entry entry = created.entry();
 			boolean holding = created.counted() == (write ? 1 : 0);
 			try {
@@ -462,7 +463,7 @@ class EtcdReadWriteLock implements DistributedReadWriteLock, RegisteredLock {
 	 */
 	private EtcdQueue.Ahead ahead(EtcdQueue.Entry entry, boolean write) {
 		String range = write ? this.prefix : this.writePrefix;
-		String own = this.writePrefix + this.registry.ownKeyNamePrefix(entry.leaseId());
+		String own = this.writePrefix + this.queue.ownKeyNamePrefix(entry.leaseId());
 		GetResponse before = this.etcd.call("find what is ahead of " + entry.key(), () -> this.etcd.getClient()
 			.getKVClient()
 			.get(EtcdKeys.bytes(range), GetOption.builder()

@@ -17,7 +17,7 @@ import io.etcd.jetcd.options.GetOption;
 
 /**
  * {@link DistributedSemaphore} on the coordination session: each permit is a unique key
- * {@code <prefix>/<key>/<leaseHex>-<registry>-<n>} on the session lease, and a permit is held while
+ * {@code <prefix>/<key>/<leaseHex>-<registry>-<slot>} on the session lease, and a permit is held while
  * fewer than {@code permits} keys older than its own are left. Keys created later never get ahead,
  * so no more than {@code permits} are held at once. Interrupt-on-loss reaches only the thread running
  * {@link #executeWithPermit}'s task: other permits belong to no thread.
@@ -43,6 +43,8 @@ class EtcdSemaphore implements DistributedSemaphore, RegisteredLock {
 	private final EtcdLockRegistry registry;
 
 	private final ReentrantLock gate = new ReentrantLock(true);
+
+	private final KeySlots slots = new KeySlots();
 
 	private final Set<EtcdPermit> held = ConcurrentHashMap.newKeySet();
 
@@ -170,8 +172,7 @@ class EtcdSemaphore implements DistributedSemaphore, RegisteredLock {
 			if (leaseId == 0) {
 				return null;
 			}
-			String myKey = this.prefix + this.registry.uniqueKeyName(leaseId);
-			EtcdQueue.Created created = this.queue.create(myKey, leaseId, EtcdKeys.bytes(this.prefix),
+			EtcdQueue.Created created = this.queue.create(this.prefix, this.slots, leaseId, EtcdKeys.bytes(this.prefix),
 					EtcdQueue.rangeEnd(this.prefix));
 			EtcdQueue.Entry entry = created.entry();
 			// the count includes the new key

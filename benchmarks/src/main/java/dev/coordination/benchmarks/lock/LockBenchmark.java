@@ -7,6 +7,7 @@ import dev.coordination.benchmarks.ComparedTo;
 import dev.coordination.etcd.EtcdKeys;
 import dev.coordination.lock.DistributedLock;
 import dev.coordination.lock.DistributedLockRegistry;
+import dev.coordination.lock.DistributedSemaphore;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KV;
@@ -137,6 +138,32 @@ public class LockBenchmark {
 		lock.lock();
 		lock.unlock();
 		return lock;
+	}
+
+	/**
+	 * {@code registry.readWriteLock(key).readLock()}: {@code lock()} then {@code unlock()}.
+	 * @return the lock
+	 */
+	@Benchmark
+	@ComparedTo("LockBenchmark.floorAcquireRelease")
+	public DistributedLock starterReadLockUnlock() {
+		DistributedLock lock = this.registry.readWriteLock("benchmark-read").readLock();
+		lock.lock();
+		lock.unlock();
+		return lock;
+	}
+
+	/**
+	 * {@code registry.semaphore(key, 3)}: {@code acquire()} then {@code release()}.
+	 * @return the released permit
+	 * @throws InterruptedException never: nobody interrupts the benchmark thread
+	 */
+	@Benchmark
+	@ComparedTo("LockBenchmark.floorAcquireRelease")
+	public DistributedSemaphore.Permit starterSemaphoreAcquireRelease() throws InterruptedException {
+		DistributedSemaphore.Permit permit = this.registry.semaphore("benchmark-semaphore", 3).acquire();
+		permit.release();
+		return permit;
 	}
 
 	/**

@@ -24,15 +24,15 @@ public class LockProperties {
 
 	/**
 	 * Key prefix of all read-write locks: readers of lock {key} write
-	 * {read-write-prefix}/{key}/read/{leaseHex}-{registry}-{n}, writers
-	 * {read-write-prefix}/{key}/write/{leaseHex}-{registry}-{n},
+	 * {read-write-prefix}/{key}/read/{leaseHex}-{registry}-{slot}, writers
+	 * {read-write-prefix}/{key}/write/{leaseHex}-{registry}-{slot},
 	 * the layout of etcd's Go recipe.RWMutex. Must not overlap the other prefixes.
 	 */
 	private String readWritePrefix = "/rwlocks";
 
 	/**
 	 * Key prefix of all semaphores: each permit of semaphore {key} is a key
-	 * {semaphore-prefix}/{key}/{leaseHex}-{registry}-{n}. Must not overlap the other prefixes.
+	 * {semaphore-prefix}/{key}/{leaseHex}-{registry}-{slot}. Must not overlap the other prefixes.
 	 */
 	private String semaphorePrefix = "/semaphores";
 

@@ -303,6 +303,38 @@ class ReadWriteLockAndSemaphoreIntegrationTests {
 	}
 
 	@Test
+	void keyNamesAreReusedSoThatEtcdsIndexDoesNotGrowWithEveryAcquisition() {
+		this.contextRunner.run((context) -> {
+			awaitSession(context);
+			DistributedLockRegistry registry = context.getBean(DistributedLockRegistry.class);
+			List<String> created = new java.util.concurrent.CopyOnWriteArrayList<>();
+			long revision = etcd.client().getKVClient().get(EtcdKeys.bytes("/")).get(5, TimeUnit.SECONDS).getHeader()
+				.getRevision();
+			try (var semaphores = etcd.client().getWatchClient().watch(EtcdKeys.bytes("/semaphores/names/"),
+					io.etcd.jetcd.options.WatchOption.builder().withRevision(revision + 1).withNoDelete(true)
+						.isPrefix(true).build(),
+					(response) -> response.getEvents().forEach((event) -> created.add(EtcdKeys.string(event.getKeyValue().getKey()))));
+					var reads = etcd.client().getWatchClient().watch(EtcdKeys.bytes("/rwlocks/names/"),
+							io.etcd.jetcd.options.WatchOption.builder().withRevision(revision + 1).withNoDelete(true)
+								.isPrefix(true).build(),
+							(response) -> response.getEvents().forEach((event) -> created.add(EtcdKeys.string(event.getKeyValue().getKey()))))) {
+				for (int i = 0; i < 10; i++) {
+					registry.semaphore("names", 2).acquire().release();
+					DistributedLock read = registry.readWriteLock("names").readLock();
+					read.lock();
+					read.unlock();
+					DistributedLock write = registry.readWriteLock("names").writeLock();
+					write.lock();
+					write.unlock();
+				}
+				await().atMost(Duration.ofSeconds(5)).until(() -> created.size() == 30);
+			}
+			// one name per kind, each used ten times
+			assertThat(created.stream().distinct()).hasSize(3);
+		});
+	}
+
+	@Test
 	void semaphoreTimeoutsLeaveNoKeyAndBadUseIsRejectedClearly() {
 		this.contextRunner.run((a) -> this.contextRunner.run((b) -> {
 			awaitSession(a);

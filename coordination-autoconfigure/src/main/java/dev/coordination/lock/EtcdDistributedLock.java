@@ -1,11 +1,9 @@
 package dev.coordination.lock;
 
-import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.OptionalLong;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.UnaryOperator;
 
@@ -35,7 +33,7 @@ import org.apache.commons.logging.LogFactory;
  * fencing token stays that of the instance's hold. A waiter that times out or is interrupted
  * deletes its own key.
  */
-class EtcdDistributedLock implements DistributedLock, RegisteredLock {
+class EtcdDistributedLock extends AbstractDistributedLock implements RegisteredLock {
 
 	private static final Log logger = LogFactory.getLog(EtcdDistributedLock.class);
 
@@ -101,54 +99,8 @@ class EtcdDistributedLock implements DistributedLock, RegisteredLock {
 	}
 
 	@Override
-	public void lock() {
-		boolean interrupted = false;
-		while (true) {
-			try {
-				acquire(Long.MAX_VALUE);
-				break;
-			}
-			catch (InterruptedException ex) {
-				interrupted = true;
-			}
-		}
-		if (interrupted) {
-			Thread.currentThread().interrupt();
-		}
-	}
-
-	@Override
-	public void lockInterruptibly() throws InterruptedException {
-		acquire(Long.MAX_VALUE);
-	}
-
-	@Override
-	public boolean tryLock() {
-		try {
-			return acquire(0);
-		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
-			return false;
-		}
-	}
-
-	@Override
-	public boolean tryLock(long time, TimeUnit unit) throws InterruptedException {
-		return acquire(unit.toNanos(time));
-	}
-
-	@Override
-	public <T> T executeLocked(Duration waitTime, LockedTask<T> task) throws Exception {
-		if (!tryLock(waitTime.toNanos(), TimeUnit.NANOSECONDS)) {
-			throw new LockNotAcquiredException(this.key, waitTime);
-		}
-		try {
-			return task.run();
-		}
-		finally {
-			unlock();
-		}
+	String description() {
+		return "Lock '" + this.key + "'";
 	}
 
 	@Override
@@ -218,11 +170,6 @@ class EtcdDistributedLock implements DistributedLock, RegisteredLock {
 	}
 
 	@Override
-	public Condition newCondition() {
-		throw new UnsupportedOperationException("Distributed locks have no conditions");
-	}
-
-	@Override
 	public List<HeldLock> sessionLost(long leaseId, boolean interruptHolders) {
 		Ownership current = this.ownership;
 		if (current == null || current.leaseId() != leaseId) {
@@ -248,12 +195,6 @@ class EtcdDistributedLock implements DistributedLock, RegisteredLock {
 	public TxnResponse fencedTxn(UnaryOperator<Txn> transaction) {
 		Ownership current = heldOwnership();
 		return this.etcd.txnIfCreatedAt(current.key(), current.token(), transaction);
-	}
-
-	@Override
-	public boolean fencedTxn(Op... operations) {
-		Ownership current = heldOwnership();
-		return this.etcd.txnIfCreatedAt(current.key(), current.token(), (txn) -> txn.Then(operations)).isSucceeded();
 	}
 
 	private Ownership heldOwnership() {
@@ -294,7 +235,8 @@ class EtcdDistributedLock implements DistributedLock, RegisteredLock {
 		}
 	}
 
-	private boolean acquire(long timeoutNanos) throws InterruptedException {
+	@Override
+	boolean acquire(long timeoutNanos) throws InterruptedException {
 		long deadline = System.nanoTime() + Math.min(timeoutNanos, Long.MAX_VALUE / 2);
 		beginAcquire();
 		boolean acquired = false;

@@ -1,13 +1,11 @@
 package dev.coordination.lock;
 
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
@@ -20,7 +18,6 @@ import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.Txn;
 import io.etcd.jetcd.kv.GetResponse;
 import io.etcd.jetcd.kv.TxnResponse;
-import io.etcd.jetcd.op.Op;
 import io.etcd.jetcd.options.GetOption;
 
 /**
@@ -532,57 +529,15 @@ class EtcdReadWriteLock implements DistributedReadWriteLock, RegisteredLock {
 	}
 
 	/**
-	 * The two sides share the {@link DistributedLock} helpers.
+	 * The read or the write lock.
 	 */
-	private abstract class Side implements DistributedLock {
-
-		abstract boolean acquire(long timeoutNanos) throws InterruptedException;
+	private abstract class Side extends AbstractDistributedLock {
 
 		abstract Hold currentHold();
-
-		abstract String description();
 
 		@Override
 		public String key() {
 			return EtcdReadWriteLock.this.key;
-		}
-
-		@Override
-		public void lock() {
-			boolean interrupted = false;
-			while (true) {
-				try {
-					acquire(Long.MAX_VALUE);
-					break;
-				}
-				catch (InterruptedException ex) {
-					interrupted = true;
-				}
-			}
-			if (interrupted) {
-				Thread.currentThread().interrupt();
-			}
-		}
-
-		@Override
-		public void lockInterruptibly() throws InterruptedException {
-			acquire(Long.MAX_VALUE);
-		}
-
-		@Override
-		public boolean tryLock() {
-			try {
-				return acquire(0);
-			}
-			catch (InterruptedException ex) {
-				Thread.currentThread().interrupt();
-				return false;
-			}
-		}
-
-		@Override
-		public boolean tryLock(long time, TimeUnit unit) throws InterruptedException {
-			return acquire(unit.toNanos(time));
 		}
 
 		@Override
@@ -597,11 +552,6 @@ class EtcdReadWriteLock implements DistributedReadWriteLock, RegisteredLock {
 		}
 
 		@Override
-		public boolean fencedTxn(Op... operations) {
-			return fencedTxn((txn) -> txn.Then(operations)).isSucceeded();
-		}
-
-		@Override
 		public TxnResponse fencedTxn(UnaryOperator<Txn> transaction) {
 			Hold hold = currentHold();
 			if (hold == null) {
@@ -611,25 +561,6 @@ class EtcdReadWriteLock implements DistributedReadWriteLock, RegisteredLock {
 				throw lost(hold);
 			}
 			return EtcdReadWriteLock.this.etcd.txnIfCreatedAt(hold.entry.key(), hold.entry.token(), transaction);
-		}
-
-		@Override
-		public <T> T executeLocked(Duration waitTime, LockedTask<T> task) throws Exception {
-			if (!tryLock(waitTime.toNanos(), TimeUnit.NANOSECONDS)) {
-				throw new LockNotAcquiredException(key(),
-						"The " + description() + " was not acquired within " + waitTime.toMillis() + " ms");
-			}
-			try {
-				return task.run();
-			}
-			finally {
-				unlock();
-			}
-		}
-
-		@Override
-		public Condition newCondition() {
-			throw new UnsupportedOperationException("Distributed locks have no conditions");
 		}
 
 		@Override
@@ -654,7 +585,7 @@ class EtcdReadWriteLock implements DistributedReadWriteLock, RegisteredLock {
 
 		@Override
 		String description() {
-			return "read lock of '" + EtcdReadWriteLock.this.key + "'";
+			return "The read lock of '" + EtcdReadWriteLock.this.key + "'";
 		}
 
 		@Override
@@ -683,7 +614,7 @@ class EtcdReadWriteLock implements DistributedReadWriteLock, RegisteredLock {
 
 		@Override
 		String description() {
-			return "write lock of '" + EtcdReadWriteLock.this.key + "'";
+			return "The write lock of '" + EtcdReadWriteLock.this.key + "'";
 		}
 
 		@Override

@@ -472,17 +472,11 @@ class ReadWriteLockAndSemaphoreIntegrationTests {
 	}
 
 	private static CoordinationSession awaitSession(AssertableApplicationContext context) {
-		CoordinationSession session = context.getBean(CoordinationSession.class);
-		await().atMost(Duration.ofSeconds(5)).until(session::isValid);
-		return session;
+		return LockTestSupport.awaitSession(context);
 	}
 
 	private static long keysUnder(String prefix) throws Exception {
-		return etcd.client()
-			.getKVClient()
-			.get(EtcdKeys.bytes(prefix), GetOption.builder().isPrefix(true).withCountOnly(true).build())
-			.get(5, TimeUnit.SECONDS)
-			.getCount();
+		return LockTestSupport.keysUnder(etcd, prefix);
 	}
 
 	/**

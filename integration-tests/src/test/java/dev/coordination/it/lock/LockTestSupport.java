@@ -1,0 +1,49 @@
+package dev.coordination.it.lock;
+
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+import dev.coordination.etcd.EtcdKeys;
+import dev.coordination.session.CoordinationSession;
+import dev.coordination.test.junit.EtcdExtension;
+import io.etcd.jetcd.options.GetOption;
+
+import org.springframework.boot.test.context.assertj.AssertableApplicationContext;
+
+import static org.awaitility.Awaitility.await;
+
+/**
+ * What the lock tests ask of etcd and of an instance.
+ */
+final class LockTestSupport {
+
+	private LockTestSupport() {
+	}
+
+	/**
+	 * Wait until the instance's session is valid.
+	 * @param context the instance
+	 * @return its session
+	 */
+	static CoordinationSession awaitSession(AssertableApplicationContext context) {
+		CoordinationSession session = context.getBean(CoordinationSession.class);
+		await().atMost(Duration.ofSeconds(5)).until(session::isValid);
+		return session;
+	}
+
+	/**
+	 * The number of keys under a prefix, read with the test's own client.
+	 * @param etcd the test's etcd
+	 * @param prefix the prefix
+	 * @return the number of keys
+	 * @throws Exception when etcd does not answer in 5 s
+	 */
+	static long keysUnder(EtcdExtension etcd, String prefix) throws Exception {
+		return etcd.client()
+			.getKVClient()
+			.get(EtcdKeys.bytes(prefix), GetOption.builder().isPrefix(true).withCountOnly(true).build())
+			.get(5, TimeUnit.SECONDS)
+			.getCount();
+	}
+
+}

@@ -73,4 +73,21 @@ public final class CoordinationMeterNames {
 	private CoordinationMeterNames() {
 	}
 
+	/**
+	 * Gauge of the instances of a service that are UP, as this instance sees them (tag
+	 * {@code service}).
+	 */
+	public static final String DISCOVERY_INSTANCES = "coordination.discovery.instances";
+
+	/**
+	 * Counter of writes of this instance's registration (tag {@code outcome}: {@code success},
+	 * {@code failure}).
+	 */
+	public static final String DISCOVERY_REGISTRATIONS = "coordination.discovery.registrations";
+
+	/**
+	 * Counter of service records skipped because they are not valid registrations.
+	 */
+	public static final String DISCOVERY_SKIPPED_RECORDS = "coordination.discovery.skipped.records";
+
 }

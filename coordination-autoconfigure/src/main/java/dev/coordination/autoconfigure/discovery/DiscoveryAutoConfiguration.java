@@ -1,0 +1,249 @@
+package dev.coordination.autoconfigure.discovery;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.time.Instant;
+import java.util.function.Supplier;
+
+import dev.coordination.autoconfigure.session.SessionAutoConfiguration;
+import dev.coordination.discovery.AutoRegistration;
+import dev.coordination.discovery.DiscoveryMetrics;
+import dev.coordination.discovery.EtcdServiceCatalog;
+import dev.coordination.discovery.EtcdServiceRegistration;
+import dev.coordination.discovery.HealthDrivenStatus;
+import dev.coordination.discovery.InstanceChooser;
+import dev.coordination.discovery.InstanceStatus;
+import dev.coordination.discovery.ServiceDiscovery;
+import dev.coordination.discovery.ServiceRecord;
+import dev.coordination.discovery.cloud.EtcdDiscoveryClient;
+import dev.coordination.discovery.cloud.EtcdReactiveDiscoveryClient;
+import dev.coordination.discovery.cloud.EtcdServiceRegistry;
+import dev.coordination.discovery.cloud.HeartbeatPublisher;
+import dev.coordination.discovery.metrics.MicrometerDiscoveryMetrics;
+import dev.coordination.etcd.EtcdKeys;
+import dev.coordination.etcd.EtcdTemplate;
+import dev.coordination.session.CoordinationSession;
+import io.micrometer.core.instrument.MeterRegistry;
+
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
+import org.springframework.boot.health.actuate.endpoint.HealthDescriptor;
+import org.springframework.boot.health.actuate.endpoint.HealthEndpoint;
+import org.springframework.context.ApplicationContext;
+import org.springframework.context.ApplicationEventPublisher;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.env.Environment;
+import org.springframework.util.ClassUtils;
+import org.springframework.util.StringUtils;
+
+/**
+ * {@link org.springframework.boot.autoconfigure.EnableAutoConfiguration Auto-configuration} of
+ * service discovery: the watch-fed catalog, this instance's registration on the session lease,
+ * health-driven status, and the Spring Cloud Commons integration when it is on the classpath.
+ */
+@AutoConfiguration(after = SessionAutoConfiguration.class,
+		afterName = { "org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration",
+				"org.springframework.boot.health.autoconfigure.actuate.endpoint.HealthEndpointAutoConfiguration" })
+@ConditionalOnBean(EtcdTemplate.class)
+@ConditionalOnBooleanProperty(name = "coordination.etcd.discovery.enabled", matchIfMissing = true)
+@EnableConfigurationProperties(DiscoveryProperties.class)
+public final class DiscoveryAutoConfiguration {
+
+	private static final String PREFIX_PROPERTY = "coordination.etcd.discovery.prefix";
+
+	@Bean
+	@ConditionalOnMissingBean(ServiceDiscovery.class)
+	EtcdServiceCatalog serviceDiscovery(EtcdTemplate etcdTemplate, DiscoveryProperties properties,
+			ObjectProvider<DiscoveryMetrics> metrics) {
+		return new EtcdServiceCatalog(etcdTemplate, prefix(properties), metrics.getIfAvailable(() -> DiscoveryMetrics.NONE));
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	InstanceChooser instanceChooser(ServiceDiscovery discovery) {
+		return InstanceChooser.roundRobin(discovery);
+	}
+
+	private static String prefix(DiscoveryProperties properties) {
+		try {
+			return EtcdKeys.prefix(PREFIX_PROPERTY, properties.getPrefix());
+		}
+		catch (IllegalArgumentException ex) {
+			throw new InvalidConfigurationPropertyValueException(PREFIX_PROPERTY, properties.getPrefix(), ex.getMessage());
+		}
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnBean(CoordinationSession.class)
+	@ConditionalOnBooleanProperty(name = "coordination.etcd.discovery.register", matchIfMissing = true)
+	static class RegistrationConfiguration {
+
+		@Bean
+		@ConditionalOnMissingBean
+		EtcdServiceRegistration serviceRegistration(EtcdTemplate etcdTemplate, CoordinationSession session,
+				DiscoveryProperties properties, Environment environment, ApplicationContext context,
+				ObjectProvider<DiscoveryMetrics> metrics) {
+			if (properties.getPort() != null || isWebServerContext(context)) {
+				// this instance will register: fail start-up now rather than when it is ready
+				serviceId(properties, environment);
+			}
+			return new EtcdServiceRegistration(etcdTemplate, session, prefix(properties),
+					metrics.getIfAvailable(() -> DiscoveryMetrics.NONE));
+		}
+
+		@Bean
+		AutoRegistration serviceAutoRegistration(EtcdServiceRegistration registration, DiscoveryProperties properties,
+				Environment environment, ObjectProvider<HealthDrivenStatus> health) {
+			Instant startTime = Instant.now();
+			return new AutoRegistration(registration, () -> record(properties, environment, startTime),
+					health.getIfAvailable());
+		}
+
+		/**
+		 * The record of this instance, or {@code null} when it has no port to be reached at (an
+		 * application without a web server and without coordination.etcd.discovery.port).
+		 */
+		static ServiceRecord record(DiscoveryProperties properties, Environment environment, Instant startTime) {
+			Integer port = properties.getPort();
+			if (port == null) {
+				port = environment.getProperty("local.server.port", Integer.class);
+			}
+			if (port == null || port <= 0) {
+				return null;
+			}
+			if (port > 65535) {
+				throw new InvalidConfigurationPropertyValueException("coordination.etcd.discovery.port", port,
+						"Must be a port from 1 to 65535.");
+			}
+			String serviceId = serviceId(properties, environment);
+			String host = StringUtils.hasText(properties.getHost()) ? properties.getHost()
+					: localHost(properties.isPreferIpAddress());
+			String instanceId = StringUtils.hasText(properties.getInstanceId()) ? properties.getInstanceId()
+					: serviceId + "-" + host + "-" + port;
+			return new ServiceRecord(instanceId, serviceId, host, port, properties.isSecure(), InstanceStatus.UP,
+					properties.getZone(), startTime, properties.getMetadata());
+		}
+
+		private static boolean isWebServerContext(ApplicationContext context) {
+			String type = "org.springframework.boot.web.server.context.WebServerApplicationContext";
+			return ClassUtils.isPresent(type, context.getClassLoader())
+					&& ClassUtils.resolveClassName(type, context.getClassLoader()).isInstance(context);
+		}
+
+		private static String serviceId(DiscoveryProperties properties, Environment environment) {
+			String serviceId = StringUtils.hasText(properties.getServiceId()) ? properties.getServiceId()
+					: environment.getProperty("spring.application.name");
+			if (!StringUtils.hasText(serviceId)) {
+				throw new InvalidConfigurationPropertyValueException("coordination.etcd.discovery.service-id", serviceId,
+						"Registration needs a service id: set spring.application.name or"
+								+ " coordination.etcd.discovery.service-id, or turn registration off with"
+								+ " coordination.etcd.discovery.register=false.");
+			}
+			return serviceId;
+		}
+
+		private static String localHost(boolean preferIpAddress) {
+			try {
+				InetAddress local = InetAddress.getLocalHost();
+				return preferIpAddress ? local.getHostAddress() : local.getHostName();
+			}
+			catch (UnknownHostException ex) {
+				throw new InvalidConfigurationPropertyValueException("coordination.etcd.discovery.host", null,
+						"This machine's host name does not resolve (" + ex.getMessage()
+								+ "): set the host other instances reach this one at.");
+			}
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass(HealthEndpoint.class)
+	@ConditionalOnBean({ HealthEndpoint.class, CoordinationSession.class })
+	@ConditionalOnBooleanProperty(name = "coordination.etcd.discovery.register", matchIfMissing = true)
+	@ConditionalOnBooleanProperty(name = "coordination.etcd.discovery.health.enabled", matchIfMissing = true)
+	static class HealthDrivenStatusConfiguration {
+
+		@Bean
+		@ConditionalOnMissingBean
+		HealthDrivenStatus healthDrivenStatus(EtcdServiceRegistration registration, HealthEndpoint healthEndpoint,
+				DiscoveryProperties properties) {
+			DiscoveryProperties.Health health = properties.getHealth();
+			if (health.getInterval() == null || health.getInterval().isNegative() || health.getInterval().isZero()) {
+				throw new InvalidConfigurationPropertyValueException("coordination.etcd.discovery.health.interval",
+						health.getInterval(), "Must be a positive duration, for example 5s.");
+			}
+			String group = health.getGroup();
+			Supplier<String> status = () -> {
+				HealthDescriptor descriptor = StringUtils.hasText(group) ? healthEndpoint.healthForPath(group)
+						: healthEndpoint.health();
+				if (descriptor == null) {
+					throw new IllegalStateException("No health group '" + group + "' (coordination.etcd.discovery.health.group)");
+				}
+				return descriptor.getStatus().getCode();
+			};
+			return new HealthDrivenStatus(registration, status, health.getInterval(),
+					health.getDownAction() == DiscoveryProperties.DownAction.DEREGISTER);
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass(MeterRegistry.class)
+	@ConditionalOnBean(MeterRegistry.class)
+	static class DiscoveryMetricsConfiguration {
+
+		@Bean
+		@ConditionalOnMissingBean(DiscoveryMetrics.class)
+		MicrometerDiscoveryMetrics discoveryMetrics(MeterRegistry meterRegistry) {
+			return new MicrometerDiscoveryMetrics(meterRegistry);
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass(org.springframework.cloud.client.discovery.DiscoveryClient.class)
+	static class SpringCloudConfiguration {
+
+		@Bean
+		@ConditionalOnMissingBean
+		EtcdDiscoveryClient etcdDiscoveryClient(ServiceDiscovery discovery) {
+			return new EtcdDiscoveryClient(discovery);
+		}
+
+		@Bean
+		HeartbeatPublisher discoveryHeartbeatPublisher(ServiceDiscovery discovery, ApplicationEventPublisher publisher) {
+			HeartbeatPublisher heartbeats = new HeartbeatPublisher(publisher);
+			discovery.addListener(heartbeats);
+			return heartbeats;
+		}
+
+		@Bean
+		@ConditionalOnMissingBean
+		@ConditionalOnBean(CoordinationSession.class)
+		@ConditionalOnBooleanProperty(name = "coordination.etcd.discovery.register", matchIfMissing = true)
+		EtcdServiceRegistry etcdServiceRegistry(EtcdServiceRegistration registration) {
+			return new EtcdServiceRegistry(registration);
+		}
+
+		@Configuration(proxyBeanMethods = false)
+		@ConditionalOnClass(name = "reactor.core.publisher.Flux")
+		static class ReactiveConfiguration {
+
+			@Bean
+			@ConditionalOnMissingBean
+			EtcdReactiveDiscoveryClient etcdReactiveDiscoveryClient(ServiceDiscovery discovery) {
+				return new EtcdReactiveDiscoveryClient(discovery);
+			}
+
+		}
+
+	}
+
+}

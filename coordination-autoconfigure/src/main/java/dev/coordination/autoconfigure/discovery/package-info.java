@@ -1,0 +1,4 @@
+/**
+ * Auto-configuration of service discovery.
+ */
+package dev.coordination.autoconfigure.discovery;

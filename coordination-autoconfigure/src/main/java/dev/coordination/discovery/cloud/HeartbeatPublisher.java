@@ -1,0 +1,26 @@
+package dev.coordination.discovery.cloud;
+
+import dev.coordination.discovery.DiscoveryListener;
+
+import org.springframework.cloud.client.discovery.event.HeartbeatEvent;
+import org.springframework.context.ApplicationEventPublisher;
+
+/**
+ * Publishes a Spring Cloud {@link HeartbeatEvent} on every catalog change, with the etcd revision
+ * the catalog reflects as its value; Spring Cloud LoadBalancer's caching and Gateway's route
+ * refresh listen to it.
+ */
+public class HeartbeatPublisher implements DiscoveryListener {
+
+	private final ApplicationEventPublisher publisher;
+
+	public HeartbeatPublisher(ApplicationEventPublisher publisher) {
+		this.publisher = publisher;
+	}
+
+	@Override
+	public void catalogChanged(long revision) {
+		this.publisher.publishEvent(new HeartbeatEvent(this, revision));
+	}
+
+}

@@ -1,0 +1,4 @@
+/**
+ * Spring Cloud Commons integration of service discovery.
+ */
+package dev.coordination.discovery.cloud;

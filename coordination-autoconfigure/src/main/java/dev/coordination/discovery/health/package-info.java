@@ -1,0 +1,4 @@
+/**
+ * Health of service discovery.
+ */
+package dev.coordination.discovery.health;

@@ -1,0 +1,4 @@
+/**
+ * Micrometer metrics of service discovery.
+ */
+package dev.coordination.discovery.metrics;

@@ -1,0 +1,202 @@
+package dev.coordination.it.discovery;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import dev.coordination.discovery.EtcdServiceRegistration;
+import dev.coordination.discovery.InstanceStatus;
+import dev.coordination.discovery.ServiceDiscovery;
+import dev.coordination.discovery.ServiceRecord;
+import dev.coordination.etcd.CoordinationMeterNames;
+import dev.coordination.etcd.EtcdKeys;
+import dev.coordination.test.EtcdSpec;
+import dev.coordination.test.junit.EtcdExtension;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
+import org.springframework.boot.health.contributor.Health;
+import org.springframework.cloud.client.ServiceInstance;
+import org.springframework.cloud.client.discovery.DiscoveryClient;
+import org.springframework.cloud.client.discovery.ReactiveDiscoveryClient;
+import org.springframework.cloud.client.serviceregistry.ServiceRegistry;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.web.client.RestClient;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Service discovery of applications started with {@code SpringApplication} (so they register when
+ * ready) against a real etcd.
+ */
+class DiscoveryIntegrationTests {
+
+	private static final Duration TTL = Duration.ofSeconds(2);
+
+	@RegisterExtension
+	static final EtcdExtension etcd = EtcdExtension.create(EtcdSpec.builder().requireLaunched().build());
+
+	private final List<ConfigurableApplicationContext> applications = new ArrayList<>();
+
+	@AfterEach
+	void closeApplicationsAndLeaveEtcdRunning() throws Exception {
+		this.applications.forEach(ConfigurableApplicationContext::close);
+		etcd.cluster().restore(Duration.ofSeconds(15));
+		etcd.client().getKVClient().delete(EtcdKeys.bytes("/services/"),
+				io.etcd.jetcd.options.DeleteOption.builder().isPrefix(true).build()).get(5, TimeUnit.SECONDS);
+	}
+
+	@Test
+	void twoApplicationsSeeEachOtherThroughBothDiscoveryClientsAndAGracefulStopShowsAtOnce() {
+		ConfigurableApplicationContext a = start("orders", "a", false, "--coordination.etcd.discovery.port=8081");
+		ConfigurableApplicationContext b = start("orders", "b", false, "--coordination.etcd.discovery.port=8082");
+		for (ConfigurableApplicationContext context : List.of(a, b)) {
+			await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(
+					context.getBean(DiscoveryClient.class).getInstances("orders"))
+				.extracting(ServiceInstance::getInstanceId)
+				.containsExactly("a", "b"));
+			assertThat(context.getBean(ReactiveDiscoveryClient.class).getInstances("orders")
+				.map(ServiceInstance::getUri)
+				.map(Object::toString)
+				.collectList()
+				.block(Duration.ofSeconds(5))).containsExactly("http://127.0.0.1:8081", "http://127.0.0.1:8082");
+			assertThat(context.getBean(DiscoveryClient.class).getServices()).containsExactly("orders");
+		}
+		ServiceInstance onA = a.getBean(DiscoveryClient.class).getInstances("orders").get(0);
+		assertThat(onA.getMetadata()).containsEntry("zone", "zone-a").containsEntry("team", "billing")
+			.containsEntry("status", "UP");
+		long stop = System.nanoTime();
+		b.close();
+		await().atMost(Duration.ofMillis(500)).pollInterval(Duration.ofMillis(5)).untilAsserted(() -> assertThat(
+				a.getBean(DiscoveryClient.class).getInstances("orders"))
+			.extracting(ServiceInstance::getInstanceId)
+			.containsExactly("a"));
+		assertThat(Duration.ofNanos(System.nanoTime() - stop)).isLessThan(Duration.ofMillis(500));
+	}
+
+	@Test
+	void afterEtcdWasPausedLongerThanTheTtlTheRegistrationIsBackWithinTwoSeconds() {
+		ConfigurableApplicationContext a = start("orders", "a", false, "--coordination.etcd.discovery.port=8081");
+		ConfigurableApplicationContext b = start("orders", "b", false, "--coordination.etcd.discovery.port=8082");
+		ServiceDiscovery onB = b.getBean(ServiceDiscovery.class);
+		await().atMost(Duration.ofSeconds(5)).until(() -> onB.instances("orders").size() == 2);
+		etcd.cluster().member(0).pause();
+		await().atMost(TTL.plusSeconds(2)).until(() -> !a.getBean(EtcdServiceRegistration.class).isRegistered());
+		// longer than the TTL: the leases expire on etcd's clock once it runs again
+		await().pollDelay(TTL.plusMillis(500)).until(() -> true);
+		etcd.cluster().member(0).resume();
+		long resumed = System.nanoTime();
+		await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(20))
+			.until(() -> a.getBean(EtcdServiceRegistration.class).isRegistered() && onB.instances("orders").size() == 2);
+		assertThat(Duration.ofNanos(System.nanoTime() - resumed)).isLessThan(Duration.ofSeconds(2));
+	}
+
+	@Test
+	void aLoadBalancedRestClientCallsTheOtherApplicationByServiceId() {
+		ConfigurableApplicationContext callee = start("callee", "callee-1", true);
+		ConfigurableApplicationContext caller = start("caller", "caller-1", true);
+		await().atMost(Duration.ofSeconds(5))
+			.until(() -> caller.getBean(DiscoveryClient.class).getInstances("callee").size() == 1);
+		RestClient client = caller.getBean(RestClient.Builder.class).build();
+		assertThat(client.get().uri("http://callee/hello").retrieve().body(String.class)).isEqualTo("hello from callee-1");
+		assertThat(callee.getBean(DiscoveryClient.class).getInstances("caller")).hasSize(1);
+	}
+
+	@Test
+	void whileAHealthIndicatorIsDownTheInstanceIsPublishedDownAndUpAgainAfter() {
+		// the health endpoint, which the status follows, is there in web applications
+		ConfigurableApplicationContext a = start("orders", "a", true, "--coordination.etcd.discovery.health.interval=100ms");
+		ConfigurableApplicationContext b = start("orders", "b", true);
+		ServiceDiscovery onB = b.getBean(ServiceDiscovery.class);
+		await().atMost(Duration.ofSeconds(5)).until(() -> onB.instances("orders").size() == 2);
+		a.getBean(DiscoveryTestApplication.Switch.class).health.set(Health.down().withDetail("disk", "full").build());
+		await().atMost(Duration.ofSeconds(3)).untilAsserted(() -> assertThat(onB.instances("orders"))
+			.extracting(ServiceRecord::instanceId)
+			.containsExactly("b"));
+		assertThat(onB.allInstances("orders")).extracting(ServiceRecord::status)
+			.containsExactly(InstanceStatus.DOWN, InstanceStatus.UP);
+		a.getBean(DiscoveryTestApplication.Switch.class).health.set(Health.up().build());
+		await().atMost(Duration.ofSeconds(3)).until(() -> onB.instances("orders").size() == 2);
+		// an operator's OUT_OF_SERVICE through Spring Cloud's ServiceRegistry is left alone by the health
+		@SuppressWarnings("unchecked")
+		ServiceRegistry<dev.coordination.discovery.cloud.EtcdServiceInstance> registry = a.getBean(ServiceRegistry.class);
+		dev.coordination.discovery.cloud.EtcdServiceInstance self = new dev.coordination.discovery.cloud.EtcdServiceInstance(
+				a.getBean(EtcdServiceRegistration.class).registration().orElseThrow());
+		registry.setStatus(self, "OUT_OF_SERVICE");
+		assertThat((String) registry.getStatus(self)).isEqualTo("OUT_OF_SERVICE");
+		await().atMost(Duration.ofSeconds(3)).until(() -> onB.instances("orders").size() == 1);
+		await().pollDelay(Duration.ofMillis(500)).until(() -> true);
+		assertThat(onB.allInstances("orders")).extracting(ServiceRecord::status)
+			.containsExactly(InstanceStatus.OUT_OF_SERVICE, InstanceStatus.UP);
+	}
+
+	@Test
+	void recordsThatAreNotValidRegistrationsAreSkippedAndCountedAndTheRestKeepsWorking() throws Exception {
+		ConfigurableApplicationContext a = start("orders", "a", false, "--coordination.etcd.discovery.port=8081");
+		ServiceDiscovery discovery = a.getBean(ServiceDiscovery.class);
+		await().atMost(Duration.ofSeconds(5)).until(() -> discovery.instances("orders").size() == 1);
+		put("/services/orders/broken", "{not json");
+		put("/services/orders/no-port", "{\"instanceId\":\"no-port\",\"serviceId\":\"orders\",\"host\":\"h\"}");
+		put("/services/orders/impostor", "{\"instanceId\":\"a\",\"serviceId\":\"orders\",\"host\":\"evil\",\"port\":1}");
+		put("/services/orders/deep/key", "{}");
+		put("/services/orders/extra", "{\"instanceId\":\"extra\",\"serviceId\":\"orders\",\"host\":\"h\",\"port\":9,"
+				+ "\"injected\":{\"admin\":true}}");
+		await().atMost(Duration.ofSeconds(5)).until(() -> discovery.instances("orders").size() == 2);
+		assertThat(discovery.instances("orders")).extracting(ServiceRecord::instanceId).containsExactly("a", "extra");
+		assertThat(a.getBean(MeterRegistry.class).counter(CoordinationMeterNames.DISCOVERY_SKIPPED_RECORDS).count())
+			.isEqualTo(4);
+		// a fresh application reads the same catalog: the bad records are skipped on the first read too
+		ConfigurableApplicationContext b = start("orders", "b", false, "--coordination.etcd.discovery.port=8082");
+		await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(b.getBean(ServiceDiscovery.class)
+			.instances("orders")).extracting(ServiceRecord::instanceId).containsExactly("a", "b", "extra"));
+		assertThat(b.getBean(MeterRegistry.class).counter(CoordinationMeterNames.DISCOVERY_SKIPPED_RECORDS).count())
+			.isEqualTo(4);
+	}
+
+	@Test
+	void aWebApplicationWithoutAServiceIdFailsToStartNamingTheProperty() {
+		assertThatExceptionOfType(Exception.class).isThrownBy(() -> start(null, "x", true))
+			.havingRootCause()
+			.isInstanceOf(InvalidConfigurationPropertyValueException.class)
+			.withMessageContaining("coordination.etcd.discovery.service-id")
+			.withMessageContaining("spring.application.name");
+	}
+
+	@Test
+	void anApplicationWithoutWebServerOrPortDoesNotRegister() {
+		ConfigurableApplicationContext a = start("orders", "a", false);
+		assertThat(a.getBean(EtcdServiceRegistration.class).registration()).isEmpty();
+		assertThat(a.getBean(ServiceDiscovery.class).services()).isEmpty();
+	}
+
+	private void put(String key, String value) throws Exception {
+		etcd.client().getKVClient().put(EtcdKeys.bytes(key), EtcdKeys.bytes(value)).get(5, TimeUnit.SECONDS);
+	}
+
+	private ConfigurableApplicationContext start(String serviceId, String instanceId, boolean web, String... extra) {
+		List<String> args = new ArrayList<>(List.of("--spring.main.banner-mode=off",
+				"--coordination.etcd.endpoints=" + etcd.endpointsAsString(), "--coordination.etcd.request-timeout=1s",
+				"--coordination.etcd.session.ttl=" + TTL.toSeconds() + "s",
+				"--coordination.etcd.session.safety-margin=500ms", "--coordination.etcd.discovery.host=127.0.0.1",
+				"--coordination.etcd.discovery.instance-id=" + instanceId,
+				"--coordination.etcd.discovery.zone=zone-" + instanceId,
+				"--coordination.etcd.discovery.metadata.team=billing", "--management.endpoints.web.exposure.include=health",
+				"--spring.main.web-application-type=" + (web ? "servlet" : "none"), "--server.port=0"));
+		if (serviceId != null) {
+			args.add("--spring.application.name=" + serviceId);
+		}
+		args.addAll(List.of(extra));
+		ConfigurableApplicationContext context = new SpringApplicationBuilder(DiscoveryTestApplication.class)
+			.run(args.toArray(String[]::new));
+		this.applications.add(context);
+		return context;
+	}
+
+}

@@ -16,6 +16,7 @@ import org.springframework.context.annotation.Import;
 import org.springframework.web.client.RestClient;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 @SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT)
 @Import(EtcdTestConfiguration.class)
@@ -44,6 +45,13 @@ class SampleApplicationTests {
 		String second = rest().post().uri("/orders/42").retrieve().body(String.class);
 		assertThat(first).startsWith("Order 42 processed under fencing token ");
 		assertThat(token(second)).isGreaterThan(token(first));
+	}
+
+	@Test
+	void peersListsThisInstanceOnceItRegistered() {
+		await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
+				rest().get().uri("/peers").retrieve().body(String.class))
+			.contains(":" + this.port + " UP"));
 	}
 
 	private static long token(String answer) {

@@ -16,10 +16,13 @@ import dev.coordination.test.junit.EtcdExtension;
 import io.etcd.jetcd.Client;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -47,7 +50,8 @@ class ServiceCatalogFaultTests {
 	}
 
 	@Test
-	void aCatalogWhoseMemberFellBehindACompactionReadsAgainAndMissesNothing() throws Exception {
+	@ExtendWith(OutputCaptureExtension.class)
+	void aCatalogWhoseMemberFellBehindACompactionReadsAgainAndMissesNothing(CapturedOutput output) throws Exception {
 		try (Client other = Client.builder().endpoints(etcd.cluster().member(1).clientEndpoint()).build()) {
 			put(other, "a", 8081);
 			this.contextRunner.run((context) -> {
@@ -67,18 +71,20 @@ class ServiceCatalogFaultTests {
 
 				});
 				await().atMost(Duration.ofSeconds(5)).until(() -> discovery.instances("orders").size() == 1);
-				etcd.cluster().member(0).pause();
-				// changes, then a compaction past them, while the catalog's member sleeps
+				etcd.cluster().member(0).stop();
+				// changes, then a compaction past them, while the catalog's member is down: the watch
+				// resumes from a compacted revision
 				put(other, "b", 8082);
 				put(other, "c", 8083);
 				delete(other, "a");
 				long revision = other.getKVClient().get(EtcdKeys.bytes("/")).get(5, TimeUnit.SECONDS).getHeader()
 					.getRevision();
 				other.getKVClient().compact(revision).get(5, TimeUnit.SECONDS);
-				etcd.cluster().member(0).resume();
-				await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(discovery.instances("orders"))
+				etcd.cluster().member(0).start();
+				await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(discovery.instances("orders"))
 					.extracting(ServiceRecord::instanceId)
 					.containsExactly("b", "c"));
+				assertThat(output).contains("The service catalog's history was compacted; reading it again");
 				assertThat(discovery.revision()).isGreaterThanOrEqualTo(revision);
 				assertThat(events).containsExactlyInAnyOrder("+b", "+c", "-a");
 				// and it watches again

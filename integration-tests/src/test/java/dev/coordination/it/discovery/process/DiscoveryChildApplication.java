@@ -1,0 +1,158 @@
+package dev.coordination.it.discovery.process;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+
+import dev.coordination.discovery.DiscoveryListener;
+import dev.coordination.discovery.EtcdServiceRegistration;
+import dev.coordination.discovery.ServiceDiscovery;
+import dev.coordination.discovery.ServiceRecord;
+
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.SpringApplication;
+import org.springframework.boot.WebApplicationType;
+import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.boot.availability.AvailabilityChangeEvent;
+import org.springframework.boot.availability.ReadinessState;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.event.ContextClosedEvent;
+import org.springframework.context.event.EventListener;
+
+/**
+ * An application instance run as a child JVM by {@link DiscoveryProcessTests}: fully
+ * auto-configured, without a web server, so it registers itself in service discovery because the
+ * test sets {@code coordination.etcd.discovery.port}. It reports on stdout, one machine-readable
+ * line per event:
+ * <ul>
+ * <li>{@code READY <instanceId> <pid> registered} once its readiness is {@code ACCEPTING_TRAFFIC}
+ * and its registration is in etcd ({@code not-registered} instead when that took more than 10 s);</li>
+ * <li>{@code PEERS <id,id,...>} whenever the instance ids its own {@link ServiceDiscovery} returns
+ * for its service ({@code spring.application.name}) change, {@code PEERS -} for none;</li>
+ * <li>{@code CLOSING <nanoTime>} when Spring starts closing the context, for example after
+ * SIGTERM.</li>
+ * </ul>
+ * The child exits when its stdin reaches end of file, so that it does not outlive the test JVM.
+ */
+@SpringBootApplication(proxyBeanMethods = false)
+public class DiscoveryChildApplication {
+
+	public static void main(String[] args) {
+		exitWhenStdinCloses();
+		SpringApplication application = new SpringApplication(DiscoveryChildApplication.class);
+		application.setWebApplicationType(WebApplicationType.NONE);
+		// every thread of the starter is a daemon: keep the JVM running until it is stopped
+		application.setKeepAlive(true);
+		application.run(args);
+	}
+
+	@Bean
+	PeerReporter peerReporter(ServiceDiscovery discovery, EtcdServiceRegistration registration,
+			@Value("${spring.application.name}") String serviceId,
+			@Value("${coordination.etcd.discovery.instance-id}") String instanceId) {
+		return new PeerReporter(discovery, registration, serviceId, instanceId);
+	}
+
+	static synchronized void print(String line) {
+		System.out.println(line);
+		System.out.flush();
+	}
+
+	private static void exitWhenStdinCloses() {
+		Thread thread = new Thread(() -> {
+			try (InputStream in = System.in) {
+				while (in.read() != -1) {
+					// nothing is sent: the stream only tells that the parent is alive
+				}
+			}
+			catch (IOException ex) {
+				// the parent is gone as well
+			}
+			Runtime.getRuntime().halt(2);
+		}, "parent-watch");
+		thread.setDaemon(true);
+		thread.start();
+	}
+
+	/**
+	 * Prints {@code READY} and every change of the instances this application sees of its own
+	 * service.
+	 */
+	static class PeerReporter implements DiscoveryListener {
+
+		private final ServiceDiscovery discovery;
+
+		private final EtcdServiceRegistration registration;
+
+		private final String serviceId;
+
+		private final String instanceId;
+
+		private String lastPeers;
+
+		PeerReporter(ServiceDiscovery discovery, EtcdServiceRegistration registration, String serviceId,
+				String instanceId) {
+			this.discovery = discovery;
+			this.registration = registration;
+			this.serviceId = serviceId;
+			this.instanceId = instanceId;
+		}
+
+		@EventListener
+		void readiness(AvailabilityChangeEvent<ReadinessState> event) {
+			if (event.getState() != ReadinessState.ACCEPTING_TRAFFIC) {
+				return;
+			}
+			// the auto-registration writes on the same event, in an undefined order with this
+			// listener: wait for the record on a thread of its own, bounded, rather than block the event
+			Thread ready = new Thread(this::awaitRegisteredThenReport, "child-ready");
+			ready.setDaemon(true);
+			ready.start();
+		}
+
+		private void awaitRegisteredThenReport() {
+			long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+			try {
+				while (!this.registration.isRegistered() && System.nanoTime() - deadline < 0) {
+					TimeUnit.MILLISECONDS.sleep(10);
+				}
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+				return;
+			}
+			print("READY " + this.instanceId + " " + ProcessHandle.current().pid() + " "
+					+ (this.registration.isRegistered() ? "registered" : "not-registered"));
+			// listen first, then print the current state: a change in between is printed twice, never lost
+			this.discovery.addListener(this);
+			report();
+		}
+
+		@EventListener
+		void closing(ContextClosedEvent event) {
+			print("CLOSING " + System.nanoTime());
+		}
+
+		@Override
+		public void catalogChanged(long revision) {
+			report();
+		}
+
+		private synchronized void report() {
+			String peers = this.discovery.instances(this.serviceId)
+				.stream()
+				.map(ServiceRecord::instanceId)
+				.collect(Collectors.joining(","));
+			if (peers.isEmpty()) {
+				peers = "-";
+			}
+			if (!peers.equals(this.lastPeers)) {
+				this.lastPeers = peers;
+				print("PEERS " + peers);
+			}
+		}
+
+	}
+
+}

@@ -26,9 +26,11 @@ import org.springframework.context.SmartLifecycle;
 public class EtcdServiceRegistration implements SessionListener, SmartLifecycle {
 
 	/**
-	 * Lifecycle phase: stopped (deregistered) before the session is closed.
+	 * Lifecycle phase: stopped (deregistered) first, before elections resign, before the web server's
+	 * graceful shutdown waits for requests in flight, and long before the session is closed: other
+	 * instances stop sending requests while this one still answers them.
 	 */
-	public static final int PHASE = SmartLifecycle.DEFAULT_PHASE - 1024;
+	public static final int PHASE = SmartLifecycle.DEFAULT_PHASE - 256;
 
 	private static final Log logger = LogFactory.getLog(EtcdServiceRegistration.class);
 

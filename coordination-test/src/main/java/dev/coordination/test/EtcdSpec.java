@@ -26,11 +26,14 @@ public final class EtcdSpec {
 
 	private final boolean requireLaunched;
 
+	private final boolean closedByOwner;
+
 	private EtcdSpec(Builder builder) {
 		this.members = builder.members;
 		this.tls = builder.tls;
 		this.args = List.copyOf(builder.args);
 		this.requireLaunched = builder.requireLaunched;
+		this.closedByOwner = builder.closedByOwner;
 	}
 
 	/**
@@ -82,6 +85,16 @@ public final class EtcdSpec {
 		return this.requireLaunched || this.members > 1 || this.tls != null;
 	}
 
+	/**
+	 * Whether the cluster's owner (an application context) closes it on shutdown, so that the JVM
+	 * shutdown hook of this library leaves it alone. The per-process watchdog still removes it when
+	 * the JVM ends without closing it.
+	 * @return whether the owner closes the cluster
+	 */
+	public boolean closedByOwner() {
+		return this.closedByOwner;
+	}
+
 	@Override
 	public String toString() {
 		return "EtcdSpec[members=" + this.members + ", tls=" + (this.tls != null) + ", args=" + this.args
@@ -118,6 +131,8 @@ public final class EtcdSpec {
 		private Tls tls;
 
 		private final List<String> args = new ArrayList<>();
+
+		private boolean closedByOwner;
 
 		private boolean requireLaunched;
 
@@ -168,6 +183,19 @@ public final class EtcdSpec {
 		 */
 		public Builder requireLaunched() {
 			this.requireLaunched = true;
+			return this;
+		}
+
+		/**
+		 * Leave closing the cluster at JVM shutdown to its owner: the application context whose
+		 * shutdown hook closes it, with the applications that still use it. Without this, the JVM
+		 * shutdown hook of this library stops etcd while the application still shuts down, and its
+		 * last etcd calls wait for their timeouts. A JVM that ends without closing it still has it
+		 * removed by the watchdog.
+		 * @return this builder
+		 */
+		public Builder closedByOwner() {
+			this.closedByOwner = true;
 			return this;
 		}
 

@@ -157,7 +157,9 @@ final class LocalEtcdCluster extends AbstractEtcdCluster {
 		String version = versions.computeIfAbsent(binary, LocalEtcdCluster::readVersion);
 		for (int attempt = 1;; attempt++) {
 			LocalEtcdCluster cluster = new LocalEtcdCluster(binary, version, spec, portAllocator);
-			OpenClusters.add(cluster);
+			if (!spec.closedByOwner()) {
+				OpenClusters.add(cluster);
+			}
 			try {
 				cluster.launch();
 				logger.debug("Started " + cluster);

@@ -32,6 +32,10 @@ final class OpenClusters {
 		open.remove(cluster);
 	}
 
+	static boolean isOpen(EtcdCluster cluster) {
+		return open.contains(cluster);
+	}
+
 	private static synchronized void registerHook() {
 		if (!hookRegistered) {
 			Runtime.getRuntime().addShutdownHook(new Thread(OpenClusters::closeAll, "coordination-etcd-shutdown"));

@@ -71,6 +71,27 @@ class LocalEtcdClusterTests {
 	}
 
 	@Test
+	void aClusterItsOwnerClosesIsLeftAloneByTheShutdownHookButNotByTheWatchdog() throws Exception {
+		EtcdCluster owned = Etcd.start(EtcdSpec.builder().requireLaunched().closedByOwner().build());
+		try {
+			assertThat(OpenClusters.isOpen(owned)).isFalse();
+			assertThat(TestProcesses.processesMentioning(((LocalEtcdCluster) owned).root().toString()))
+				.as("etcd and its watchdog").hasSize(2);
+		}
+		finally {
+			owned.close();
+		}
+		EtcdCluster unowned = Etcd.start(EtcdSpec.builder().requireLaunched().build());
+		try {
+			assertThat(OpenClusters.isOpen(unowned)).isTrue();
+		}
+		finally {
+			unowned.close();
+		}
+		assertThat(OpenClusters.isOpen(unowned)).isFalse();
+	}
+
+	@Test
 	void dataLivesWhereEtcdDataRootSaysElseInSharedMemoryWhenItHasRoom(@TempDir Path configured) throws Exception {
 		assertThat(LocalEtcdCluster.dataRoot(configured.toString())).isEqualTo(configured);
 		Path shm = Path.of("/dev/shm");

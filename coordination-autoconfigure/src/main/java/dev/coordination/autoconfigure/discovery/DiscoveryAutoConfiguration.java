@@ -99,6 +99,8 @@ public final class DiscoveryAutoConfiguration {
 		}
 
 		@Bean
+		@ConditionalOnBooleanProperty(name = "spring.cloud.service-registry.auto-registration.enabled",
+				matchIfMissing = true)
 		AutoRegistration serviceAutoRegistration(EtcdServiceRegistration registration, DiscoveryProperties properties,
 				Environment environment, ObjectProvider<HealthDrivenStatus> health) {
 			Instant startTime = Instant.now();

@@ -3,6 +3,7 @@ package dev.coordination.test.spring;
 import dev.coordination.autoconfigure.etcd.EtcdConnectionDetails;
 import dev.coordination.test.Etcd;
 import dev.coordination.test.EtcdCluster;
+import dev.coordination.test.EtcdSpec;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
@@ -25,7 +26,8 @@ public class EtcdTestConfiguration {
 
 	@Bean(destroyMethod = "close")
 	EtcdCluster etcdCluster() {
-		EtcdCluster cluster = Etcd.start();
+		// the context's shutdown hook closes it after the application's last etcd calls
+		EtcdCluster cluster = Etcd.start(EtcdSpec.builder().closedByOwner().build());
 		logger.info("Using " + cluster.description() + " at " + cluster.endpointsAsString());
 		return cluster;
 	}

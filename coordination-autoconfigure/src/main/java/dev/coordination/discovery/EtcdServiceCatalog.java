@@ -10,9 +10,13 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 import dev.coordination.etcd.EtcdAccessException;
 import dev.coordination.etcd.EtcdKeys;
@@ -56,30 +60,27 @@ public class EtcdServiceCatalog implements ServiceDiscovery, SmartLifecycle {
 
 	private final List<DiscoveryListener> listeners = new CopyOnWriteArrayList<>();
 
-	private final ScheduledExecutorService reader = Executors.newSingleThreadScheduledExecutor((task) -> {
-		Thread thread = new Thread(task, "coordination-discovery");
-		thread.setDaemon(true);
-		return thread;
-	});
+	// the catalog's thread: reads, watch events and listener calls, one at a time and in order
+	private volatile ScheduledExecutorService reader;
 
 	// a new snapshot per change: lookups read it without locking
 	private volatile Map<String, List<ServiceRecord>> snapshot = Map.of();
 
 	private volatile long revision;
 
-	// guarded by this: the catalog as of `revision`, by key
+	// on the catalog's thread only: the catalog as of `revision`, by key
 	private final Map<String, ServiceRecord> records = new HashMap<>();
 
-	// guarded by this: the revision of the last change applied per key, to drop replayed events
+	// on the catalog's thread only: the revision of the last change applied per key, to drop replays
 	private final Map<String, Long> changedAt = new HashMap<>();
 
-	// guarded by this: the revision of the last full read
+	// on the catalog's thread only: the revision of the last full read
 	private long readRevision;
 
-	// guarded by this
+	// on the catalog's thread only
 	private Watch.Watcher watcher;
 
-	// guarded by this: counts reads and watches, so a late callback of an old watch is ignored
+	// on the catalog's thread only: counts reads and watches, so a late callback of an old watch is ignored
 	private long generation;
 
 	private volatile boolean running;
@@ -129,22 +130,53 @@ public class EtcdServiceCatalog implements ServiceDiscovery, SmartLifecycle {
 
 	@Override
 	public void start() {
+		ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor((task) -> {
+			Thread thread = new Thread(task, "coordination-discovery");
+			thread.setDaemon(true);
+			return thread;
+		});
+		this.reader = executor;
 		this.running = true;
-		// a first read while starting, so the catalog is there when the application is ready;
+		// the first read while starting, so the catalog is there when the application is ready;
 		// without etcd the application still starts, and the catalog follows once etcd answers
-		if (!readAndWatch()) {
-			scheduleRead();
+		Future<?> first = executor.submit(this::readAndWatchOrRetry);
+		try {
+			first.get(this.etcd.getRequestTimeout().toMillis() + 1000, TimeUnit.MILLISECONDS);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
+		catch (ExecutionException | TimeoutException ex) {
+			logger.warn("The service catalog is not read yet; it follows once etcd answers: " + ex);
 		}
 	}
 
 	@Override
 	public void stop() {
 		this.running = false;
-		synchronized (this) {
-			this.generation++;
-			closeWatcher();
+		ScheduledExecutorService executor = this.reader;
+		if (executor == null) {
+			return;
 		}
-		this.reader.shutdownNow();
+		try {
+			executor.execute(() -> {
+				this.generation++;
+				closeWatcher();
+			});
+		}
+		catch (RejectedExecutionException ex) {
+			// stopped already
+		}
+		executor.shutdown();
+		try {
+			if (!executor.awaitTermination(5, TimeUnit.SECONDS)) {
+				executor.shutdownNow();
+			}
+		}
+		catch (InterruptedException ex) {
+			executor.shutdownNow();
+			Thread.currentThread().interrupt();
+		}
 	}
 
 	@Override
@@ -157,24 +189,34 @@ public class EtcdServiceCatalog implements ServiceDiscovery, SmartLifecycle {
 		return PHASE;
 	}
 
-	private void scheduleRead() {
-		if (!this.running) {
+	private void onCatalogThread(Runnable task) {
+		ScheduledExecutorService executor = this.reader;
+		if (executor == null || !this.running) {
 			return;
 		}
 		try {
-			this.reader.schedule(() -> {
-				if (!readAndWatch()) {
-					scheduleRead();
-				}
-			}, RETRY_MILLIS, TimeUnit.MILLISECONDS);
+			executor.execute(task);
 		}
-		catch (java.util.concurrent.RejectedExecutionException ex) {
+		catch (RejectedExecutionException ex) {
+			// stopped
+		}
+	}
+
+	private void readAndWatchOrRetry() {
+		if (!this.running || readAndWatch()) {
+			return;
+		}
+		ScheduledExecutorService executor = this.reader;
+		try {
+			executor.schedule(this::readAndWatchOrRetry, RETRY_MILLIS, TimeUnit.MILLISECONDS);
+		}
+		catch (RejectedExecutionException ex) {
 			// stopped
 		}
 	}
 
 	/**
-	 * Read the whole catalog at one revision and watch from the next.
+	 * Read the whole catalog at one revision and watch from the next. On the catalog's thread.
 	 * @return whether it worked
 	 */
 	private boolean readAndWatch() {
@@ -188,92 +230,79 @@ public class EtcdServiceCatalog implements ServiceDiscovery, SmartLifecycle {
 		}
 		long readAt = response.getHeader().getRevision();
 		List<Change> changes = new ArrayList<>();
-		synchronized (this) {
-			if (!this.running) {
-				return true;
+		long generation = ++this.generation;
+		closeWatcher();
+		Map<String, ServiceRecord> read = new HashMap<>();
+		for (KeyValue kv : response.getKvs()) {
+			ServiceRecord record = decode(kv);
+			if (record != null) {
+				read.put(EtcdKeys.string(kv.getKey()), record);
 			}
-			long generation = ++this.generation;
-			closeWatcher();
-			Map<String, ServiceRecord> read = new HashMap<>();
-			for (KeyValue kv : response.getKvs()) {
-				ServiceRecord record = decode(kv);
-				if (record != null) {
-					read.put(EtcdKeys.string(kv.getKey()), record);
-				}
-			}
-			// what the re-read changed, as events
-			for (Map.Entry<String, ServiceRecord> entry : this.records.entrySet()) {
-				ServiceRecord now = read.get(entry.getKey());
-				if (now == null) {
-					changes.add(new Change(entry.getValue(), null));
-				}
-				else if (!now.equals(entry.getValue())) {
-					changes.add(new Change(entry.getValue(), now));
-				}
-			}
-			read.forEach((key, record) -> {
-				if (!this.records.containsKey(key)) {
-					changes.add(new Change(null, record));
-				}
-			});
-			this.records.clear();
-			this.records.putAll(read);
-			this.changedAt.clear();
-			this.readRevision = readAt;
-			this.revision = readAt;
-			publishSnapshot();
-			WatchOption option = WatchOption.builder()
-				.isPrefix(true)
-				.withRevision(readAt + 1)
-				.withPrevKV(true)
-				.build();
-			this.watcher = this.etcd.getClient()
-				.getWatchClient()
-				.watch(EtcdKeys.bytes(this.prefix), option, Watch.listener(
-						(watched) -> onWatch(generation, watched), (error) -> onWatchError(generation, error),
-						() -> onWatchCompleted(generation)));
 		}
+		// what the read changed, as events
+		for (Map.Entry<String, ServiceRecord> entry : this.records.entrySet()) {
+			ServiceRecord now = read.get(entry.getKey());
+			if (now == null) {
+				changes.add(new Change(entry.getValue(), null));
+			}
+			else if (!now.equals(entry.getValue())) {
+				changes.add(new Change(entry.getValue(), now));
+			}
+		}
+		read.forEach((key, record) -> {
+			if (!this.records.containsKey(key)) {
+				changes.add(new Change(null, record));
+			}
+		});
+		this.records.clear();
+		this.records.putAll(read);
+		this.changedAt.clear();
+		this.readRevision = readAt;
+		this.revision = readAt;
+		publishSnapshot();
+		// listeners hear of the read before any event of the watch: both run on this thread
 		notifyListeners(changes, readAt);
+		WatchOption option = WatchOption.builder().isPrefix(true).withRevision(readAt + 1).build();
+		this.watcher = this.etcd.getClient()
+			.getWatchClient()
+			.watch(EtcdKeys.bytes(this.prefix), option, Watch.listener(
+					// jetcd may call these holding its own lock: only hand the work over
+					(watched) -> onCatalogThread(() -> onWatch(generation, watched)),
+					(error) -> onCatalogThread(() -> onWatchError(generation, error)),
+					() -> onCatalogThread(() -> restart(generation))));
 		return true;
 	}
 
 	private void onWatch(long generation, WatchResponse response) {
+		if (generation != this.generation) {
+			return;
+		}
 		List<Change> changes = new ArrayList<>();
-		long at;
-		synchronized (this) {
-			if (generation != this.generation) {
-				return;
+		for (WatchEvent event : response.getEvents()) {
+			KeyValue kv = event.getKeyValue();
+			String key = EtcdKeys.string(kv.getKey());
+			long changed = kv.getModRevision();
+			// after a reconnect jetcd may replay events the catalog already has: the read, or a later event
+			if (changed <= this.changedAt.getOrDefault(key, this.readRevision)) {
+				continue;
 			}
-			for (WatchEvent event : response.getEvents()) {
-				KeyValue kv = event.getKeyValue();
-				String key = EtcdKeys.string(kv.getKey());
-				long changed = kv.getModRevision();
-				// after a reconnect jetcd may replay events the catalog already has: the read, or a later event
-				if (changed <= this.changedAt.getOrDefault(key, this.readRevision)) {
-					continue;
-				}
-				this.changedAt.put(key, changed);
-				ServiceRecord before = this.records.get(key);
-				ServiceRecord after = (event.getEventType() == WatchEvent.EventType.PUT) ? decode(kv) : null;
-				if (after != null) {
-					this.records.put(key, after);
-				}
-				else {
-					this.records.remove(key);
-				}
-				if (before != null || after != null) {
-					if (before == null || !before.equals(after)) {
-						changes.add(new Change(before, after));
-					}
-				}
+			this.changedAt.put(key, changed);
+			ServiceRecord before = this.records.get(key);
+			ServiceRecord after = (event.getEventType() == WatchEvent.EventType.PUT) ? decode(kv) : null;
+			if (after != null) {
+				this.records.put(key, after);
 			}
-			at = Math.max(this.revision, response.getHeader().getRevision());
-			this.revision = at;
-			if (!changes.isEmpty()) {
-				publishSnapshot();
+			else {
+				this.records.remove(key);
+			}
+			if ((before != null || after != null) && (before == null || !before.equals(after))) {
+				changes.add(new Change(before, after));
 			}
 		}
+		long at = Math.max(this.revision, response.getHeader().getRevision());
+		this.revision = at;
 		if (!changes.isEmpty()) {
+			publishSnapshot();
 			notifyListeners(changes, at);
 		}
 	}
@@ -289,31 +318,15 @@ public class EtcdServiceCatalog implements ServiceDiscovery, SmartLifecycle {
 		}
 	}
 
-	private void onWatchCompleted(long generation) {
-		restart(generation);
-	}
-
 	private void restart(long generation) {
-		synchronized (this) {
-			if (generation != this.generation || !this.running) {
-				return;
-			}
-			this.generation++;
-			closeWatcher();
+		if (generation != this.generation || !this.running) {
+			return;
 		}
-		try {
-			this.reader.execute(() -> {
-				if (!readAndWatch()) {
-					scheduleRead();
-				}
-			});
-		}
-		catch (java.util.concurrent.RejectedExecutionException ex) {
-			// stopped
-		}
+		this.generation++;
+		closeWatcher();
+		readAndWatchOrRetry();
 	}
 
-	// guarded by this
 	private void closeWatcher() {
 		if (this.watcher != null) {
 			this.watcher.close();
@@ -321,7 +334,6 @@ public class EtcdServiceCatalog implements ServiceDiscovery, SmartLifecycle {
 		}
 	}
 
-	// guarded by this
 	private void publishSnapshot() {
 		Map<String, List<ServiceRecord>> byService = new TreeMap<>();
 		for (ServiceRecord record : this.records.values()) {

@@ -1,10 +1,12 @@
 package dev.coordination.discovery;
 
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.UnaryOperator;
 
 import dev.coordination.etcd.EtcdAccessException;
@@ -13,6 +15,14 @@ import dev.coordination.etcd.EtcdTemplate;
 import dev.coordination.session.CoordinationSession;
 import dev.coordination.session.SessionListener;
 import dev.coordination.session.SessionLossReason;
+import io.etcd.jetcd.KeyValue;
+import io.etcd.jetcd.kv.TxnResponse;
+import io.etcd.jetcd.op.Cmp;
+import io.etcd.jetcd.op.CmpTarget;
+import io.etcd.jetcd.op.Op;
+import io.etcd.jetcd.options.DeleteOption;
+import io.etcd.jetcd.options.GetOption;
+import io.etcd.jetcd.options.PutOption;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
@@ -44,20 +54,26 @@ public class EtcdServiceRegistration implements SessionListener, SmartLifecycle 
 
 	private final DiscoveryMetrics metrics;
 
-	// writes of the registration, one at a time and in order
-	private final ScheduledExecutorService writer = Executors.newSingleThreadScheduledExecutor((task) -> {
-		Thread thread = new Thread(task, "coordination-registration");
-		thread.setDaemon(true);
-		return thread;
-	});
+	// writes of the registration, in order; callers of register() wait for theirs
+	private final ReentrantLock writing = new ReentrantLock();
+
+	private volatile ScheduledExecutorService writer;
 
 	// guarded by this: what should be registered, null when nothing
 	private ServiceRecord wanted;
 
-	// guarded by this: what is in etcd, and on which lease
+	// guarded by this: what this instance wrote, on which lease
 	private ServiceRecord written;
 
 	private long writtenLease;
+
+	// guarded by this: the key this instance wrote last, and its mod revision then (0: none)
+	private String writtenKey;
+
+	private long writtenRevision;
+
+	// guarded by this: whether a retry is scheduled already
+	private boolean retryScheduled;
 
 	private volatile String lastError;
 
@@ -95,9 +111,9 @@ public class EtcdServiceRegistration implements SessionListener, SmartLifecycle 
 			this.wanted = record;
 		}
 		if (previous != null && !key(previous).equals(key(record))) {
-			deleteQuietly(previous);
+			deleteOwn();
 		}
-		return writeNow();
+		return write();
 	}
 
 	/**
@@ -107,28 +123,23 @@ public class EtcdServiceRegistration implements SessionListener, SmartLifecycle 
 	 */
 	public boolean setStatus(InstanceStatus status) {
 		synchronized (this) {
-			if (this.wanted == null || this.wanted.status() == status) {
-				return this.wanted != null && this.wanted.equals(this.written);
+			if (this.wanted == null) {
+				return false;
 			}
 			this.wanted = this.wanted.withStatus(status);
 		}
-		return writeNow();
+		return write();
 	}
 
 	/**
-	 * Remove the registration from etcd, waiting for etcd (bounded by the request timeout).
+	 * Remove the registration from etcd, waiting for etcd (bounded by the request timeout). Only this
+	 * instance's own record is deleted, never one another instance wrote under the same id.
 	 */
 	public void deregister() {
-		ServiceRecord previous;
 		synchronized (this) {
-			previous = this.wanted;
 			this.wanted = null;
-			this.written = null;
-			this.writtenLease = 0;
 		}
-		if (previous != null) {
-			deleteQuietly(previous);
-		}
+		deleteOwn();
 	}
 
 	/**
@@ -187,7 +198,25 @@ public class EtcdServiceRegistration implements SessionListener, SmartLifecycle 
 
 	@Override
 	public void sessionGranted(long leaseId, boolean renewal) {
-		schedule(0, renewal);
+		ScheduledExecutorService executor = this.writer;
+		if (executor == null) {
+			return;
+		}
+		try {
+			executor.execute(() -> {
+				if (renewal) {
+					synchronized (this) {
+						if (this.wanted != null) {
+							this.wanted = this.beforeRenewal.apply(this.wanted);
+						}
+					}
+				}
+				write();
+			});
+		}
+		catch (RejectedExecutionException ex) {
+			// stopped
+		}
 	}
 
 	@Override
@@ -202,11 +231,16 @@ public class EtcdServiceRegistration implements SessionListener, SmartLifecycle 
 
 	@Override
 	public void sessionClosing(long leaseId) {
-		deregister();
+		deleteOwn();
 	}
 
 	@Override
-	public void start() {
+	public synchronized void start() {
+		this.writer = Executors.newSingleThreadScheduledExecutor((task) -> {
+			Thread thread = new Thread(task, "coordination-registration");
+			thread.setDaemon(true);
+			return thread;
+		});
 		this.running = true;
 	}
 
@@ -214,8 +248,16 @@ public class EtcdServiceRegistration implements SessionListener, SmartLifecycle 
 	public void stop() {
 		// before the session's lease is revoked: other instances see this one go at once
 		deregister();
-		this.running = false;
-		this.writer.shutdownNow();
+		ScheduledExecutorService executor;
+		synchronized (this) {
+			this.running = false;
+			executor = this.writer;
+			this.writer = null;
+			this.retryScheduled = false;
+		}
+		if (executor != null) {
+			executor.shutdownNow();
+		}
 	}
 
 	@Override
@@ -228,18 +270,22 @@ public class EtcdServiceRegistration implements SessionListener, SmartLifecycle 
 		return PHASE;
 	}
 
-	private void schedule(long delayMillis, boolean renewal) {
+	private void scheduleRetry() {
+		ScheduledExecutorService executor;
+		synchronized (this) {
+			executor = this.writer;
+			if (executor == null || this.retryScheduled) {
+				return;
+			}
+			this.retryScheduled = true;
+		}
 		try {
-			this.writer.schedule(() -> {
-				if (renewal) {
-					synchronized (this) {
-						if (this.wanted != null) {
-							this.wanted = this.beforeRenewal.apply(this.wanted);
-						}
-					}
+			executor.schedule(() -> {
+				synchronized (this) {
+					this.retryScheduled = false;
 				}
-				writeNow();
-			}, delayMillis, TimeUnit.MILLISECONDS);
+				write();
+			}, RETRY_MILLIS, TimeUnit.MILLISECONDS);
 		}
 		catch (RejectedExecutionException ex) {
 			// stopped
@@ -247,50 +293,125 @@ public class EtcdServiceRegistration implements SessionListener, SmartLifecycle 
 	}
 
 	/**
-	 * Write the wanted record on the current lease, unless it is there already.
+	 * Write the wanted record on the current lease, unless it is there already. The key is created
+	 * if absent, or replaced only while it is still the one this instance wrote: a record another
+	 * instance wrote under the same id is left alone (and reported) until it goes.
 	 * @return whether it is in etcd now
 	 */
-	private synchronized boolean writeNow() {
-		ServiceRecord record = this.wanted;
-		long leaseId = this.session.leaseId();
-		if (record == null) {
-			return false;
-		}
-		if (leaseId == 0) {
-			// written once the session has a lease (sessionGranted)
-			return false;
-		}
-		if (record.equals(this.written) && leaseId == this.writtenLease) {
-			return true;
-		}
+	private boolean write() {
+		this.writing.lock();
 		try {
-			this.etcd.put(key(record), ServiceRecordCodec.encode(record), leaseId);
-			this.written = record;
-			this.writtenLease = leaseId;
-			this.lastError = null;
-			this.metrics.registration("success");
-			logger.info("Registered " + record.serviceId() + " instance " + record.instanceId() + " at "
-					+ record.uri() + " (" + record.status() + ", lease " + EtcdKeys.leaseHex(leaseId) + ")");
-			return true;
+			// a second attempt when the key changed under us: gone (its lease expired), or ours after all
+			for (int attempt = 1; attempt <= 2; attempt++) {
+				ServiceRecord record;
+				boolean upToDate;
+				String guardedKey;
+				long guardRevision;
+				long leaseId = this.session.leaseId();
+				synchronized (this) {
+					record = this.wanted;
+					upToDate = record != null && record.equals(this.written) && leaseId == this.writtenLease;
+					guardedKey = this.writtenKey;
+					guardRevision = this.writtenRevision;
+				}
+				if (record == null || leaseId == 0) {
+					// nothing to write, or written once the session has a lease (sessionGranted)
+					return false;
+				}
+				if (upToDate) {
+					return true;
+				}
+				String key = key(record);
+				Cmp guard = (key.equals(guardedKey) && guardRevision != 0)
+						? new Cmp(EtcdKeys.bytes(key), Cmp.Op.EQUAL, CmpTarget.modRevision(guardRevision))
+						: new Cmp(EtcdKeys.bytes(key), Cmp.Op.EQUAL, CmpTarget.createRevision(0));
+				TxnResponse response = this.etcd.txn("register " + key, (txn) -> txn.If(guard)
+					.Then(Op.put(EtcdKeys.bytes(key), EtcdKeys.bytes(ServiceRecordCodec.encode(record)),
+							PutOption.builder().withLeaseId(leaseId).build()))
+					.Else(Op.get(EtcdKeys.bytes(key), GetOption.DEFAULT)));
+				if (response.isSucceeded()) {
+					synchronized (this) {
+						this.written = record;
+						this.writtenLease = leaseId;
+						this.writtenKey = key;
+						this.writtenRevision = response.getHeader().getRevision();
+					}
+					this.lastError = null;
+					this.metrics.registration("success");
+					logger.info("Registered " + record.serviceId() + " instance " + record.instanceId() + " at "
+							+ record.uri() + " (" + record.status() + ", lease " + EtcdKeys.leaseHex(leaseId) + ")");
+					return true;
+				}
+				List<KeyValue> existing = response.getGetResponses().get(0).getKvs();
+				if (!existing.isEmpty() && existing.get(0).getLease() != leaseId) {
+					synchronized (this) {
+						this.writtenKey = null;
+						this.writtenRevision = 0;
+					}
+					failed("Instance id '" + record.instanceId() + "' of service '" + record.serviceId()
+							+ "' is registered by another instance (lease "
+							+ EtcdKeys.leaseHex(existing.get(0).getLease()) + "); it is left alone, and this instance"
+							+ " registers once it is gone. Give every instance its own"
+							+ " coordination.etcd.discovery.instance-id.");
+					return false;
+				}
+				// gone meanwhile, or on this instance's lease (a write whose answer was lost): guard on that
+				synchronized (this) {
+					this.writtenKey = key;
+					this.writtenRevision = existing.isEmpty() ? 0 : existing.get(0).getModRevision();
+				}
+			}
+			failed("Could not register yet, retrying: the record kept changing under this instance");
+			return false;
 		}
 		catch (EtcdAccessException ex) {
-			this.lastError = ex.getMessage();
-			this.metrics.registration("failure");
-			logger.warn("Could not register " + record.serviceId() + " instance " + record.instanceId()
-					+ " yet, retrying: " + ex.getMessage());
-			schedule(RETRY_MILLIS, false);
+			failed("Could not register yet, retrying: " + ex.getMessage());
 			return false;
+		}
+		finally {
+			this.writing.unlock();
 		}
 	}
 
-	private void deleteQuietly(ServiceRecord record) {
+	private void failed(String message) {
+		this.lastError = message;
+		this.metrics.registration("failure");
+		logger.warn(message);
+		scheduleRetry();
+	}
+
+	/**
+	 * Delete the record this instance wrote, only while it is still the one it wrote.
+	 */
+	private void deleteOwn() {
+		this.writing.lock();
 		try {
-			this.etcd.delete(key(record));
-			logger.info("Deregistered " + record.serviceId() + " instance " + record.instanceId());
+			String key;
+			long revision;
+			synchronized (this) {
+				key = this.writtenKey;
+				revision = this.writtenRevision;
+				this.written = null;
+				this.writtenLease = 0;
+				this.writtenKey = null;
+				this.writtenRevision = 0;
+			}
+			if (key == null || revision == 0) {
+				return;
+			}
+			try {
+				boolean deleted = this.etcd.txn("deregister " + key, (txn) -> txn
+					.If(new Cmp(EtcdKeys.bytes(key), Cmp.Op.EQUAL, CmpTarget.modRevision(revision)))
+					.Then(Op.delete(EtcdKeys.bytes(key), DeleteOption.DEFAULT))).isSucceeded();
+				logger.info((deleted ? "Deregistered " : "Did not deregister (the record changed since this instance"
+						+ " wrote it) ") + key);
+			}
+			catch (EtcdAccessException ex) {
+				logger.warn("Could not deregister " + key + "; it goes with the session lease: " + ex.getMessage());
+			}
 		}
-		catch (EtcdAccessException ex) {
-			logger.warn("Could not deregister " + record.serviceId() + " instance " + record.instanceId()
-					+ "; it goes with the session lease: " + ex.getMessage());
+		finally {
+			this.writing.unlock();
 		}
 	}
 

@@ -161,6 +161,27 @@ class DiscoveryIntegrationTests {
 	}
 
 	@Test
+	void anInstanceIdTakenByAnotherLiveInstanceIsLeftAloneUntilItGoes() throws Exception {
+		long foreign = etcd.client().getLeaseClient().grant(60).get(5, TimeUnit.SECONDS).getID();
+		String theirs = "{\"instanceId\":\"a\",\"serviceId\":\"orders\",\"host\":\"10.0.0.9\",\"port\":9000}";
+		etcd.client().getKVClient().put(EtcdKeys.bytes("/services/orders/a"), EtcdKeys.bytes(theirs),
+				io.etcd.jetcd.options.PutOption.builder().withLeaseId(foreign).build()).get(5, TimeUnit.SECONDS);
+		ConfigurableApplicationContext a = start("orders", "a", false, "--coordination.etcd.discovery.port=8081");
+		EtcdServiceRegistration registration = a.getBean(EtcdServiceRegistration.class);
+		await().atMost(Duration.ofSeconds(5)).until(() -> registration.lastError().isPresent());
+		assertThat(registration.lastError().get()).contains("Instance id 'a' of service 'orders' is registered by"
+				+ " another instance");
+		assertThat(registration.isRegistered()).isFalse();
+		assertThat(a.getBean(ServiceDiscovery.class).instances("orders")).extracting(ServiceRecord::host)
+			.containsExactly("10.0.0.9");
+		// once the other one's lease is gone, this instance registers
+		etcd.client().getLeaseClient().revoke(foreign).get(5, TimeUnit.SECONDS);
+		await().atMost(Duration.ofSeconds(5)).until(registration::isRegistered);
+		assertThat(a.getBean(ServiceDiscovery.class).instances("orders")).extracting(ServiceRecord::host)
+			.containsExactly("127.0.0.1");
+	}
+
+	@Test
 	void aWebApplicationWithoutAServiceIdFailsToStartNamingTheProperty() {
 		assertThatExceptionOfType(Exception.class).isThrownBy(() -> start(null, "x", true))
 			.havingRootCause()

@@ -24,6 +24,7 @@ import org.springframework.boot.health.contributor.Health;
 import org.springframework.cloud.client.ServiceInstance;
 import org.springframework.cloud.client.discovery.DiscoveryClient;
 import org.springframework.cloud.client.discovery.ReactiveDiscoveryClient;
+import org.springframework.cloud.client.discovery.event.HeartbeatEvent;
 import org.springframework.cloud.client.serviceregistry.ServiceRegistry;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.web.client.RestClient;
@@ -69,6 +70,14 @@ class DiscoveryIntegrationTests {
 				.block(Duration.ofSeconds(5))).containsExactly("http://127.0.0.1:8081", "http://127.0.0.1:8082");
 			assertThat(context.getBean(DiscoveryClient.class).getServices()).containsExactly("orders");
 		}
+		List<Object> heartbeats = new java.util.concurrent.CopyOnWriteArrayList<>();
+		a.addApplicationListener((org.springframework.context.ApplicationListener<HeartbeatEvent>) (event) -> heartbeats
+			.add(event.getValue()));
+		MeterRegistry meters = a.getBean(MeterRegistry.class);
+		assertThat(meters.get(CoordinationMeterNames.DISCOVERY_INSTANCES).tag("service", "orders").gauge().value())
+			.isEqualTo(2);
+		assertThat(meters.get(CoordinationMeterNames.DISCOVERY_REGISTRATIONS).tag("outcome", "success").counter()
+			.count()).isEqualTo(1);
 		ServiceInstance onA = a.getBean(DiscoveryClient.class).getInstances("orders").get(0);
 		assertThat(onA.getMetadata()).containsEntry("zone", "zone-a").containsEntry("team", "billing")
 			.containsEntry("status", "UP");
@@ -79,6 +88,10 @@ class DiscoveryIntegrationTests {
 			.extracting(ServiceInstance::getInstanceId)
 			.containsExactly("a"));
 		assertThat(Duration.ofNanos(System.nanoTime() - stop)).isLessThan(Duration.ofMillis(500));
+		// Spring Cloud heard of the change: a heartbeat with the catalog's new revision
+		await().atMost(Duration.ofSeconds(2)).until(() -> heartbeats.contains(a.getBean(ServiceDiscovery.class).revision()));
+		assertThat(meters.get(CoordinationMeterNames.DISCOVERY_INSTANCES).tag("service", "orders").gauge().value())
+			.isEqualTo(1);
 	}
 
 	@Test

@@ -53,10 +53,13 @@ public class AutoRegistration implements ApplicationListener<AvailabilityChangeE
 			return;
 		}
 		if (this.health != null) {
-			record = record.withStatus(this.health.statusNow());
 			this.registration.beforeRenewal(this.health::onRenewal);
+			this.registration.onStop(this.health::stop);
+			record = this.health.admit(record);
 		}
-		this.registration.register(record);
+		if (record != null) {
+			this.registration.register(record);
+		}
 		if (this.health != null) {
 			this.health.start();
 		}

@@ -262,7 +262,14 @@ public class EtcdServiceCatalog implements ServiceDiscovery, SmartLifecycle {
 		publishSnapshot();
 		// listeners hear of the read before any event of the watch: both run on this thread
 		notifyListeners(changes, readAt);
-		WatchOption option = WatchOption.builder().isPrefix(true).withRevision(readAt + 1).build();
+		// require a leader: a member cut off from the quorum ends the watch instead of falling silent;
+		// a created notice after each reconnect tells whether etcd went back in time (restored or wiped)
+		WatchOption option = WatchOption.builder()
+			.isPrefix(true)
+			.withRevision(readAt + 1)
+			.withRequireLeader(true)
+			.withCreateNotify(true)
+			.build();
 		this.watcher = this.etcd.getClient()
 			.getWatchClient()
 			.watch(EtcdKeys.bytes(this.prefix), option, Watch.listener(
@@ -275,6 +282,14 @@ public class EtcdServiceCatalog implements ServiceDiscovery, SmartLifecycle {
 
 	private void onWatch(long generation, WatchResponse response) {
 		if (generation != this.generation) {
+			return;
+		}
+		if (response.isCreatedNotify()) {
+			if (response.getHeader().getRevision() < this.revision) {
+				logger.warn("etcd is at revision " + response.getHeader().getRevision() + ", before the catalog's "
+						+ this.revision + " (restored or replaced): reading the service catalog again");
+				restart(generation);
+			}
 			return;
 		}
 		List<Change> changes = new ArrayList<>();

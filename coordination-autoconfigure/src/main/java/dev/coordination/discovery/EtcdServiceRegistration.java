@@ -81,6 +81,9 @@ public class EtcdServiceRegistration implements SessionListener, SmartLifecycle 
 
 	private volatile boolean running;
 
+	private volatile Runnable onStop = () -> {
+	};
+
 	/**
 	 * Create a registration and listen to the session.
 	 * @param etcd the etcd access
@@ -107,6 +110,10 @@ public class EtcdServiceRegistration implements SessionListener, SmartLifecycle 
 	public boolean register(ServiceRecord record) {
 		ServiceRecord previous;
 		synchronized (this) {
+			if (this.writer == null) {
+				// stopped: a registration now would outlive the deregistration of the shutdown
+				return false;
+			}
 			previous = this.wanted;
 			this.wanted = record;
 		}
@@ -123,7 +130,7 @@ public class EtcdServiceRegistration implements SessionListener, SmartLifecycle 
 	 */
 	public boolean setStatus(InstanceStatus status) {
 		synchronized (this) {
-			if (this.wanted == null) {
+			if (this.wanted == null || this.writer == null) {
 				return false;
 			}
 			this.wanted = this.wanted.withStatus(status);
@@ -189,6 +196,15 @@ public class EtcdServiceRegistration implements SessionListener, SmartLifecycle 
 	}
 
 	/**
+	 * Run {@code onStop} first when the registration stops, for example to stop what drives its
+	 * status.
+	 * @param onStop what to run
+	 */
+	public void onStop(Runnable onStop) {
+		this.onStop = onStop;
+	}
+
+	/**
 	 * Adjust the record before it is written again on a new lease, for example with a fresh status.
 	 * @param beforeRenewal gives the record to write
 	 */
@@ -246,17 +262,21 @@ public class EtcdServiceRegistration implements SessionListener, SmartLifecycle 
 
 	@Override
 	public void stop() {
+		this.onStop.run();
+		ScheduledExecutorService stopping;
+		synchronized (this) {
+			// no write from now on: register() and setStatus() are no-ops
+			stopping = this.writer;
+			this.writer = null;
+		}
 		// before the session's lease is revoked: other instances see this one go at once
 		deregister();
-		ScheduledExecutorService executor;
+		if (stopping != null) {
+			stopping.shutdownNow();
+		}
 		synchronized (this) {
 			this.running = false;
-			executor = this.writer;
-			this.writer = null;
 			this.retryScheduled = false;
-		}
-		if (executor != null) {
-			executor.shutdownNow();
 		}
 	}
 

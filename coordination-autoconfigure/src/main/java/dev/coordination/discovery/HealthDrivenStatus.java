@@ -71,6 +71,25 @@ public class HealthDrivenStatus implements DisposableBean {
 	}
 
 	/**
+	 * The record to register now, when the application becomes ready: with the status the health
+	 * asks for, or, when deregistering while DOWN, none yet (it is registered once the health is UP).
+	 * @param record the record, status UP
+	 * @return the record to register, or {@code null} to wait
+	 */
+	public synchronized ServiceRecord admit(ServiceRecord record) {
+		InstanceStatus status = statusNow();
+		if (!this.deregisterWhileDown) {
+			return record.withStatus(status);
+		}
+		if (status == InstanceStatus.DOWN) {
+			logger.info("Health is DOWN: registering once it is UP");
+			this.deregistered = record;
+			return null;
+		}
+		return record;
+	}
+
+	/**
 	 * Start checking, once the instance registered.
 	 */
 	public void start() {
@@ -96,9 +115,10 @@ public class HealthDrivenStatus implements DisposableBean {
 				});
 			}
 			else if (wanted == InstanceStatus.UP && this.deregistered != null) {
-				logger.info("Health is UP again: registering");
-				this.registration.register(this.deregistered);
+				logger.info("Health is UP: registering");
+				ServiceRecord record = this.deregistered;
 				this.deregistered = null;
+				this.registration.register(record.withStatus(InstanceStatus.UP));
 			}
 			return;
 		}
@@ -122,9 +142,16 @@ public class HealthDrivenStatus implements DisposableBean {
 		return record.withStatus(statusNow());
 	}
 
+	/**
+	 * Stop checking: on shutdown, before the registration is removed.
+	 */
+	public void stop() {
+		this.checker.shutdownNow();
+	}
+
 	@Override
 	public void destroy() {
-		this.checker.shutdownNow();
+		stop();
 	}
 
 }

@@ -19,6 +19,7 @@ import dev.coordination.discovery.cloud.EtcdDiscoveryClient;
 import dev.coordination.discovery.cloud.EtcdReactiveDiscoveryClient;
 import dev.coordination.discovery.cloud.EtcdServiceRegistry;
 import dev.coordination.discovery.cloud.HeartbeatPublisher;
+import dev.coordination.discovery.health.ApplicationHealth;
 import dev.coordination.discovery.metrics.MicrometerDiscoveryMetrics;
 import dev.coordination.etcd.EtcdKeys;
 import dev.coordination.etcd.EtcdTemplate;
@@ -33,8 +34,10 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
-import org.springframework.boot.health.actuate.endpoint.HealthDescriptor;
-import org.springframework.boot.health.actuate.endpoint.HealthEndpoint;
+import org.springframework.boot.health.actuate.endpoint.HealthEndpointGroup;
+import org.springframework.boot.health.actuate.endpoint.HealthEndpointGroups;
+import org.springframework.boot.health.actuate.endpoint.StatusAggregator;
+import org.springframework.boot.health.registry.HealthContributorRegistry;
 import org.springframework.context.ApplicationContext;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.annotation.Bean;
@@ -50,7 +53,8 @@ import org.springframework.util.StringUtils;
  */
 @AutoConfiguration(after = SessionAutoConfiguration.class,
 		afterName = { "org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration",
-				"org.springframework.boot.health.autoconfigure.actuate.endpoint.HealthEndpointAutoConfiguration" })
+				"org.springframework.boot.health.autoconfigure.actuate.endpoint.HealthEndpointAutoConfiguration",
+				"org.springframework.boot.health.autoconfigure.registry.HealthContributorRegistryAutoConfiguration" })
 @ConditionalOnBean(EtcdTemplate.class)
 @ConditionalOnBooleanProperty(name = "coordination.etcd.discovery.enabled", matchIfMissing = true)
 @EnableConfigurationProperties(DiscoveryProperties.class)
@@ -166,31 +170,43 @@ public final class DiscoveryAutoConfiguration {
 	}
 
 	@Configuration(proxyBeanMethods = false)
-	@ConditionalOnClass(HealthEndpoint.class)
-	@ConditionalOnBean({ HealthEndpoint.class, CoordinationSession.class })
+	@ConditionalOnClass(value = HealthContributorRegistry.class,
+			name = "org.springframework.boot.actuate.endpoint.SecurityContext")
+	@ConditionalOnBean({ HealthContributorRegistry.class, CoordinationSession.class })
 	@ConditionalOnBooleanProperty(name = "coordination.etcd.discovery.register", matchIfMissing = true)
 	@ConditionalOnBooleanProperty(name = "coordination.etcd.discovery.health.enabled", matchIfMissing = true)
 	static class HealthDrivenStatusConfiguration {
 
+		private static final String GROUP_PROPERTY = "coordination.etcd.discovery.health.group";
+
 		@Bean
 		@ConditionalOnMissingBean
-		HealthDrivenStatus healthDrivenStatus(EtcdServiceRegistration registration, HealthEndpoint healthEndpoint,
+		HealthDrivenStatus healthDrivenStatus(EtcdServiceRegistration registration,
+				HealthContributorRegistry contributors, ObjectProvider<HealthEndpointGroups> groups,
 				DiscoveryProperties properties) {
 			DiscoveryProperties.Health health = properties.getHealth();
 			if (health.getInterval() == null || health.getInterval().isNegative() || health.getInterval().isZero()) {
 				throw new InvalidConfigurationPropertyValueException("coordination.etcd.discovery.health.interval",
 						health.getInterval(), "Must be a positive duration, for example 5s.");
 			}
-			String group = health.getGroup();
-			Supplier<String> status = () -> {
-				HealthDescriptor descriptor = StringUtils.hasText(group) ? healthEndpoint.healthForPath(group)
-						: healthEndpoint.health();
-				if (descriptor == null) {
-					throw new IllegalStateException("No health group '" + group + "' (coordination.etcd.discovery.health.group)");
+			ApplicationHealth applicationHealth;
+			if (StringUtils.hasText(health.getGroup())) {
+				HealthEndpointGroups available = groups.getIfAvailable();
+				HealthEndpointGroup group = (available != null) ? available.get(health.getGroup()) : null;
+				if (group == null) {
+					throw new InvalidConfigurationPropertyValueException(GROUP_PROPERTY, health.getGroup(),
+							"No such health group" + ((available != null) ? ": the groups are " + available.getNames()
+									: ": health groups need actuator's health endpoint")
+									+ ". Leave it unset to follow the whole health.");
 				}
-				return descriptor.getStatus().getCode();
-			};
-			return new HealthDrivenStatus(registration, status, health.getInterval(),
+				applicationHealth = new ApplicationHealth(contributors, group::isMember, group.getStatusAggregator());
+			}
+			else {
+				StatusAggregator aggregator = (groups.getIfAvailable() != null)
+						? groups.getIfAvailable().getPrimary().getStatusAggregator() : StatusAggregator.getDefault();
+				applicationHealth = new ApplicationHealth(contributors, (name) -> true, aggregator);
+			}
+			return new HealthDrivenStatus(registration, applicationHealth, health.getInterval(),
 					health.getDownAction() == DiscoveryProperties.DownAction.DEREGISTER);
 		}
 

@@ -174,12 +174,13 @@ public class DiscoveryProperties {
 
 		/**
 		 * Whether to publish this instance as DOWN (or deregister it) while its health is DOWN or
-		 * OUT_OF_SERVICE. Needs actuator's health endpoint.
+		 * OUT_OF_SERVICE. The starter's own health indicators do not count. Needs actuator.
 		 */
 		private boolean enabled = true;
 
 		/**
-		 * Health group to follow, for example "readiness". Defaults to the whole health.
+		 * Health group to follow, for example "readiness". Defaults to the whole health, without the
+		 * starter's own indicators.
 		 */
 		private String group;
 

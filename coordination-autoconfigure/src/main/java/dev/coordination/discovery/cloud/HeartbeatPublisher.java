@@ -7,8 +7,7 @@ import org.springframework.context.ApplicationEventPublisher;
 
 /**
  * Publishes a Spring Cloud {@link HeartbeatEvent} on every catalog change, with the etcd revision
- * the catalog reflects as its value; Spring Cloud LoadBalancer's caching and Gateway's route
- * refresh listen to it.
+ * the catalog reflects as its value; Spring Cloud Gateway's discovery routes refresh on it.
  */
 public class HeartbeatPublisher implements DiscoveryListener {
 

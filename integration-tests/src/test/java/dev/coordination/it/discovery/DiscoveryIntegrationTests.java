@@ -120,6 +120,13 @@ class DiscoveryIntegrationTests {
 		RestClient client = caller.getBean(RestClient.Builder.class).build();
 		assertThat(client.get().uri("http://callee/hello").retrieve().body(String.class)).isEqualTo("hello from callee-1");
 		assertThat(callee.getBean(DiscoveryClient.class).getInstances("caller")).hasSize(1);
+		// no stale instance cache in LoadBalancer: the next call goes where the catalog says
+		callee.close();
+		start("callee", "callee-2", true);
+		await().atMost(Duration.ofSeconds(5))
+			.until(() -> caller.getBean(DiscoveryClient.class).getInstances("callee").size() == 1
+					&& caller.getBean(DiscoveryClient.class).getInstances("callee").get(0).getInstanceId().equals("callee-2"));
+		assertThat(client.get().uri("http://callee/hello").retrieve().body(String.class)).isEqualTo("hello from callee-2");
 	}
 
 	@Test

@@ -15,6 +15,7 @@ import dev.coordination.discovery.InstanceChooser;
 import dev.coordination.discovery.InstanceStatus;
 import dev.coordination.discovery.ServiceDiscovery;
 import dev.coordination.discovery.ServiceRecord;
+import dev.coordination.discovery.cloud.CurrentRegistration;
 import dev.coordination.discovery.cloud.EtcdDiscoveryClient;
 import dev.coordination.discovery.cloud.EtcdReactiveDiscoveryClient;
 import dev.coordination.discovery.cloud.EtcdServiceRegistry;
@@ -38,6 +39,10 @@ import org.springframework.boot.health.actuate.endpoint.HealthEndpointGroup;
 import org.springframework.boot.health.actuate.endpoint.HealthEndpointGroups;
 import org.springframework.boot.health.actuate.endpoint.StatusAggregator;
 import org.springframework.boot.health.registry.HealthContributorRegistry;
+import org.springframework.cloud.client.ConditionalOnBlockingDiscoveryEnabled;
+import org.springframework.cloud.client.ConditionalOnDiscoveryEnabled;
+import org.springframework.cloud.client.serviceregistry.AutoServiceRegistration;
+import org.springframework.cloud.client.serviceregistry.Registration;
 import org.springframework.context.ApplicationContext;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.annotation.Bean;
@@ -227,12 +232,19 @@ public final class DiscoveryAutoConfiguration {
 
 	@Configuration(proxyBeanMethods = false)
 	@ConditionalOnClass(org.springframework.cloud.client.discovery.DiscoveryClient.class)
+	@ConditionalOnDiscoveryEnabled
 	static class SpringCloudConfiguration {
 
-		@Bean
-		@ConditionalOnMissingBean
-		EtcdDiscoveryClient etcdDiscoveryClient(ServiceDiscovery discovery) {
-			return new EtcdDiscoveryClient(discovery);
+		@Configuration(proxyBeanMethods = false)
+		@ConditionalOnBlockingDiscoveryEnabled
+		static class BlockingConfiguration {
+
+			@Bean
+			@ConditionalOnMissingBean
+			EtcdDiscoveryClient etcdDiscoveryClient(ServiceDiscovery discovery) {
+				return new EtcdDiscoveryClient(discovery);
+			}
+
 		}
 
 		@Bean
@@ -242,16 +254,38 @@ public final class DiscoveryAutoConfiguration {
 			return heartbeats;
 		}
 
-		@Bean
-		@ConditionalOnMissingBean
+		@Configuration(proxyBeanMethods = false)
 		@ConditionalOnBean(CoordinationSession.class)
 		@ConditionalOnBooleanProperty(name = "coordination.etcd.discovery.register", matchIfMissing = true)
-		EtcdServiceRegistry etcdServiceRegistry(EtcdServiceRegistration registration) {
-			return new EtcdServiceRegistry(registration);
+		static class RegistryConfiguration {
+
+			@Bean
+			@ConditionalOnMissingBean
+			EtcdServiceRegistry etcdServiceRegistry(EtcdServiceRegistration registration) {
+				return new EtcdServiceRegistry(registration);
+			}
+
+			@Bean
+			@ConditionalOnMissingBean(Registration.class)
+			CurrentRegistration etcdRegistration(EtcdServiceRegistration registration) {
+				return new CurrentRegistration(registration);
+			}
+
+			@Bean
+			@ConditionalOnBooleanProperty(name = "spring.cloud.service-registry.auto-registration.enabled",
+					matchIfMissing = true)
+			AutoServiceRegistration etcdAutoServiceRegistration() {
+				// the auto-registration itself is serviceAutoRegistration; this marks it for Spring Cloud's fail-fast check
+				return new AutoServiceRegistration() {
+				};
+			}
+
 		}
 
 		@Configuration(proxyBeanMethods = false)
 		@ConditionalOnClass(name = "reactor.core.publisher.Flux")
+		// like Spring Cloud's own switch, without its need for WebClient: a reactive client is useful without it
+		@ConditionalOnBooleanProperty(name = "spring.cloud.discovery.reactive.enabled", matchIfMissing = true)
 		static class ReactiveConfiguration {
 
 			@Bean

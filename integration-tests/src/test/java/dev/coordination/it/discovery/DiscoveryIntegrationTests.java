@@ -146,9 +146,11 @@ class DiscoveryIntegrationTests {
 		await().atMost(Duration.ofSeconds(3)).until(() -> onB.instances("orders").size() == 2);
 		// an operator's OUT_OF_SERVICE through Spring Cloud's ServiceRegistry is left alone by the health
 		@SuppressWarnings("unchecked")
-		ServiceRegistry<dev.coordination.discovery.cloud.EtcdServiceInstance> registry = a.getBean(ServiceRegistry.class);
-		dev.coordination.discovery.cloud.EtcdServiceInstance self = new dev.coordination.discovery.cloud.EtcdServiceInstance(
-				a.getBean(EtcdServiceRegistration.class).registration().orElseThrow());
+		ServiceRegistry<org.springframework.cloud.client.serviceregistry.Registration> registry = a.getBean(ServiceRegistry.class);
+		// the Registration bean is what Spring Cloud's serviceregistry endpoint passes
+		org.springframework.cloud.client.serviceregistry.Registration self = a
+			.getBean(org.springframework.cloud.client.serviceregistry.Registration.class);
+		assertThat(self.getInstanceId()).isEqualTo("a");
 		registry.setStatus(self, "OUT_OF_SERVICE");
 		assertThat((String) registry.getStatus(self)).isEqualTo("OUT_OF_SERVICE");
 		await().atMost(Duration.ofSeconds(3)).until(() -> onB.instances("orders").size() == 1);

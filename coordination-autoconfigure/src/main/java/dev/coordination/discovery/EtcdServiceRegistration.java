@@ -2,6 +2,8 @@ package dev.coordination.discovery;
 
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -74,6 +76,9 @@ public class EtcdServiceRegistration implements SessionListener, SmartLifecycle 
 
 	// guarded by this: whether a retry is scheduled already
 	private boolean retryScheduled;
+
+	// every lease this instance's session was granted: a key on one of them is this instance's own
+	private final Set<Long> ownLeases = ConcurrentHashMap.newKeySet();
 
 	private volatile String lastError;
 
@@ -214,6 +219,7 @@ public class EtcdServiceRegistration implements SessionListener, SmartLifecycle 
 
 	@Override
 	public void sessionGranted(long leaseId, boolean renewal) {
+		this.ownLeases.add(leaseId);
 		ScheduledExecutorService executor = this.writer;
 		if (executor == null) {
 			return;
@@ -363,7 +369,9 @@ public class EtcdServiceRegistration implements SessionListener, SmartLifecycle 
 					return true;
 				}
 				List<KeyValue> existing = response.getGetResponses().get(0).getKvs();
-				if (!existing.isEmpty() && existing.get(0).getLease() != leaseId) {
+				// a key on an earlier lease of this instance is its own (a write whose answer was lost)
+				if (!existing.isEmpty() && existing.get(0).getLease() != leaseId
+						&& !this.ownLeases.contains(existing.get(0).getLease())) {
 					synchronized (this) {
 						this.writtenKey = null;
 						this.writtenRevision = 0;
@@ -375,7 +383,7 @@ public class EtcdServiceRegistration implements SessionListener, SmartLifecycle 
 							+ " coordination.etcd.discovery.instance-id.");
 					return false;
 				}
-				// gone meanwhile, or on this instance's lease (a write whose answer was lost): guard on that
+				// gone meanwhile, or on a lease of this instance: guard on what is there now
 				synchronized (this) {
 					this.writtenKey = key;
 					this.writtenRevision = existing.isEmpty() ? 0 : existing.get(0).getModRevision();
@@ -420,9 +428,19 @@ public class EtcdServiceRegistration implements SessionListener, SmartLifecycle 
 				return;
 			}
 			try {
-				boolean deleted = this.etcd.txn("deregister " + key, (txn) -> txn
+				TxnResponse response = this.etcd.txn("deregister " + key, (txn) -> txn
 					.If(new Cmp(EtcdKeys.bytes(key), Cmp.Op.EQUAL, CmpTarget.modRevision(revision)))
-					.Then(Op.delete(EtcdKeys.bytes(key), DeleteOption.DEFAULT))).isSucceeded();
+					.Then(Op.delete(EtcdKeys.bytes(key), DeleteOption.DEFAULT))
+					.Else(Op.get(EtcdKeys.bytes(key), GetOption.DEFAULT)));
+				boolean deleted = response.isSucceeded();
+				List<KeyValue> existing = deleted ? List.of() : response.getGetResponses().get(0).getKvs();
+				if (!existing.isEmpty() && this.ownLeases.contains(existing.get(0).getLease())) {
+					// changed by a write of this instance whose answer was lost: still its own
+					long now = existing.get(0).getModRevision();
+					deleted = this.etcd.txn("deregister " + key, (txn) -> txn
+						.If(new Cmp(EtcdKeys.bytes(key), Cmp.Op.EQUAL, CmpTarget.modRevision(now)))
+						.Then(Op.delete(EtcdKeys.bytes(key), DeleteOption.DEFAULT))).isSucceeded();
+				}
 				logger.info((deleted ? "Deregistered " : "Did not deregister (the record changed since this instance"
 						+ " wrote it) ") + key);
 			}

@@ -204,6 +204,29 @@ class DiscoveryIntegrationTests {
 	}
 
 	@Test
+	void aRecordChangedOnThisInstancesOwnLeaseIsStillItsOwnToUpdateAndDeregister() throws Exception {
+		ConfigurableApplicationContext a = start("orders", "a", false, "--coordination.etcd.discovery.port=8081");
+		EtcdServiceRegistration registration = a.getBean(EtcdServiceRegistration.class);
+		await().atMost(Duration.ofSeconds(5)).until(registration::isRegistered);
+		long lease = registration.lease();
+		// as if a write of this instance whose answer was lost had been applied late
+		String late = "{\"instanceId\":\"a\",\"serviceId\":\"orders\",\"host\":\"127.0.0.1\",\"port\":8081,"
+				+ "\"status\":\"OUT_OF_SERVICE\"}";
+		etcd.client().getKVClient().put(EtcdKeys.bytes("/services/orders/a"), EtcdKeys.bytes(late),
+				io.etcd.jetcd.options.PutOption.builder().withLeaseId(lease).build()).get(5, TimeUnit.SECONDS);
+		assertThat(registration.setStatus(InstanceStatus.DOWN)).isTrue();
+		await().atMost(Duration.ofSeconds(2)).untilAsserted(() -> assertThat(
+				a.getBean(ServiceDiscovery.class).allInstances("orders"))
+			.extracting(ServiceRecord::status)
+			.containsExactly(InstanceStatus.DOWN));
+		etcd.client().getKVClient().put(EtcdKeys.bytes("/services/orders/a"), EtcdKeys.bytes(late),
+				io.etcd.jetcd.options.PutOption.builder().withLeaseId(lease).build()).get(5, TimeUnit.SECONDS);
+		registration.deregister();
+		assertThat(etcd.client().getKVClient().get(EtcdKeys.bytes("/services/orders/a")).get(5, TimeUnit.SECONDS)
+			.getCount()).isZero();
+	}
+
+	@Test
 	void aWebApplicationWithoutAServiceIdFailsToStartNamingTheProperty() {
 		assertThatExceptionOfType(Exception.class).isThrownBy(() -> start(null, "x", true))
 			.havingRootCause()

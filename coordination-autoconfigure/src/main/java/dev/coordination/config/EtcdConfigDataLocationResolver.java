@@ -1,0 +1,93 @@
+package dev.coordination.config;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import dev.coordination.etcd.EtcdKeys;
+
+import org.springframework.boot.bootstrap.BootstrapRegistry.InstanceSupplier;
+import org.springframework.boot.context.config.ConfigDataLocation;
+import org.springframework.boot.context.config.ConfigDataLocationResolver;
+import org.springframework.boot.context.config.ConfigDataLocationResolverContext;
+import org.springframework.boot.context.config.Profiles;
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
+import org.springframework.util.StringUtils;
+
+/**
+ * Resolves {@code etcd:} (and {@code etcd:/other/prefix}) into the configuration contexts, in
+ * increasing precedence: {@code {prefix}/application/}, {@code {prefix}/application,{profile}/},
+ * {@code {prefix}/{app}/}, {@code {prefix}/{app},{profile}/}, where {@code {app}} is
+ * {@code spring.application.name} and the prefix {@code coordination.etcd.config.prefix}
+ * ({@code /config}).
+ */
+public class EtcdConfigDataLocationResolver implements ConfigDataLocationResolver<EtcdConfigDataResource> {
+
+	static final String PREFIX = "etcd:";
+
+	private static final String PREFIX_PROPERTY = "coordination.etcd.config.prefix";
+
+	@Override
+	public boolean isResolvable(ConfigDataLocationResolverContext context, ConfigDataLocation location) {
+		return location.hasPrefix(PREFIX);
+	}
+
+	@Override
+	public List<EtcdConfigDataResource> resolve(ConfigDataLocationResolverContext context,
+			ConfigDataLocation location) {
+		// all contexts come with the profiles: Boot would rank any profile-specific context above
+		// {app}, and {app} must win over application,{profile}
+		return List.of();
+	}
+
+	@Override
+	public List<EtcdConfigDataResource> resolveProfileSpecific(ConfigDataLocationResolverContext context,
+			ConfigDataLocation location, Profiles profiles) {
+		register(context);
+		Binder binder = context.getBinder();
+		String explicit = location.getNonPrefixedValue(PREFIX);
+		String prefix = StringUtils.hasText(explicit) ? prefix("spring.config.import", explicit)
+				: prefix(PREFIX_PROPERTY, binder.bind(PREFIX_PROPERTY, String.class).orElse("/config"));
+		String separator = binder.bind("coordination.etcd.config.profile-separator", String.class).orElse(",");
+		String application = binder.bind("spring.application.name", String.class).orElse(null);
+		List<String> names = new ArrayList<>();
+		names.add("application");
+		if (StringUtils.hasText(application)) {
+			names.add(application);
+		}
+		// increasing precedence: application, application,{profile}..., {app}, {app},{profile}...
+		List<EtcdConfigDataResource> resources = new ArrayList<>();
+		for (String name : names) {
+			resources.add(resource(prefix, name, location));
+			for (String profile : profiles.getActive()) {
+				resources.add(resource(prefix, name + separator + profile, location));
+			}
+		}
+		return resources;
+	}
+
+	private static EtcdConfigDataResource resource(String prefix, String contextName, ConfigDataLocation location) {
+		return new EtcdConfigDataResource(contextName,
+				EtcdKeys.key(prefix, EtcdKeys.segment("configuration context", contextName)) + "/",
+				location.isOptional());
+	}
+
+	private static void register(ConfigDataLocationResolverContext context) {
+		Binder binder = context.getBinder();
+		context.getBootstrapContext().registerIfAbsent(EtcdConfigSource.class, InstanceSupplier.from(() -> {
+			EtcdConfigSource source = EtcdConfigSource.from(binder);
+			context.getBootstrapContext().addCloseListener((event) -> source.close());
+			return source;
+		}));
+	}
+
+	private static String prefix(String property, String value) {
+		try {
+			return EtcdKeys.prefix(property, value);
+		}
+		catch (IllegalArgumentException ex) {
+			throw new InvalidConfigurationPropertyValueException(property, value, ex.getMessage());
+		}
+	}
+
+}

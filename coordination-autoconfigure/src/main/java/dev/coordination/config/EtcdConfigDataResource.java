@@ -1,0 +1,65 @@
+package dev.coordination.config;
+
+import java.util.Objects;
+
+import org.springframework.boot.context.config.ConfigDataResource;
+
+/**
+ * One configuration context in etcd: the keys under {@code {prefix}/{context}/}, for example
+ * {@code /config/orders,dev/}.
+ */
+public class EtcdConfigDataResource extends ConfigDataResource {
+
+	private final String context;
+
+	private final String path;
+
+	private final boolean optional;
+
+	EtcdConfigDataResource(String context, String path, boolean optional) {
+		super(optional);
+		this.context = context;
+		this.path = path;
+		this.optional = optional;
+	}
+
+	/**
+	 * Whether it was imported with {@code optional:etcd:}.
+	 * @return whether a failure to read it is tolerated
+	 */
+	public boolean isOptionalImport() {
+		return this.optional;
+	}
+
+	/**
+	 * The context's name, for example {@code orders,dev}.
+	 * @return the name
+	 */
+	public String getContext() {
+		return this.context;
+	}
+
+	/**
+	 * The key prefix of the context, ending with {@code /}.
+	 * @return the prefix
+	 */
+	public String getPath() {
+		return this.path;
+	}
+
+	@Override
+	public boolean equals(Object other) {
+		return other instanceof EtcdConfigDataResource resource && this.path.equals(resource.path);
+	}
+
+	@Override
+	public int hashCode() {
+		return Objects.hash(this.path);
+	}
+
+	@Override
+	public String toString() {
+		return "etcd:" + this.path;
+	}
+
+}

@@ -1,0 +1,4 @@
+/**
+ * Configuration from etcd: {@code spring.config.import=etcd:}.
+ */
+package dev.coordination.config;

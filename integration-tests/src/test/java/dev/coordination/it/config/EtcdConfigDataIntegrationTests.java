@@ -1,0 +1,113 @@
+package dev.coordination.it.config;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import dev.coordination.etcd.EtcdKeys;
+import dev.coordination.test.EtcdSpec;
+import dev.coordination.test.junit.EtcdExtension;
+import io.etcd.jetcd.options.DeleteOption;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import org.springframework.boot.SpringBootConfiguration;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.core.env.Environment;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
+
+/**
+ * {@code spring.config.import=etcd:} reads the configuration contexts of an application at start-up,
+ * in their order of precedence, from a real etcd.
+ */
+class EtcdConfigDataIntegrationTests {
+
+	@RegisterExtension
+	static final EtcdExtension etcd = EtcdExtension.create(EtcdSpec.builder().requireLaunched().build());
+
+	private final List<ConfigurableApplicationContext> applications = new ArrayList<>();
+
+	@BeforeEach
+	@AfterEach
+	void noConfiguration() throws Exception {
+		this.applications.forEach(ConfigurableApplicationContext::close);
+		etcd.client().getKVClient().delete(EtcdKeys.bytes("/"), DeleteOption.builder().isPrefix(true).build())
+			.get(5, TimeUnit.SECONDS);
+	}
+
+	@Test
+	void contextsApplyInIncreasingPrecedenceWithProfilesAndOneKeyPerProperty() throws Exception {
+		put("/config/application/greeting", "hello from application");
+		put("/config/application/timeout", "1s");
+		put("/config/application/shared/only", "application");
+		put("/config/application,dev/greeting", "hello from application,dev");
+		put("/config/orders/greeting", "hello from orders");
+		put("/config/orders/database/host", "db.example");
+		put("/config/orders,dev/database/host", "db.dev");
+		put("/config/payments/greeting", "not ours");
+		Environment environment = start("orders", "dev", "etcd:").getEnvironment();
+		assertThat(environment.getProperty("greeting")).isEqualTo("hello from orders");
+		assertThat(environment.getProperty("database.host")).isEqualTo("db.dev");
+		assertThat(environment.getProperty("timeout")).isEqualTo("1s");
+		assertThat(environment.getProperty("shared.only")).isEqualTo("application");
+		Environment withoutProfile = start("orders", null, "etcd:").getEnvironment();
+		assertThat(withoutProfile.getProperty("database.host")).isEqualTo("db.example");
+		Environment otherApplication = start("billing", "dev", "etcd:").getEnvironment();
+		assertThat(otherApplication.getProperty("greeting")).isEqualTo("hello from application,dev");
+	}
+
+	@Test
+	void anExplicitPrefixIsRead() throws Exception {
+		put("/other/orders/greeting", "from the other prefix");
+		put("/config/orders/greeting", "from the default prefix");
+		assertThat(start("orders", null, "etcd:/other").getEnvironment().getProperty("greeting"))
+			.isEqualTo("from the other prefix");
+	}
+
+	@Test
+	void aRequiredImportFailsStartUpWhenEtcdIsUnreachableAndAnOptionalOneStartsWithout() {
+		assertThatIllegalStateException()
+			.isThrownBy(() -> start("orders", null, "etcd:", "http://127.0.0.1:1",
+					"--coordination.etcd.connect-timeout=500ms"))
+			.withMessageStartingWith("Could not read configuration etcd:/config/")
+			.withMessageContaining("from etcd at [http://127.0.0.1:1] within 500 ms (coordination.etcd.endpoints,")
+			.withMessageContaining("optional:etcd:");
+		ConfigurableApplicationContext context = start("orders", null, "optional:etcd:", "http://127.0.0.1:1",
+				"--coordination.etcd.connect-timeout=500ms");
+		assertThat(context.getEnvironment().getProperty("greeting")).isNull();
+	}
+
+	private void put(String key, String value) throws Exception {
+		etcd.client().getKVClient().put(EtcdKeys.bytes(key), EtcdKeys.bytes(value)).get(5, TimeUnit.SECONDS);
+	}
+
+	private ConfigurableApplicationContext start(String application, String profile, String location) {
+		return start(application, profile, location, etcd.endpointsAsString());
+	}
+
+	private ConfigurableApplicationContext start(String application, String profile, String location, String endpoints,
+			String... extra) {
+		List<String> args = new ArrayList<>(List.of("--spring.main.web-application-type=none",
+				"--spring.main.banner-mode=off", "--coordination.enabled=false",
+				"--coordination.etcd.endpoints=" + endpoints, "--spring.application.name=" + application,
+				"--spring.config.import=" + location));
+		if (profile != null) {
+			args.add("--spring.profiles.active=" + profile);
+		}
+		args.addAll(List.of(extra));
+		ConfigurableApplicationContext context = new SpringApplicationBuilder(Empty.class).run(args.toArray(String[]::new));
+		this.applications.add(context);
+		return context;
+	}
+
+	@SpringBootConfiguration
+	static class Empty {
+
+	}
+
+}

@@ -1,0 +1,4 @@
+/**
+ * Configuration from etcd against a real etcd.
+ */
+package dev.coordination.it.config;

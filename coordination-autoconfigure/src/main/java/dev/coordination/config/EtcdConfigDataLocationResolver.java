@@ -27,6 +27,8 @@ public class EtcdConfigDataLocationResolver implements ConfigDataLocationResolve
 
 	private static final String PREFIX_PROPERTY = "coordination.etcd.config.prefix";
 
+	private static final String FORMAT_PROPERTY = "coordination.etcd.config.format";
+
 	@Override
 	public boolean isResolvable(ConfigDataLocationResolverContext context, ConfigDataLocation location) {
 		return location.hasPrefix(PREFIX);
@@ -50,6 +52,12 @@ public class EtcdConfigDataLocationResolver implements ConfigDataLocationResolve
 				: prefix(PREFIX_PROPERTY, binder.bind(PREFIX_PROPERTY, String.class).orElse("/config"));
 		String separator = binder.bind("coordination.etcd.config.profile-separator", String.class).orElse(",");
 		String application = binder.bind("spring.application.name", String.class).orElse(null);
+		String format = binder.bind(FORMAT_PROPERTY, String.class).orElse("key-value").trim().toLowerCase(java.util.Locale.ROOT);
+		if (!List.of("key-value", "yaml", "properties").contains(format)) {
+			throw new InvalidConfigurationPropertyValueException(FORMAT_PROPERTY, format,
+					"Must be key-value (one key per property), yaml or properties (one document in the data key).");
+		}
+		String dataKey = binder.bind("coordination.etcd.config.data-key", String.class).orElse("data");
 		List<String> names = new ArrayList<>();
 		names.add("application");
 		if (StringUtils.hasText(application)) {
@@ -58,18 +66,19 @@ public class EtcdConfigDataLocationResolver implements ConfigDataLocationResolve
 		// increasing precedence: application, application,{profile}..., {app}, {app},{profile}...
 		List<EtcdConfigDataResource> resources = new ArrayList<>();
 		for (String name : names) {
-			resources.add(resource(prefix, name, location));
+			resources.add(resource(prefix, name, location, format, dataKey));
 			for (String profile : profiles.getActive()) {
-				resources.add(resource(prefix, name + separator + profile, location));
+				resources.add(resource(prefix, name + separator + profile, location, format, dataKey));
 			}
 		}
 		return resources;
 	}
 
-	private static EtcdConfigDataResource resource(String prefix, String contextName, ConfigDataLocation location) {
+	private static EtcdConfigDataResource resource(String prefix, String contextName, ConfigDataLocation location,
+			String format, String dataKey) {
 		return new EtcdConfigDataResource(contextName,
 				EtcdKeys.key(prefix, EtcdKeys.segment("configuration context", contextName)) + "/",
-				location.isOptional());
+				location.isOptional(), format, dataKey);
 	}
 
 	private static void register(ConfigDataLocationResolverContext context) {

@@ -16,11 +16,35 @@ public class EtcdConfigDataResource extends ConfigDataResource {
 
 	private final boolean optional;
 
-	EtcdConfigDataResource(String context, String path, boolean optional) {
+	private final String format;
+
+	private final String dataKey;
+
+	EtcdConfigDataResource(String context, String path, boolean optional, String format, String dataKey) {
 		super(optional);
 		this.context = context;
 		this.path = path;
 		this.optional = optional;
+		this.format = format;
+		this.dataKey = dataKey;
+	}
+
+	/**
+	 * How the context is stored: {@code key-value} (one key per property), {@code yaml} or
+	 * {@code properties} (one document in the data key).
+	 * @return the format
+	 */
+	public String getFormat() {
+		return this.format;
+	}
+
+	/**
+	 * The key, under the context, of its document when the format is {@code yaml} or
+	 * {@code properties}.
+	 * @return the data key
+	 */
+	public String getDataKey() {
+		return this.dataKey;
 	}
 
 	/**

@@ -15,10 +15,12 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 import org.springframework.boot.SpringBootConfiguration;
 import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.core.env.Environment;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
 
 /**
@@ -59,6 +61,38 @@ class EtcdConfigDataIntegrationTests {
 		assertThat(withoutProfile.getProperty("database.host")).isEqualTo("db.example");
 		Environment otherApplication = start("billing", "dev", "etcd:").getEnvironment();
 		assertThat(otherApplication.getProperty("greeting")).isEqualTo("hello from application,dev");
+	}
+
+	@Test
+	void yamlAndPropertiesDocumentsInTheDataKeyAreRead() throws Exception {
+		put("/config/application/data", "greeting: hello from yaml\ndatabase:\n  host: db.yaml\n  port: 5432\n");
+		put("/config/orders/data", "database:\n  host: db.orders\n");
+		Environment yaml = start("orders", null, "etcd:", etcd.endpointsAsString(), "--coordination.etcd.config.format=yaml")
+			.getEnvironment();
+		assertThat(yaml.getProperty("greeting")).isEqualTo("hello from yaml");
+		assertThat(yaml.getProperty("database.host")).isEqualTo("db.orders");
+		assertThat(yaml.getProperty("database.port")).isEqualTo("5432");
+		put("/config/orders/settings", "greeting=hello from properties\ntimeout=2s\n");
+		Environment properties = start("orders", null, "etcd:", etcd.endpointsAsString(),
+				"--coordination.etcd.config.format=properties", "--coordination.etcd.config.data-key=settings")
+			.getEnvironment();
+		assertThat(properties.getProperty("greeting")).isEqualTo("hello from properties");
+		assertThat(properties.getProperty("timeout")).isEqualTo("2s");
+	}
+
+	@Test
+	void anUnreadableDocumentOrAnUnknownFormatFailsStartUpNamingTheKeyOrTheProperty() throws Exception {
+		put("/config/orders/data", "database: [unclosed\n");
+		assertThatIllegalStateException()
+			.isThrownBy(() -> start("orders", null, "etcd:", etcd.endpointsAsString(),
+					"--coordination.etcd.config.format=yaml"))
+			.withMessageContaining("The yaml document at /config/orders/data (revision ")
+			.withMessageContaining("cannot be read");
+		assertThatExceptionOfType(InvalidConfigurationPropertyValueException.class)
+			.isThrownBy(() -> start("orders", null, "etcd:", etcd.endpointsAsString(),
+					"--coordination.etcd.config.format=json"))
+			.withMessageContaining("coordination.etcd.config.format")
+			.withMessageContaining("key-value");
 	}
 
 	@Test

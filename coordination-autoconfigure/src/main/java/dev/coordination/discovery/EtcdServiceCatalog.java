@@ -18,6 +18,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
+import dev.coordination.etcd.CoordinationThreads;
 import dev.coordination.etcd.EtcdAccessException;
 import dev.coordination.etcd.EtcdKeys;
 import dev.coordination.etcd.EtcdTemplate;
@@ -130,11 +131,7 @@ public class EtcdServiceCatalog implements ServiceDiscovery, SmartLifecycle {
 
 	@Override
 	public void start() {
-		ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor((task) -> {
-			Thread thread = new Thread(task, "coordination-discovery");
-			thread.setDaemon(true);
-			return thread;
-		});
+		ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor(CoordinationThreads.daemon("coordination-discovery"));
 		this.reader = executor;
 		this.running = true;
 		// the first read while starting, so the catalog is there when the application is ready;

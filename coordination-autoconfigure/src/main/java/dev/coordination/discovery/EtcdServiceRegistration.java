@@ -11,6 +11,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.UnaryOperator;
 
+import dev.coordination.etcd.CoordinationThreads;
 import dev.coordination.etcd.EtcdAccessException;
 import dev.coordination.etcd.EtcdKeys;
 import dev.coordination.etcd.EtcdTemplate;
@@ -258,11 +259,7 @@ public class EtcdServiceRegistration implements SessionListener, SmartLifecycle 
 
 	@Override
 	public synchronized void start() {
-		this.writer = Executors.newSingleThreadScheduledExecutor((task) -> {
-			Thread thread = new Thread(task, "coordination-registration");
-			thread.setDaemon(true);
-			return thread;
-		});
+		this.writer = Executors.newSingleThreadScheduledExecutor(CoordinationThreads.daemon("coordination-registration"));
 		this.running = true;
 	}
 

@@ -6,6 +6,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
+import dev.coordination.etcd.CoordinationThreads;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
@@ -28,11 +29,7 @@ public class HealthDrivenStatus implements DisposableBean {
 
 	private final boolean deregisterWhileDown;
 
-	private final ScheduledExecutorService checker = Executors.newSingleThreadScheduledExecutor((task) -> {
-		Thread thread = new Thread(task, "coordination-registration-health");
-		thread.setDaemon(true);
-		return thread;
-	});
+	private final ScheduledExecutorService checker = Executors.newSingleThreadScheduledExecutor(CoordinationThreads.daemon("coordination-registration-health"));
 
 	// guarded by this: what to register again when the health is UP after a deregistration
 	private ServiceRecord deregistered;

@@ -19,6 +19,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 
+import dev.coordination.etcd.CoordinationThreads;
 import dev.coordination.etcd.EtcdAccessException;
 import dev.coordination.etcd.EtcdCompactedException;
 import dev.coordination.etcd.EtcdExceptionTranslator;
@@ -117,11 +118,7 @@ public class EtcdLeaderElection implements LeaderElection, SessionListener {
 		this.session = session;
 		this.identity = identity;
 		this.candidate = candidate;
-		this.executor = Executors.newSingleThreadExecutor((task) -> {
-			Thread thread = new Thread(task, "coordination-election-" + name);
-			thread.setDaemon(true);
-			return thread;
-		});
+		this.executor = Executors.newSingleThreadExecutor(CoordinationThreads.daemon("coordination-election-" + name));
 	}
 
 	@Override

@@ -7,6 +7,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.Supplier;
 
+import dev.coordination.etcd.CoordinationThreads;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
@@ -32,11 +33,7 @@ public class LeaderOnlyBeanPostProcessor implements BeanPostProcessor, Disposabl
 
 	private final Supplier<LeaderElections> elections;
 
-	private final ExecutorService lifecycleExecutor = Executors.newSingleThreadExecutor((task) -> {
-		Thread thread = new Thread(task, "coordination-leader-lifecycle");
-		thread.setDaemon(true);
-		return thread;
-	});
+	private final ExecutorService lifecycleExecutor = Executors.newSingleThreadExecutor(CoordinationThreads.daemon("coordination-leader-lifecycle"));
 
 	public LeaderOnlyBeanPostProcessor(Supplier<LeaderElections> elections) {
 		this.elections = elections;

@@ -15,6 +15,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
+import dev.coordination.etcd.CoordinationThreads;
 import dev.coordination.etcd.EtcdAccessException;
 import dev.coordination.etcd.EtcdInterruptedException;
 import dev.coordination.etcd.EtcdKeys;
@@ -52,11 +53,7 @@ final class EtcdQueue {
 	private static final int ABANDONED_DELETES = 4;
 
 	// blocking etcd calls of background retries: one daemon thread, never the common pool
-	private final ScheduledExecutorService retries = Executors.newSingleThreadScheduledExecutor((task) -> {
-		Thread thread = new Thread(task, "coordination-lock-release");
-		thread.setDaemon(true);
-		return thread;
-	});
+	private final ScheduledExecutorService retries = Executors.newSingleThreadScheduledExecutor(CoordinationThreads.daemon("coordination-lock-release"));
 
 	private final EtcdTemplate etcd;
 

@@ -13,6 +13,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 
+import dev.coordination.etcd.CoordinationThreads;
 import dev.coordination.etcd.EtcdAccessException;
 import dev.coordination.etcd.EtcdExceptionTranslator;
 import dev.coordination.etcd.EtcdKeys;
@@ -211,11 +212,7 @@ public class EtcdSession implements CoordinationSession, SmartLifecycle {
 			if (this.running) {
 				return;
 			}
-			ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, (task) -> {
-				Thread thread = new Thread(task, "coordination-session");
-				thread.setDaemon(true);
-				return thread;
-			});
+			ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, CoordinationThreads.daemon("coordination-session"));
 			executor.setRemoveOnCancelPolicy(true);
 			this.executor = executor;
 			this.generation++;

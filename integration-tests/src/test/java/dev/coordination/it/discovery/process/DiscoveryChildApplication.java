@@ -1,7 +1,6 @@
 package dev.coordination.it.discovery.process;
 
-import java.io.IOException;
-import java.io.InputStream;
+import dev.coordination.it.process.ChildSide;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
@@ -39,7 +38,7 @@ import org.springframework.context.event.EventListener;
 public class DiscoveryChildApplication {
 
 	public static void main(String[] args) {
-		exitWhenStdinCloses();
+		ChildSide.exitWhenParentGone();
 		SpringApplication application = new SpringApplication(DiscoveryChildApplication.class);
 		application.setWebApplicationType(WebApplicationType.NONE);
 		// every thread of the starter is a daemon: keep the JVM running until it is stopped
@@ -52,27 +51,6 @@ public class DiscoveryChildApplication {
 			@Value("${spring.application.name}") String serviceId,
 			@Value("${coordination.etcd.discovery.instance-id}") String instanceId) {
 		return new PeerReporter(discovery, registration, serviceId, instanceId);
-	}
-
-	static synchronized void print(String line) {
-		System.out.println(line);
-		System.out.flush();
-	}
-
-	private static void exitWhenStdinCloses() {
-		Thread thread = new Thread(() -> {
-			try (InputStream in = System.in) {
-				while (in.read() != -1) {
-					// nothing is sent: the stream only tells that the parent is alive
-				}
-			}
-			catch (IOException ex) {
-				// the parent is gone as well
-			}
-			Runtime.getRuntime().halt(2);
-		}, "parent-watch");
-		thread.setDaemon(true);
-		thread.start();
 	}
 
 	/**
@@ -122,7 +100,7 @@ public class DiscoveryChildApplication {
 				Thread.currentThread().interrupt();
 				return;
 			}
-			print("READY " + this.instanceId + " " + ProcessHandle.current().pid() + " "
+			ChildSide.print("READY " + this.instanceId + " " + ProcessHandle.current().pid() + " "
 					+ (this.registration.isRegistered() ? "registered" : "not-registered"));
 			// listen first, then print the current state: a change in between is printed twice, never lost
 			this.discovery.addListener(this);
@@ -131,7 +109,7 @@ public class DiscoveryChildApplication {
 
 		@EventListener
 		void closing(ContextClosedEvent event) {
-			print("CLOSING " + System.nanoTime());
+			ChildSide.print("CLOSING " + System.nanoTime());
 		}
 
 		@Override
@@ -149,7 +127,7 @@ public class DiscoveryChildApplication {
 			}
 			if (!peers.equals(this.lastPeers)) {
 				this.lastPeers = peers;
-				print("PEERS " + peers);
+				ChildSide.print("PEERS " + peers);
 			}
 		}
 

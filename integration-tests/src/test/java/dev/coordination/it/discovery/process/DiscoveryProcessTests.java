@@ -1,20 +1,18 @@
 package dev.coordination.it.discovery.process;
 
+import dev.coordination.it.process.LeftoverKeys;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
 
 import dev.coordination.discovery.DiscoveryListener;
 import dev.coordination.discovery.DiscoveryMetrics;
 import dev.coordination.discovery.EtcdServiceCatalog;
 import dev.coordination.discovery.ServiceRecord;
-import dev.coordination.etcd.EtcdKeys;
 import dev.coordination.etcd.EtcdTemplate;
 import dev.coordination.it.process.ChildLine;
 import dev.coordination.it.process.ChildProcess;
@@ -22,10 +20,6 @@ import dev.coordination.it.process.ChildProcesses;
 import dev.coordination.test.EtcdSpec;
 import dev.coordination.test.junit.EtcdExtension;
 import io.etcd.jetcd.Client;
-import io.etcd.jetcd.KV;
-import io.etcd.jetcd.KeyValue;
-import io.etcd.jetcd.options.DeleteOption;
-import io.etcd.jetcd.options.GetOption;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.junit.jupiter.api.AfterEach;
@@ -72,19 +66,8 @@ class DiscoveryProcessTests {
 
 	@BeforeEach
 	void startFromAnEmptyCatalogWithAnObserver() throws Exception {
-		KV kv = etcd.client().getKVClient();
-		// registrations of an earlier test's killed children live on until their lease expires
-		Set<Long> leases = kv.get(EtcdKeys.bytes(PREFIX + "/"), GetOption.builder().isPrefix(true).build())
-			.get(5, TimeUnit.SECONDS)
-			.getKvs()
-			.stream()
-			.map(KeyValue::getLease)
-			.filter((lease) -> lease != 0)
-			.collect(Collectors.toSet());
-		for (long lease : leases) {
-			etcd.client().getLeaseClient().revoke(lease).exceptionally((ex) -> null).get(5, TimeUnit.SECONDS);
-		}
-		kv.delete(EtcdKeys.bytes(PREFIX + "/"), DeleteOption.builder().isPrefix(true).build()).get(5, TimeUnit.SECONDS);
+		// keys of an earlier test's killed children live on until their lease expires
+		LeftoverKeys.remove(etcd.client(), PREFIX + "/");
 		this.observerClient = etcd.cluster().newClient();
 		this.observer = new EtcdServiceCatalog(new EtcdTemplate(this.observerClient, Duration.ofSeconds(1)), PREFIX,
 				DiscoveryMetrics.NONE);

@@ -1,7 +1,6 @@
 package dev.coordination.it.election.process;
 
-import java.io.IOException;
-import java.io.InputStream;
+import dev.coordination.it.process.ChildSide;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.Executors;
@@ -62,7 +61,7 @@ public class ElectionChildApplication {
 	static final long WORK_MILLIS = 150;
 
 	public static void main(String[] args) {
-		exitWhenStdinCloses();
+		ChildSide.exitWhenParentGone();
 		SpringApplication application = new SpringApplication(ElectionChildApplication.class);
 		application.setWebApplicationType(WebApplicationType.NONE);
 		// every thread of the starter is a daemon: keep the JVM running until it is stopped
@@ -79,38 +78,6 @@ public class ElectionChildApplication {
 	Reporter reporter(LeaderElections elections, FencedWriter writer,
 			@Value("${coordination.etcd.election.instance-id}") String instanceId) {
 		return new Reporter(elections.election(LeaderElection.DEFAULT), writer, instanceId);
-	}
-
-	static synchronized void print(String line) {
-		System.out.println(line);
-		System.out.flush();
-	}
-
-	private static void exitWhenStdinCloses() {
-		Thread thread = new Thread(() -> {
-			try (InputStream in = System.in) {
-				while (in.read() != -1) {
-					// nothing is sent: the stream only tells that the parent is alive
-				}
-			}
-			catch (IOException ex) {
-				// the parent is gone as well
-			}
-			Thread halt = new Thread(() -> {
-				try {
-					TimeUnit.SECONDS.sleep(5);
-				}
-				catch (InterruptedException ex) {
-					Thread.currentThread().interrupt();
-				}
-				Runtime.getRuntime().halt(3);
-			});
-			halt.setDaemon(true);
-			halt.start();
-			System.exit(2);
-		}, "parent-watch");
-		thread.setDaemon(true);
-		thread.start();
 	}
 
 	/**
@@ -143,15 +110,15 @@ public class ElectionChildApplication {
 					.If(new Cmp(EtcdKeys.bytes(term.key()), Cmp.Op.EQUAL, CmpTarget.createRevision(term.token())))
 					.Then(Op.put(EtcdKeys.bytes(COUNTER_KEY), EtcdKeys.bytes(value), PutOption.DEFAULT)));
 				if (response.isSucceeded()) {
-					print("FENCED-OK " + term.token() + " " + seq + " " + response.getHeader().getRevision());
+					ChildSide.print("FENCED-OK " + term.token() + " " + seq + " " + response.getHeader().getRevision());
 				}
 				else {
-					print("FENCED-REJECTED " + term.token() + " " + seq);
+					ChildSide.print("FENCED-REJECTED " + term.token() + " " + seq);
 				}
 			}
 			catch (EtcdAccessException ex) {
 				// indeterminate: the write may still be applied later, which the test reads from etcd
-				print("FENCED-FAILED " + term.token() + " " + seq + " " + ex.getClass().getSimpleName());
+				ChildSide.print("FENCED-FAILED " + term.token() + " " + seq + " " + ex.getClass().getSimpleName());
 			}
 			return Optional.of(seq);
 		}
@@ -185,19 +152,19 @@ public class ElectionChildApplication {
 
 		@EventListener
 		void granted(LeadershipGrantedEvent event) {
-			print("GRANTED " + event.getToken() + " " + System.nanoTime());
+			ChildSide.print("GRANTED " + event.getToken() + " " + System.nanoTime());
 		}
 
 		@EventListener
 		void revoked(LeadershipRevokedEvent event) {
-			print("REVOKED " + event.getToken() + " " + event.getReason() + " " + System.nanoTime());
+			ChildSide.print("REVOKED " + event.getToken() + " " + event.getReason() + " " + System.nanoTime());
 		}
 
 		@EventListener
 		void ready(ApplicationReadyEvent event) {
 			this.executor.scheduleWithFixedDelay(this::reportLeader, 0, 20, TimeUnit.MILLISECONDS);
 			this.executor.scheduleWithFixedDelay(this::work, 0, 20, TimeUnit.MILLISECONDS);
-			print("READY " + this.instanceId + " " + ProcessHandle.current().pid());
+			ChildSide.print("READY " + this.instanceId + " " + ProcessHandle.current().pid());
 		}
 
 		@EventListener
@@ -210,7 +177,7 @@ public class ElectionChildApplication {
 			String line = leader.map((candidate) -> candidate.instanceId() + " " + candidate.token()).orElse("- 0");
 			if (!Objects.equals(line, this.lastLeader)) {
 				this.lastLeader = line;
-				print("LEADER " + line);
+				ChildSide.print("LEADER " + line);
 			}
 		}
 

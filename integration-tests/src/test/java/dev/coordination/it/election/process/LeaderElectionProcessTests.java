@@ -1,5 +1,6 @@
 package dev.coordination.it.election.process;
 
+import dev.coordination.it.process.LeftoverKeys;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -14,7 +15,6 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
-import java.util.stream.Collectors;
 
 import dev.coordination.etcd.EtcdKeys;
 import dev.coordination.test.EtcdMember;
@@ -66,19 +66,9 @@ class LeaderElectionProcessTests {
 
 	@BeforeEach
 	void startFromAnEmptyElection() throws Exception {
+		// keys of an earlier test's killed children live on until their lease expires
+		LeftoverKeys.remove(etcd.client(), "/elections/");
 		KV kv = etcd.client().getKVClient();
-		// candidates of an earlier test that was killed live on until their lease expires
-		Set<Long> leases = kv.get(EtcdKeys.bytes("/elections/"), GetOption.builder().isPrefix(true).build())
-			.get(5, TimeUnit.SECONDS)
-			.getKvs()
-			.stream()
-			.map(KeyValue::getLease)
-			.filter((lease) -> lease != 0)
-			.collect(Collectors.toSet());
-		for (long lease : leases) {
-			etcd.client().getLeaseClient().revoke(lease).exceptionally((ex) -> null).get(5, TimeUnit.SECONDS);
-		}
-		kv.delete(EtcdKeys.bytes("/elections/"), DeleteOption.builder().isPrefix(true).build()).get(5, TimeUnit.SECONDS);
 		kv.delete(EtcdKeys.bytes("/fence/"), DeleteOption.builder().isPrefix(true).build()).get(5, TimeUnit.SECONDS);
 	}
 

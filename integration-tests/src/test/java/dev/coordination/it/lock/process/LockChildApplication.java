@@ -1,7 +1,6 @@
 package dev.coordination.it.lock.process;
 
-import java.io.IOException;
-import java.io.InputStream;
+import dev.coordination.it.process.ChildSide;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
@@ -54,7 +53,7 @@ public class LockChildApplication {
 	static final String GO_KEY = "/test/go";
 
 	public static void main(String[] args) {
-		exitWhenStdinCloses();
+		ChildSide.exitWhenParentGone();
 		SpringApplication application = new SpringApplication(LockChildApplication.class);
 		application.setWebApplicationType(WebApplicationType.NONE);
 		application.setKeepAlive(true);
@@ -65,17 +64,17 @@ public class LockChildApplication {
 	ApplicationRunner lockWorker(DistributedLockRegistry registry, CoordinationSession session, EtcdTemplate etcd,
 			@Value("${lock.mode}") String mode, @Value("${lock.count:0}") int count) {
 		return (arguments) -> {
-			print("READY " + ProcessHandle.current().pid());
+			ChildSide.print("READY " + ProcessHandle.current().pid());
 			Thread worker = new Thread(() -> {
 				try {
 					switch (mode) {
 						case "increment" -> increment(registry.obtain(LOCK), session, etcd, count);
 						case "hold" -> hold(registry.obtain(LOCK), "HOLDING");
 						case "wait" -> {
-							print("WAITING");
+							ChildSide.print("WAITING");
 							hold(registry.obtain(LOCK), "ACQUIRED");
 						}
-						default -> print("FAILED 0 unknown-mode-" + mode);
+						default -> ChildSide.print("FAILED 0 unknown-mode-" + mode);
 					}
 				}
 				catch (InterruptedException ex) {
@@ -92,7 +91,7 @@ public class LockChildApplication {
 		long goDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
 		while (etcd.get(GO_KEY).isEmpty()) {
 			if (System.nanoTime() - goDeadline > 0) {
-				print("FAILED 0 no-go");
+				ChildSide.print("FAILED 0 no-go");
 				return;
 			}
 			TimeUnit.MILLISECONDS.sleep(20);
@@ -102,7 +101,7 @@ public class LockChildApplication {
 				lock.lock();
 			}
 			catch (EtcdAccessException ex) {
-				print("FAILED 0 lock-" + ex.getClass().getSimpleName());
+				ChildSide.print("FAILED 0 lock-" + ex.getClass().getSimpleName());
 				continue;
 			}
 			long token = lock.fencingToken().orElse(-1);
@@ -115,55 +114,34 @@ public class LockChildApplication {
 					.Then(Op.put(EtcdKeys.bytes(COUNTER_KEY), EtcdKeys.bytes((value + 1) + " " + token),
 							PutOption.DEFAULT)));
 				if (response.isSucceeded()) {
-					print("INC " + token + " " + (value + 1));
+					ChildSide.print("INC " + token + " " + (value + 1));
 					done++;
 				}
 				else {
-					print("REJECTED " + token + " " + value);
+					ChildSide.print("REJECTED " + token + " " + value);
 				}
 			}
 			catch (EtcdAccessException ex) {
 				// indeterminate: the write may still be applied, which the test reads from etcd
-				print("FAILED " + token + " " + ex.getClass().getSimpleName());
+				ChildSide.print("FAILED " + token + " " + ex.getClass().getSimpleName());
 			}
 			finally {
 				try {
 					lock.unlock();
 				}
 				catch (LockLostException ex) {
-					print("LOST " + token);
+					ChildSide.print("LOST " + token);
 				}
 			}
 		}
-		print("DONE");
+		ChildSide.print("DONE");
 	}
 
 	private static void hold(DistributedLock lock, String kind) throws InterruptedException {
 		lock.lock();
-		print(kind + " " + lock.fencingToken().orElse(-1) + " " + System.nanoTime());
+		ChildSide.print(kind + " " + lock.fencingToken().orElse(-1) + " " + System.nanoTime());
 		// hold until the process is killed
 		new CountDownLatch(1).await(Duration.ofMinutes(10).toMillis(), TimeUnit.MILLISECONDS);
-	}
-
-	static synchronized void print(String line) {
-		System.out.println(line);
-		System.out.flush();
-	}
-
-	private static void exitWhenStdinCloses() {
-		Thread thread = new Thread(() -> {
-			try (InputStream in = System.in) {
-				while (in.read() != -1) {
-					// nothing is sent: the stream only tells that the parent is alive
-				}
-			}
-			catch (IOException ex) {
-				// the parent is gone as well
-			}
-			Runtime.getRuntime().halt(2);
-		}, "parent-watch");
-		thread.setDaemon(true);
-		thread.start();
 	}
 
 }

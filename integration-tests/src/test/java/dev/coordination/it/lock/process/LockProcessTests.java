@@ -1,14 +1,13 @@
 package dev.coordination.it.lock.process;
 
+import dev.coordination.it.process.LeftoverKeys;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
 
 import dev.coordination.etcd.EtcdKeys;
 import dev.coordination.it.process.ChildLine;
@@ -55,19 +54,9 @@ class LockProcessTests {
 
 	@BeforeEach
 	void startFromNoLocks() throws Exception {
-		KV kv = etcd.client().getKVClient();
 		// keys of an earlier test's killed children live on until their lease expires
-		Set<Long> leases = kv.get(EtcdKeys.bytes("/locks/"), GetOption.builder().isPrefix(true).build())
-			.get(5, TimeUnit.SECONDS)
-			.getKvs()
-			.stream()
-			.map(KeyValue::getLease)
-			.filter((lease) -> lease != 0)
-			.collect(Collectors.toSet());
-		for (long lease : leases) {
-			etcd.client().getLeaseClient().revoke(lease).exceptionally((ex) -> null).get(5, TimeUnit.SECONDS);
-		}
-		kv.delete(EtcdKeys.bytes("/locks/"), DeleteOption.builder().isPrefix(true).build()).get(5, TimeUnit.SECONDS);
+		LeftoverKeys.remove(etcd.client(), "/locks/");
+		KV kv = etcd.client().getKVClient();
 		kv.delete(EtcdKeys.bytes("/test/"), DeleteOption.builder().isPrefix(true).build()).get(5, TimeUnit.SECONDS);
 	}
 

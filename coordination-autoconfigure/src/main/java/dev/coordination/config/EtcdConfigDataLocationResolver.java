@@ -25,6 +25,11 @@ public class EtcdConfigDataLocationResolver implements ConfigDataLocationResolve
 
 	static final String PREFIX = "etcd:";
 
+	/**
+	 * The bean name of the imported {@link EtcdConfigState} in the application context.
+	 */
+	public static final String STATE_BEAN = "etcdConfigState";
+
 	private static final String PREFIX_PROPERTY = "coordination.etcd.config.prefix";
 
 	private static final String FORMAT_PROPERTY = "coordination.etcd.config.format";
@@ -76,7 +81,7 @@ public class EtcdConfigDataLocationResolver implements ConfigDataLocationResolve
 
 	private static EtcdConfigDataResource resource(String prefix, String contextName, ConfigDataLocation location,
 			String format, String dataKey) {
-		return new EtcdConfigDataResource(contextName,
+		return new EtcdConfigDataResource(contextName, prefix + "/",
 				EtcdKeys.key(prefix, EtcdKeys.segment("configuration context", contextName)) + "/",
 				location.isOptional(), format, dataKey);
 	}
@@ -85,7 +90,14 @@ public class EtcdConfigDataLocationResolver implements ConfigDataLocationResolve
 		Binder binder = context.getBinder();
 		context.getBootstrapContext().registerIfAbsent(EtcdConfigSource.class, InstanceSupplier.from(() -> {
 			EtcdConfigSource source = EtcdConfigSource.from(binder);
-			context.getBootstrapContext().addCloseListener((event) -> source.close());
+			context.getBootstrapContext().addCloseListener((event) -> {
+				source.close();
+				// the application context watches etcd and refreshes what was imported
+				if (!source.state().contexts().isEmpty()
+						&& !event.getApplicationContext().getBeanFactory().containsSingleton(STATE_BEAN)) {
+					event.getApplicationContext().getBeanFactory().registerSingleton(STATE_BEAN, source.state());
+				}
+			});
 			return source;
 		}));
 	}

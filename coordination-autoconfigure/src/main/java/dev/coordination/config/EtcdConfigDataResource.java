@@ -14,15 +14,18 @@ public class EtcdConfigDataResource extends ConfigDataResource {
 
 	private final String path;
 
+	private final String root;
+
 	private final boolean optional;
 
 	private final String format;
 
 	private final String dataKey;
 
-	EtcdConfigDataResource(String context, String path, boolean optional, String format, String dataKey) {
+	EtcdConfigDataResource(String context, String root, String path, boolean optional, String format, String dataKey) {
 		super(optional);
 		this.context = context;
+		this.root = root;
 		this.path = path;
 		this.optional = optional;
 		this.format = format;
@@ -69,6 +72,15 @@ public class EtcdConfigDataResource extends ConfigDataResource {
 	 */
 	public String getPath() {
 		return this.path;
+	}
+
+	/**
+	 * The prefix the context was imported from, ending with {@code /}, for example {@code /config/}:
+	 * one watch per prefix follows all of its contexts.
+	 * @return the prefix
+	 */
+	public String getRoot() {
+		return this.root;
 	}
 
 	@Override

@@ -2,6 +2,7 @@ package dev.coordination.config;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import io.etcd.jetcd.ByteSequence;
@@ -25,12 +26,23 @@ final class EtcdConfigSource implements AutoCloseable {
 
 	private final Client client;
 
+	private final EtcdConfigState state;
+
 	private long revision;
+
+	// the first failure: later contexts fail at once instead of waiting for the timeout again
+	private Exception failure;
+
+	// a reload that Spring Cloud starts itself uses a bootstrap context that nobody closes
+	private CompletableFuture<Void> idleClose;
+
+	private boolean closed;
 
 	private EtcdConfigSource(List<String> endpoints, Duration timeout, Client client) {
 		this.endpoints = endpoints;
 		this.timeout = timeout;
 		this.client = client;
+		this.state = new EtcdConfigState(endpoints);
 	}
 
 	static EtcdConfigSource from(Binder binder) {
@@ -46,6 +58,10 @@ final class EtcdConfigSource implements AutoCloseable {
 		return new EtcdConfigSource(endpoints, timeout, builder.build());
 	}
 
+	EtcdConfigState state() {
+		return this.state;
+	}
+
 	List<String> endpoints() {
 		return this.endpoints;
 	}
@@ -59,13 +75,28 @@ final class EtcdConfigSource implements AutoCloseable {
 	 * @throws Exception when etcd does not answer within the connect timeout
 	 */
 	synchronized GetResponse read(String prefix) throws Exception {
+		if (this.failure != null) {
+			throw this.failure;
+		}
+		if (this.idleClose != null) {
+			this.idleClose.cancel(false);
+		}
+		// closed a minute after the last read unless the bootstrap context closes it first
+		this.idleClose = CompletableFuture.runAsync(this::close, CompletableFuture.delayedExecutor(1, TimeUnit.MINUTES));
 		GetOption.Builder option = GetOption.builder().isPrefix(true);
 		if (this.revision != 0) {
 			option.withRevision(this.revision);
 		}
-		GetResponse response = this.client.getKVClient()
-			.get(ByteSequence.from(prefix, java.nio.charset.StandardCharsets.UTF_8), option.build())
-			.get(this.timeout.toMillis(), TimeUnit.MILLISECONDS);
+		GetResponse response;
+		try {
+			response = this.client.getKVClient()
+				.get(ByteSequence.from(prefix, java.nio.charset.StandardCharsets.UTF_8), option.build())
+				.get(this.timeout.toMillis(), TimeUnit.MILLISECONDS);
+		}
+		catch (Exception ex) {
+			this.failure = ex;
+			throw ex;
+		}
 		if (this.revision == 0) {
 			this.revision = response.getHeader().getRevision();
 		}
@@ -77,8 +108,11 @@ final class EtcdConfigSource implements AutoCloseable {
 	}
 
 	@Override
-	public void close() {
-		this.client.close();
+	public synchronized void close() {
+		if (!this.closed) {
+			this.closed = true;
+			this.client.close();
+		}
 	}
 
 }

@@ -90,4 +90,20 @@ public final class CoordinationMeterNames {
 	 */
 	public static final String DISCOVERY_SKIPPED_RECORDS = "coordination.discovery.skipped.records";
 
+	/**
+	 * Counter of refreshes of the configuration from etcd (tag {@code outcome}: {@code applied},
+	 * {@code rejected} when a document or value was kept at its last good state, {@code failed}).
+	 */
+	public static final String CONFIG_REFRESHES = "coordination.config.refreshes";
+
+	/**
+	 * Timer from receiving a change from etcd to the {@code Environment} updated.
+	 */
+	public static final String CONFIG_REFRESH_LATENCY = "coordination.config.refresh.latency";
+
+	/**
+	 * Gauge of the etcd revision of the configuration in the {@code Environment}.
+	 */
+	public static final String CONFIG_REVISION = "coordination.config.revision";
+
 }

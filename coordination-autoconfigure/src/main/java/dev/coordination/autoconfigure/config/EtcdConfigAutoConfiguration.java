@@ -1,0 +1,99 @@
+package dev.coordination.autoconfigure.config;
+
+import java.time.Duration;
+
+import dev.coordination.autoconfigure.etcd.EtcdAutoConfiguration;
+import dev.coordination.config.EtcdConfigMetrics;
+import dev.coordination.config.EtcdConfigState;
+import dev.coordination.config.EtcdConfigTemplate;
+import dev.coordination.config.EtcdConfigWatcher;
+import dev.coordination.config.EtcdFeatureFlags;
+import dev.coordination.config.FeatureFlags;
+import dev.coordination.config.metrics.MicrometerConfigMetrics;
+import dev.coordination.etcd.EtcdKeys;
+import dev.coordination.etcd.EtcdTemplate;
+import io.micrometer.core.instrument.MeterRegistry;
+
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/**
+ * {@link org.springframework.boot.autoconfigure.EnableAutoConfiguration Auto-configuration} of
+ * configuration from etcd: the live refresh of what {@code spring.config.import=etcd:} imported,
+ * feature flags, and the configuration writer with snapshots.
+ */
+@AutoConfiguration(after = EtcdAutoConfiguration.class,
+		afterName = "org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration")
+@ConditionalOnBean(EtcdTemplate.class)
+@EnableConfigurationProperties(EtcdConfigProperties.class)
+public final class EtcdConfigAutoConfiguration {
+
+	@Bean
+	@ConditionalOnMissingBean
+	EtcdConfigTemplate etcdConfigTemplate(EtcdTemplate etcdTemplate, EtcdConfigProperties properties) {
+		String prefix = prefix("coordination.etcd.config.prefix", properties.getPrefix());
+		String snapshots = prefix("coordination.etcd.config.snapshots.prefix", properties.getSnapshots().getPrefix());
+		try {
+			return new EtcdConfigTemplate(etcdTemplate, prefix, snapshots);
+		}
+		catch (IllegalArgumentException ex) {
+			throw new InvalidConfigurationPropertyValueException("coordination.etcd.config.snapshots.prefix", snapshots,
+					ex.getMessage());
+		}
+	}
+
+	@Bean
+	@ConditionalOnMissingBean(FeatureFlags.class)
+	EtcdFeatureFlags featureFlags(EtcdTemplate etcdTemplate, EtcdConfigProperties properties) {
+		return new EtcdFeatureFlags(etcdTemplate,
+				prefix("coordination.etcd.config.flags.prefix", properties.getFlags().getPrefix()));
+	}
+
+	@Bean
+	@ConditionalOnBean(EtcdConfigState.class)
+	@ConditionalOnMissingBean
+	@ConditionalOnBooleanProperty(name = "coordination.etcd.config.watch.enabled", matchIfMissing = true)
+	EtcdConfigWatcher etcdConfigWatcher(EtcdTemplate etcdTemplate, EtcdConfigState state,
+			EtcdConfigProperties properties, ConfigurableApplicationContext context,
+			ObjectProvider<EtcdConfigMetrics> metrics) {
+		Duration delay = properties.getWatch().getDelay();
+		if (delay == null || delay.isNegative()) {
+			throw new InvalidConfigurationPropertyValueException("coordination.etcd.config.watch.delay", delay,
+					"Must be zero or a positive duration, for example 20ms.");
+		}
+		return new EtcdConfigWatcher(etcdTemplate, state, delay, context,
+				metrics.getIfAvailable(() -> EtcdConfigMetrics.NONE));
+	}
+
+	private static String prefix(String property, String value) {
+		try {
+			return EtcdKeys.prefix(property, value);
+		}
+		catch (IllegalArgumentException ex) {
+			throw new InvalidConfigurationPropertyValueException(property, value, ex.getMessage());
+		}
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass(MeterRegistry.class)
+	@ConditionalOnBean(MeterRegistry.class)
+	static class MetricsConfiguration {
+
+		@Bean
+		@ConditionalOnMissingBean(EtcdConfigMetrics.class)
+		MicrometerConfigMetrics etcdConfigMetrics(MeterRegistry registry) {
+			return new MicrometerConfigMetrics(registry);
+		}
+
+	}
+
+}

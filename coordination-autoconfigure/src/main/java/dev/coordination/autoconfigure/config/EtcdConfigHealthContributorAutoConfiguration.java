@@ -1,0 +1,30 @@
+package dev.coordination.autoconfigure.config;
+
+import dev.coordination.config.EtcdConfigState;
+import dev.coordination.config.health.EtcdConfigHealthIndicator;
+
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.health.autoconfigure.contributor.ConditionalOnEnabledHealthIndicator;
+import org.springframework.boot.health.contributor.HealthIndicator;
+import org.springframework.context.annotation.Bean;
+
+/**
+ * {@link org.springframework.boot.autoconfigure.EnableAutoConfiguration Auto-configuration} of the
+ * {@code etcdConfig} health indicator.
+ */
+@AutoConfiguration(after = EtcdConfigAutoConfiguration.class)
+@ConditionalOnClass(HealthIndicator.class)
+@ConditionalOnBean(EtcdConfigState.class)
+@ConditionalOnEnabledHealthIndicator("etcd-config")
+public final class EtcdConfigHealthContributorAutoConfiguration {
+
+	@Bean
+	@ConditionalOnMissingBean(name = "etcdConfigHealthIndicator")
+	EtcdConfigHealthIndicator etcdConfigHealthIndicator(EtcdConfigState state) {
+		return new EtcdConfigHealthIndicator(state);
+	}
+
+}

@@ -1,0 +1,166 @@
+package dev.coordination.autoconfigure.config;
+
+import java.time.Duration;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+
+/**
+ * Configuration properties of configuration from etcd ({@code coordination.etcd.config.*}). The
+ * prefix, profile separator, format and data key are read while {@code spring.config.import=etcd:}
+ * is processed, so set them where the import is (application.yml, command line, environment).
+ */
+@ConfigurationProperties("coordination.etcd.config")
+public class EtcdConfigProperties {
+
+	/**
+	 * Key prefix of the configuration contexts that spring.config.import=etcd: reads:
+	 * {prefix}/application/, {prefix}/application,{profile}/, {prefix}/{spring.application.name}/ and
+	 * {prefix}/{spring.application.name},{profile}/.
+	 */
+	private String prefix = "/config";
+
+	/**
+	 * Separator between a context name and a profile in configuration context names, as in
+	 * /config/orders,dev/.
+	 */
+	private String profileSeparator = ",";
+
+	/**
+	 * How configuration contexts are stored: key-value (one key per property,
+	 * /config/orders/database/host is database.host), yaml or properties (one document in the
+	 * context's data key).
+	 */
+	private String format = "key-value";
+
+	/**
+	 * Key, under each configuration context, of its YAML or properties document when the format is
+	 * yaml or properties.
+	 */
+	private String dataKey = "data";
+
+	private final Watch watch = new Watch();
+
+	private final Flags flags = new Flags();
+
+	private final Snapshots snapshots = new Snapshots();
+
+	public String getPrefix() {
+		return this.prefix;
+	}
+
+	public void setPrefix(String prefix) {
+		this.prefix = prefix;
+	}
+
+	public String getProfileSeparator() {
+		return this.profileSeparator;
+	}
+
+	public void setProfileSeparator(String profileSeparator) {
+		this.profileSeparator = profileSeparator;
+	}
+
+	public String getFormat() {
+		return this.format;
+	}
+
+	public void setFormat(String format) {
+		this.format = format;
+	}
+
+	public String getDataKey() {
+		return this.dataKey;
+	}
+
+	public void setDataKey(String dataKey) {
+		this.dataKey = dataKey;
+	}
+
+	public Watch getWatch() {
+		return this.watch;
+	}
+
+	public Flags getFlags() {
+		return this.flags;
+	}
+
+	public Snapshots getSnapshots() {
+		return this.snapshots;
+	}
+
+	/**
+	 * Live refresh of the imported configuration.
+	 */
+	public static class Watch {
+
+		/**
+		 * Whether to watch the imported configuration and apply changes to the Environment while
+		 * the application runs.
+		 */
+		private boolean enabled = true;
+
+		/**
+		 * How long to gather changes after the first one before applying them together: a burst
+		 * of puts becomes one refresh.
+		 */
+		private Duration delay = Duration.ofMillis(20);
+
+		public boolean isEnabled() {
+			return this.enabled;
+		}
+
+		public void setEnabled(boolean enabled) {
+			this.enabled = enabled;
+		}
+
+		public Duration getDelay() {
+			return this.delay;
+		}
+
+		public void setDelay(Duration delay) {
+			this.delay = delay;
+		}
+
+	}
+
+	/**
+	 * Feature flags.
+	 */
+	public static class Flags {
+
+		/**
+		 * Key prefix of the feature flags: a flag is the key {prefix}/{name} holding true or false.
+		 */
+		private String prefix = "/flags";
+
+		public String getPrefix() {
+			return this.prefix;
+		}
+
+		public void setPrefix(String prefix) {
+			this.prefix = prefix;
+		}
+
+	}
+
+	/**
+	 * Configuration snapshots.
+	 */
+	public static class Snapshots {
+
+		/**
+		 * Key prefix of saved configuration snapshots; must be outside the configuration prefix.
+		 */
+		private String prefix = "/config-snapshots";
+
+		public String getPrefix() {
+			return this.prefix;
+		}
+
+		public void setPrefix(String prefix) {
+			this.prefix = prefix;
+		}
+
+	}
+
+}

@@ -1,0 +1,4 @@
+/**
+ * Auto-configuration of configuration from etcd.
+ */
+package dev.coordination.autoconfigure.config;

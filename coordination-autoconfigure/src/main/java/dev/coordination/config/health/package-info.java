@@ -1,0 +1,4 @@
+/**
+ * Health of the configuration from etcd.
+ */
+package dev.coordination.config.health;

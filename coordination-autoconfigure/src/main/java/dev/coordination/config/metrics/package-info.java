@@ -1,0 +1,4 @@
+/**
+ * Micrometer metrics of the configuration from etcd.
+ */
+package dev.coordination.config.metrics;

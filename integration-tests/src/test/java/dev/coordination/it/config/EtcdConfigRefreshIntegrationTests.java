@@ -1,0 +1,377 @@
+package dev.coordination.it.config;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+
+import dev.coordination.config.EtcdConfigChangedEvent;
+import dev.coordination.config.EtcdConfigChangedEvent.Change;
+import dev.coordination.config.EtcdConfigState;
+import dev.coordination.config.EtcdConfigTemplate;
+import dev.coordination.config.FeatureFlags;
+import dev.coordination.etcd.CoordinationMeterNames;
+import dev.coordination.etcd.EtcdKeys;
+import dev.coordination.test.EtcdSpec;
+import dev.coordination.test.junit.EtcdExtension;
+import io.etcd.jetcd.options.DeleteOption;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.SpringBootConfiguration;
+import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.health.contributor.Health;
+import org.springframework.boot.health.contributor.HealthIndicator;
+import org.springframework.boot.health.contributor.Status;
+import org.springframework.cloud.context.config.annotation.RefreshScope;
+import org.springframework.context.ApplicationListener;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.context.annotation.Bean;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The configuration imported from etcd changes live: the {@code Environment}, rebound
+ * {@code @ConfigurationProperties} beans and {@code @RefreshScope} beans see puts, changes and deletes
+ * made by another client within a second; bursts are coalesced; bad documents and values keep the last
+ * good configuration; flags and snapshots round trip.
+ */
+class EtcdConfigRefreshIntegrationTests {
+
+	private static final Duration WITHIN_A_SECOND = Duration.ofSeconds(1);
+
+	@RegisterExtension
+	static final EtcdExtension etcd = EtcdExtension.create(EtcdSpec.builder().requireLaunched().build());
+
+	private final List<ConfigurableApplicationContext> applications = new ArrayList<>();
+
+	@BeforeEach
+	@AfterEach
+	void noConfiguration() throws Exception {
+		this.applications.forEach(ConfigurableApplicationContext::close);
+		this.applications.clear();
+		etcd.client().getKVClient().delete(EtcdKeys.bytes("/"), DeleteOption.builder().isPrefix(true).build())
+			.get(5, TimeUnit.SECONDS);
+	}
+
+	@Test
+	void putsChangesAndDeletesReachTheEnvironmentBoundPropertiesAndRefreshScopeBeansWithinOneSecond() throws Exception {
+		put("/config/orders/greeting/message", "hello");
+		ConfigurableApplicationContext context = start();
+		GreetingProperties properties = context.getBean(GreetingProperties.class);
+		Greeter greeter = context.getBean(Greeter.class);
+		Events events = context.getBean(Events.class);
+		assertThat(properties.getMessage()).isEqualTo("hello");
+		assertThat(greeter.message()).isEqualTo("hello");
+
+		put("/config/orders/greeting/message", "changed");
+		put("/config/orders/greeting/timeout", "5");
+		await().atMost(WITHIN_A_SECOND).untilAsserted(() -> {
+			assertThat(context.getEnvironment().getProperty("greeting.message")).isEqualTo("changed");
+			assertThat(properties.getMessage()).isEqualTo("changed");
+			assertThat(properties.getTimeout()).isEqualTo(5);
+			assertThat(greeter.message()).isEqualTo("changed");
+		});
+
+		delete("/config/orders/greeting/message");
+		delete("/config/orders/greeting/timeout");
+		await().atMost(WITHIN_A_SECOND).untilAsserted(() -> {
+			assertThat(context.getEnvironment().getProperty("greeting.message")).isEqualTo("from application.properties");
+			// a deleted property returns to the lower-precedence value, or the field's default
+			assertThat(properties.getMessage()).isEqualTo("from application.properties");
+			assertThat(properties.getTimeout()).isEqualTo(30);
+			assertThat(greeter.message()).isEqualTo("from application.properties");
+		});
+		// each change once, with its old and new value
+		assertThat(events.changes().stream().flatMap((change) -> change.entrySet().stream()).toList())
+			.containsExactlyInAnyOrder(Map.entry("greeting.message", new Change("hello", "changed")),
+					Map.entry("greeting.timeout", new Change(null, "5")),
+					Map.entry("greeting.message", new Change("changed", null)),
+					Map.entry("greeting.timeout", new Change("5", null)));
+	}
+
+	@Test
+	void withoutSpringCloudRefreshTheStarterRebindsConfigurationPropertiesItself() throws Exception {
+		ConfigurableApplicationContext context = start("--spring.cloud.refresh.enabled=false");
+		GreetingProperties properties = context.getBean(GreetingProperties.class);
+		put("/config/application/greeting/message", "from etcd");
+		put("/config/orders/greeting/names", "a,b");
+		await().atMost(WITHIN_A_SECOND).untilAsserted(() -> {
+			assertThat(properties.getMessage()).isEqualTo("from etcd");
+			assertThat(properties.getNames()).containsExactly("a", "b");
+			assertThat(properties.getPool().getSize()).isEqualTo(1);
+		});
+		put("/config/orders/greeting/pool/size", "8");
+		await().atMost(WITHIN_A_SECOND).until(() -> properties.getPool().getSize() == 8);
+		delete("/config/orders/greeting/pool/size");
+		delete("/config/orders/greeting/names");
+		await().atMost(WITHIN_A_SECOND).untilAsserted(() -> {
+			assertThat(properties.getPool().getSize()).isEqualTo(1);
+			assertThat(properties.getNames()).isEmpty();
+		});
+	}
+
+	@Test
+	void aBurstOfPutsIsAppliedExactlyInFewRefreshes() throws Exception {
+		ConfigurableApplicationContext context = start();
+		Events events = context.getBean(Events.class);
+		MeterRegistry meters = context.getBean(MeterRegistry.class);
+		EtcdConfigTemplate writer = context.getBean(EtcdConfigTemplate.class);
+		for (int i = 0; i < 100; i++) {
+			writer.put("orders", "burst.key" + (i % 10), Integer.toString(i));
+		}
+		await().atMost(Duration.ofSeconds(2)).untilAsserted(() -> {
+			for (int key = 0; key < 10; key++) {
+				assertThat(context.getEnvironment().getProperty("burst.key" + key)).isEqualTo(Integer.toString(90 + key));
+			}
+		});
+		double refreshes = meters.get(CoordinationMeterNames.CONFIG_REFRESHES).tag("outcome", "applied").counter().count();
+		assertThat(events.changes()).hasSizeLessThanOrEqualTo(10).hasSize((int) refreshes);
+		assertThat(meters.get(CoordinationMeterNames.CONFIG_REFRESH_LATENCY).timer().count()).isEqualTo((long) refreshes);
+		assertThat(meters.get(CoordinationMeterNames.CONFIG_REVISION).gauge().value())
+			.isEqualTo(context.getBean(EtcdConfigState.class).revision());
+	}
+
+	@Test
+	void aValueThatDoesNotBindIsNotAppliedAndALaterGoodChangeIs() throws Exception {
+		put("/config/orders/greeting/timeout", "10");
+		ConfigurableApplicationContext context = start();
+		GreetingProperties properties = context.getBean(GreetingProperties.class);
+		HealthIndicator health = context.getBean("etcdConfigHealthIndicator", HealthIndicator.class);
+		MeterRegistry meters = context.getBean(MeterRegistry.class);
+		put("/config/orders/greeting/timeout", "not a number");
+		put("/config/orders/greeting/message", "with a bad timeout");
+		put("/config/orders/other", "applied");
+		await().atMost(WITHIN_A_SECOND).until(() -> "applied".equals(context.getEnvironment().getProperty("other")));
+		// the bean's values stay together: neither the bad timeout nor the message beside it
+		assertThat(context.getEnvironment().getProperty("greeting.timeout")).isEqualTo("10");
+		assertThat(context.getEnvironment().getProperty("greeting.message")).isEqualTo("from application.properties");
+		assertThat(properties.getTimeout()).isEqualTo(10);
+		Health rejected = health.health(true);
+		assertThat(rejected.getStatus()).isEqualTo(Status.UP);
+		assertThat((String) rejected.getDetails().get("lastError")).contains("greeting.timeout")
+			.contains("'not a number'")
+			.contains("GreetingProperties (greeting)")
+			.contains("The last good values of greeting.* stay");
+		assertThat(meters.get(CoordinationMeterNames.CONFIG_REFRESHES).tag("outcome", "rejected").counter().count())
+			.isGreaterThanOrEqualTo(1);
+		put("/config/orders/greeting/timeout", "20");
+		await().atMost(WITHIN_A_SECOND).untilAsserted(() -> {
+			assertThat(properties.getTimeout()).isEqualTo(20);
+			assertThat(properties.getMessage()).isEqualTo("with a bad timeout");
+		});
+		assertThat(health.health(true).getDetails()).doesNotContainKey("lastError");
+	}
+
+	@Test
+	void aDocumentThatDoesNotParseKeepsTheLastGoodOne() throws Exception {
+		put("/config/orders/data", "greeting:\n  message: from yaml\n");
+		ConfigurableApplicationContext context = start("--coordination.etcd.config.format=yaml");
+		HealthIndicator health = context.getBean("etcdConfigHealthIndicator", HealthIndicator.class);
+		assertThat(context.getEnvironment().getProperty("greeting.message")).isEqualTo("from yaml");
+		put("/config/orders/data", "greeting: [unclosed\n");
+		put("/config/application/data", "shared: applied\n");
+		await().atMost(WITHIN_A_SECOND).until(() -> "applied".equals(context.getEnvironment().getProperty("shared")));
+		assertThat(context.getEnvironment().getProperty("greeting.message")).isEqualTo("from yaml");
+		assertThat((String) health.health(true).getDetails().get("lastError"))
+			.contains("The yaml document at /config/orders/data (revision ");
+		put("/config/orders/data", "greeting:\n  message: fixed\n");
+		await().atMost(WITHIN_A_SECOND)
+			.until(() -> "fixed".equals(context.getBean(GreetingProperties.class).getMessage()));
+		assertThat(health.health(true).getDetails()).doesNotContainKey("lastError");
+	}
+
+	@Test
+	void featureFlagsRoundTripAndFollowEtcd() throws Exception {
+		ConfigurableApplicationContext context = start();
+		FeatureFlags flags = context.getBean(FeatureFlags.class);
+		assertThat(flags.isEnabled("new-checkout")).isFalse();
+		flags.enable("new-checkout");
+		assertThat(flags.isEnabled("new-checkout")).isTrue();
+		put("/flags/dark mode", "TRUE");
+		put("/flags/typo", "yes");
+		await().atMost(WITHIN_A_SECOND).until(() -> flags.isEnabled("dark mode"));
+		assertThat(flags.all()).containsExactly(Map.entry("dark mode", true), Map.entry("new-checkout", true),
+				Map.entry("typo", false));
+		flags.disable("new-checkout");
+		assertThat(flags.isEnabled("new-checkout")).isFalse();
+		assertThatIllegalArgumentException().isThrownBy(() -> flags.enable(""))
+			.withMessageContaining("feature flag name");
+	}
+
+	@Test
+	void aSnapshotRestoresTheWholeConfigurationInOneRevision() throws Exception {
+		ConfigurableApplicationContext context = start();
+		EtcdConfigTemplate writer = context.getBean(EtcdConfigTemplate.class);
+		writer.putAll("orders", Map.of("greeting.message", "good", "greeting.timeout", "7"));
+		writer.put("application", "shared", "good");
+		EtcdConfigTemplate.Snapshot saved = writer.save("before-release");
+		assertThat(saved.keys()).isEqualTo(3);
+		writer.put("orders", "greeting.message", "bad");
+		writer.delete("application", "shared");
+		writer.put("orders", "added", "later");
+		await().atMost(WITHIN_A_SECOND).until(() -> "bad".equals(context.getEnvironment().getProperty("greeting.message")));
+		Events events = context.getBean(Events.class);
+		int before = events.changes().size();
+		long revision = writer.restore("before-release");
+		await().atMost(WITHIN_A_SECOND).untilAsserted(() -> {
+			assertThat(context.getEnvironment().getProperty("greeting.message")).isEqualTo("good");
+			assertThat(context.getEnvironment().getProperty("shared")).isEqualTo("good");
+			assertThat(context.getEnvironment().getProperty("added")).isNull();
+			assertThat(context.getBean(EtcdConfigState.class).revision()).isGreaterThanOrEqualTo(revision);
+		});
+		// one transaction, one refresh
+		assertThat(events.changes()).hasSize(before + 1);
+		assertThat(events.changes().get(before)).containsOnlyKeys("greeting.message", "shared", "added");
+		assertThat(writer.snapshots()).extracting(EtcdConfigTemplate.Snapshot::name).containsExactly("before-release");
+		assertThatIllegalArgumentException().isThrownBy(() -> writer.restore("missing"))
+			.withMessageContaining("no configuration snapshot named 'missing'")
+			.withMessageContaining("before-release");
+		assertThatIllegalArgumentException().isThrownBy(() -> writer.put("orders", "Not Valid", "x"))
+			.withMessageContaining("'Not Valid' is not a valid property name");
+		assertThat(writer.deleteSnapshot("before-release")).isTrue();
+	}
+
+	private void put(String key, String value) throws Exception {
+		etcd.client().getKVClient().put(EtcdKeys.bytes(key), EtcdKeys.bytes(value)).get(5, TimeUnit.SECONDS);
+	}
+
+	private void delete(String key) throws Exception {
+		etcd.client().getKVClient().delete(EtcdKeys.bytes(key)).get(5, TimeUnit.SECONDS);
+	}
+
+	private ConfigurableApplicationContext start(String... extra) {
+		List<String> args = new ArrayList<>(List.of("--spring.main.web-application-type=none",
+				"--spring.main.banner-mode=off", "--coordination.etcd.endpoints=" + etcd.endpointsAsString(),
+				"--spring.application.name=orders", "--spring.config.import=etcd:",
+				"--greeting.message=from application.properties", "--spring.config.location=optional:classpath:/none/"));
+		args.addAll(List.of(extra));
+		// the command line outranks etcd, so the lower-precedence value comes as a default property
+		SpringApplicationBuilder builder = new SpringApplicationBuilder(Application.class)
+			.properties("greeting.message=from application.properties");
+		args.removeIf((arg) -> arg.startsWith("--greeting.message"));
+		ConfigurableApplicationContext context = builder.run(args.toArray(String[]::new));
+		this.applications.add(context);
+		return context;
+	}
+
+	@SpringBootConfiguration
+	@EnableAutoConfiguration
+	@EnableConfigurationProperties(GreetingProperties.class)
+	static class Application {
+
+		@Bean
+		@RefreshScope
+		Greeter greeter(@Value("${greeting.message:none}") String message) {
+			return new Greeter(message);
+		}
+
+		@Bean
+		Events events() {
+			return new Events();
+		}
+
+		@Bean
+		MeterRegistry meterRegistry() {
+			return new SimpleMeterRegistry();
+		}
+
+	}
+
+	static class Greeter {
+
+		private final String message;
+
+		Greeter(String message) {
+			this.message = message;
+		}
+
+		String message() {
+			return this.message;
+		}
+
+	}
+
+	static class Events implements ApplicationListener<EtcdConfigChangedEvent> {
+
+		private final List<Map<String, Change>> changes = new CopyOnWriteArrayList<>();
+
+		@Override
+		public void onApplicationEvent(EtcdConfigChangedEvent event) {
+			this.changes.add(event.getChanges());
+		}
+
+		List<Map<String, Change>> changes() {
+			return this.changes;
+		}
+
+	}
+
+	@ConfigurationProperties("greeting")
+	static class GreetingProperties {
+
+		private String message;
+
+		private int timeout = 30;
+
+		private List<String> names = new ArrayList<>();
+
+		private final Pool pool = new Pool();
+
+		public String getMessage() {
+			return this.message;
+		}
+
+		public void setMessage(String message) {
+			this.message = message;
+		}
+
+		public int getTimeout() {
+			return this.timeout;
+		}
+
+		public void setTimeout(int timeout) {
+			this.timeout = timeout;
+		}
+
+		public List<String> getNames() {
+			return this.names;
+		}
+
+		public void setNames(List<String> names) {
+			this.names = names;
+		}
+
+		public Pool getPool() {
+			return this.pool;
+		}
+
+		static class Pool {
+
+			private int size = 1;
+
+			public int getSize() {
+				return this.size;
+			}
+
+			public void setSize(int size) {
+				this.size = size;
+			}
+
+		}
+
+	}
+
+}

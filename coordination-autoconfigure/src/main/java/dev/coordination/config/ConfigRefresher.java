@@ -197,10 +197,11 @@ final class ConfigRefresher implements PrefixMirror.Handler {
 	/**
 	 * The properties that change, as etcd's contexts together give them.
 	 */
-	private static Map<String, Change> changes(Map<String, Map<String, Object>> before,
+	private Map<String, Change> changes(Map<String, Map<String, Object>> before,
 			Map<String, Map<String, Object>> after) {
-		Map<String, Object> old = merge(before);
-		Map<String, Object> now = merge(after);
+		List<String> order = this.state.contexts();
+		Map<String, Object> old = merge(order, before);
+		Map<String, Object> now = merge(order, after);
 		Map<String, Change> changes = new TreeMap<>();
 		Set<String> names = new HashSet<>(old.keySet());
 		names.addAll(now.keySet());
@@ -212,10 +213,10 @@ final class ConfigRefresher implements PrefixMirror.Handler {
 		return changes;
 	}
 
-	private static Map<String, Object> merge(Map<String, Map<String, Object>> contexts) {
-		// contexts come in increasing precedence
+	private static Map<String, Object> merge(List<String> order, Map<String, Map<String, Object>> contexts) {
+		// a context of higher precedence wins
 		Map<String, Object> merged = new LinkedHashMap<>();
-		contexts.values().forEach(merged::putAll);
+		order.forEach((path) -> merged.putAll(contexts.getOrDefault(path, Map.of())));
 		return merged;
 	}
 

@@ -71,19 +71,19 @@ public class EtcdConfigDataLocationResolver implements ConfigDataLocationResolve
 		// increasing precedence: application, application,{profile}..., {app}, {app},{profile}...
 		List<EtcdConfigDataResource> resources = new ArrayList<>();
 		for (String name : names) {
-			resources.add(resource(prefix, name, location, format, dataKey));
+			resources.add(resource(prefix, name, resources.size(), location, format, dataKey));
 			for (String profile : profiles.getActive()) {
-				resources.add(resource(prefix, name + separator + profile, location, format, dataKey));
+				resources.add(resource(prefix, name + separator + profile, resources.size(), location, format, dataKey));
 			}
 		}
 		return resources;
 	}
 
-	private static EtcdConfigDataResource resource(String prefix, String contextName, ConfigDataLocation location,
-			String format, String dataKey) {
+	private static EtcdConfigDataResource resource(String prefix, String contextName, int precedence,
+			ConfigDataLocation location, String format, String dataKey) {
 		return new EtcdConfigDataResource(contextName, prefix + "/",
 				EtcdKeys.key(prefix, EtcdKeys.segment("configuration context", contextName)) + "/",
-				location.isOptional(), format, dataKey);
+				precedence, location.isOptional(), format, dataKey);
 	}
 
 	private static void register(ConfigDataLocationResolverContext context) {

@@ -16,14 +16,18 @@ public class EtcdConfigDataResource extends ConfigDataResource {
 
 	private final String root;
 
+	private final int precedence;
+
 	private final boolean optional;
 
 	private final String format;
 
 	private final String dataKey;
 
-	EtcdConfigDataResource(String context, String root, String path, boolean optional, String format, String dataKey) {
+	EtcdConfigDataResource(String context, String root, String path, int precedence, boolean optional, String format,
+			String dataKey) {
 		super(optional);
+		this.precedence = precedence;
 		this.context = context;
 		this.root = root;
 		this.path = path;
@@ -81,6 +85,14 @@ public class EtcdConfigDataResource extends ConfigDataResource {
 	 */
 	public String getRoot() {
 		return this.root;
+	}
+
+	/**
+	 * The context's rank among the contexts of its import: higher wins.
+	 * @return the rank
+	 */
+	public int getPrecedence() {
+		return this.precedence;
 	}
 
 	@Override

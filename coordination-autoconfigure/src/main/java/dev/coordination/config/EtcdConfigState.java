@@ -63,8 +63,8 @@ public final class EtcdConfigState {
 	 * {@code /config/application/} and {@code /config/orders/}.
 	 * @return the prefixes
 	 */
-	public synchronized List<String> contexts() {
-		return List.copyOf(this.contexts.keySet());
+	public List<String> contexts() {
+		return resources().stream().map(EtcdConfigDataResource::getPath).toList();
 	}
 
 	/**
@@ -128,8 +128,13 @@ public final class EtcdConfigState {
 		return this.endpoints;
 	}
 
+	/**
+	 * The contexts in increasing precedence.
+	 */
 	synchronized List<EtcdConfigDataResource> resources() {
-		return new ArrayList<>(this.contexts.values());
+		List<EtcdConfigDataResource> resources = new ArrayList<>(this.contexts.values());
+		resources.sort(java.util.Comparator.comparingInt(EtcdConfigDataResource::getPrecedence));
+		return resources;
 	}
 
 	ConfigSnapshot snapshot() {

@@ -5,22 +5,30 @@ import java.util.Map;
 
 import dev.coordination.election.LeaderElection;
 import dev.coordination.election.LeaderElections;
-import dev.coordination.test.spring.EtcdTestConfiguration;
+import dev.coordination.test.Etcd;
+import dev.coordination.test.EtcdCluster;
+import io.etcd.jetcd.Client;
+import dev.coordination.etcd.EtcdKeys;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
-import org.springframework.context.annotation.Import;
 import org.springframework.web.client.RestClient;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 @SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT)
-@Import(EtcdTestConfiguration.class)
 class SampleApplicationTests {
+
+	// started before the application, so that spring.config.import=optional:etcd: reads from it
+	private static final EtcdCluster etcd = Etcd.start();
+
+	static {
+		System.setProperty("coordination.etcd.endpoints", etcd.endpointsAsString());
+	}
 
 	@Value("${local.server.port}")
 	private int port;
@@ -52,6 +60,27 @@ class SampleApplicationTests {
 		await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
 				rest().get().uri("/peers").retrieve().body(String.class))
 			.contains(":" + this.port + " UP"));
+	}
+
+	@Test
+	void theGreetingAndItsFeatureFlagComeFromEtcdAndChangeLive() throws Exception {
+		assertThat(rest().get().uri("/greeting").retrieve().body(String.class))
+			.startsWith("Hello (timeout 2000 ms, feature flag shout off, configuration from etcd revision ");
+		try (Client client = etcd.newClient()) {
+			client.getKVClient().put(EtcdKeys.bytes("/config/sample-app/sample/greeting/message"), EtcdKeys.bytes("Hi there"))
+				.get();
+			client.getKVClient().put(EtcdKeys.bytes("/config/application/sample/greeting/timeout"), EtcdKeys.bytes("500ms"))
+				.get();
+			client.getKVClient().put(EtcdKeys.bytes("/flags/shout"), EtcdKeys.bytes("true")).get();
+			await().atMost(Duration.ofSeconds(1)).untilAsserted(() -> assertThat(
+					rest().get().uri("/greeting").retrieve().body(String.class))
+				.startsWith("HI THERE (timeout 500 ms, feature flag shout on, configuration from etcd revision "));
+			client.getKVClient().delete(EtcdKeys.bytes("/config/"), io.etcd.jetcd.options.DeleteOption.builder().isPrefix(true).build()).get();
+			client.getKVClient().delete(EtcdKeys.bytes("/flags/shout")).get();
+			await().atMost(Duration.ofSeconds(1)).untilAsserted(() -> assertThat(
+					rest().get().uri("/greeting").retrieve().body(String.class))
+				.startsWith("Hello (timeout 2000 ms, feature flag shout off"));
+		}
 	}
 
 	private static long token(String answer) {

@@ -1,6 +1,6 @@
 package dev.coordination.sample;
 
-import dev.coordination.test.spring.EtcdTestConfiguration;
+import dev.coordination.test.spring.EtcdTestApplication;
 
 import org.springframework.boot.SpringApplication;
 
@@ -11,7 +11,7 @@ import org.springframework.boot.SpringApplication;
 public class TestSampleApplication {
 
 	public static void main(String[] args) {
-		SpringApplication.from(SampleApplication::main).with(EtcdTestConfiguration.class).run(args);
+		EtcdTestApplication.run(new SpringApplication(SampleApplication.class), args);
 	}
 
 }

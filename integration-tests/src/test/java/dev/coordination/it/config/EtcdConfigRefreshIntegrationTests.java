@@ -103,6 +103,26 @@ class EtcdConfigRefreshIntegrationTests {
 	}
 
 	@Test
+	void aContextOfHigherPrecedenceHidesAChangeUntilItsOwnValueIsDeleted() throws Exception {
+		put("/config/application/greeting/message", "application");
+		put("/config/orders/greeting/message", "orders");
+		ConfigurableApplicationContext context = start();
+		Events events = context.getBean(Events.class);
+		EtcdConfigState state = context.getBean(EtcdConfigState.class);
+		assertThat(state.contexts()).containsExactly("/config/application/", "/config/orders/");
+		assertThat(context.getEnvironment().getProperty("greeting.message")).isEqualTo("orders");
+		long hidden = etcd.client().getKVClient().put(EtcdKeys.bytes("/config/application/greeting/message"),
+				EtcdKeys.bytes("application 2")).get(5, TimeUnit.SECONDS).getHeader().getRevision();
+		await().atMost(WITHIN_A_SECOND).until(() -> state.revision() >= hidden);
+		assertThat(context.getEnvironment().getProperty("greeting.message")).isEqualTo("orders");
+		assertThat(events.changes()).isEmpty();
+		delete("/config/orders/greeting/message");
+		await().atMost(WITHIN_A_SECOND)
+			.until(() -> "application 2".equals(context.getBean(GreetingProperties.class).getMessage()));
+		assertThat(events.changes()).containsExactly(Map.of("greeting.message", new Change("orders", "application 2")));
+	}
+
+	@Test
 	void withoutSpringCloudRefreshTheStarterRebindsConfigurationPropertiesItself() throws Exception {
 		ConfigurableApplicationContext context = start("--spring.cloud.refresh.enabled=false");
 		GreetingProperties properties = context.getBean(GreetingProperties.class);

@@ -1,0 +1,135 @@
+package dev.coordination.it.config;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import dev.coordination.config.EtcdConfigChangedEvent.Change;
+import dev.coordination.config.EtcdConfigState;
+import dev.coordination.etcd.EtcdKeys;
+import dev.coordination.it.config.EtcdConfigRefreshIntegrationTests.Events;
+import dev.coordination.it.config.EtcdConfigRefreshIntegrationTests.GreetingProperties;
+import dev.coordination.test.EtcdSpec;
+import dev.coordination.test.junit.EtcdExtension;
+import io.etcd.jetcd.Client;
+import io.etcd.jetcd.options.DeleteOption;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.health.contributor.Health;
+import org.springframework.boot.health.contributor.HealthIndicator;
+import org.springframework.boot.health.contributor.Status;
+import org.springframework.context.ConfigurableApplicationContext;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The configuration from etcd across faults of a real 3-member cluster: the application talks to
+ * member 0 only, another client writes through member 1.
+ */
+class EtcdConfigFaultTests {
+
+	@RegisterExtension
+	static final EtcdExtension etcd = EtcdExtension.create(EtcdSpec.builder().members(3).requireLaunched().build());
+
+	private final List<ConfigurableApplicationContext> applications = new ArrayList<>();
+
+	@AfterEach
+	void leaveEtcdRunningWithoutConfiguration() throws Exception {
+		this.applications.forEach(ConfigurableApplicationContext::close);
+		etcd.cluster().restore(Duration.ofSeconds(15));
+		etcd.client().getKVClient().delete(EtcdKeys.bytes("/config/"), DeleteOption.builder().isPrefix(true).build())
+			.get(5, TimeUnit.SECONDS);
+	}
+
+	@Test
+	void changesWhileTheMemberIsDownAndCompactedAwayAreNeitherLostNorRepeatedAndStaleShowsInHealth() throws Exception {
+		try (Client other = Client.builder().endpoints(etcd.cluster().member(1).clientEndpoint()).build()) {
+			put(other, "/config/orders/greeting/message", "one");
+			put(other, "/config/orders/greeting/timeout", "1");
+			ConfigurableApplicationContext context = start(false);
+			GreetingProperties properties = context.getBean(GreetingProperties.class);
+			Events events = context.getBean(Events.class);
+			HealthIndicator health = context.getBean("etcdConfigHealthIndicator", HealthIndicator.class);
+			assertThat(health.health(true).getStatus()).isEqualTo(Status.UP);
+			put(other, "/config/orders/greeting/message", "two");
+			await().atMost(Duration.ofSeconds(1)).until(() -> "two".equals(properties.getMessage()));
+
+			etcd.cluster().member(0).stop();
+			// cut off: the last values stay, and health says since when they are stale
+			await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+				Health stale = health.health(true);
+				assertThat(stale.getStatus()).isEqualTo(Status.UNKNOWN);
+				assertThat(stale.getDetails()).containsEntry("state", "stale").containsKey("staleFor");
+			});
+			assertThat(context.getEnvironment().getProperty("greeting.message")).isEqualTo("two");
+			long before = context.getBean(EtcdConfigState.class).revision();
+			assertThat(health.health(true).getDetails()).containsEntry("revision", before);
+			put(other, "/config/orders/greeting/message", "three");
+			put(other, "/config/orders/greeting/message", "four");
+			other.getKVClient().delete(EtcdKeys.bytes("/config/orders/greeting/timeout")).get(5, TimeUnit.SECONDS);
+			long revision = other.getKVClient().get(EtcdKeys.bytes("/")).get(5, TimeUnit.SECONDS).getHeader()
+				.getRevision();
+			other.getKVClient().compact(revision).get(5, TimeUnit.SECONDS);
+			etcd.cluster().member(0).start();
+
+			await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
+				assertThat(properties.getMessage()).isEqualTo("four");
+				assertThat(properties.getTimeout()).isEqualTo(30);
+				assertThat(health.health(true).getStatus()).isEqualTo(Status.UP);
+			});
+			assertThat(context.getBean(EtcdConfigState.class).revision()).isGreaterThanOrEqualTo(revision);
+			// no update lost, none applied twice: one change to "two", one from "two" to "four"
+			assertThat(events.changes()).containsExactly(Map.of("greeting.message", new Change("one", "two")),
+					Map.of("greeting.message", new Change("two", "four"), "greeting.timeout", new Change("1", null)));
+			// and it watches again
+			put(other, "/config/orders/greeting/message", "five");
+			await().atMost(Duration.ofSeconds(1)).until(() -> "five".equals(properties.getMessage()));
+			assertThat(events.changes()).hasSize(3);
+		}
+	}
+
+	@Test
+	void anOptionalImportStartsWithoutEtcdAndAttachesItOnceItAnswers() throws Exception {
+		try (Client other = Client.builder().endpoints(etcd.cluster().member(1).clientEndpoint()).build()) {
+			put(other, "/config/orders/greeting/message", "from etcd");
+			etcd.cluster().member(0).stop();
+			ConfigurableApplicationContext context = start(true);
+			GreetingProperties properties = context.getBean(GreetingProperties.class);
+			HealthIndicator health = context.getBean("etcdConfigHealthIndicator", HealthIndicator.class);
+			assertThat(context.getEnvironment().getProperty("greeting.message")).isEqualTo("from application.properties");
+			assertThat(health.health(true).getDetails()).containsEntry("state", "waiting");
+			etcd.cluster().member(0).start();
+			await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
+				assertThat(context.getEnvironment().getProperty("greeting.message")).isEqualTo("from etcd");
+				assertThat(properties.getMessage()).isEqualTo("from etcd");
+				assertThat(health.health(true).getDetails()).containsEntry("state", "live");
+			});
+			put(other, "/config/orders/greeting/message", "live");
+			await().atMost(Duration.ofSeconds(1)).until(() -> "live".equals(properties.getMessage()));
+		}
+	}
+
+	private static void put(Client client, String key, String value) throws Exception {
+		client.getKVClient().put(EtcdKeys.bytes(key), EtcdKeys.bytes(value)).get(5, TimeUnit.SECONDS);
+	}
+
+	private ConfigurableApplicationContext start(boolean optional) {
+		ConfigurableApplicationContext context = new SpringApplicationBuilder(
+				EtcdConfigRefreshIntegrationTests.Application.class)
+			.properties("greeting.message=from application.properties")
+			.run("--spring.main.web-application-type=none", "--spring.main.banner-mode=off",
+					"--coordination.etcd.endpoints=" + etcd.cluster().member(0).clientEndpoint(),
+					"--coordination.etcd.connect-timeout=1s", "--coordination.etcd.request-timeout=1s",
+					"--spring.application.name=orders",
+					"--spring.config.import=" + (optional ? "optional:etcd:" : "etcd:"));
+		this.applications.add(context);
+		return context;
+	}
+
+}

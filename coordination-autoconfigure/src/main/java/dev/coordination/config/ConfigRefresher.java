@@ -1,7 +1,6 @@
 package dev.coordination.config;
 
-import java.lang.reflect.Field;
-import java.lang.reflect.Modifier;
+import java.beans.PropertyDescriptor;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
@@ -15,28 +14,43 @@ import java.util.TreeMap;
 import dev.coordination.config.ConfigDocuments.InvalidConfigDocumentException;
 import dev.coordination.config.EtcdConfigChangedEvent.Change;
 import dev.coordination.etcd.EtcdKeys;
+import dev.coordination.etcd.PrefixMirror;
 import io.etcd.jetcd.KeyValue;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
-import org.springframework.aop.support.AopUtils;
 import org.springframework.aop.framework.AopProxyUtils;
+import org.springframework.aop.support.AopUtils;
+import org.springframework.beans.BeanWrapper;
+import org.springframework.beans.BeanWrapperImpl;
+import org.springframework.beans.factory.annotation.BeanFactoryAnnotationUtils;
+import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
+import org.springframework.boot.context.properties.ConfigurationPropertiesBinding;
 import org.springframework.boot.context.properties.ConfigurationPropertiesBean;
 import org.springframework.boot.context.properties.bind.BindException;
+import org.springframework.boot.context.properties.bind.BindHandler;
 import org.springframework.boot.context.properties.bind.BindMethod;
 import org.springframework.boot.context.properties.bind.Bindable;
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.context.properties.bind.PropertySourcesPlaceholdersResolver;
+import org.springframework.boot.context.properties.bind.validation.BindValidationException;
+import org.springframework.boot.context.properties.bind.validation.ValidationBindHandler;
 import org.springframework.boot.context.properties.source.ConfigurationPropertyName;
 import org.springframework.boot.context.properties.source.ConfigurationPropertySources;
 import org.springframework.boot.convert.ApplicationConversionService;
 import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.core.annotation.AnnotationUtils;
 import org.springframework.core.convert.ConversionService;
+import org.springframework.core.convert.converter.Converter;
+import org.springframework.core.convert.converter.GenericConverter;
 import org.springframework.core.env.MapPropertySource;
 import org.springframework.core.env.MutablePropertySources;
 import org.springframework.core.env.PropertySource;
 import org.springframework.util.ClassUtils;
-import org.springframework.util.ReflectionUtils;
+import org.springframework.validation.FieldError;
+import org.springframework.validation.ObjectError;
+import org.springframework.validation.Validator;
+import org.springframework.validation.annotation.Validated;
 
 /**
  * Turns what etcd holds into the {@code Environment}: parses every context, checks that every
@@ -63,6 +77,8 @@ final class ConfigRefresher implements PrefixMirror.Handler {
 	private final Set<String> reported = new HashSet<>();
 
 	private Map<String, ConfigurationPropertiesBean> beans;
+
+	private volatile boolean cloudRefreshMissed;
 
 	ConfigRefresher(EtcdConfigState state, ConfigurableApplicationContext context, EtcdConfigMetrics metrics,
 			Object eventSource) {
@@ -127,43 +143,70 @@ final class ConfigRefresher implements PrefixMirror.Handler {
 		}
 		ConfigSnapshot next = new ConfigSnapshot(revision, candidate);
 		boolean first = !this.state.isLoaded();
-		if (changes.isEmpty() && candidate.equals(applied.contexts())) {
-			this.state.apply(next);
-		}
-		else {
-			apply(next, changes, revision);
-		}
-		this.metrics.refreshed(errors.isEmpty() ? "applied" : "rejected", this.state.appliedAt() - receivedAt);
 		if (errors.isEmpty()) {
+			// health tells the error is gone by the time the configuration is there
 			this.state.clearError();
 			this.reported.clear();
+		}
+		String outcome = errors.isEmpty() ? "applied" : "rejected";
+		if (changes.isEmpty() && candidate.equals(applied.contexts())) {
+			this.state.apply(next);
+			this.metrics.refreshed(outcome, this.state.appliedAt() - receivedAt);
+		}
+		else {
+			apply(next, changes, revision, () -> this.metrics.refreshed(outcome, this.state.appliedAt() - receivedAt));
 		}
 		if (first) {
 			logger.info("Configuration from etcd " + this.state.contexts() + " added at revision " + revision);
 		}
 	}
 
-	private void apply(ConfigSnapshot next, Map<String, Change> changes, long revision) {
-		if (isCloudRefreshing()) {
-			// Spring Cloud reloads the configuration: the loader applies the snapshot at that moment,
-			// so its EnvironmentChangeEvent names the keys, and @RefreshScope beans are refreshed
-			boolean applied = this.state.applyDuring(next, () -> CloudRefresh.publish(this.context, this.eventSource,
-					"etcd configuration at revision " + revision));
-			if (!applied) {
-				// Spring Cloud refreshes only once the application is ready
+	private void apply(ConfigSnapshot next, Map<String, Change> changes, long revision, Runnable measured) {
+		ConfigSnapshot previous = this.state.snapshot();
+		try {
+			if (isCloudRefreshing()) {
+				// Spring Cloud reloads the configuration: the loader applies the snapshot at that moment,
+				// so its EnvironmentChangeEvent names the keys, and @RefreshScope beans are refreshed
+				boolean applied = this.state.applyDuring(next, () -> CloudRefresh.publish(this.context,
+						this.eventSource, "etcd configuration at revision " + revision));
+				if (!applied) {
+					// Spring Cloud refreshes only once the application is ready: then
+					this.cloudRefreshMissed = true;
+					this.state.apply(next);
+				}
+			}
+			else {
 				this.state.apply(next);
 			}
+			reinstall();
+			measured.run();
+			if (!changes.isEmpty()) {
+				rebind(changes.keySet());
+			}
 		}
-		else {
-			this.state.apply(next);
+		catch (RuntimeException ex) {
+			// nothing half-applied: the Environment goes back to the last good configuration
+			this.state.apply(previous);
+			reinstall();
+			rebind(changes.keySet());
+			throw ex;
 		}
-		reinstall();
 		if (changes.isEmpty()) {
 			return;
 		}
 		logger.info("Configuration from etcd at revision " + revision + " changed " + changes.keySet());
-		rebind(changes.keySet());
 		this.context.publishEvent(new EtcdConfigChangedEvent(this.eventSource, revision, changes));
+	}
+
+	/**
+	 * The application is ready: refresh Spring Cloud's beans for changes applied before.
+	 */
+	void ready() {
+		if (this.cloudRefreshMissed && isCloudRefreshing()) {
+			this.cloudRefreshMissed = false;
+			CloudRefresh.publish(this.context, this.eventSource,
+					"etcd configuration at revision " + this.state.revision() + " (changed while starting)");
+		}
 	}
 
 	/**
@@ -240,26 +283,41 @@ final class ConfigRefresher implements PrefixMirror.Handler {
 						new MapPropertySource(source.getName(), candidate.getOrDefault(path, Map.of())));
 			}
 		}
-		Binder binder = binder(sources);
 		Map<String, String> rejected = new LinkedHashMap<>();
 		for (ConfigurationPropertiesBean bean : touched(names)) {
 			String prefix = prefix(bean);
 			try {
-				binder.bindOrCreate(prefix, fresh(bean));
+				binder(sources, bean).bindOrCreate(prefix, fresh(bean));
 			}
 			catch (BindException ex) {
-				String property = (ex.getProperty() != null) ? ex.getProperty().getName().toString() : prefix;
-				Object value = (ex.getProperty() != null) ? ex.getProperty().getValue() : null;
-				rejected.put(prefix, "The configuration from etcd at revision " + revision + " sets " + property
-						+ " to '" + value + "', which " + bean.getInstance().getClass().getSimpleName() + " ("
-						+ prefix + ") cannot bind: " + rootMessage(ex) + ". The last good values of " + prefix
-						+ ".* stay until it is fixed in etcd.");
+				String what = (ex.getCause() instanceof BindValidationException invalid) ? violations(prefix, invalid)
+						: "sets " + ((ex.getProperty() != null) ? ex.getProperty().getName() : prefix) + " to '"
+								+ ((ex.getProperty() != null) ? ex.getProperty().getValue() : null) + "'";
+				String reason = (ex.getCause() instanceof BindValidationException) ? "fails its validation"
+						: "cannot bind: " + rootMessage(ex);
+				rejected.put(prefix, "The configuration from etcd at revision " + revision + " " + what + ", which "
+						+ ClassUtils.getUserClass(bean.getInstance()).getSimpleName() + " (" + prefix + ") " + reason
+						+ ". The last good values of " + prefix + ".* stay until it is fixed in etcd.");
 			}
 			catch (RuntimeException ex) {
 				logger.debug("Could not check " + prefix + " against the configuration from etcd: " + ex);
 			}
 		}
 		return rejected;
+	}
+
+	private static String violations(String prefix, BindValidationException invalid) {
+		List<String> violations = new ArrayList<>();
+		for (ObjectError error : invalid.getValidationErrors().getAllErrors()) {
+			if (error instanceof FieldError field) {
+				violations.add(prefix + "." + field.getField() + " to '" + field.getRejectedValue() + "' ("
+						+ field.getDefaultMessage() + ")");
+			}
+			else {
+				violations.add(prefix + " (" + error.getDefaultMessage() + ")");
+			}
+		}
+		return "sets " + String.join(", ", violations);
 	}
 
 	private static String rootMessage(Throwable ex) {
@@ -293,7 +351,6 @@ final class ConfigRefresher implements PrefixMirror.Handler {
 	 * afresh, so a deleted property returns to its default, and copied into the bean.
 	 */
 	private void rebind(Collection<String> names) {
-		Binder binder = binder(this.context.getEnvironment().getPropertySources());
 		for (ConfigurationPropertiesBean bean : touched(names)) {
 			if (bean.asBindTarget().getBindMethod() != BindMethod.JAVA_BEAN) {
 				logger.debug(bean.getName() + " is bound through its constructor and is not rebound: read it"
@@ -305,9 +362,11 @@ final class ConfigRefresher implements PrefixMirror.Handler {
 				if (AopUtils.isAopProxy(target)) {
 					target = AopProxyUtils.getSingletonTarget(target);
 				}
-				Object fresh = binder.bindOrCreate(prefix(bean), fresh(bean));
-				if (target != null && fresh != null && target.getClass() == fresh.getClass()) {
-					copyState(fresh, target);
+				Object fresh = binder(this.context.getEnvironment().getPropertySources(), bean)
+					.bindOrCreate(prefix(bean), fresh(bean));
+				if (target != null && fresh != null
+						&& ClassUtils.getUserClass(target).isAssignableFrom(fresh.getClass())) {
+					copyProperties(fresh, target, 0);
 				}
 			}
 			catch (RuntimeException ex) {
@@ -316,35 +375,49 @@ final class ConfigRefresher implements PrefixMirror.Handler {
 		}
 	}
 
-	private static void copyState(Object from, Object to) {
-		ReflectionUtils.doWithFields(from.getClass(), (field) -> {
-			ReflectionUtils.makeAccessible(field);
-			Object value = field.get(from);
-			if (!Modifier.isFinal(field.getModifiers())) {
-				field.set(to, value);
-			}
-			else {
-				copyFinal(field, value, field.get(to));
-			}
-		}, (field) -> !Modifier.isStatic(field.getModifiers()) && !field.isSynthetic());
-	}
-
+	/**
+	 * Copy the bound JavaBean properties of a freshly bound object into the bean: through setters,
+	 * and into nested objects, maps and collections that only have a getter (how Boot binds them).
+	 * Fields that are not properties (injected collaborators, state) are left alone.
+	 */
 	@SuppressWarnings({ "unchecked", "rawtypes" })
-	private static void copyFinal(Field field, Object from, Object to) {
-		// a final nested object or collection is bound through its getter: copy into it
-		if (from == null || to == null || from == to) {
-			return;
-		}
-		if (to instanceof Collection collection) {
-			collection.clear();
-			collection.addAll((Collection) from);
-		}
-		else if (to instanceof Map map) {
-			map.clear();
-			map.putAll((Map) from);
-		}
-		else if (from.getClass() == to.getClass() && !from.getClass().getName().startsWith("java.")) {
-			copyState(from, to);
+	private static void copyProperties(Object from, Object to, int depth) {
+		BeanWrapper source = new BeanWrapperImpl(from);
+		BeanWrapper target = new BeanWrapperImpl(to);
+		for (PropertyDescriptor property : source.getPropertyDescriptors()) {
+			String name = property.getName();
+			if (!source.isReadableProperty(name) || "class".equals(name)) {
+				continue;
+			}
+			Object value = source.getPropertyValue(name);
+			if (target.isWritableProperty(name)) {
+				target.setPropertyValue(name, value);
+				continue;
+			}
+			if (!target.isReadableProperty(name)) {
+				continue;
+			}
+			Object current = target.getPropertyValue(name);
+			if (current == null || value == null || current == value) {
+				continue;
+			}
+			try {
+				if (current instanceof Map map && value instanceof Map fresh) {
+					map.clear();
+					map.putAll(fresh);
+				}
+				else if (current instanceof Collection collection && value instanceof Collection fresh) {
+					collection.clear();
+					collection.addAll(fresh);
+				}
+				else if (depth < 8 && ClassUtils.getUserClass(current) == ClassUtils.getUserClass(value)
+						&& !value.getClass().getName().startsWith("java.")) {
+					copyProperties(value, current, depth + 1);
+				}
+			}
+			catch (UnsupportedOperationException ex) {
+				logger.debug("Cannot change " + name + " of " + to.getClass().getName() + ": " + ex);
+			}
 		}
 	}
 
@@ -389,18 +462,41 @@ final class ConfigRefresher implements PrefixMirror.Handler {
 		return Bindable.of(target.getType()).withAnnotations(target.getAnnotations()).withBindMethod(target.getBindMethod());
 	}
 
-	private Binder binder(Iterable<PropertySource<?>> sources) {
-		List<ConversionService> conversion = new ArrayList<>();
-		if (this.context.getBeanFactory().containsBean(ConfigurableApplicationContext.CONVERSION_SERVICE_BEAN_NAME)
-				&& this.context.getBeanFactory()
-					.getBean(ConfigurableApplicationContext.CONVERSION_SERVICE_BEAN_NAME) instanceof ConversionService service) {
-			conversion.add(service);
-		}
-		else {
-			conversion.add(ApplicationConversionService.getSharedInstance());
+	/**
+	 * A binder like Boot's for a {@code @ConfigurationProperties} bean: the application's conversion
+	 * service (or Boot's with the {@code @ConfigurationPropertiesBinding} converters), and JSR-303
+	 * validation of a {@code @Validated} bean.
+	 */
+	private Binder binder(Iterable<PropertySource<?>> sources, ConfigurationPropertiesBean bean) {
+		BindHandler handler = null;
+		if (AnnotationUtils.findAnnotation(ClassUtils.getUserClass(bean.getInstance()), Validated.class) != null) {
+			Validator validator = this.context.getBeanProvider(Validator.class).getIfUnique();
+			if (validator != null) {
+				handler = new ValidationBindHandler(validator);
+			}
 		}
 		return new Binder(ConfigurationPropertySources.from(sources), new PropertySourcesPlaceholdersResolver(sources),
-				conversion, null, null, null);
+				conversionServices(), null, handler, null);
+	}
+
+	@SuppressWarnings("rawtypes")
+	private List<ConversionService> conversionServices() {
+		ConfigurableListableBeanFactory beans = this.context.getBeanFactory();
+		if (beans.containsBean(ConfigurableApplicationContext.CONVERSION_SERVICE_BEAN_NAME)
+				&& beans.getBean(ConfigurableApplicationContext.CONVERSION_SERVICE_BEAN_NAME) instanceof ConversionService service) {
+			return List.of(service);
+		}
+		Map<String, Converter> converters = BeanFactoryAnnotationUtils.qualifiedBeansOfType(beans, Converter.class,
+				ConfigurationPropertiesBinding.VALUE);
+		Map<String, GenericConverter> generic = BeanFactoryAnnotationUtils.qualifiedBeansOfType(beans,
+				GenericConverter.class, ConfigurationPropertiesBinding.VALUE);
+		if (converters.isEmpty() && generic.isEmpty()) {
+			return List.of(ApplicationConversionService.getSharedInstance());
+		}
+		ApplicationConversionService service = new ApplicationConversionService();
+		converters.values().forEach(service::addConverter);
+		generic.values().forEach(service::addConverter);
+		return List.of(service);
 	}
 
 	/**

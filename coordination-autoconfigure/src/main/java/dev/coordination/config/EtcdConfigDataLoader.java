@@ -39,6 +39,11 @@ public class EtcdConfigDataLoader implements ConfigDataLoader<EtcdConfigDataReso
 			return new ConfigData(List.of(refreshing.source(resource)));
 		}
 		EtcdConfigSource source = context.getBootstrapContext().get(EtcdConfigSource.class);
+		if (source.isClosed()) {
+			// a reload of Spring Cloud's refresh (its refresh endpoint, Spring Cloud Bus) in the same
+			// bootstrap context: the watch keeps these property sources current, nothing to read
+			return new ConfigData(List.of(source.state().source(resource)));
+		}
 		EtcdPropertySource propertySource = source.state().source(resource);
 		GetResponse response;
 		try {
@@ -52,6 +57,8 @@ public class EtcdConfigDataLoader implements ConfigDataLoader<EtcdConfigDataReso
 					+ " within " + source.timeout().toMillis() + " ms (coordination.etcd.endpoints,"
 					+ " coordination.etcd.connect-timeout): " + ex;
 			if (resource.isOptionalImport()) {
+				// the watch reads everything once etcd answers
+				source.state().incomplete();
 				this.logger.warn(message + "; starting without it (optional:etcd:), and adding it once etcd answers");
 				return new ConfigData(List.of(propertySource));
 			}

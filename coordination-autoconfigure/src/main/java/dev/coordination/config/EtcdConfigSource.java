@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
+import dev.coordination.autoconfigure.etcd.BootstrapEtcdClient;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.kv.GetResponse;
@@ -14,8 +15,7 @@ import org.springframework.boot.context.properties.bind.Binder;
 
 /**
  * The etcd connection of configuration loading, made before the application context exists from
- * {@code coordination.etcd.endpoints}, {@code username}, {@code password} and
- * {@code connect-timeout}, and shared by every context: all contexts are read at the revision of
+ * the {@code coordination.etcd.*} properties ({@link BootstrapEtcdClient}), and shared by every context: all contexts are read at the revision of
  * the first read, so they are one consistent view. Closed with the bootstrap context.
  */
 final class EtcdConfigSource implements AutoCloseable {
@@ -46,16 +46,16 @@ final class EtcdConfigSource implements AutoCloseable {
 	}
 
 	static EtcdConfigSource from(Binder binder) {
-		List<String> endpoints = binder.bind("coordination.etcd.endpoints", String[].class)
-			.map(List::of)
-			.orElse(List.of("http://127.0.0.1:2379"));
-		Duration timeout = binder.bind("coordination.etcd.connect-timeout", Duration.class).orElse(Duration.ofSeconds(5));
-		io.etcd.jetcd.ClientBuilder builder = Client.builder().endpoints(endpoints.toArray(String[]::new));
-		binder.bind("coordination.etcd.username", String.class)
-			.ifBound((user) -> builder.user(ByteSequence.from(user, java.nio.charset.StandardCharsets.UTF_8)));
-		binder.bind("coordination.etcd.password", String.class)
-			.ifBound((password) -> builder.password(ByteSequence.from(password, java.nio.charset.StandardCharsets.UTF_8)));
-		return new EtcdConfigSource(endpoints, timeout, builder.build());
+		BootstrapEtcdClient bootstrap = BootstrapEtcdClient.create(binder);
+		List<String> endpoints = bootstrap.endpoints().stream().map(java.net.URI::toString).toList();
+		return new EtcdConfigSource(endpoints, bootstrap.connectTimeout(), bootstrap.client());
+	}
+
+	/**
+	 * Whether the bootstrap context closed: the application context owns the configuration now.
+	 */
+	synchronized boolean isClosed() {
+		return this.closed;
 	}
 
 	EtcdConfigState state() {

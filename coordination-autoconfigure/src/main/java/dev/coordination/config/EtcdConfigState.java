@@ -36,6 +36,8 @@ public final class EtcdConfigState {
 
 	private volatile boolean loaded;
 
+	private volatile boolean incomplete;
+
 	private volatile Instant lastRefresh;
 
 	private volatile String lastError;
@@ -164,8 +166,16 @@ public final class EtcdConfigState {
 			Map<String, Object> properties) {
 		this.read.put(context.getPath(), List.copyOf(kvs));
 		this.snapshot = this.snapshot.with(revision, context.getPath(), properties);
-		this.loaded = true;
+		this.loaded = !this.incomplete;
 		this.lastRefresh = Instant.now();
+	}
+
+	/**
+	 * A context could not be read at start-up: the watch reads everything before it watches.
+	 */
+	synchronized void incomplete() {
+		this.incomplete = true;
+		this.loaded = false;
 	}
 
 	/**

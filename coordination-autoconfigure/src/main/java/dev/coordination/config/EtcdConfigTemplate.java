@@ -31,6 +31,8 @@ import org.springframework.boot.context.properties.source.ConfigurationPropertyN
  */
 public class EtcdConfigTemplate {
 
+	private static final int ATTEMPTS = 3;
+
 	private final EtcdTemplate etcd;
 
 	private final String prefix;
@@ -124,22 +126,27 @@ public class EtcdConfigTemplate {
 	 */
 	public Snapshot save(String name) {
 		String data = dataPrefix(name);
-		GetResponse read = this.etcd.getPrefix(this.prefix + "/");
-		long revision = read.getHeader().getRevision();
-		Map<String, ByteSequence> keys = new LinkedHashMap<>();
-		for (KeyValue kv : read.getKvs()) {
-			keys.put(data + EtcdKeys.string(kv.getKey()).substring(this.prefix.length() + 1), kv.getValue());
+		String manifest = manifest(name);
+		for (int attempt = 1;; attempt++) {
+			GetResponse read = this.etcd.getPrefix(this.prefix + "/");
+			Map<String, ByteSequence> keys = new LinkedHashMap<>();
+			for (KeyValue kv : read.getKvs()) {
+				keys.put(data + EtcdKeys.string(kv.getKey()).substring(this.prefix.length() + 1), kv.getValue());
+			}
+			Snapshot snapshot = new Snapshot(name, read.getHeader().getRevision(), read.getKvs().size(), Instant.now());
+			if (replaceExactly("save snapshot " + name, data, keys,
+					Op.put(EtcdKeys.bytes(manifest), EtcdKeys.bytes(snapshot.encode()), PutOption.DEFAULT), null)) {
+				return snapshot;
+			}
+			if (attempt == ATTEMPTS) {
+				throw new IllegalStateException("The configuration snapshot '" + name + "' was changed by someone else"
+						+ " every time it was saved (" + ATTEMPTS + " attempts)");
+			}
 		}
-		List<Op> ops = replace(data, keys);
-		Snapshot snapshot = new Snapshot(name, revision, read.getKvs().size(), Instant.now());
-		ops.add(Op.put(EtcdKeys.bytes(manifest(name)), EtcdKeys.bytes(snapshot.encode()), PutOption.DEFAULT));
-		transaction("save snapshot " + name, ops.size(), () -> this.etcd.txn("save configuration snapshot " + name,
-				(txn) -> txn.Then(ops.toArray(Op[]::new))));
-		return snapshot;
 	}
 
 	/**
-	 * Replace everything under the configuration prefix with a snapshot, in one transaction: every
+	 * Make everything under the configuration prefix exactly a snapshot, in one transaction: every
 	 * watching application sees the whole restored configuration at one revision.
 	 * @param name the snapshot's name
 	 * @return the revision of the restored configuration
@@ -147,32 +154,33 @@ public class EtcdConfigTemplate {
 	 */
 	public long restore(String name) {
 		String manifest = manifest(name);
-		GetResponse read = this.etcd.call("read configuration snapshot " + name,
-				() -> this.etcd.getClient().getKVClient().get(EtcdKeys.bytes(manifest)));
-		if (read.getKvs().isEmpty()) {
-			throw new IllegalArgumentException("There is no configuration snapshot named '" + name + "' under "
-					+ this.snapshots + "; saved snapshots: " + snapshots().stream().map(Snapshot::name).toList());
-		}
-		long revision = read.getHeader().getRevision();
 		String data = dataPrefix(name);
-		GetResponse keys = this.etcd.call("read configuration snapshot " + name,
-				() -> this.etcd.getClient().getKVClient().get(EtcdKeys.bytes(data),
-						GetOption.builder().isPrefix(true).withRevision(revision).build()));
-		Map<String, ByteSequence> restored = new LinkedHashMap<>();
-		for (KeyValue kv : keys.getKvs()) {
-			restored.put(this.prefix + "/" + EtcdKeys.string(kv.getKey()).substring(data.length()), kv.getValue());
+		for (int attempt = 1;; attempt++) {
+			GetResponse read = this.etcd.call("read configuration snapshot " + name,
+					() -> this.etcd.getClient().getKVClient().get(EtcdKeys.bytes(manifest)));
+			if (read.getKvs().isEmpty()) {
+				throw new IllegalArgumentException("There is no configuration snapshot named '" + name + "' under "
+						+ this.snapshots + "; saved snapshots: " + snapshots().stream().map(Snapshot::name).toList());
+			}
+			long revision = read.getHeader().getRevision();
+			GetResponse keys = this.etcd.call("read configuration snapshot " + name,
+					() -> this.etcd.getClient().getKVClient().get(EtcdKeys.bytes(data),
+							GetOption.builder().isPrefix(true).withRevision(revision).build()));
+			Map<String, ByteSequence> restored = new LinkedHashMap<>();
+			for (KeyValue kv : keys.getKvs()) {
+				restored.put(this.prefix + "/" + EtcdKeys.string(kv.getKey()).substring(data.length()), kv.getValue());
+			}
+			Cmp unchanged = new Cmp(EtcdKeys.bytes(manifest), Cmp.Op.EQUAL,
+					CmpTarget.modRevision(read.getKvs().get(0).getModRevision()));
+			long[] restoredAt = new long[1];
+			if (replaceExactly("restore snapshot " + name, this.prefix + "/", restored, null, unchanged, restoredAt)) {
+				return restoredAt[0];
+			}
+			if (attempt == ATTEMPTS) {
+				throw new IllegalStateException("The configuration under " + this.prefix + " changed every time snapshot '"
+						+ name + "' was restored (" + ATTEMPTS + " attempts): keys written meanwhile may remain");
+			}
 		}
-		List<Op> ops = replace(this.prefix + "/", restored);
-		long modified = read.getKvs().get(0).getModRevision();
-		TxnResponse response = transaction("restore snapshot " + name, ops.size(),
-				() -> this.etcd.txn("restore configuration snapshot " + name,
-						(txn) -> txn.If(new Cmp(EtcdKeys.bytes(manifest), Cmp.Op.EQUAL, CmpTarget.modRevision(modified)))
-							.Then(ops.toArray(Op[]::new))));
-		if (!response.isSucceeded()) {
-			throw new IllegalStateException("The configuration snapshot '" + name
-					+ "' changed while it was restored; nothing was restored, try again");
-		}
-		return response.getHeader().getRevision();
 	}
 
 	/**
@@ -202,22 +210,54 @@ public class EtcdConfigTemplate {
 		return response.getDeleteResponses().get(1).getDeleted() > 0;
 	}
 
+	private boolean replaceExactly(String what, String prefix, Map<String, ByteSequence> keys, Op also, Cmp guard) {
+		return replaceExactly(what, prefix, keys, also, guard, new long[1]);
+	}
+
 	/**
-	 * The operations that make the keys under a prefix exactly {@code keys}: a delete of every other
-	 * key (etcd refuses a range delete and a put of a key in that range in one transaction) and a put
-	 * of each.
+	 * Make the keys under a prefix exactly {@code keys} in one transaction: a delete of every other
+	 * key (etcd refuses a range delete and a put in that range in one transaction) and a put of each,
+	 * applied only while every key read is unchanged and every new key still absent; then checked,
+	 * since a key created meanwhile under the prefix cannot be compared.
+	 * @return whether it applied and the prefix holds exactly the keys afterwards
 	 */
-	private List<Op> replace(String prefix, Map<String, ByteSequence> keys) {
+	private boolean replaceExactly(String what, String prefix, Map<String, ByteSequence> keys, Op also, Cmp guard,
+			long[] revision) {
 		List<Op> ops = new ArrayList<>();
+		List<Cmp> cmps = new ArrayList<>();
+		if (guard != null) {
+			cmps.add(guard);
+		}
 		GetResponse existing = this.etcd.call("read " + prefix, () -> this.etcd.getClient().getKVClient()
 			.get(EtcdKeys.bytes(prefix), GetOption.builder().isPrefix(true).withKeysOnly(true).build()));
+		java.util.Set<String> present = new java.util.HashSet<>();
 		for (KeyValue kv : existing.getKvs()) {
-			if (!keys.containsKey(EtcdKeys.string(kv.getKey()))) {
+			String key = EtcdKeys.string(kv.getKey());
+			present.add(key);
+			cmps.add(new Cmp(kv.getKey(), Cmp.Op.EQUAL, CmpTarget.modRevision(kv.getModRevision())));
+			if (!keys.containsKey(key)) {
 				ops.add(Op.delete(kv.getKey(), DeleteOption.DEFAULT));
 			}
 		}
-		keys.forEach((key, value) -> ops.add(Op.put(EtcdKeys.bytes(key), value, PutOption.DEFAULT)));
-		return ops;
+		keys.forEach((key, value) -> {
+			if (!present.contains(key)) {
+				cmps.add(new Cmp(EtcdKeys.bytes(key), Cmp.Op.EQUAL, CmpTarget.version(0)));
+			}
+			ops.add(Op.put(EtcdKeys.bytes(key), value, PutOption.DEFAULT));
+		});
+		if (also != null) {
+			ops.add(also);
+		}
+		TxnResponse response = transaction(what, Math.max(ops.size(), cmps.size()), () -> this.etcd.txn(what,
+				(txn) -> txn.If(cmps.toArray(Cmp[]::new)).Then(ops.toArray(Op[]::new))));
+		if (!response.isSucceeded()) {
+			return false;
+		}
+		revision[0] = response.getHeader().getRevision();
+		GetResponse after = this.etcd.call("check " + prefix, () -> this.etcd.getClient().getKVClient()
+			.get(EtcdKeys.bytes(prefix), GetOption.builder().isPrefix(true).withKeysOnly(true)
+				.withRevision(revision[0]).build()));
+		return after.getKvs().size() == keys.size();
 	}
 
 	private TxnResponse transaction(String what, int operations, java.util.function.Supplier<TxnResponse> txn) {

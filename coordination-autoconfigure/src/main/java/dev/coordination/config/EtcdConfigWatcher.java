@@ -6,7 +6,10 @@ import java.util.List;
 import java.util.Set;
 
 import dev.coordination.etcd.EtcdTemplate;
+import dev.coordination.etcd.PrefixMirror;
 
+import org.springframework.boot.context.event.ApplicationReadyEvent;
+import org.springframework.context.ApplicationListener;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.SmartLifecycle;
 
@@ -16,7 +19,7 @@ import org.springframework.context.SmartLifecycle;
  * started without etcd, from the first read that works). Changes within
  * {@code coordination.etcd.config.watch.delay} are applied together, see {@link ConfigRefresher}.
  */
-public class EtcdConfigWatcher implements SmartLifecycle {
+public class EtcdConfigWatcher implements SmartLifecycle, ApplicationListener<ApplicationReadyEvent> {
 
 	/**
 	 * Lifecycle phase: started early, so a change during start-up is not missed, and stopped late.
@@ -32,6 +35,8 @@ public class EtcdConfigWatcher implements SmartLifecycle {
 	private final ConfigRefresher refresher;
 
 	private volatile PrefixMirror mirror;
+
+	private volatile boolean restarted;
 
 	/**
 	 * Create a watcher.
@@ -67,12 +72,19 @@ public class EtcdConfigWatcher implements SmartLifecycle {
 		PrefixMirror mirror = new PrefixMirror(this.etcd, "config", List.copyOf(roots),
 				(key) -> paths.stream().anyMatch(key::startsWith), this.delay, this.refresher);
 		this.mirror = mirror;
-		if (this.state.isLoaded()) {
+		if (this.state.isLoaded() && !this.restarted) {
 			mirror.start(this.state.revision(), this.state.readAtStartUp());
 		}
 		else {
+			// etcd not read yet, or started again after a stop: read everything first
 			mirror.start(0, List.of());
 		}
+		this.restarted = true;
+	}
+
+	@Override
+	public void onApplicationEvent(ApplicationReadyEvent event) {
+		this.refresher.ready();
 	}
 
 	@Override

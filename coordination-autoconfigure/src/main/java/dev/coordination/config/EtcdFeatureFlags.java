@@ -10,6 +10,7 @@ import java.util.TreeMap;
 
 import dev.coordination.etcd.EtcdKeys;
 import dev.coordination.etcd.EtcdTemplate;
+import dev.coordination.etcd.PrefixMirror;
 import io.etcd.jetcd.KeyValue;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -38,6 +39,9 @@ public class EtcdFeatureFlags implements FeatureFlags, SmartLifecycle {
 	private PrefixMirror mirror;
 
 	private boolean stopped;
+
+	// after the first wait for etcd, flags answer at once: off until etcd was read
+	private volatile boolean waited;
 
 	/**
 	 * Create the flags.
@@ -91,16 +95,33 @@ public class EtcdFeatureFlags implements FeatureFlags, SmartLifecycle {
 	}
 
 	private void awaitRead(long revision) {
+		if (revision == 0 && this.waited) {
+			return;
+		}
 		synchronized (this.monitor) {
 			if (this.mirror == null && !this.stopped) {
 				this.mirror = new PrefixMirror(this.etcd, "flags", List.of(this.prefix), (key) -> true, Duration.ZERO,
-						this::changed);
+						new PrefixMirror.Handler() {
+
+							@Override
+							public void changed(Map<String, KeyValue> kvs, Set<String> changed, long revision,
+									long receivedAt) {
+								EtcdFeatureFlags.this.changed(kvs, changed, revision);
+							}
+
+							@Override
+							public void progressed(long revision) {
+								EtcdFeatureFlags.this.progressed(revision);
+							}
+
+						});
 				this.mirror.start(0, List.of());
 			}
 			long deadline = System.nanoTime() + this.etcd.getRequestTimeout().toNanos();
 			while ((this.revision == 0 || this.revision < revision) && !this.stopped) {
 				long left = deadline - System.nanoTime();
 				if (left <= 0) {
+					this.waited = true;
 					logger.warn("Feature flags under " + this.prefix + " are not read from etcd yet: "
 							+ ((this.revision == 0) ? "every flag is off" : "they are at revision " + this.revision));
 					return;
@@ -113,10 +134,20 @@ public class EtcdFeatureFlags implements FeatureFlags, SmartLifecycle {
 					return;
 				}
 			}
+			this.waited = true;
 		}
 	}
 
-	private void changed(Map<String, KeyValue> kvs, Set<String> changed, long revision, long receivedAt) {
+	private void progressed(long revision) {
+		synchronized (this.monitor) {
+			if (this.revision > 0 && revision > this.revision) {
+				this.revision = revision;
+				this.monitor.notifyAll();
+			}
+		}
+	}
+
+	private void changed(Map<String, KeyValue> kvs, Set<String> changed, long revision) {
 		Map<String, Boolean> flags = new TreeMap<>();
 		kvs.forEach((key, kv) -> {
 			String segment = key.substring(this.prefix.length());

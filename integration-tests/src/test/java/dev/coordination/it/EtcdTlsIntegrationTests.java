@@ -1,5 +1,18 @@
 package dev.coordination.it;
 
+import static org.awaitility.Awaitility.await;
+
+import java.time.Duration;
+
+import org.springframework.context.ConfigurableApplicationContext;
+
+import org.springframework.boot.builder.SpringApplicationBuilder;
+
+import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
+
+import org.springframework.boot.SpringBootConfiguration;
+
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -108,6 +121,35 @@ class EtcdTlsIntegrationTests {
 			.withPropertyValues("coordination.etcd.authority=wrong.test")
 			.run((context) -> assertThatExceptionOfType(EtcdAccessException.class)
 				.isThrownBy(() -> context.getBean(EtcdTemplate.class).put("/tls/key", "x")));
+	}
+
+	@Test
+	void configurationIsImportedOverMutualTlsAtStartUpAndWatchedAfter() {
+		withClientCertificate(runner(mutualTls)).run((writer) -> {
+			EtcdTemplate etcd = writer.getBean(EtcdTemplate.class);
+			etcd.put("/config/secure/greeting", "over tls");
+			try (ConfigurableApplicationContext context = new SpringApplicationBuilder(TlsApplication.class).run(
+					"--spring.main.web-application-type=none", "--spring.main.banner-mode=off", "--spring.application.name=secure",
+					"--spring.config.import=etcd:", "--coordination.etcd.endpoints=" + mutualTls.endpointsAsString(),
+					"--coordination.etcd.ssl.bundle=etcd",
+					"--spring.ssl.bundle.pem.etcd.truststore.certificate=file:" + authority.caCertificate(),
+					"--spring.ssl.bundle.pem.etcd.keystore.certificate=file:" + client.certificate(),
+					"--spring.ssl.bundle.pem.etcd.keystore.private-key=file:" + client.privateKey())) {
+				assertThat(context.getEnvironment().getProperty("greeting")).isEqualTo("over tls");
+				etcd.put("/config/secure/greeting", "changed");
+				await().atMost(Duration.ofSeconds(2))
+					.until(() -> "changed".equals(context.getEnvironment().getProperty("greeting")));
+			}
+			finally {
+				etcd.delete("/config/secure/greeting");
+			}
+		});
+	}
+
+	@SpringBootConfiguration
+	@EnableAutoConfiguration
+	static class TlsApplication {
+
 	}
 
 	private static ApplicationContextRunner runner(EtcdExtension etcd) {

@@ -293,8 +293,10 @@ public final class ConfigPropagationMeasurement {
 			throw new IllegalStateException("spring.config.import=etcd: cannot work on this class path: no "
 					+ "META-INF/spring.factories registers " + (resolver ? "" : EtcdConfigDataLocationResolver.class.getName()
 							+ (loader ? "" : " and ")) + (loader ? "" : EtcdConfigDataLoader.class.getName())
-					+ ". In a shaded jar, merge META-INF/spring.factories by key (maven-shade-plugin's"
-					+ " PropertiesTransformer with mergeStrategy append), not by appending the files.");
+					+ ". In a shaded jar, merge META-INF/spring.factories by key (Spring Boot's"
+					+ " org.springframework.boot.maven.PropertiesMergingResourceTransformer, with"
+					+ " spring-boot-maven-plugin as a dependency of maven-shade-plugin), not by appending the files"
+					+ " (AppendingTransformer): then every key is there twice and the last one wins.");
 		}
 	}
 

@@ -31,8 +31,11 @@ import org.springframework.context.annotation.Configuration;
  * configuration from etcd: the live refresh of what {@code spring.config.import=etcd:} imported,
  * feature flags, and the configuration writer with snapshots.
  */
+// after Spring Cloud's refresh: its listener must know the application is ready before the watcher
+// refreshes what changed while it started
 @AutoConfiguration(after = EtcdAutoConfiguration.class,
-		afterName = "org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration")
+		afterName = { "org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration",
+				"org.springframework.cloud.autoconfigure.RefreshAutoConfiguration" })
 @ConditionalOnBean(EtcdTemplate.class)
 @EnableConfigurationProperties(EtcdConfigProperties.class)
 public final class EtcdConfigAutoConfiguration {

@@ -1,4 +1,4 @@
-package dev.coordination.config;
+package dev.coordination.etcd;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -9,17 +9,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
-import dev.coordination.etcd.CoordinationThreads;
-import dev.coordination.etcd.EtcdAccessException;
-import dev.coordination.etcd.EtcdKeys;
-import dev.coordination.etcd.EtcdTemplate;
 import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.Watch;
 import io.etcd.jetcd.common.exception.CompactedException;
@@ -36,9 +32,10 @@ import org.apache.commons.logging.LogFactory;
  * prefix from the next revision. Replays after a reconnect are dropped by mod revision; after a
  * compaction, or when etcd went back in time, everything is read again at a new revision. Changes
  * that arrive within {@code delay} of each other are handed over together. Reads, events and the
- * handler all run on the mirror's one thread, in order.
+ * handler all run on the mirror's one thread, in order; no jetcd lock is held while the handler
+ * runs. The service catalog, the configuration and the feature flags are mirrors.
  */
-final class PrefixMirror {
+public final class PrefixMirror {
 
 	private static final Log logger = LogFactory.getLog(PrefixMirror.class);
 
@@ -79,6 +76,9 @@ final class PrefixMirror {
 
 	private long generation;
 
+	// on the mirror's thread only: the watch was interrupted since it was created
+	private boolean interrupted;
+
 	/**
 	 * Create a mirror.
 	 * @param etcd the etcd access
@@ -88,7 +88,7 @@ final class PrefixMirror {
 	 * @param delay how long to gather changes before handing them over
 	 * @param handler what to do with them
 	 */
-	PrefixMirror(EtcdTemplate etcd, String name, List<String> roots, Predicate<String> keep, Duration delay,
+	public PrefixMirror(EtcdTemplate etcd, String name, List<String> roots, Predicate<String> keep, Duration delay,
 			Handler handler) {
 		this.etcd = etcd;
 		this.name = name;
@@ -103,9 +103,11 @@ final class PrefixMirror {
 	 * @param revision the revision of the read, or 0 to read first
 	 * @param read what that read returned
 	 */
-	void start(long revision, Collection<KeyValue> read) {
-		ScheduledExecutorService executor = Executors
-			.newSingleThreadScheduledExecutor(CoordinationThreads.daemon("coordination-" + this.name));
+	public void start(long revision, Collection<KeyValue> read) {
+		ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1,
+				CoordinationThreads.daemon("coordination-" + this.name));
+		// a stopped mirror hands nothing over: no coalesced flush or retry runs after stop()
+		executor.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
 		this.thread = executor;
 		this.running = true;
 		executor.execute(() -> {
@@ -123,7 +125,10 @@ final class PrefixMirror {
 		});
 	}
 
-	void stop() {
+	/**
+	 * Stop watching; waits up to 5 seconds for the handler to finish.
+	 */
+	public void stop() {
 		this.running = false;
 		ScheduledExecutorService executor = this.thread;
 		if (executor == null) {
@@ -153,7 +158,7 @@ final class PrefixMirror {
 	/**
 	 * The revision the mirror has seen up to.
 	 */
-	long revision() {
+	public long revision() {
 		return this.revision;
 	}
 
@@ -189,6 +194,7 @@ final class PrefixMirror {
 	private boolean readAndWatch() {
 		long generation = ++this.generation;
 		closeWatchers();
+		this.interrupted = false;
 		Map<String, KeyValue> read = new HashMap<>();
 		long at = 0;
 		try {
@@ -278,6 +284,11 @@ final class PrefixMirror {
 						+ " (restored or replaced): reading " + this.roots + " again");
 				restart(generation);
 			}
+			else if (this.interrupted) {
+				// jetcd resumes from the created revision when the stream breaks again before the
+				// changes in between arrive: read again rather than trust that they will
+				restart(generation);
+			}
 			return;
 		}
 		for (WatchEvent event : response.getEvents()) {
@@ -304,7 +315,10 @@ final class PrefixMirror {
 			this.pending.add(key);
 		}
 		this.revision = Math.max(this.revision, response.getHeader().getRevision());
-		if (!this.pending.isEmpty() && this.flush == null) {
+		if (this.pending.isEmpty()) {
+			this.handler.progressed(this.revision);
+		}
+		else if (this.flush == null) {
 			long wait = this.delay.toNanos() - (System.nanoTime() - this.pendingSince);
 			try {
 				this.flush = this.thread.schedule(() -> flush(false), Math.max(0, wait), TimeUnit.NANOSECONDS);
@@ -316,6 +330,9 @@ final class PrefixMirror {
 	}
 
 	private void flush(boolean always) {
+		if (!this.running) {
+			return;
+		}
 		if (this.flush != null) {
 			this.flush.cancel(false);
 			this.flush = null;
@@ -340,12 +357,13 @@ final class PrefixMirror {
 			return;
 		}
 		if (error instanceof CompactedException || hasCause(error, CompactedException.class)) {
-			logger.info("The history of " + this.roots + " was compacted; reading it again");
+			logger.info("The history of " + this.name + " under " + this.roots + " was compacted; reading it again");
 			restart(generation);
 		}
 		else {
 			// jetcd resumes the watch by itself after a transport error
 			logger.debug("Watch of " + this.roots + " interrupted, resuming: " + error);
+			this.interrupted = true;
 			this.handler.connected(false);
 		}
 	}
@@ -374,7 +392,7 @@ final class PrefixMirror {
 	/**
 	 * What a mirror hands its changes to, on the mirror's thread.
 	 */
-	interface Handler {
+	public interface Handler {
 
 		/**
 		 * Keys changed.
@@ -391,6 +409,14 @@ final class PrefixMirror {
 		 * @param connected whether they do
 		 */
 		default void connected(boolean connected) {
+		}
+
+		/**
+		 * The watch moved on to a revision without changing a kept key (a put of the same value, a
+		 * change of a key that is not kept).
+		 * @param revision the revision
+		 */
+		default void progressed(long revision) {
 		}
 
 	}

@@ -6,17 +6,19 @@ import java.nio.file.Path;
 import java.time.Duration;
 
 /**
- * A tiny {@code sh} process that kills an etcd process and deletes its temporary root when this JVM
- * is gone, even if the JVM was killed with SIGKILL and no shutdown hook ran.
+ * A tiny {@code sh} process that kills a process this JVM started (an etcd member, or an application
+ * a test runs as a separate process) and deletes its temporary root when this JVM is gone, even if
+ * the JVM was killed with SIGKILL and no shutdown hook ran.
  * <p>
- * It checks every 0.5 s that both the JVM and etcd are alive. A zombie counts as dead (the state
- * field of {@code /proc/PID/stat} is {@code Z}; without {@code /proc} it falls back to
- * {@code kill -0}); a SIGSTOPped etcd counts as alive. When etcd exits first the watchdog exits
- * quietly; when the JVM is gone it sends SIGKILL to etcd and runs {@code rm -rf} on the root.
+ * It checks every 0.5 s that both the JVM and the process are alive. A zombie counts as dead (the
+ * state field of {@code /proc/PID/stat} is {@code Z}; without {@code /proc} it falls back to
+ * {@code kill -0}); a SIGSTOPped process counts as alive. When the process exits first the watchdog
+ * exits quietly; when the JVM is gone it sends SIGKILL to the process and runs {@code rm -rf} on the
+ * root, if there is one.
  */
-final class Watchdog {
+public final class Watchdog {
 
-	// $1 = JVM pid, $2 = etcd pid, $3 = temporary root
+	// $1 = JVM pid, $2 = watched pid, $3 = temporary root or empty
 	static final String SCRIPT = """
 			alive() {
 			  if [ -r "/proc/$1/stat" ]; then
@@ -29,7 +31,7 @@ final class Watchdog {
 			while alive "$1" && alive "$2"; do sleep 0.5; done
 			if ! alive "$1"; then
 			  kill -9 "$2" 2>/dev/null
-			  rm -rf "$3"
+			  if [ -n "$3" ]; then rm -rf "$3"; fi
 			fi
 			""";
 
@@ -46,8 +48,21 @@ final class Watchdog {
 	 * @return the running watchdog
 	 */
 	static Watchdog start(long etcdPid, Path root) {
-		ProcessBuilder builder = new ProcessBuilder("sh", "-c", SCRIPT, "coordination-etcd-watchdog",
-				Long.toString(ProcessHandle.current().pid()), Long.toString(etcdPid), root.toString())
+		return start(etcdPid, root.toString());
+	}
+
+	/**
+	 * Start a watchdog that kills a process of this JVM with SIGKILL when this JVM is gone.
+	 * @param pid the process
+	 * @return the running watchdog
+	 */
+	public static Watchdog start(long pid) {
+		return start(pid, "");
+	}
+
+	private static Watchdog start(long pid, String root) {
+		ProcessBuilder builder = new ProcessBuilder("sh", "-c", SCRIPT, "coordination-watchdog",
+				Long.toString(ProcessHandle.current().pid()), Long.toString(pid), root)
 			.redirectOutput(ProcessBuilder.Redirect.DISCARD)
 			.redirectError(ProcessBuilder.Redirect.DISCARD);
 		try {
@@ -56,20 +71,24 @@ final class Watchdog {
 			return new Watchdog(process);
 		}
 		catch (IOException ex) {
-			throw new UncheckedIOException("Cannot start the etcd watchdog (sh)", ex);
+			throw new UncheckedIOException("Cannot start the process watchdog (sh)", ex);
 		}
 	}
 
-	boolean isAlive() {
+	/**
+	 * Whether the watchdog still runs.
+	 * @return whether it does
+	 */
+	public boolean isAlive() {
 		return this.process.isAlive();
 	}
 
 	/**
-	 * Wait for the watchdog to notice that etcd is gone and exit, then kill it and its children if it
+	 * Wait for the watchdog to notice that the process is gone and exit, then kill it and its children if it
 	 * has not.
 	 * @param timeout how long to let it exit by itself
 	 */
-	void awaitExit(Duration timeout) {
+	public void awaitExit(Duration timeout) {
 		if (EtcdSupport.waitFor(this.process, timeout)) {
 			return;
 		}

@@ -18,7 +18,7 @@ class OrderController {
 	}
 
 	@PostMapping(path = "/orders/{id}", produces = "text/plain")
-	String process(@PathVariable String id) {
+	String process(@PathVariable String id) throws InterruptedException {
 		return this.orders.process(id);
 	}
 

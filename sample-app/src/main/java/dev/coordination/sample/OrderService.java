@@ -1,21 +1,77 @@
 package dev.coordination.sample;
 
+import java.util.Optional;
+
+import dev.coordination.etcd.EtcdKeys;
+import dev.coordination.etcd.EtcdTemplate;
+import dev.coordination.lock.DistributedLock;
 import dev.coordination.lock.DistributedLocked;
 import dev.coordination.lock.LockContext;
+import io.etcd.jetcd.KeyValue;
+import io.etcd.jetcd.op.Cmp;
+import io.etcd.jetcd.op.CmpTarget;
+import io.etcd.jetcd.op.Op;
+import io.etcd.jetcd.options.PutOption;
 
+import org.springframework.core.env.Environment;
 import org.springframework.stereotype.Service;
 
 /**
- * Processes an order once across all instances: the work runs under the order's distributed lock.
+ * Processes an order once at a time across all instances: the work runs under the order's
+ * distributed lock, and writes its result with a fenced transaction that etcd applies only while
+ * the lock is still held.
+ * <p>
+ * To show that no two instances ever run it at once, the work marks the order as in progress in
+ * etcd (a key created only if absent) for its duration: finding the mark already there would mean
+ * mutual exclusion broke, and is answered as {@code OVERLAP}. It also counts the runs of the order
+ * by reading the count, working 50 ms, and writing count + 1: two runs at once would lose one.
  */
 @Service
 class OrderService {
 
-	@DistributedLocked(key = "'orders/' + #id", waitTime = "5s", name = "orders")
-	public String process(String id) {
-		long token = LockContext.currentToken().orElseThrow();
-		// a real service would pass the token to the system it writes to, which rejects older tokens
-		return "Order " + id + " processed under fencing token " + token + ".\n";
+	private final EtcdTemplate etcd;
+
+	private final Environment environment;
+
+	OrderService(EtcdTemplate etcd, Environment environment) {
+		this.etcd = etcd;
+		this.environment = environment;
+	}
+
+	@DistributedLocked(key = "'orders/' + #id", waitTime = "30s", name = "orders")
+	public String process(String id) throws InterruptedException {
+		DistributedLock lock = LockContext.currentLock();
+		long token = lock.fencingToken().orElseThrow();
+		String instance = "port " + this.environment.getProperty("local.server.port");
+		String running = key(id, "running");
+		boolean alone = this.etcd.txn("mark order " + id + " running",
+				(txn) -> txn.If(new Cmp(EtcdKeys.bytes(running), Cmp.Op.EQUAL, CmpTarget.version(0)))
+					.Then(Op.put(EtcdKeys.bytes(running), EtcdKeys.bytes(instance), PutOption.DEFAULT)))
+			.isSucceeded();
+		try {
+			long runs = runs(id).orElse(0L);
+			Thread.sleep(50);
+			// a real service passes the token to the system it writes to, which rejects older tokens;
+			// here etcd does: the write applies only while this instance still holds the lock
+			boolean written = lock.fencedTxn(
+					Op.put(EtcdKeys.bytes(key(id, "runs")), EtcdKeys.bytes(Long.toString(runs + 1)), PutOption.DEFAULT));
+			return (alone ? "" : "OVERLAP ") + "Order " + id + " processed by the instance on " + instance
+					+ " under fencing token " + token + " (run " + (runs + 1)
+					+ (written ? "" : ", write rejected: lock lost") + ").\n";
+		}
+		finally {
+			if (alone) {
+				this.etcd.delete(running);
+			}
+		}
+	}
+
+	Optional<Long> runs(String id) {
+		return this.etcd.get(key(id, "runs")).map(KeyValue::getValue).map(EtcdKeys::string).map(Long::parseLong);
+	}
+
+	private static String key(String id, String what) {
+		return "/sample/orders/" + EtcdKeys.segment("order id", id) + "/" + what;
 	}
 
 }

@@ -1,6 +1,7 @@
 package dev.coordination.sample;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 
 import dev.coordination.election.LeaderElection;
@@ -51,7 +52,8 @@ class SampleApplicationTests {
 	void ordersAreProcessedUnderTheirLockWithGrowingTokens() {
 		String first = rest().post().uri("/orders/42").retrieve().body(String.class);
 		String second = rest().post().uri("/orders/42").retrieve().body(String.class);
-		assertThat(first).startsWith("Order 42 processed under fencing token ");
+		assertThat(first).startsWith("Order 42 processed by the instance on port " + this.port + " under fencing token ")
+			.contains("(run 1)");
 		assertThat(token(second)).isGreaterThan(token(first));
 	}
 
@@ -83,8 +85,72 @@ class SampleApplicationTests {
 		}
 	}
 
+	@Test
+	@SuppressWarnings("unchecked")
+	void theCoordinationEndpointShowsSessionElectionsLocksDiscoveryAndConfiguration() throws Exception {
+		assertThat(this.elections.election(LeaderElection.DEFAULT).awaitLeadership(Duration.ofSeconds(15))).isTrue();
+		await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
+				rest().get().uri("/peers").retrieve().body(String.class))
+			.contains(":" + this.port + " UP"));
+		Map<String, Object> coordination = rest().get().uri("/actuator/coordination").retrieve().body(Map.class);
+		Map<String, Object> session = (Map<String, Object>) coordination.get("session");
+		assertThat(session).containsEntry("valid", true).containsKeys("leaseId", "ttlMillis", "timeLeftMillis");
+		assertThat((List<Map<String, Object>>) coordination.get("elections")).singleElement()
+			.satisfies((election) -> assertThat(election).containsEntry("name", "default")
+				.containsEntry("leading", true)
+				.containsEntry("leaderAddress", "127.0.0.1:" + this.port)
+				.containsKeys("token", "since"));
+		assertThat((List<Object>) coordination.get("locks")).isEmpty();
+		Map<String, Object> discovery = (Map<String, Object>) coordination.get("discovery");
+		assertThat((Map<String, Object>) discovery.get("registration")).containsEntry("registered", true)
+			.containsEntry("serviceId", "sample-app")
+			.containsEntry("uri", "http://127.0.0.1:" + this.port)
+			.containsEntry("status", "UP");
+		assertThat((Map<String, Object>) discovery.get("services")).containsKey("sample-app");
+		assertThat((Map<String, Object>) coordination.get("config")).containsEntry("state", "live")
+			.containsEntry("contexts", List.of("/config/application/", "/config/sample-app/"));
+	}
+
+	@Test
+	@SuppressWarnings("unchecked")
+	void theCoordinationHealthGroupHasTheStartersComponentsOnly() {
+		Map<String, Object> group = rest().get().uri("/actuator/health/coordination").retrieve().body(Map.class);
+		assertThat(group).containsEntry("status", "UP");
+		assertThat((Map<String, Object>) group.get("components")).containsOnlyKeys("etcd", "coordinationSession",
+				"elections", "discovery", "etcdConfig");
+	}
+
+	@Test
+	void theLowerLevelPatternsWork() throws Exception {
+		assertThat(rest().post().uri("/patterns/counters/visits").retrieve().body(String.class))
+			.startsWith("Counter visits = 1 after 1 attempt(s)");
+		assertThat(rest().post().uri("/patterns/counters/visits").retrieve().body(String.class))
+			.startsWith("Counter visits = 2 after 1 attempt(s)");
+		String lease = rest().post().uri("/patterns/leases?ttlSeconds=5").retrieve().body(String.class);
+		assertThat(lease).startsWith("Lease ").contains("kept alive");
+		String id = lease.split(" ")[1];
+		try (Client client = etcd.newClient()) {
+			assertThat(client.getKVClient().get(EtcdKeys.bytes("/sample/leases/" + id)).get().getKvs()).hasSize(1);
+			long revision = client.getKVClient().put(EtcdKeys.bytes("/sample/watched/a"), EtcdKeys.bytes("1")).get()
+				.getHeader().getRevision();
+			client.getKVClient().put(EtcdKeys.bytes("/sample/watched/a"), EtcdKeys.bytes("2")).get();
+			assertThat(rest().get().uri("/patterns/watch?prefix=/sample/watched/&fromRevision=" + revision)
+				.retrieve().body(String.class))
+				.contains("PUT /sample/watched/a = 1 @" + revision, "PUT /sample/watched/a = 2 @" + (revision + 1));
+			assertThat(rest().delete().uri("/patterns/leases/" + id).retrieve().body(String.class)).contains("revoked");
+			assertThat(client.getKVClient().get(EtcdKeys.bytes("/sample/leases/" + id)).get().getKvs()).isEmpty();
+		}
+	}
+
+	@Test
+	void aPeerIsCalledByServiceIdThroughTheLoadBalancer() {
+		await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
+				rest().get().uri("/peer").retrieve().body(String.class))
+			.startsWith("Asked sample-app through the load balancer; it answered: I am sample-app on port " + this.port));
+	}
+
 	private static long token(String answer) {
-		return Long.parseLong(answer.replaceAll("\\D+$", "").replaceAll(".*token ", ""));
+		return Long.parseLong(answer.replaceAll(".*token ", "").replaceAll(" .*", "").trim());
 	}
 
 	@Test

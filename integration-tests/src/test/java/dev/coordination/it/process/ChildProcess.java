@@ -18,6 +18,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
 
+import dev.coordination.test.Watchdog;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
@@ -26,32 +27,18 @@ import org.apache.commons.logging.LogFactory;
  * command), whose stdout is read line by line into {@link ChildLine}s and copied to a log file.
  * <p>
  * Its stdin stays open: the child application exits when it closes, that is when the test JVM is
- * gone. A {@code sh} watchdog also kills it with SIGKILL when the test JVM is gone, which covers a
+ * gone. A {@link Watchdog} also kills it with SIGKILL when the test JVM is gone, which covers a
  * child stopped with SIGSTOP at that moment. Thread-safe.
  */
 public final class ChildProcess {
 
 	private static final Log logger = LogFactory.getLog(ChildProcess.class);
 
-	// $1 = test JVM pid, $2 = child pid; a zombie counts as dead, a stopped process as alive
-	private static final String WATCHDOG = """
-			alive() {
-			  if [ -r "/proc/$1/stat" ]; then
-			    state=$(sed -n 's/.*) \\(.\\).*/\\1/p' "/proc/$1/stat" 2>/dev/null)
-			    [ -n "$state" ] && [ "$state" != Z ]
-			  else
-			    kill -0 "$1" 2>/dev/null
-			  fi
-			}
-			while alive "$1" && alive "$2"; do sleep 0.5; done
-			if ! alive "$1"; then kill -9 "$2" 2>/dev/null; fi
-			""";
-
 	private final String name;
 
 	private final Process process;
 
-	private final Process watchdog;
+	private final Watchdog watchdog;
 
 	private final List<ChildLine> lines = new CopyOnWriteArrayList<>();
 
@@ -61,7 +48,7 @@ public final class ChildProcess {
 
 	private volatile boolean paused;
 
-	private ChildProcess(String name, Process process, Process watchdog, Path log, Consumer<ChildLine> sink) {
+	private ChildProcess(String name, Process process, Watchdog watchdog, Path log, Consumer<ChildLine> sink) {
 		this.name = name;
 		this.process = process;
 		this.watchdog = watchdog;
@@ -106,12 +93,7 @@ public final class ChildProcess {
 			Path log = logDirectory.resolve(name + ".log");
 			Files.deleteIfExists(log);
 			Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-			Process watchdog = new ProcessBuilder("sh", "-c", WATCHDOG, "child-watchdog",
-					Long.toString(ProcessHandle.current().pid()), Long.toString(process.pid()))
-				.redirectOutput(ProcessBuilder.Redirect.DISCARD)
-				.redirectError(ProcessBuilder.Redirect.DISCARD)
-				.start();
-			watchdog.getOutputStream().close();
+			Watchdog watchdog = Watchdog.start(process.pid());
 			logger.info("Started " + name + " (pid " + process.pid() + "), log " + log.toAbsolutePath());
 			return new ChildProcess(name, process, watchdog, log, sink);
 		}
@@ -229,9 +211,8 @@ public final class ChildProcess {
 			this.process.destroyForcibly();
 			awaitExit(Duration.ofSeconds(10));
 		}
-		this.watchdog.destroyForcibly();
+		this.watchdog.awaitExit(Duration.ofSeconds(2));
 		try {
-			this.watchdog.waitFor(5, TimeUnit.SECONDS);
 			this.reader.join(Duration.ofSeconds(5).toMillis());
 		}
 		catch (InterruptedException ex) {

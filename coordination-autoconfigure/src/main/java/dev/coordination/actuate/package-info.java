@@ -1,0 +1,4 @@
+/**
+ * The {@code coordination} actuator endpoint.
+ */
+package dev.coordination.actuate;

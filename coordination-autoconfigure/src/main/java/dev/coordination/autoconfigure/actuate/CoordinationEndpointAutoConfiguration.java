@@ -1,0 +1,48 @@
+package dev.coordination.autoconfigure.actuate;
+
+import dev.coordination.actuate.CoordinationEndpoint;
+import dev.coordination.autoconfigure.config.EtcdConfigAutoConfiguration;
+import dev.coordination.autoconfigure.discovery.DiscoveryAutoConfiguration;
+import dev.coordination.autoconfigure.election.ElectionAutoConfiguration;
+import dev.coordination.autoconfigure.lock.LockAutoConfiguration;
+import dev.coordination.autoconfigure.session.SessionAutoConfiguration;
+import dev.coordination.config.EtcdConfigState;
+import dev.coordination.discovery.EtcdServiceRegistration;
+import dev.coordination.discovery.ServiceDiscovery;
+import dev.coordination.election.LeaderElections;
+import dev.coordination.etcd.EtcdTemplate;
+import dev.coordination.lock.EtcdLockRegistry;
+import dev.coordination.session.CoordinationSession;
+
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.actuate.autoconfigure.endpoint.condition.ConditionalOnAvailableEndpoint;
+import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.context.annotation.Bean;
+
+/**
+ * {@link org.springframework.boot.autoconfigure.EnableAutoConfiguration Auto-configuration} of the
+ * {@code coordination} actuator endpoint (expose it with
+ * {@code management.endpoints.web.exposure.include=coordination}).
+ */
+@AutoConfiguration(after = { SessionAutoConfiguration.class, ElectionAutoConfiguration.class,
+		LockAutoConfiguration.class, DiscoveryAutoConfiguration.class, EtcdConfigAutoConfiguration.class })
+@ConditionalOnClass(Endpoint.class)
+@ConditionalOnBean(EtcdTemplate.class)
+@ConditionalOnAvailableEndpoint(CoordinationEndpoint.class)
+public final class CoordinationEndpointAutoConfiguration {
+
+	@Bean
+	@ConditionalOnMissingBean
+	CoordinationEndpoint coordinationEndpoint(ObjectProvider<CoordinationSession> session,
+			ObjectProvider<LeaderElections> elections, ObjectProvider<EtcdLockRegistry> locks,
+			ObjectProvider<ServiceDiscovery> discovery, ObjectProvider<EtcdServiceRegistration> registration,
+			ObjectProvider<EtcdConfigState> config) {
+		return new CoordinationEndpoint(session.getIfAvailable(), elections.getIfAvailable(), locks.getIfAvailable(),
+				discovery.getIfAvailable(), registration.getIfAvailable(), config.getIfAvailable());
+	}
+
+}

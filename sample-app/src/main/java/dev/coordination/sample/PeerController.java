@@ -1,0 +1,45 @@
+package dev.coordination.sample;
+
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.cloud.client.loadbalancer.LoadBalanced;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.client.RestClient;
+
+/**
+ * {@code GET /peer}: calls {@code GET /} of an instance of this service by its service id, through a
+ * {@code @LoadBalanced RestClient} fed by etcd discovery (round robin over the instances that are
+ * UP, this one included).
+ */
+@RestController
+class PeerController {
+
+	private final RestClient rest;
+
+	private final String serviceId;
+
+	PeerController(@LoadBalanced RestClient.Builder builder, @Value("${spring.application.name}") String serviceId) {
+		this.rest = builder.build();
+		this.serviceId = serviceId;
+	}
+
+	@GetMapping(path = "/peer", produces = "text/plain")
+	String peer() {
+		String answer = this.rest.get().uri("http://" + this.serviceId + "/").retrieve().body(String.class);
+		return "Asked " + this.serviceId + " through the load balancer; it answered: " + answer;
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class LoadBalancing {
+
+		@Bean
+		@LoadBalanced
+		RestClient.Builder loadBalancedRestClientBuilder() {
+			return RestClient.builder();
+		}
+
+	}
+
+}

@@ -28,8 +28,8 @@ import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;
 /**
  * {@code /actuator/coordination}: what this instance holds and sees, in one place, from local state
  * (no etcd call): the session, every election, the locks it holds, its registration and the
- * services it sees, and the configuration imported from etcd. A capability that is off is
- * {@code null}.
+ * services it sees, and the configuration imported from etcd. A capability that is off is left
+ * out, as are values that do not exist (like the lease of a lost session).
  */
 @Endpoint(id = "coordination")
 public class CoordinationEndpoint {
@@ -75,7 +75,7 @@ public class CoordinationEndpoint {
 			return null;
 		}
 		SessionInfo info = this.session.info();
-		return new Session(info.valid(), info.leaseHex(), info.ttl().toMillis(), info.safetyMargin().toMillis(),
+		return new Session(info.valid(), info.leaseHex().isEmpty() ? null : info.leaseHex(), info.ttl().toMillis(), info.safetyMargin().toMillis(),
 				info.timeLeft().toMillis(), info.grantedAt(),
 				(info.lastLossReason() != null) ? info.lastLossReason().name() : null, info.lastError());
 	}
@@ -88,9 +88,11 @@ public class CoordinationEndpoint {
 		for (LeaderElection election : this.elections.elections()) {
 			LeaderTerm term = election.currentTerm().orElse(null);
 			Candidate leader = election.leader().orElse(null);
+			Long token = (term != null) ? Long.valueOf(term.token()) : (leader != null) ? Long.valueOf(leader.token())
+					: null;
 			elections.add(new Election(election.name(), term != null,
-					(leader != null) ? leader.instanceId() : null, (leader != null) ? leader.address() : null,
-					(leader != null) ? leader.token() : null, (term != null) ? term.since() : null));
+					(leader != null) ? leader.instanceId() : null, (leader != null) ? leader.address() : null, token,
+					(term != null) ? term.since() : null));
 		}
 		elections.sort(Comparator.comparing(Election::name));
 		return elections;
@@ -177,8 +179,8 @@ public class CoordinationEndpoint {
 	 * @param leading whether this instance leads it
 	 * @param leader the instance id of the leader, {@code null} when none is known
 	 * @param leaderAddress the leader's {@code host:port}
-	 * @param token the leader's fencing token
-	 * @param since since when this instance leads
+	 * @param token the fencing token of the leader's term (this instance's when it leads)
+	 * @param since since when this instance leads, only while it does
 	 */
 	public record Election(String name, boolean leading, String leader, String leaderAddress, Long token,
 			Instant since) {

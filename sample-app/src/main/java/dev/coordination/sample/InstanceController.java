@@ -3,6 +3,7 @@ package dev.coordination.sample;
 import dev.coordination.election.Candidate;
 import dev.coordination.election.LeaderElection;
 import dev.coordination.election.LeaderElections;
+import dev.coordination.election.LeaderTerm;
 
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
@@ -32,8 +33,10 @@ class InstanceController {
 	@GetMapping(path = "/", produces = "text/plain")
 	String whoAmI() {
 		String me = "I am " + this.applicationName + " on port " + this.context.getWebServer().getPort() + ". ";
-		if (this.election.isLeader()) {
-			return me + "I am the leader (fencing token " + this.election.fencingToken().getAsLong() + ").\n";
+		// one read of the term: leadership may end between two calls
+		LeaderTerm term = this.election.currentTerm().orElse(null);
+		if (term != null) {
+			return me + "I am the leader (fencing token " + term.token() + ").\n";
 		}
 		return me + this.election.leader()
 			.map(Candidate::address)

@@ -7,6 +7,7 @@ import dev.coordination.etcd.EtcdTemplate;
 import dev.coordination.lock.DistributedLock;
 import dev.coordination.lock.DistributedLocked;
 import dev.coordination.lock.LockContext;
+import dev.coordination.session.CoordinationSession;
 import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.op.Cmp;
 import io.etcd.jetcd.op.CmpTarget;
@@ -31,10 +32,13 @@ class OrderService {
 
 	private final EtcdTemplate etcd;
 
+	private final CoordinationSession session;
+
 	private final Environment environment;
 
-	OrderService(EtcdTemplate etcd, Environment environment) {
+	OrderService(EtcdTemplate etcd, CoordinationSession session, Environment environment) {
 		this.etcd = etcd;
+		this.session = session;
 		this.environment = environment;
 	}
 
@@ -44,9 +48,11 @@ class OrderService {
 		long token = lock.fencingToken().orElseThrow();
 		String instance = "port " + this.environment.getProperty("local.server.port");
 		String running = key(id, "running");
+		// on the session lease, like the lock itself: a killed instance's mark goes with its lease
+		PutOption onSession = PutOption.builder().withLeaseId(this.session.leaseId()).build();
 		boolean alone = this.etcd.txn("mark order " + id + " running",
 				(txn) -> txn.If(new Cmp(EtcdKeys.bytes(running), Cmp.Op.EQUAL, CmpTarget.version(0)))
-					.Then(Op.put(EtcdKeys.bytes(running), EtcdKeys.bytes(instance), PutOption.DEFAULT)))
+					.Then(Op.put(EtcdKeys.bytes(running), EtcdKeys.bytes(instance), onSession)))
 			.isSucceeded();
 		try {
 			long runs = runs(id).orElse(0L);

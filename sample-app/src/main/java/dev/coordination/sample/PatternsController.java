@@ -6,21 +6,28 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
 import dev.coordination.etcd.EtcdKeys;
 import dev.coordination.etcd.EtcdTemplate;
 import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.Watch;
+import io.etcd.jetcd.common.exception.CompactedException;
 import io.etcd.jetcd.kv.TxnResponse;
 import io.etcd.jetcd.op.Cmp;
 import io.etcd.jetcd.op.CmpTarget;
 import io.etcd.jetcd.op.Op;
+import io.etcd.jetcd.lease.LeaseKeepAliveResponse;
+import io.etcd.jetcd.options.GetOption;
 import io.etcd.jetcd.options.PutOption;
 import io.etcd.jetcd.options.WatchOption;
 import io.etcd.jetcd.support.CloseableClient;
 import io.etcd.jetcd.watch.WatchEvent;
+import io.grpc.stub.StreamObserver;
 import jakarta.annotation.PreDestroy;
 
+import org.springframework.http.HttpStatus;
+import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
@@ -34,14 +41,24 @@ import org.springframework.web.bind.annotation.RestController;
  * <ul>
  * <li>{@code POST /patterns/counters/{name}}: a compare-and-swap increment, retried until no other
  * writer came in between;</li>
- * <li>{@code POST /patterns/leases?ttlSeconds=10}: a lease kept alive, with a key on it;
+ * <li>{@code POST /patterns/leases?ttlSeconds=10}: a lease kept alive, with a key on it (2 to 60 s, at
+ * most 10 at a time);
  * {@code DELETE /patterns/leases/{id}} stops the keep-alive and revokes it, deleting the key;</li>
  * <li>{@code GET /patterns/watch?prefix=/config/&fromRevision=1}: the changes under a prefix since a
- * revision, through a watch started at that revision (history kept until compaction).</li>
+ * revision, through a watch started at that revision (history kept until compaction), for up to a
+ * second; only under {@code /sample/}, {@code /config/} and {@code /flags/}.</li>
  * </ul>
  */
 @RestController
 class PatternsController {
+
+	private static final int MAX_ATTEMPTS = 100;
+
+	private static final int MAX_LEASES = 10;
+
+	private static final int MAX_EVENTS = 1000;
+
+	private static final List<String> WATCHABLE = List.of("/sample/", "/config/", "/flags/");
 
 	private final EtcdTemplate etcd;
 
@@ -52,34 +69,48 @@ class PatternsController {
 	}
 
 	@PostMapping(path = "/patterns/counters/{name}", produces = "text/plain")
-	String increment(@PathVariable String name) {
+	ResponseEntity<String> increment(@PathVariable String name) {
 		String key = "/sample/counters/" + EtcdKeys.segment("counter name", name);
-		for (int attempt = 1;; attempt++) {
+		for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
 			KeyValue current = this.etcd.get(key).orElse(null);
-			long value = (current != null) ? Long.parseLong(EtcdKeys.string(current.getValue())) : 0;
+			long value;
+			try {
+				value = (current != null) ? Long.parseLong(EtcdKeys.string(current.getValue())) : 0;
+			}
+			catch (NumberFormatException ex) {
+				return ResponseEntity.status(HttpStatus.CONFLICT).body(key + " does not hold a number.\n");
+			}
 			// the put applies only if nobody changed the key since the read (mod revision 0: absent)
 			Cmp unchanged = new Cmp(EtcdKeys.bytes(key), Cmp.Op.EQUAL,
 					CmpTarget.modRevision((current != null) ? current.getModRevision() : 0));
 			TxnResponse response = this.etcd.txn("increment " + key, (txn) -> txn.If(unchanged)
 				.Then(Op.put(EtcdKeys.bytes(key), EtcdKeys.bytes(Long.toString(value + 1)), PutOption.DEFAULT)));
 			if (response.isSucceeded()) {
-				return "Counter " + name + " = " + (value + 1) + " after " + attempt + " attempt(s), at revision "
-						+ response.getHeader().getRevision() + ".\n";
+				return ResponseEntity.ok("Counter " + name + " = " + (value + 1) + " after " + attempt
+						+ " attempt(s), at revision " + response.getHeader().getRevision() + ".\n");
 			}
 		}
+		return ResponseEntity.status(HttpStatus.CONFLICT)
+			.body("Counter " + name + " changed under every one of " + MAX_ATTEMPTS + " attempts.\n");
 	}
 
 	@PostMapping(path = "/patterns/leases", produces = "text/plain")
-	String lease(@RequestParam(defaultValue = "10") long ttlSeconds) {
-		long ttl = Math.max(2, ttlSeconds);
-		long id = this.etcd.call("grant lease", () -> this.etcd.getClient().getLeaseClient().grant(ttl)).getID();
+	ResponseEntity<String> lease(@RequestParam(defaultValue = "10") long ttlSeconds) {
+		if (ttlSeconds < 2 || ttlSeconds > 60) {
+			return ResponseEntity.badRequest().body("ttlSeconds must be from 2 to 60.\n");
+		}
+		if (this.keepAlives.size() >= MAX_LEASES) {
+			return ResponseEntity.status(HttpStatus.TOO_MANY_REQUESTS)
+				.body("At most " + MAX_LEASES + " leases at a time: revoke one first.\n");
+		}
+		long id = this.etcd.call("grant lease", () -> this.etcd.getClient().getLeaseClient().grant(ttlSeconds)).getID();
 		String key = "/sample/leases/" + EtcdKeys.leaseHex(id);
 		this.etcd.put(key, "alive", id);
 		// jetcd sends a keep-alive every TTL / 3 until the stream is closed
-		this.keepAlives.put(id, this.etcd.getClient().getLeaseClient().keepAlive(id, new io.grpc.stub.StreamObserver<>() {
+		this.keepAlives.put(id, this.etcd.getClient().getLeaseClient().keepAlive(id, new StreamObserver<>() {
 
 			@Override
-			public void onNext(io.etcd.jetcd.lease.LeaseKeepAliveResponse response) {
+			public void onNext(LeaseKeepAliveResponse response) {
 			}
 
 			@Override
@@ -92,48 +123,82 @@ class PatternsController {
 			}
 
 		}));
-		return "Lease " + EtcdKeys.leaseHex(id) + " (TTL " + ttl + " s) kept alive; " + key
-				+ " lives as long as it does: etcdctl lease timetolive " + EtcdKeys.leaseHex(id) + " --keys\n";
+		return ResponseEntity.ok("Lease " + EtcdKeys.leaseHex(id) + " (TTL " + ttlSeconds + " s) kept alive; " + key
+				+ " lives as long as it does: etcdctl lease timetolive " + EtcdKeys.leaseHex(id) + " --keys\n");
 	}
 
 	@DeleteMapping(path = "/patterns/leases/{id}", produces = "text/plain")
-	String revoke(@PathVariable String id) {
-		long lease = Long.parseUnsignedLong(id, 16);
-		CloseableClient keepAlive = this.keepAlives.remove(lease);
-		if (keepAlive != null) {
-			keepAlive.close();
+	ResponseEntity<String> revoke(@PathVariable String id) {
+		long lease;
+		try {
+			lease = Long.parseUnsignedLong(id, 16);
 		}
+		catch (NumberFormatException ex) {
+			return ResponseEntity.badRequest().body("'" + id + "' is not a lease id (hexadecimal, as etcdctl shows).\n");
+		}
+		CloseableClient keepAlive = this.keepAlives.remove(lease);
+		if (keepAlive == null) {
+			return ResponseEntity.status(HttpStatus.NOT_FOUND).body("This instance keeps no lease " + id + " alive.\n");
+		}
+		keepAlive.close();
 		this.etcd.call("revoke lease", () -> this.etcd.getClient().getLeaseClient().revoke(lease));
-		return "Lease " + id + " revoked; its keys are gone.\n";
+		return ResponseEntity.ok("Lease " + id + " revoked; its keys are gone.\n");
 	}
 
 	@GetMapping(path = "/patterns/watch", produces = "text/plain")
-	String watch(@RequestParam String prefix, @RequestParam long fromRevision) throws InterruptedException {
-		long now = this.etcd.getPrefix(prefix).getHeader().getRevision();
+	ResponseEntity<String> watch(@RequestParam String prefix, @RequestParam long fromRevision)
+			throws InterruptedException {
+		if (WATCHABLE.stream().noneMatch(prefix::startsWith)) {
+			return ResponseEntity.badRequest().body("The prefix must be under one of " + WATCHABLE + ".\n");
+		}
+		// the revision of now, without reading the keys
+		long now = this.etcd.call("read revision", () -> this.etcd.getClient()
+			.getKVClient()
+			.get(EtcdKeys.bytes(prefix), GetOption.builder().isPrefix(true).withCountOnly(true).build()))
+			.getHeader()
+			.getRevision();
 		List<String> events = new ArrayList<>();
 		CountDownLatch caughtUp = new CountDownLatch(1);
-		WatchOption option = WatchOption.builder().isPrefix(true).withRevision(Math.max(1, fromRevision)).build();
+		AtomicReference<Throwable> failure = new AtomicReference<>();
+		WatchOption option = WatchOption.builder()
+			.isPrefix(true)
+			.withRevision(Math.max(1, fromRevision))
+			.build();
 		try (Watch.Watcher watcher = this.etcd.getClient().getWatchClient().watch(EtcdKeys.bytes(prefix), option,
 				Watch.listener((response) -> {
-					for (WatchEvent event : response.getEvents()) {
-						KeyValue kv = event.getKeyValue();
-						synchronized (events) {
-							events.add(event.getEventType() + " " + EtcdKeys.string(kv.getKey())
-									+ ((event.getEventType() == WatchEvent.EventType.PUT)
-											? " = " + EtcdKeys.string(kv.getValue()) : "")
-									+ " @" + kv.getModRevision());
-						}
-						if (kv.getModRevision() >= now) {
-							caughtUp.countDown();
+					synchronized (events) {
+						for (WatchEvent event : response.getEvents()) {
+							if (events.size() < MAX_EVENTS) {
+								KeyValue kv = event.getKeyValue();
+								events.add(event.getEventType() + " " + EtcdKeys.string(kv.getKey())
+										+ ((event.getEventType() == WatchEvent.EventType.PUT)
+												? " = " + EtcdKeys.string(kv.getValue()) : "")
+										+ " @" + kv.getModRevision());
+							}
 						}
 					}
-				}, (error) -> caughtUp.countDown()))) {
-			// until the watch reached the revision of now, or for a second when nothing changed since
+					// done early when the newest change of the cluster is under the prefix
+					if (response.getEvents().stream().anyMatch((event) -> event.getKeyValue().getModRevision() >= now)) {
+						caughtUp.countDown();
+					}
+				}, (error) -> {
+					failure.set(error);
+					caughtUp.countDown();
+				}))) {
+			// otherwise what arrives within a second (etcd 3.4 can answer a progress request before
+			// the events of a watch that still catches up, so it cannot tell when the history is done)
 			caughtUp.await(1, TimeUnit.SECONDS);
 		}
+		if (failure.get() != null) {
+			HttpStatus status = (failure.get() instanceof CompactedException) ? HttpStatus.GONE : HttpStatus.BAD_GATEWAY;
+			return ResponseEntity.status(status).body("The watch from revision " + fromRevision + " failed: "
+					+ failure.get().getMessage() + "\n");
+		}
 		synchronized (events) {
-			return "Changes under " + prefix + " from revision " + fromRevision + " to " + now + ":\n"
-					+ String.join("\n", events) + "\n";
+			return ResponseEntity.ok("Changes under " + prefix + " from revision " + fromRevision + " to " + now
+					+ " (as many as arrived within a second):\n"
+					+ String.join("\n", events) + ((events.size() == MAX_EVENTS) ? "\n(first " + MAX_EVENTS + " only)" : "")
+					+ "\n");
 		}
 	}
 

@@ -1,6 +1,7 @@
 package dev.coordination.sample;
 
 import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.restclient.autoconfigure.RestClientBuilderConfigurer;
 import org.springframework.cloud.client.loadbalancer.LoadBalanced;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -34,10 +35,12 @@ class PeerController {
 	@Configuration(proxyBeanMethods = false)
 	static class LoadBalancing {
 
+		// a builder of its own, configured like Boot's (converters, request factory, observations), so
+		// that Boot's RestClient.Builder stays the plain one for every other use
 		@Bean
 		@LoadBalanced
-		RestClient.Builder loadBalancedRestClientBuilder() {
-			return RestClient.builder();
+		RestClient.Builder loadBalancedRestClientBuilder(RestClientBuilderConfigurer configurer) {
+			return configurer.configure(RestClient.builder());
 		}
 
 	}

@@ -10,6 +10,7 @@ import dev.coordination.test.Etcd;
 import dev.coordination.test.EtcdCluster;
 import io.etcd.jetcd.Client;
 import dev.coordination.etcd.EtcdKeys;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.beans.factory.annotation.Autowired;
@@ -29,6 +30,12 @@ class SampleApplicationTests {
 
 	static {
 		System.setProperty("coordination.etcd.endpoints", etcd.endpointsAsString());
+	}
+
+	@AfterAll
+	static void forgetEtcd() {
+		// the cached application context closes with the JVM; etcd goes with it
+		System.clearProperty("coordination.etcd.endpoints");
 	}
 
 	@Value("${local.server.port}")
@@ -74,12 +81,12 @@ class SampleApplicationTests {
 			client.getKVClient().put(EtcdKeys.bytes("/config/application/sample/greeting/timeout"), EtcdKeys.bytes("500ms"))
 				.get();
 			client.getKVClient().put(EtcdKeys.bytes("/flags/shout"), EtcdKeys.bytes("true")).get();
-			await().atMost(Duration.ofSeconds(1)).untilAsserted(() -> assertThat(
+			await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(
 					rest().get().uri("/greeting").retrieve().body(String.class))
 				.startsWith("HI THERE (timeout 500 ms, feature flag shout on, configuration from etcd revision "));
 			client.getKVClient().delete(EtcdKeys.bytes("/config/"), io.etcd.jetcd.options.DeleteOption.builder().isPrefix(true).build()).get();
 			client.getKVClient().delete(EtcdKeys.bytes("/flags/shout")).get();
-			await().atMost(Duration.ofSeconds(1)).untilAsserted(() -> assertThat(
+			await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(
 					rest().get().uri("/greeting").retrieve().body(String.class))
 				.startsWith("Hello (timeout 2000 ms, feature flag shout off"));
 		}
@@ -126,11 +133,13 @@ class SampleApplicationTests {
 			.startsWith("Counter visits = 1 after 1 attempt(s)");
 		assertThat(rest().post().uri("/patterns/counters/visits").retrieve().body(String.class))
 			.startsWith("Counter visits = 2 after 1 attempt(s)");
-		String lease = rest().post().uri("/patterns/leases?ttlSeconds=5").retrieve().body(String.class);
+		String lease = rest().post().uri("/patterns/leases?ttlSeconds=2").retrieve().body(String.class);
 		assertThat(lease).startsWith("Lease ").contains("kept alive");
 		String id = lease.split(" ")[1];
 		try (Client client = etcd.newClient()) {
-			assertThat(client.getKVClient().get(EtcdKeys.bytes("/sample/leases/" + id)).get().getKvs()).hasSize(1);
+			// kept alive: the key outlives the 2 s TTL
+			await().during(Duration.ofSeconds(4)).atMost(Duration.ofSeconds(5)).until(() -> client.getKVClient()
+				.get(EtcdKeys.bytes("/sample/leases/" + id)).get().getKvs().size() == 1);
 			long revision = client.getKVClient().put(EtcdKeys.bytes("/sample/watched/a"), EtcdKeys.bytes("1")).get()
 				.getHeader().getRevision();
 			client.getKVClient().put(EtcdKeys.bytes("/sample/watched/a"), EtcdKeys.bytes("2")).get();

@@ -3,6 +3,7 @@ package dev.coordination.sample;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -63,6 +64,7 @@ class SampleInstancesTests {
 	}
 
 	@Test
+	@SuppressWarnings("unchecked")
 	void threeInstancesCoordinate() throws Exception {
 		// one leader, named by the others
 		SampleInstance leader = awaitOneLeader(instances);
@@ -70,7 +72,20 @@ class SampleInstancesTests {
 			await().ignoreExceptionsInstanceOf(RestClientException.class).atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(follower.get("/"))
 				.contains("I am a follower and the leader is at 127.0.0.1:" + leader.port() + "."));
 		}
-		await().ignoreExceptionsInstanceOf(RestClientException.class).atMost(Duration.ofSeconds(10)).until(() -> leader.log().contains("Leader job ran under fencing token"));
+		await().atMost(Duration.ofSeconds(10)).until(() -> leader.log().contains("Leader job ran under fencing token"));
+		// the @LeaderOnly job runs every second on the leader only
+		for (SampleInstance follower : others(leader, instances)) {
+			assertThat(follower.log()).doesNotContain("Leader job ran");
+		}
+		// what the coordination endpoint of a follower shows
+		SampleInstance watcher = others(leader, instances).get(0);
+		Map<String, Object> coordination = watcher.rest().get().uri("/actuator/coordination").retrieve().body(Map.class);
+		assertThat((List<Map<String, Object>>) coordination.get("elections")).singleElement()
+			.satisfies((election) -> assertThat(election).containsEntry("leading", false)
+				.containsEntry("leader", leader.name())
+				.containsEntry("leaderAddress", "127.0.0.1:" + leader.port())
+				.containsKey("token")
+				.doesNotContainKey("since"));
 
 		// each sees the other two as peers, and can call one through the load balancer
 		for (SampleInstance instance : instances) {
@@ -129,6 +144,10 @@ class SampleInstancesTests {
 			.contains("the leader is at 127.0.0.1:" + next.port() + "."));
 		await().ignoreExceptionsInstanceOf(RestClientException.class).atMost(Duration.ofSeconds(5))
 			.untilAsserted(() -> assertThat(follower.get("/peers")).doesNotContain(":" + leader.port() + " "));
+		// the new leader says so in its log and runs the job from then on
+		await().atMost(Duration.ofSeconds(5)).until(() -> next.log().contains("Leadership of 'default' granted")
+				&& next.log().contains("Leader job ran under fencing token"));
+		assertThat(follower.log()).doesNotContain("Leader job ran");
 	}
 
 	private static SampleInstance awaitOneLeader(List<SampleInstance> candidates) {

@@ -119,7 +119,10 @@ class ServiceCatalogFaultTests {
 					.containsExactly("b"));
 				put(other, "c", 8083);
 				await().atMost(Duration.ofSeconds(5)).until(() -> discovery.instances("orders").size() == 2);
-				assertThat(events).containsExactly("+a", "+b", "-a", "+c");
+				// each change once: what happened while the member was down arrives as one batch, read
+				// again after the reconnect (jetcd can skip changes when a resumed stream breaks again),
+				// so its order across keys is not the order etcd applied them in
+				assertThat(events).hasSize(4).startsWith("+a").endsWith("+c").contains("+b", "-a");
 			});
 		}
 	}

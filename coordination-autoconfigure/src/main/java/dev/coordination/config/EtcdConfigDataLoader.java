@@ -32,6 +32,23 @@ public class EtcdConfigDataLoader implements ConfigDataLoader<EtcdConfigDataReso
 		this.logger = logs.getLog(EtcdConfigDataLoader.class);
 	}
 
+	/**
+	 * The status code when etcd refused the credentials or the permission, else {@code null}.
+	 */
+	private static String refusal(Throwable ex) {
+		for (Throwable cause = ex; cause != null; cause = cause.getCause()) {
+			if (cause instanceof io.grpc.StatusRuntimeException status
+					&& (status.getStatus().getCode() == io.grpc.Status.Code.UNAUTHENTICATED
+							|| status.getStatus().getCode() == io.grpc.Status.Code.PERMISSION_DENIED
+							|| status.getStatus().getCode() == io.grpc.Status.Code.INVALID_ARGUMENT
+									&& String.valueOf(status.getMessage()).contains("authentication"))) {
+				return status.getStatus().getCode() + ((status.getStatus().getDescription() != null)
+						? ", " + status.getStatus().getDescription() : "");
+			}
+		}
+		return null;
+	}
+
 	@Override
 	public ConfigData load(ConfigDataLoaderContext context, EtcdConfigDataResource resource) throws IOException {
 		EtcdConfigState refreshing = EtcdConfigState.refreshing(resource.getPath());
@@ -53,17 +70,22 @@ public class EtcdConfigDataLoader implements ConfigDataLoader<EtcdConfigDataReso
 			if (ex instanceof InterruptedException) {
 				Thread.currentThread().interrupt();
 			}
-			String message = "Could not read configuration " + resource + " from etcd at " + source.endpoints()
-					+ " within " + source.timeout().toMillis() + " ms (coordination.etcd.endpoints,"
-					+ " coordination.etcd.connect-timeout): " + ex;
+			String refused = refusal(ex);
+			String message = (refused != null)
+					? "etcd at " + source.endpoints() + " refused to read configuration " + resource + " (" + refused
+							+ "): check coordination.etcd.username and coordination.etcd.password, and that the user's"
+							+ " role may read " + resource.getPath()
+					: "Could not read configuration " + resource + " from etcd at " + source.endpoints() + " within "
+							+ source.timeout().toMillis() + " ms (coordination.etcd.endpoints,"
+							+ " coordination.etcd.connect-timeout): " + ex;
 			if (resource.isOptionalImport()) {
 				// the watch reads everything once etcd answers
 				source.state().incomplete();
 				this.logger.warn(message + "; starting without it (optional:etcd:), and adding it once etcd answers");
 				return new ConfigData(List.of(propertySource));
 			}
-			throw new IllegalStateException(message + ". Start etcd, or import it with optional:etcd: to start"
-					+ " without it.", ex);
+			throw new IllegalStateException(message + ((refused != null) ? "."
+					: ". Start etcd, or import it with optional:etcd: to start without it."), ex);
 		}
 		List<KeyValue> kvs = response.getKvs();
 		Map<String, Object> properties;

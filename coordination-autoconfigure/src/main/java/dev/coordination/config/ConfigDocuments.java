@@ -1,6 +1,10 @@
 package dev.coordination.config;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -39,7 +43,7 @@ final class ConfigDocuments {
 			for (KeyValue kv : kvs) {
 				String key = EtcdKeys.string(kv.getKey());
 				if (key.startsWith(path) && key.length() > path.length()) {
-					properties.put(key.substring(path.length()).replace('/', '.'), EtcdKeys.string(kv.getValue()));
+					properties.put(key.substring(path.length()).replace('/', '.'), text(kv));
 				}
 			}
 			return properties;
@@ -47,10 +51,30 @@ final class ConfigDocuments {
 		String dataKey = path + context.getDataKey();
 		for (KeyValue kv : kvs) {
 			if (EtcdKeys.string(kv.getKey()).equals(dataKey)) {
-				properties.putAll(document(context.getFormat(), dataKey, kv.getModRevision(), EtcdKeys.string(kv.getValue())));
+				properties.putAll(document(context.getFormat(), dataKey, kv.getModRevision(), text(kv)));
 			}
 		}
 		return properties;
+	}
+
+	/**
+	 * The value of a key as text, strictly: bytes that are not UTF-8 are refused rather than turned
+	 * into replacement characters.
+	 * @throws InvalidConfigDocumentException when they are not UTF-8
+	 */
+	private static String text(KeyValue kv) {
+		try {
+			return StandardCharsets.UTF_8.newDecoder()
+				.onMalformedInput(CodingErrorAction.REPORT)
+				.onUnmappableCharacter(CodingErrorAction.REPORT)
+				.decode(ByteBuffer.wrap(kv.getValue().getBytes()))
+				.toString();
+		}
+		catch (CharacterCodingException ex) {
+			String key = EtcdKeys.string(kv.getKey());
+			throw new InvalidConfigDocumentException(key, kv.getModRevision(), "The value at " + key + " (revision "
+					+ kv.getModRevision() + ") is not valid UTF-8; configuration in etcd must be UTF-8 text.", ex);
+		}
 	}
 
 	/**

@@ -80,9 +80,15 @@ public class EtcdConfigTemplate {
 			}
 			puts.add(Op.put(EtcdKeys.bytes(key(context, property)), EtcdKeys.bytes(value), PutOption.DEFAULT));
 		});
-		return this.etcd.txn("put configuration of " + context, (txn) -> txn.Then(puts.toArray(Op[]::new)))
-			.getHeader()
-			.getRevision();
+		try {
+			return this.etcd.txn("put configuration of " + context, (txn) -> txn.Then(puts.toArray(Op[]::new)))
+				.getHeader()
+				.getRevision();
+		}
+		catch (EtcdAccessException ex) {
+			long bytes = properties.values().stream().mapToLong((value) -> EtcdKeys.bytes(value).size()).sum();
+			throw tooLarge(ex, contextPath(context) + properties.keySet(), bytes);
+		}
 	}
 
 	/**
@@ -115,7 +121,25 @@ public class EtcdConfigTemplate {
 		catch (IllegalStateException ex) {
 			throw new IllegalArgumentException(ex.getMessage(), ex);
 		}
-		return this.etcd.put(key, document).getHeader().getRevision();
+		try {
+			return this.etcd.put(key, document).getHeader().getRevision();
+		}
+		catch (EtcdAccessException ex) {
+			throw tooLarge(ex, key, EtcdKeys.bytes(document).size());
+		}
+	}
+
+	/**
+	 * A clear error when etcd refused a request for its size, else the error itself.
+	 */
+	private static RuntimeException tooLarge(EtcdAccessException ex, String key, long bytes) {
+		String message = String.valueOf(ex.getMessage());
+		if (message.contains("RESOURCE_EXHAUSTED") || message.contains("too large")) {
+			return new IllegalArgumentException("The value for " + key + " is " + bytes + " bytes, more than etcd takes"
+					+ " in one request (its --max-request-bytes, 1.5 MiB by default); nothing was stored. Split it"
+					+ " over several keys or contexts.", ex);
+		}
+		return ex;
 	}
 
 	/**

@@ -2,7 +2,9 @@ package dev.coordination.autoconfigure.config;
 
 import java.time.Duration;
 
+import org.springframework.beans.factory.InitializingBean;
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
 
 /**
  * Configuration properties of configuration from etcd ({@code coordination.etcd.config.*}). The
@@ -10,7 +12,7 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  * is processed, so set them where the import is (application.yml, command line, environment).
  */
 @ConfigurationProperties("coordination.etcd.config")
-public class EtcdConfigProperties {
+public class EtcdConfigProperties implements InitializingBean {
 
 	/**
 	 * Key prefix of the configuration contexts that spring.config.import=etcd: reads:
@@ -43,6 +45,15 @@ public class EtcdConfigProperties {
 	private final Flags flags = new Flags();
 
 	private final Snapshots snapshots = new Snapshots();
+
+	@Override
+	public void afterPropertiesSet() {
+		Duration delay = this.watch.getDelay();
+		if (delay == null || delay.isNegative()) {
+			throw new InvalidConfigurationPropertyValueException("coordination.etcd.config.watch.delay", delay,
+					"Must be zero or a positive duration, for example 20ms.");
+		}
+	}
 
 	public String getPrefix() {
 		return this.prefix;

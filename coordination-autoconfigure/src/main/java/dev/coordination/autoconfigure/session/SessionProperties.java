@@ -43,12 +43,19 @@ public class SessionProperties implements InitializingBean {
 		this.safetyMargin = safetyMargin;
 	}
 
+	// etcd's MaxLeaseTTL
+	private static final long MAXIMUM_TTL_SECONDS = 9_000_000_000L;
+
 	@Override
 	public void afterPropertiesSet() {
 		if (this.ttl == null || this.ttl.compareTo(EtcdSession.MINIMUM_TTL) < 0) {
 			throw new InvalidConfigurationPropertyValueException("coordination.etcd.session.ttl", this.ttl,
 					"Must be at least " + EtcdSession.MINIMUM_TTL.toSeconds()
 							+ "s: etcd does not keep leases shorter than about 2s. 10s suits most applications.");
+		}
+		if (this.ttl.getSeconds() > MAXIMUM_TTL_SECONDS) {
+			throw new InvalidConfigurationPropertyValueException("coordination.etcd.session.ttl", this.ttl,
+					"Must be at most " + MAXIMUM_TTL_SECONDS + "s, etcd's longest lease; 10s suits most applications.");
 		}
 		if (this.ttl.toMillis() % 1000 != 0) {
 			throw new InvalidConfigurationPropertyValueException("coordination.etcd.session.ttl", this.ttl,

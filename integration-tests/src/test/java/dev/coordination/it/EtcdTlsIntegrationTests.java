@@ -1,27 +1,22 @@
 package dev.coordination.it;
 
-import static org.awaitility.Awaitility.await;
-
-import java.time.Duration;
-
-import org.springframework.context.ConfigurableApplicationContext;
-
-import org.springframework.boot.builder.SpringApplicationBuilder;
-
-import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
-
-import org.springframework.boot.SpringBootConfiguration;
-
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 
+import dev.coordination.config.FeatureFlags;
+import dev.coordination.discovery.ServiceDiscovery;
+import dev.coordination.election.LeaderElection;
+import dev.coordination.election.LeaderElections;
 import dev.coordination.etcd.EtcdAccessException;
 import dev.coordination.etcd.EtcdKeys;
 import dev.coordination.etcd.EtcdTemplate;
 import dev.coordination.etcd.health.EtcdHealthIndicator;
+import dev.coordination.lock.DistributedLock;
+import dev.coordination.lock.DistributedLockRegistry;
 import dev.coordination.test.EtcdSpec;
 import dev.coordination.test.junit.EtcdExtension;
 import dev.coordination.test.tls.TestCertificates;
@@ -31,12 +26,17 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
+import org.springframework.boot.SpringBootConfiguration;
+import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
+import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.health.contributor.Status;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.util.FileSystemUtils;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+import static org.awaitility.Awaitility.await;
 
 /**
  * TLS to etcd through a Spring Boot SSL bundle, with certificates generated for the test: server
@@ -124,14 +124,15 @@ class EtcdTlsIntegrationTests {
 	}
 
 	@Test
-	void configurationIsImportedOverMutualTlsAtStartUpAndWatchedAfter() {
+	void everyCapabilityWorksOverMutualTlsTheConfigurationImportIncluded() {
 		withClientCertificate(runner(mutualTls)).run((writer) -> {
 			EtcdTemplate etcd = writer.getBean(EtcdTemplate.class);
 			etcd.put("/config/secure/greeting", "over tls");
 			try (ConfigurableApplicationContext context = new SpringApplicationBuilder(TlsApplication.class).run(
 					"--spring.main.web-application-type=none", "--spring.main.banner-mode=off", "--spring.application.name=secure",
 					"--spring.config.import=etcd:", "--coordination.etcd.endpoints=" + mutualTls.endpointsAsString(),
-					"--coordination.etcd.ssl.bundle=etcd",
+					"--coordination.etcd.ssl.bundle=etcd", "--coordination.etcd.discovery.port=8080",
+					"--coordination.etcd.discovery.host=127.0.0.1",
 					"--spring.ssl.bundle.pem.etcd.truststore.certificate=file:" + authority.caCertificate(),
 					"--spring.ssl.bundle.pem.etcd.keystore.certificate=file:" + client.certificate(),
 					"--spring.ssl.bundle.pem.etcd.keystore.private-key=file:" + client.privateKey())) {
@@ -139,6 +140,16 @@ class EtcdTlsIntegrationTests {
 				etcd.put("/config/secure/greeting", "changed");
 				await().atMost(Duration.ofSeconds(2))
 					.until(() -> "changed".equals(context.getEnvironment().getProperty("greeting")));
+				// every other capability over the same mutual TLS
+				assertThat(context.getBean(LeaderElections.class).election(LeaderElection.DEFAULT)
+					.awaitLeadership(Duration.ofSeconds(10))).isTrue();
+				DistributedLock lock = context.getBean(DistributedLockRegistry.class).obtain("tls");
+				assertThat(lock.tryLock(5, TimeUnit.SECONDS)).isTrue();
+				lock.unlock();
+				await().atMost(Duration.ofSeconds(10))
+					.until(() -> context.getBean(ServiceDiscovery.class).instances("secure").size() == 1);
+				context.getBean(FeatureFlags.class).enable("over-tls");
+				assertThat(context.getBean(FeatureFlags.class).isEnabled("over-tls")).isTrue();
 			}
 			finally {
 				etcd.delete("/config/secure/greeting");

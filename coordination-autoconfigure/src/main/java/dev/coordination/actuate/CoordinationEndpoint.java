@@ -138,8 +138,7 @@ public class CoordinationEndpoint {
 		if (this.config == null) {
 			return null;
 		}
-		String state = !this.config.isLoaded() ? "waiting" : this.config.isLive() ? "live" : "stale";
-		return new Config(state, this.config.revision(), this.config.contexts(),
+		return new Config(this.config.state(), this.config.revision(), this.config.contexts(),
 				this.config.lastRefresh().orElse(null), this.config.staleSince().orElse(null),
 				this.config.lastError().orElse(null), this.config.lastErrorAt().orElse(null));
 	}
@@ -237,8 +236,8 @@ public class CoordinationEndpoint {
 
 	/**
 	 * The configuration imported from etcd.
-	 * @param state {@code live}, {@code stale} (cut off from etcd, last values kept) or
-	 * {@code waiting} (not read yet)
+	 * @param state {@code live}, {@code stale} (cut off from etcd, last values kept), {@code waiting}
+	 * (not read yet) or {@code static} (not watched)
 	 * @param revision the revision in the {@code Environment}
 	 * @param contexts the contexts, in increasing precedence
 	 * @param lastRefresh when it last changed

@@ -48,6 +48,8 @@ public final class EtcdConfigState {
 
 	private volatile long appliedAt;
 
+	private volatile boolean watched;
+
 	EtcdConfigState(List<String> endpoints) {
 		this.endpoints = List.copyOf(endpoints);
 	}
@@ -91,7 +93,29 @@ public final class EtcdConfigState {
 	 * @return whether it is live
 	 */
 	public boolean isLive() {
-		return this.loaded && this.staleSince == null;
+		return this.loaded && this.watched && this.staleSince == null;
+	}
+
+	/**
+	 * Whether a watch keeps it current; false with {@code coordination.etcd.config.watch.enabled=false}
+	 * or when the application has no etcd client: the values read at start-up stay.
+	 * @return whether it is watched
+	 */
+	public boolean isWatched() {
+		return this.watched;
+	}
+
+	/**
+	 * What the configuration is: {@code waiting} (etcd not read yet), {@code static} (read at
+	 * start-up, not watched), {@code live} or {@code stale} (cut off from etcd, last values kept).
+	 * @return the state
+	 */
+	public String state() {
+		return !this.loaded ? "waiting" : !this.watched ? "static" : (this.staleSince == null) ? "live" : "stale";
+	}
+
+	void watched(boolean watched) {
+		this.watched = watched;
 	}
 
 	/**

@@ -80,6 +80,7 @@ public class EtcdConfigWatcher implements SmartLifecycle, ApplicationListener<Ap
 			mirror.start(0, List.of());
 		}
 		this.restarted = true;
+		this.state.watched(true);
 	}
 
 	@Override
@@ -91,6 +92,7 @@ public class EtcdConfigWatcher implements SmartLifecycle, ApplicationListener<Ap
 	public void stop() {
 		PrefixMirror mirror = this.mirror;
 		this.mirror = null;
+		this.state.watched(false);
 		if (mirror != null) {
 			mirror.stop();
 		}

@@ -11,8 +11,9 @@ import org.springframework.boot.health.contributor.Status;
 
 /**
  * Health of the configuration imported from etcd: its revision, contexts, last refresh and last
- * error. UP while changes reach the application; UNKNOWN while they do not (etcd not read yet, or
- * the watch cut off: the last values stay, shown as {@code stale} with how long), which does not turn
+ * error. UP while changes reach the application, or when it is not watched ({@code static}); UNKNOWN
+ * while they do not (etcd not read yet, or the watch cut off: the last values stay, shown as
+ * {@code stale} with how long), which does not turn
  * the aggregate health DOWN: the application keeps running on its last good configuration. Answers
  * from local state, without calling etcd.
  */
@@ -27,8 +28,8 @@ public class EtcdConfigHealthIndicator extends AbstractHealthIndicator {
 
 	@Override
 	protected void doHealthCheck(Health.Builder builder) {
-		String status = !this.state.isLoaded() ? "waiting" : this.state.isLive() ? "live" : "stale";
-		builder.status(status.equals("live") ? Status.UP : Status.UNKNOWN)
+		String status = this.state.state();
+		builder.status((status.equals("live") || status.equals("static")) ? Status.UP : Status.UNKNOWN)
 			.withDetail("state", status)
 			.withDetail("revision", this.state.revision())
 			.withDetail("contexts", this.state.contexts());

@@ -12,6 +12,7 @@ import dev.coordination.config.EtcdConfigChangedEvent;
 import dev.coordination.config.EtcdConfigChangedEvent.Change;
 import dev.coordination.config.EtcdConfigState;
 import dev.coordination.config.EtcdConfigTemplate;
+import dev.coordination.config.EtcdConfigWatcher;
 import dev.coordination.config.FeatureFlags;
 import dev.coordination.etcd.CoordinationMeterNames;
 import dev.coordination.etcd.EtcdKeys;
@@ -259,6 +260,17 @@ class EtcdConfigRefreshIntegrationTests {
 			assertThat(context.getEnvironment().getProperty("greeting.message")).isEqualTo("three");
 			assertThat(context.getBean(Greeter.class).message()).isEqualTo("three");
 		});
+	}
+
+	@Test
+	void withoutTheWatchTheConfigurationIsReadOnceAndHealthSaysSo() throws Exception {
+		put("/config/orders/greeting/message", "read once");
+		ConfigurableApplicationContext context = start("--coordination.etcd.config.watch.enabled=false");
+		assertThat(context.getEnvironment().getProperty("greeting.message")).isEqualTo("read once");
+		assertThat(context.getBeansOfType(EtcdConfigWatcher.class)).isEmpty();
+		Health health = context.getBean("etcdConfigHealthIndicator", HealthIndicator.class).health(true);
+		assertThat(health.getStatus()).isEqualTo(Status.UP);
+		assertThat(health.getDetails()).containsEntry("state", "static");
 	}
 
 	@Test

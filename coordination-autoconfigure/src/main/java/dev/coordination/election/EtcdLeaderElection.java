@@ -342,8 +342,13 @@ public class EtcdLeaderElection implements LeaderElection, SessionListener {
 
 	private void evaluate() {
 		Map.Entry<Long, KeyValue> first = this.candidates.firstEntry();
-		this.leader = (first != null) ? CandidateCodec.decode(EtcdKeys.string(first.getValue().getValue()), first.getKey())
+		Candidate previous = this.leader;
+		Candidate next = (first != null) ? CandidateCodec.decode(EtcdKeys.string(first.getValue().getValue()), first.getKey())
 				: null;
+		this.leader = next;
+		if ((previous == null) ? next != null : next == null || previous.token() != next.token()) {
+			this.listeners.forEach((listener) -> notify(() -> listener.leaderChanged(next)));
+		}
 		Candidacy current = this.candidacy;
 		if (current == null || this.viewRevision == 0) {
 			return;

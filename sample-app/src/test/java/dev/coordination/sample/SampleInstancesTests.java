@@ -144,6 +144,9 @@ class SampleInstancesTests {
 			.contains("the leader is at 127.0.0.1:" + next.port() + "."));
 		await().ignoreExceptionsInstanceOf(RestClientException.class).atMost(Duration.ofSeconds(5))
 			.untilAsserted(() -> assertThat(follower.get("/peers")).doesNotContain(":" + leader.port() + " "));
+		// the follower logs who leads now
+		await().atMost(Duration.ofSeconds(5)).until(() -> follower.log()
+			.contains("Election 'default' is now led by " + next.name() + " at 127.0.0.1:" + next.port()));
 		// the new leader says so in its log and runs the job from then on
 		await().atMost(Duration.ofSeconds(5)).until(() -> next.log().contains("Leadership of 'default' granted")
 				&& next.log().contains("Leader job ran under fencing token"));

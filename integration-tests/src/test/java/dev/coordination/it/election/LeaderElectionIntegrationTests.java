@@ -23,6 +23,7 @@ import dev.coordination.election.LeaderOnly;
 import dev.coordination.election.LeaderOnly.OnNotLeader;
 import dev.coordination.election.LeaderTerm;
 import dev.coordination.election.LeadershipGrantedEvent;
+import dev.coordination.election.LeadershipListener;
 import dev.coordination.election.LeadershipRevokedEvent;
 import dev.coordination.election.NotLeaderException;
 import dev.coordination.election.RevocationReason;
@@ -155,6 +156,32 @@ class LeaderElectionIntegrationTests {
 			// the former leader queued again behind the new one
 			await().atMost(Duration.ofSeconds(2))
 				.until(() -> leader.leader().map(Candidate::token).equals(Optional.of(follower.fencingToken().getAsLong())));
+		}));
+	}
+
+	@Test
+	void everyInstanceIsToldWhenTheLeaderChanges() {
+		instance("a", 8081).run((a) -> instance("b", 8082).run((b) -> {
+			List<LeaderElection> elections = List.of(election(a, "observed"), election(b, "observed"));
+			LeaderElection leader = awaitSingleLeader(elections);
+			LeaderElection follower = elections.get(1 - elections.indexOf(leader));
+			List<String> seen = new CopyOnWriteArrayList<>();
+			follower.addListener(new LeadershipListener() {
+
+				@Override
+				public void leaderChanged(Candidate now) {
+					seen.add((now != null) ? now.instanceId() + "@" + now.token() : "none");
+				}
+
+			});
+			long oldToken = leader.fencingToken().getAsLong();
+			String oldId = leader.leader().orElseThrow().instanceId();
+			leader.resign();
+			await().atMost(Duration.ofSeconds(2)).until(follower::isLeader);
+			String newLeader = follower.leader().orElseThrow().instanceId() + "@" + follower.fencingToken().getAsLong();
+			// the follower heard of the new leader (itself), once; the old term is never reported again
+			await().atMost(Duration.ofSeconds(2)).until(() -> seen.contains(newLeader));
+			assertThat(seen).doesNotContain(oldId + "@" + oldToken).containsOnlyOnce(newLeader);
 		}));
 	}
 

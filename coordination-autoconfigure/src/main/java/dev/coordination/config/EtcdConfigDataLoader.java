@@ -5,6 +5,8 @@ import java.util.List;
 import java.util.Map;
 
 import dev.coordination.config.ConfigDocuments.InvalidConfigDocumentException;
+import dev.coordination.etcd.EtcdAccessException;
+import dev.coordination.etcd.EtcdAuthenticationException;
 import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.kv.GetResponse;
 import org.apache.commons.logging.Log;
@@ -32,23 +34,6 @@ public class EtcdConfigDataLoader implements ConfigDataLoader<EtcdConfigDataReso
 		this.logger = logs.getLog(EtcdConfigDataLoader.class);
 	}
 
-	/**
-	 * The status code when etcd refused the credentials or the permission, else {@code null}.
-	 */
-	private static String refusal(Throwable ex) {
-		for (Throwable cause = ex; cause != null; cause = cause.getCause()) {
-			if (cause instanceof io.grpc.StatusRuntimeException status
-					&& (status.getStatus().getCode() == io.grpc.Status.Code.UNAUTHENTICATED
-							|| status.getStatus().getCode() == io.grpc.Status.Code.PERMISSION_DENIED
-							|| status.getStatus().getCode() == io.grpc.Status.Code.INVALID_ARGUMENT
-									&& String.valueOf(status.getMessage()).contains("authentication"))) {
-				return status.getStatus().getCode() + ((status.getStatus().getDescription() != null)
-						? ", " + status.getStatus().getDescription() : "");
-			}
-		}
-		return null;
-	}
-
 	@Override
 	public ConfigData load(ConfigDataLoaderContext context, EtcdConfigDataResource resource) throws IOException {
 		EtcdConfigState refreshing = EtcdConfigState.refreshing(resource.getPath());
@@ -66,25 +51,22 @@ public class EtcdConfigDataLoader implements ConfigDataLoader<EtcdConfigDataReso
 		try {
 			response = source.read(resource.getPath());
 		}
-		catch (Exception ex) {
-			if (ex instanceof InterruptedException) {
-				Thread.currentThread().interrupt();
-			}
-			String refused = refusal(ex);
-			String message = (refused != null)
-					? "etcd at " + source.endpoints() + " refused to read configuration " + resource + " (" + refused
-							+ "): check coordination.etcd.username and coordination.etcd.password, and that the user's"
-							+ " role may read " + resource.getPath()
+		catch (EtcdAccessException ex) {
+			boolean refused = ex instanceof EtcdAuthenticationException;
+			String message = refused
+					? "etcd at " + source.endpoints() + " refused to read configuration " + resource + " ("
+							+ ex.getMessage() + "): check coordination.etcd.username and coordination.etcd.password,"
+							+ " and that the user's role may read " + resource.getPath()
 					: "Could not read configuration " + resource + " from etcd at " + source.endpoints() + " within "
 							+ source.timeout().toMillis() + " ms (coordination.etcd.endpoints,"
-							+ " coordination.etcd.connect-timeout): " + ex;
+							+ " coordination.etcd.connect-timeout): " + ex.getMessage();
 			if (resource.isOptionalImport()) {
 				// the watch reads everything once etcd answers
 				source.state().incomplete();
 				this.logger.warn(message + "; starting without it (optional:etcd:), and adding it once etcd answers");
 				return new ConfigData(List.of(propertySource));
 			}
-			throw new IllegalStateException(message + ((refused != null) ? "."
+			throw new IllegalStateException(message + (refused ? "."
 					: ". Start etcd, or import it with optional:etcd: to start without it."), ex);
 		}
 		List<KeyValue> kvs = response.getKvs();

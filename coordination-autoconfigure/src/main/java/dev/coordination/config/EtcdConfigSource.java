@@ -6,7 +6,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import dev.coordination.autoconfigure.etcd.BootstrapEtcdClient;
-import io.etcd.jetcd.ByteSequence;
+import dev.coordination.etcd.EtcdAccessException;
+import dev.coordination.etcd.EtcdKeys;
+import dev.coordination.etcd.EtcdTemplate;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.kv.GetResponse;
 import io.etcd.jetcd.options.GetOption;
@@ -31,7 +33,9 @@ final class EtcdConfigSource implements AutoCloseable {
 	private long revision;
 
 	// the first failure: later contexts fail at once instead of waiting for the timeout again
-	private Exception failure;
+	private EtcdAccessException failure;
+
+	private final EtcdTemplate etcd;
 
 	// a reload that Spring Cloud starts itself uses a bootstrap context that nobody closes
 	private CompletableFuture<Void> idleClose;
@@ -42,7 +46,8 @@ final class EtcdConfigSource implements AutoCloseable {
 		this.endpoints = endpoints;
 		this.timeout = timeout;
 		this.client = client;
-		this.state = new EtcdConfigState(endpoints);
+		this.etcd = new EtcdTemplate(client, timeout);
+		this.state = new EtcdConfigState();
 	}
 
 	static EtcdConfigSource from(Binder binder) {
@@ -72,9 +77,9 @@ final class EtcdConfigSource implements AutoCloseable {
 
 	/**
 	 * The keys under {@code prefix}, at the revision of the first read.
-	 * @throws Exception when etcd does not answer within the connect timeout
+	 * @throws EtcdAccessException when etcd does not answer within the connect timeout, or refuses
 	 */
-	synchronized GetResponse read(String prefix) throws Exception {
+	synchronized GetResponse read(String prefix) {
 		if (this.failure != null) {
 			throw this.failure;
 		}
@@ -89,11 +94,10 @@ final class EtcdConfigSource implements AutoCloseable {
 		}
 		GetResponse response;
 		try {
-			response = this.client.getKVClient()
-				.get(ByteSequence.from(prefix, java.nio.charset.StandardCharsets.UTF_8), option.build())
-				.get(this.timeout.toMillis(), TimeUnit.MILLISECONDS);
+			response = this.etcd.call("read configuration " + prefix, this.timeout,
+					() -> this.client.getKVClient().get(EtcdKeys.bytes(prefix), option.build()));
 		}
-		catch (Exception ex) {
+		catch (EtcdAccessException ex) {
 			this.failure = ex;
 			throw ex;
 		}

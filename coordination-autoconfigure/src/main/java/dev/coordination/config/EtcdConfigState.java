@@ -3,6 +3,7 @@ package dev.coordination.config;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -21,8 +22,6 @@ public final class EtcdConfigState {
 
 	// the state whose refresh runs on this thread, with the snapshot it applies
 	private static final ThreadLocal<EtcdConfigState> refreshing = new ThreadLocal<>();
-
-	private final List<String> endpoints;
 
 	private final Map<String, EtcdConfigDataResource> contexts = new LinkedHashMap<>();
 
@@ -50,8 +49,7 @@ public final class EtcdConfigState {
 
 	private volatile boolean watched;
 
-	EtcdConfigState(List<String> endpoints) {
-		this.endpoints = List.copyOf(endpoints);
+	EtcdConfigState() {
 	}
 
 	/**
@@ -150,16 +148,12 @@ public final class EtcdConfigState {
 		return Optional.ofNullable(this.lastErrorAt);
 	}
 
-	List<String> endpoints() {
-		return this.endpoints;
-	}
-
 	/**
 	 * The contexts in increasing precedence.
 	 */
 	synchronized List<EtcdConfigDataResource> resources() {
 		List<EtcdConfigDataResource> resources = new ArrayList<>(this.contexts.values());
-		resources.sort(java.util.Comparator.comparingInt(EtcdConfigDataResource::getPrecedence));
+		resources.sort(Comparator.comparingInt(EtcdConfigDataResource::getPrecedence));
 		return resources;
 	}
 

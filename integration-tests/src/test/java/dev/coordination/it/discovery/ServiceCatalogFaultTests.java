@@ -52,20 +52,7 @@ class ServiceCatalogFaultTests {
 			put(other, "a", 8081);
 			this.contextRunner.run((context) -> {
 				ServiceDiscovery discovery = context.getBean(ServiceDiscovery.class);
-				List<String> events = new CopyOnWriteArrayList<>();
-				discovery.addListener(new DiscoveryListener() {
-
-					@Override
-					public void added(ServiceRecord instance) {
-						events.add("+" + instance.instanceId());
-					}
-
-					@Override
-					public void removed(ServiceRecord instance) {
-						events.add("-" + instance.instanceId());
-					}
-
-				});
+				List<String> events = recordAddedAndRemoved(discovery);
 				await().atMost(Duration.ofSeconds(5)).until(() -> discovery.instances("orders").size() == 1);
 				etcd.cluster().member(0).stop();
 				// changes, then a compaction past them, while the catalog's member is down: the watch
@@ -94,20 +81,7 @@ class ServiceCatalogFaultTests {
 		try (Client other = Client.builder().endpoints(etcd.cluster().member(1).clientEndpoint()).build()) {
 			this.contextRunner.run((context) -> {
 				ServiceDiscovery discovery = context.getBean(ServiceDiscovery.class);
-				List<String> events = new CopyOnWriteArrayList<>();
-				discovery.addListener(new DiscoveryListener() {
-
-					@Override
-					public void added(ServiceRecord instance) {
-						events.add("+" + instance.instanceId());
-					}
-
-					@Override
-					public void removed(ServiceRecord instance) {
-						events.add("-" + instance.instanceId());
-					}
-
-				});
+				List<String> events = recordAddedAndRemoved(discovery);
 				put(other, "a", 8081);
 				await().atMost(Duration.ofSeconds(5)).until(() -> discovery.instances("orders").size() == 1);
 				etcd.cluster().member(0).stop();
@@ -136,6 +110,27 @@ class ServiceCatalogFaultTests {
 
 	private static void delete(Client client, String instanceId) throws Exception {
 		client.getKVClient().delete(EtcdKeys.bytes("/services/orders/" + instanceId)).get(5, TimeUnit.SECONDS);
+	}
+
+	/**
+	 * Record {@code +id} for every instance the catalog adds and {@code -id} for every one it removes.
+	 */
+	private static List<String> recordAddedAndRemoved(ServiceDiscovery discovery) {
+		List<String> events = new CopyOnWriteArrayList<>();
+		discovery.addListener(new DiscoveryListener() {
+
+			@Override
+			public void added(ServiceRecord instance) {
+				events.add("+" + instance.instanceId());
+			}
+
+			@Override
+			public void removed(ServiceRecord instance) {
+				events.add("-" + instance.instanceId());
+			}
+
+		});
+		return events;
 	}
 
 }

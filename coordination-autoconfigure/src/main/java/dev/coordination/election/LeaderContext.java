@@ -2,12 +2,13 @@ package dev.coordination.election;
 
 import java.util.Optional;
 
+import dev.coordination.election.internal.LeaderContextHolder.Running;
+import dev.coordination.election.internal.LeaderContextHolder;
+
 /**
  * What a {@link LeaderOnly} method can learn about the leadership it runs under.
  */
 public final class LeaderContext {
-
-	private static final ThreadLocal<Running> current = new ThreadLocal<>();
 
 	private LeaderContext() {
 	}
@@ -17,7 +18,7 @@ public final class LeaderContext {
 	 * @return the term, empty outside a {@code @LeaderOnly} method
 	 */
 	public static Optional<LeaderTerm> currentTerm() {
-		Running running = current.get();
+		Running running = LeaderContextHolder.current();
 		return (running != null) ? Optional.of(running.term()) : Optional.empty();
 	}
 
@@ -27,29 +28,12 @@ public final class LeaderContext {
 	 * @return {@code true} when still leading in the same term
 	 */
 	public static boolean isStillLeader() {
-		Running running = current.get();
+		Running running = LeaderContextHolder.current();
 		return running != null && running.election()
 			.currentTerm()
 			.map((term) -> term.token() == running.term().token())
 			.orElse(false);
 	}
 
-	static Running enter(LeaderElection election, LeaderTerm term) {
-		Running previous = current.get();
-		current.set(new Running(election, term));
-		return previous;
-	}
-
-	static void exit(Running previous) {
-		if (previous != null) {
-			current.set(previous);
-		}
-		else {
-			current.remove();
-		}
-	}
-
-	record Running(LeaderElection election, LeaderTerm term) {
-	}
 
 }

@@ -11,6 +11,8 @@ import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 
+import dev.coordination.etcd.internal.EtcdExceptionTranslator;
+import dev.coordination.etcd.internal.EtcdKeys;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.Txn;

@@ -2,12 +2,12 @@ package dev.coordination.lock;
 
 import java.util.OptionalLong;
 
+import dev.coordination.lock.internal.LockContextHolder;
+
 /**
  * What a {@link DistributedLocked} method can learn about the lock it runs under.
  */
 public final class LockContext {
-
-	private static final ThreadLocal<DistributedLock> current = new ThreadLocal<>();
 
 	private LockContext() {
 	}
@@ -17,7 +17,7 @@ public final class LockContext {
 	 * @return the token, empty outside such a method or when the lock was lost
 	 */
 	public static OptionalLong currentToken() {
-		DistributedLock lock = current.get();
+		DistributedLock lock = LockContextHolder.current();
 		return (lock != null) ? lock.fencingToken() : OptionalLong.empty();
 	}
 
@@ -26,22 +26,8 @@ public final class LockContext {
 	 * @return the lock, or {@code null} outside such a method
 	 */
 	public static DistributedLock currentLock() {
-		return current.get();
+		return LockContextHolder.current();
 	}
 
-	static DistributedLock enter(DistributedLock lock) {
-		DistributedLock previous = current.get();
-		current.set(lock);
-		return previous;
-	}
-
-	static void exit(DistributedLock previous) {
-		if (previous != null) {
-			current.set(previous);
-		}
-		else {
-			current.remove();
-		}
-	}
 
 }

@@ -1,7 +1,6 @@
 package dev.coordination.test;
 
 import java.net.URI;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;

@@ -10,12 +10,12 @@ import java.util.concurrent.atomic.AtomicLong;
 import dev.coordination.autoconfigure.etcd.EtcdAutoConfiguration;
 import dev.coordination.autoconfigure.session.SessionAutoConfiguration;
 import dev.coordination.autoconfigure.session.SessionHealthContributorAutoConfiguration;
-import dev.coordination.etcd.CoordinationMeterNames;
-import dev.coordination.session.EtcdSession;
+import dev.coordination.etcd.internal.CoordinationMeterNames;
 import dev.coordination.session.SessionInfo;
 import dev.coordination.session.SessionListener;
 import dev.coordination.session.SessionLossReason;
-import dev.coordination.session.health.CoordinationSessionHealthIndicator;
+import dev.coordination.session.internal.EtcdSession;
+import dev.coordination.session.internal.SessionHealthIndicator;
 import dev.coordination.test.EtcdMember;
 import dev.coordination.test.EtcdSpec;
 import dev.coordination.test.junit.EtcdExtension;
@@ -102,7 +102,7 @@ class CoordinationSessionIntegrationTests {
 			// nothing came from etcd: it is still stopped
 			assertThat(member().isPaused()).isTrue();
 			assertThat(session.isValid(lease)).isFalse();
-			assertThat(context.getBean(CoordinationSessionHealthIndicator.class).health().getStatus())
+			assertThat(context.getBean(SessionHealthIndicator.class).health().getStatus())
 				.isEqualTo(Status.DOWN);
 			Event lost = events.awaitFirst("lost", Duration.ofSeconds(1));
 			assertThat(lost.leaseId()).isEqualTo(lease);
@@ -116,7 +116,7 @@ class CoordinationSessionIntegrationTests {
 			Event renewed = events.awaitFirst("renewed", Duration.ofSeconds(10));
 			assertThat(renewed.leaseId()).isNotEqualTo(lease);
 			assertThat(session.isValid(renewed.leaseId())).isTrue();
-			assertThat(context.getBean(CoordinationSessionHealthIndicator.class).health().getStatus())
+			assertThat(context.getBean(SessionHealthIndicator.class).health().getStatus())
 				.isEqualTo(Status.UP);
 			await().atMost(TTL.plusSeconds(2)).until(() -> remainingTtl(lease) == -1);
 		});

@@ -3,8 +3,8 @@ package dev.coordination.it;
 import java.util.concurrent.TimeUnit;
 
 import dev.coordination.etcd.EtcdAuthenticationException;
-import dev.coordination.etcd.EtcdKeys;
 import dev.coordination.etcd.EtcdTemplate;
+import dev.coordination.etcd.internal.EtcdKeys;
 import dev.coordination.test.EtcdSpec;
 import dev.coordination.test.junit.EtcdExtension;
 import io.etcd.jetcd.Auth;
@@ -16,7 +16,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 
-import static dev.coordination.etcd.EtcdKeys.bytes;
+import static dev.coordination.etcd.internal.EtcdKeys.bytes;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 

@@ -4,8 +4,8 @@ import java.util.concurrent.TimeUnit;
 
 import dev.coordination.autoconfigure.etcd.EtcdAutoConfiguration;
 import dev.coordination.autoconfigure.etcd.EtcdConnectionDetails;
-import dev.coordination.etcd.EtcdKeys;
 import dev.coordination.etcd.EtcdTemplate;
+import dev.coordination.etcd.internal.EtcdKeys;
 import dev.coordination.test.junit.EtcdExtension;
 import dev.coordination.test.spring.EtcdClusterConnectionDetails;
 import dev.coordination.test.spring.EtcdTestConfiguration;
@@ -17,7 +17,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 
-import static dev.coordination.etcd.EtcdKeys.bytes;
+import static dev.coordination.etcd.internal.EtcdKeys.bytes;
 import static org.assertj.core.api.Assertions.assertThat;
 
 class EtcdClientIntegrationTests {

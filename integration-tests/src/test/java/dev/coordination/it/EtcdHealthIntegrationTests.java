@@ -5,7 +5,7 @@ import java.util.Map;
 
 import dev.coordination.etcd.EtcdTemplate;
 import dev.coordination.etcd.EtcdTimeoutException;
-import dev.coordination.etcd.health.EtcdHealthIndicator;
+import dev.coordination.etcd.internal.EtcdHealthIndicator;
 import dev.coordination.test.EtcdMember;
 import dev.coordination.test.EtcdSpec;
 import dev.coordination.test.junit.EtcdExtension;

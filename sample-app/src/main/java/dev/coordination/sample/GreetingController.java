@@ -2,8 +2,8 @@ package dev.coordination.sample;
 
 import java.util.Locale;
 
-import dev.coordination.config.EtcdConfigState;
 import dev.coordination.config.FeatureFlags;
+import dev.coordination.config.internal.EtcdConfigState;
 
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.web.bind.annotation.GetMapping;

@@ -2,8 +2,8 @@ package dev.coordination.sample;
 
 import java.util.Optional;
 
-import dev.coordination.etcd.EtcdKeys;
 import dev.coordination.etcd.EtcdTemplate;
+import dev.coordination.etcd.internal.EtcdKeys;
 import dev.coordination.lock.DistributedLock;
 import dev.coordination.lock.DistributedLocked;
 import dev.coordination.lock.LockContext;

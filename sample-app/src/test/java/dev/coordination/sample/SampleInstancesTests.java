@@ -10,7 +10,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
-import dev.coordination.etcd.EtcdKeys;
+import dev.coordination.etcd.internal.EtcdKeys;
 import dev.coordination.test.Etcd;
 import dev.coordination.test.EtcdCluster;
 import io.etcd.jetcd.Client;

@@ -21,15 +21,15 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
 
 import dev.coordination.autoconfigure.config.EtcdConfigAutoConfiguration;
+import dev.coordination.autoconfigure.config.EtcdConfigDataLocationResolver;
 import dev.coordination.autoconfigure.config.EtcdConfigProperties;
 import dev.coordination.autoconfigure.etcd.EtcdAutoConfiguration;
-import dev.coordination.config.EtcdConfigChangedEvent;
-import dev.coordination.config.EtcdConfigChangedEvent.Change;
-import dev.coordination.config.EtcdConfigDataLoader;
-import dev.coordination.config.EtcdConfigDataLocationResolver;
-import dev.coordination.config.EtcdConfigState;
-import dev.coordination.config.EtcdConfigWatcher;
-import dev.coordination.etcd.EtcdKeys;
+import dev.coordination.config.ConfigChangedEvent.Change;
+import dev.coordination.config.ConfigChangedEvent;
+import dev.coordination.config.internal.EtcdConfigDataLoader;
+import dev.coordination.config.internal.EtcdConfigState;
+import dev.coordination.config.internal.EtcdConfigWatcher;
+import dev.coordination.etcd.internal.EtcdKeys;
 import dev.coordination.test.Etcd;
 import dev.coordination.test.EtcdCluster;
 import dev.coordination.test.EtcdSpec;
@@ -66,7 +66,7 @@ import org.springframework.core.env.Environment;
  * a plain jetcd client puts a new unique value at {@value #KEY}; once the put's answer arrived
  * ("put returned"), this thread reads {@code environment.getProperty("bench.value")} until it
  * returns the new value ("visible"). Before the next put it waits for the
- * {@link EtcdConfigChangedEvent} of that value, so the refresh has finished and every put starts
+ * {@link ConfigChangedEvent} of that value, so the refresh has finished and every put starts
  * against an idle watch; the events are counted to show one refresh per put.</li>
  * <li>Polling, the baseline: a loader on its own jetcd client that reads the prefix {@value #CONTEXT}
  * with a linearizable get on one thread with a fixed delay of {@value #POLL_DELAY_MILLIS} ms between
@@ -157,7 +157,7 @@ public final class ConfigPropagationMeasurement {
 							before = refreshes.count();
 						}
 						String value = "starter-" + n;
-						CompletableFuture<EtcdConfigChangedEvent> refreshed = refreshes.whenApplied(value);
+						CompletableFuture<ConfigChangedEvent> refreshed = refreshes.whenApplied(value);
 						long putAt = System.nanoTime();
 						kv.put(key, EtcdKeys.bytes(value)).get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
 						long returnedAt = System.nanoTime();
@@ -229,7 +229,7 @@ public final class ConfigPropagationMeasurement {
 				report.append(String.format(Locale.ROOT, "median polling / median starter: %.1f x (%.2f ms / %.2f ms)%n",
 						pollingMedian / starterMedian, pollingMedian, starterMedian));
 				report.append(String.format(Locale.ROOT,
-						"starter refreshes (EtcdConfigChangedEvent): %d for %d measured puts (%d for all %d puts)%n",
+						"starter refreshes (ConfigChangedEvent): %d for %d measured puts (%d for all %d puts)%n",
 						refreshesCounted, runs, refreshesInAll, warmup + runs));
 				report.append(String.format(Locale.ROOT, "polling loader: %d reads, %d swaps%n", polls, swaps));
 				System.out.print(report);
@@ -252,7 +252,7 @@ public final class ConfigPropagationMeasurement {
 	 * @return the running context; the caller closes it
 	 */
 	static ConfigurableApplicationContext startContext(String endpoints, String delay,
-			ApplicationListener<EtcdConfigChangedEvent> listener) {
+			ApplicationListener<ConfigChangedEvent> listener) {
 		SpringApplication application = new SpringApplication(ConfigConfiguration.class);
 		application.setWebApplicationType(WebApplicationType.NONE);
 		application.setBannerMode(Banner.Mode.OFF);
@@ -394,13 +394,13 @@ public final class ConfigPropagationMeasurement {
 	 * Counts the starter's refreshes, and tells when the one that applied a value of
 	 * {@value #PROPERTY} was published.
 	 */
-	private static final class Refreshes implements ApplicationListener<EtcdConfigChangedEvent> {
+	private static final class Refreshes implements ApplicationListener<ConfigChangedEvent> {
 
 		private final AtomicInteger count = new AtomicInteger();
 
-		private final Map<String, CompletableFuture<EtcdConfigChangedEvent>> applied = new ConcurrentHashMap<>();
+		private final Map<String, CompletableFuture<ConfigChangedEvent>> applied = new ConcurrentHashMap<>();
 
-		CompletableFuture<EtcdConfigChangedEvent> whenApplied(String value) {
+		CompletableFuture<ConfigChangedEvent> whenApplied(String value) {
 			return this.applied.computeIfAbsent(value, (v) -> new CompletableFuture<>());
 		}
 
@@ -409,7 +409,7 @@ public final class ConfigPropagationMeasurement {
 		}
 
 		@Override
-		public void onApplicationEvent(EtcdConfigChangedEvent event) {
+		public void onApplicationEvent(ConfigChangedEvent event) {
 			this.count.incrementAndGet();
 			Change change = event.getChanges().get(PROPERTY);
 			if (change != null && change.newValue() != null) {

@@ -16,7 +16,7 @@ import dev.coordination.benchmarks.ComparedTo;
 import dev.coordination.discovery.InstanceStatus;
 import dev.coordination.discovery.ServiceDiscovery;
 import dev.coordination.discovery.ServiceRecord;
-import dev.coordination.etcd.EtcdKeys;
+import dev.coordination.etcd.internal.EtcdKeys;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KV;

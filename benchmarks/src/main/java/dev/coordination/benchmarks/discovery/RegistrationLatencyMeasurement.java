@@ -10,7 +10,7 @@ import java.util.concurrent.TimeUnit;
 import dev.coordination.discovery.DiscoveryListener;
 import dev.coordination.discovery.ServiceDiscovery;
 import dev.coordination.discovery.ServiceRecord;
-import dev.coordination.etcd.EtcdKeys;
+import dev.coordination.etcd.internal.EtcdKeys;
 import dev.coordination.test.Etcd;
 import dev.coordination.test.EtcdCluster;
 import dev.coordination.test.EtcdSpec;

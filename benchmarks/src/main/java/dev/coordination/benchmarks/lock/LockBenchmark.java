@@ -4,7 +4,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import dev.coordination.benchmarks.ComparedTo;
-import dev.coordination.etcd.EtcdKeys;
+import dev.coordination.etcd.internal.EtcdKeys;
 import dev.coordination.lock.DistributedLock;
 import dev.coordination.lock.DistributedLockRegistry;
 import dev.coordination.lock.DistributedSemaphore;

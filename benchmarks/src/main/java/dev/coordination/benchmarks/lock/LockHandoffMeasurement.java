@@ -12,7 +12,7 @@ import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
-import dev.coordination.etcd.EtcdKeys;
+import dev.coordination.etcd.internal.EtcdKeys;
 import dev.coordination.test.Etcd;
 import dev.coordination.test.EtcdCluster;
 import dev.coordination.test.EtcdSpec;

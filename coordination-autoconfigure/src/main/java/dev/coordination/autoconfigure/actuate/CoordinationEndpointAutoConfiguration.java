@@ -1,17 +1,17 @@
 package dev.coordination.autoconfigure.actuate;
 
-import dev.coordination.actuate.CoordinationEndpoint;
+import dev.coordination.actuate.internal.CoordinationEndpoint;
 import dev.coordination.autoconfigure.config.EtcdConfigAutoConfiguration;
 import dev.coordination.autoconfigure.discovery.DiscoveryAutoConfiguration;
 import dev.coordination.autoconfigure.election.ElectionAutoConfiguration;
 import dev.coordination.autoconfigure.lock.LockAutoConfiguration;
 import dev.coordination.autoconfigure.session.SessionAutoConfiguration;
-import dev.coordination.config.EtcdConfigState;
-import dev.coordination.discovery.EtcdServiceRegistration;
+import dev.coordination.config.internal.EtcdConfigState;
 import dev.coordination.discovery.ServiceDiscovery;
+import dev.coordination.discovery.internal.EtcdServiceRegistration;
 import dev.coordination.election.LeaderElections;
 import dev.coordination.etcd.EtcdTemplate;
-import dev.coordination.lock.EtcdLockRegistry;
+import dev.coordination.lock.internal.EtcdLockRegistry;
 import dev.coordination.session.CoordinationSession;
 
 import org.springframework.beans.factory.ObjectProvider;

@@ -1,6 +1,6 @@
 package dev.coordination.autoconfigure.actuate;
 
-import dev.coordination.actuate.CoordinationHealthGroups;
+import dev.coordination.actuate.internal.CoordinationHealthGroups;
 import dev.coordination.etcd.EtcdTemplate;
 
 import org.springframework.boot.autoconfigure.AutoConfiguration;

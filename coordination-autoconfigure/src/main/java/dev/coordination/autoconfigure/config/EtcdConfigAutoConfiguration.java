@@ -3,15 +3,15 @@ package dev.coordination.autoconfigure.config;
 import java.time.Duration;
 
 import dev.coordination.autoconfigure.etcd.EtcdAutoConfiguration;
-import dev.coordination.config.EtcdConfigMetrics;
-import dev.coordination.config.EtcdConfigState;
-import dev.coordination.config.EtcdConfigTemplate;
-import dev.coordination.config.EtcdConfigWatcher;
-import dev.coordination.config.EtcdFeatureFlags;
 import dev.coordination.config.FeatureFlags;
-import dev.coordination.config.metrics.MicrometerConfigMetrics;
-import dev.coordination.etcd.EtcdKeys;
+import dev.coordination.config.internal.ConfigMetrics;
+import dev.coordination.config.internal.EtcdConfigState;
+import dev.coordination.config.internal.EtcdConfigTemplate;
+import dev.coordination.config.internal.EtcdConfigWatcher;
+import dev.coordination.config.internal.EtcdFeatureFlags;
+import dev.coordination.config.internal.MicrometerConfigMetrics;
 import dev.coordination.etcd.EtcdTemplate;
+import dev.coordination.etcd.internal.EtcdKeys;
 import io.micrometer.core.instrument.MeterRegistry;
 
 import org.springframework.beans.factory.ObjectProvider;
@@ -67,14 +67,14 @@ public final class EtcdConfigAutoConfiguration {
 	@ConditionalOnBooleanProperty(name = "coordination.etcd.config.watch.enabled", matchIfMissing = true)
 	EtcdConfigWatcher etcdConfigWatcher(EtcdTemplate etcdTemplate, EtcdConfigState state,
 			EtcdConfigProperties properties, ConfigurableApplicationContext context,
-			ObjectProvider<EtcdConfigMetrics> metrics) {
+			ObjectProvider<ConfigMetrics> metrics) {
 		Duration delay = properties.getWatch().getDelay();
 		if (delay == null || delay.isNegative()) {
 			throw new InvalidConfigurationPropertyValueException("coordination.etcd.config.watch.delay", delay,
 					"Must be zero or a positive duration, for example 20ms.");
 		}
 		return new EtcdConfigWatcher(etcdTemplate, state, delay, context,
-				metrics.getIfAvailable(() -> EtcdConfigMetrics.NONE));
+				metrics.getIfAvailable(() -> ConfigMetrics.NONE));
 	}
 
 	private static String prefix(String property, String value) {
@@ -92,7 +92,7 @@ public final class EtcdConfigAutoConfiguration {
 	static class MetricsConfiguration {
 
 		@Bean
-		@ConditionalOnMissingBean(EtcdConfigMetrics.class)
+		@ConditionalOnMissingBean(ConfigMetrics.class)
 		MicrometerConfigMetrics etcdConfigMetrics(MeterRegistry registry) {
 			return new MicrometerConfigMetrics(registry);
 		}

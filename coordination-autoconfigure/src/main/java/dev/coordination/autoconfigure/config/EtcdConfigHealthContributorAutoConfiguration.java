@@ -1,7 +1,7 @@
 package dev.coordination.autoconfigure.config;
 
-import dev.coordination.config.EtcdConfigState;
-import dev.coordination.config.health.EtcdConfigHealthIndicator;
+import dev.coordination.config.internal.ConfigHealthIndicator;
+import dev.coordination.config.internal.EtcdConfigState;
 
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
@@ -23,8 +23,8 @@ public final class EtcdConfigHealthContributorAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean(name = "etcdConfigHealthIndicator")
-	EtcdConfigHealthIndicator etcdConfigHealthIndicator(EtcdConfigState state) {
-		return new EtcdConfigHealthIndicator(state);
+	ConfigHealthIndicator etcdConfigHealthIndicator(EtcdConfigState state) {
+		return new ConfigHealthIndicator(state);
 	}
 
 }

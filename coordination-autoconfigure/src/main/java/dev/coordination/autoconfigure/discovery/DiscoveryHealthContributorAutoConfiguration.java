@@ -1,8 +1,8 @@
 package dev.coordination.autoconfigure.discovery;
 
-import dev.coordination.discovery.EtcdServiceRegistration;
 import dev.coordination.discovery.ServiceDiscovery;
-import dev.coordination.discovery.health.DiscoveryHealthIndicator;
+import dev.coordination.discovery.internal.DiscoveryHealthIndicator;
+import dev.coordination.discovery.internal.EtcdServiceRegistration;
 
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;

@@ -6,16 +6,16 @@ import java.util.function.Supplier;
 
 import dev.coordination.autoconfigure.CoordinationProxyRegistrar;
 import dev.coordination.autoconfigure.session.SessionAutoConfiguration;
-import dev.coordination.election.EtcdLeaderElections;
-import dev.coordination.election.InstanceIdentity;
 import dev.coordination.election.LeaderElections;
-import dev.coordination.election.LeaderOnlyAdvisor;
-import dev.coordination.election.LeaderOnlyBeanPostProcessor;
-import dev.coordination.election.LeadershipEventPublisher;
-import dev.coordination.election.LeadershipListenerFactory;
-import dev.coordination.election.metrics.ElectionMetrics;
-import dev.coordination.etcd.EtcdKeys;
+import dev.coordination.election.internal.EtcdLeaderElections;
+import dev.coordination.election.internal.InstanceIdentity;
+import dev.coordination.election.internal.LeaderOnlyAdvisor;
+import dev.coordination.election.internal.LeaderOnlyBeanPostProcessor;
+import dev.coordination.election.internal.LeadershipEventPublisher;
+import dev.coordination.election.internal.LeadershipListenerFactory;
+import dev.coordination.election.internal.MicrometerElectionMetrics;
 import dev.coordination.etcd.EtcdTemplate;
+import dev.coordination.etcd.internal.EtcdKeys;
 import dev.coordination.session.CoordinationSession;
 import io.micrometer.core.instrument.MeterRegistry;
 
@@ -30,8 +30,8 @@ import org.springframework.boot.context.properties.EnableConfigurationProperties
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.annotation.Bean;
-import org.springframework.context.annotation.Import;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Import;
 import org.springframework.context.annotation.Role;
 import org.springframework.core.env.Environment;
 import org.springframework.util.StringUtils;
@@ -113,7 +113,7 @@ public final class ElectionAutoConfiguration {
 
 		@Bean
 		LeadershipListenerFactory electionMetricsFactory(ObjectProvider<MeterRegistry> registry) {
-			return (election) -> new ElectionMetrics(election, registry.getObject());
+			return (election) -> new MicrometerElectionMetrics(election, registry.getObject());
 		}
 
 	}

@@ -1,7 +1,7 @@
 package dev.coordination.autoconfigure.election;
 
 import dev.coordination.election.LeaderElections;
-import dev.coordination.election.health.ElectionsHealthContributor;
+import dev.coordination.election.internal.ElectionsHealthContributor;
 
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;

@@ -1,7 +1,7 @@
 package dev.coordination.autoconfigure.etcd;
 
 import dev.coordination.etcd.EtcdTemplate;
-import dev.coordination.etcd.health.EtcdHealthIndicator;
+import dev.coordination.etcd.internal.EtcdHealthIndicator;
 
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;

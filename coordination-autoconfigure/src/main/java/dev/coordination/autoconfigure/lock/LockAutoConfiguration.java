@@ -7,17 +7,17 @@ import java.util.Map;
 
 import dev.coordination.autoconfigure.CoordinationProxyRegistrar;
 import dev.coordination.autoconfigure.session.SessionAutoConfiguration;
-import dev.coordination.etcd.EtcdKeys;
 import dev.coordination.etcd.EtcdTemplate;
+import dev.coordination.etcd.internal.EtcdKeys;
 import dev.coordination.lock.DistributedLockRegistry;
-import dev.coordination.lock.DistributedLockedAdvisor;
-import dev.coordination.lock.DistributedLockedBeanPostProcessor;
-import dev.coordination.lock.EtcdLockRegistry;
-import dev.coordination.lock.LockMetrics;
-import dev.coordination.lock.metrics.MicrometerLockMetrics;
+import dev.coordination.lock.internal.DistributedLockedAdvisor;
+import dev.coordination.lock.internal.DistributedLockedBeanPostProcessor;
+import dev.coordination.lock.internal.EtcdLockRegistry;
+import dev.coordination.lock.internal.LockMetrics;
+import dev.coordination.lock.internal.MicrometerLockMetrics;
+import dev.coordination.session.CoordinationSession;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.observation.ObservationRegistry;
-import dev.coordination.session.CoordinationSession;
 
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.config.BeanDefinition;

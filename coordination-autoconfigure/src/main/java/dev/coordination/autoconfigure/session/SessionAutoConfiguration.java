@@ -3,9 +3,9 @@ package dev.coordination.autoconfigure.session;
 import dev.coordination.autoconfigure.etcd.EtcdAutoConfiguration;
 import dev.coordination.etcd.EtcdTemplate;
 import dev.coordination.session.CoordinationSession;
-import dev.coordination.session.EtcdSession;
-import dev.coordination.session.SessionMetrics;
-import dev.coordination.session.metrics.MicrometerSessionMetrics;
+import dev.coordination.session.internal.EtcdSession;
+import dev.coordination.session.internal.MicrometerSessionMetrics;
+import dev.coordination.session.internal.SessionMetrics;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
 

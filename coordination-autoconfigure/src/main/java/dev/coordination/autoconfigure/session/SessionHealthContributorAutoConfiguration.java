@@ -1,7 +1,7 @@
 package dev.coordination.autoconfigure.session;
 
 import dev.coordination.session.CoordinationSession;
-import dev.coordination.session.health.CoordinationSessionHealthIndicator;
+import dev.coordination.session.internal.SessionHealthIndicator;
 
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
@@ -24,8 +24,8 @@ public final class SessionHealthContributorAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean(name = "coordinationSessionHealthIndicator")
-	CoordinationSessionHealthIndicator coordinationSessionHealthIndicator(CoordinationSession session) {
-		return new CoordinationSessionHealthIndicator(session);
+	SessionHealthIndicator coordinationSessionHealthIndicator(CoordinationSession session) {
+		return new SessionHealthIndicator(session);
 	}
 
 }

@@ -2,7 +2,7 @@ package dev.coordination.autoconfigure.session;
 
 import java.time.Duration;
 
-import dev.coordination.session.EtcdSession;
+import dev.coordination.session.internal.EtcdSession;
 
 import org.springframework.beans.factory.InitializingBean;
 import org.springframework.boot.context.properties.ConfigurationProperties;

@@ -4,14 +4,14 @@ import java.util.Optional;
 
 import dev.coordination.autoconfigure.etcd.EtcdAutoConfiguration;
 import dev.coordination.autoconfigure.session.SessionAutoConfiguration;
-import dev.coordination.election.EtcdLeaderElections;
 import dev.coordination.election.LeaderElection;
 import dev.coordination.election.LeaderElections;
 import dev.coordination.election.LeaderLifecycle;
-import dev.coordination.election.LeaderOnly;
 import dev.coordination.election.LeaderOnly.OnNotLeader;
-import dev.coordination.election.LeaderOnlyAdvisor;
+import dev.coordination.election.LeaderOnly;
 import dev.coordination.election.NotLeaderException;
+import dev.coordination.election.internal.EtcdLeaderElections;
+import dev.coordination.election.internal.LeaderOnlyAdvisor;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.aop.support.AopUtils;

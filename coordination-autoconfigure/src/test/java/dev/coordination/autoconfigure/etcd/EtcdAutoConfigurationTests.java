@@ -22,7 +22,7 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.annotation.Order;
 
-import static dev.coordination.etcd.EtcdKeys.bytes;
+import static dev.coordination.etcd.internal.EtcdKeys.bytes;
 import static org.assertj.core.api.Assertions.assertThat;
 
 class EtcdAutoConfigurationTests {

@@ -1,6 +1,6 @@
 package dev.coordination.autoconfigure.etcd;
 
-import dev.coordination.etcd.health.EtcdHealthIndicator;
+import dev.coordination.etcd.internal.EtcdHealthIndicator;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;

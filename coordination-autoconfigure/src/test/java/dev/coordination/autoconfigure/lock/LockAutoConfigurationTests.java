@@ -3,9 +3,9 @@ package dev.coordination.autoconfigure.lock;
 import dev.coordination.autoconfigure.etcd.EtcdAutoConfiguration;
 import dev.coordination.autoconfigure.session.SessionAutoConfiguration;
 import dev.coordination.lock.DistributedLockRegistry;
-import dev.coordination.lock.DistributedLocked;
 import dev.coordination.lock.DistributedLocked.OnTimeout;
-import dev.coordination.lock.DistributedLockedAdvisor;
+import dev.coordination.lock.DistributedLocked;
+import dev.coordination.lock.internal.DistributedLockedAdvisor;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;

@@ -5,10 +5,10 @@ import java.time.Duration;
 import dev.coordination.autoconfigure.etcd.EtcdAutoConfiguration;
 import dev.coordination.etcd.EtcdTemplate;
 import dev.coordination.session.CoordinationSession;
-import dev.coordination.session.EtcdSession;
-import dev.coordination.session.SessionMetrics;
-import dev.coordination.session.health.CoordinationSessionHealthIndicator;
-import dev.coordination.session.metrics.MicrometerSessionMetrics;
+import dev.coordination.session.internal.EtcdSession;
+import dev.coordination.session.internal.MicrometerSessionMetrics;
+import dev.coordination.session.internal.SessionHealthIndicator;
+import dev.coordination.session.internal.SessionMetrics;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
@@ -53,7 +53,7 @@ class SessionAutoConfigurationTests {
 			assertThat(session.isValid()).isFalse();
 			assertThat(session.leaseId()).isZero();
 			assertThat(session.timeLeft()).isZero();
-			assertThat(context.getBean(CoordinationSessionHealthIndicator.class).health().getStatus())
+			assertThat(context.getBean(SessionHealthIndicator.class).health().getStatus())
 				.isEqualTo(Status.DOWN);
 			assertThat(context).hasBean("coordinationSessionHealthIndicator");
 		});
@@ -110,7 +110,7 @@ class SessionAutoConfigurationTests {
 	@Test
 	void healthIndicatorCanBeDisabled() {
 		this.contextRunner.withPropertyValues("management.health.coordination-session.enabled=false")
-			.run((context) -> assertThat(context).doesNotHaveBean(CoordinationSessionHealthIndicator.class));
+			.run((context) -> assertThat(context).doesNotHaveBean(SessionHealthIndicator.class));
 	}
 
 	@Test

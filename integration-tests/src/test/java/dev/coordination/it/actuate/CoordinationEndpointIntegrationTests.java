@@ -2,8 +2,8 @@ package dev.coordination.it.actuate;
 
 import java.time.Duration;
 
-import dev.coordination.actuate.CoordinationEndpoint;
-import dev.coordination.actuate.CoordinationEndpoint.CoordinationDescriptor;
+import dev.coordination.actuate.internal.CoordinationEndpoint.CoordinationDescriptor;
+import dev.coordination.actuate.internal.CoordinationEndpoint;
 import dev.coordination.autoconfigure.actuate.CoordinationEndpointAutoConfiguration;
 import dev.coordination.autoconfigure.etcd.EtcdAutoConfiguration;
 import dev.coordination.autoconfigure.lock.LockAutoConfiguration;

@@ -6,8 +6,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
-import dev.coordination.config.EtcdConfigChangedEvent;
-import dev.coordination.discovery.EtcdServiceRegistration;
+import dev.coordination.config.ConfigChangedEvent;
+import dev.coordination.discovery.internal.EtcdServiceRegistration;
 import dev.coordination.election.Candidate;
 import dev.coordination.election.LeaderContext;
 import dev.coordination.election.LeaderElection;
@@ -18,13 +18,13 @@ import dev.coordination.election.LeadershipGrantedEvent;
 import dev.coordination.election.LeadershipRevokedEvent;
 import dev.coordination.election.RevocationReason;
 import dev.coordination.etcd.EtcdAccessException;
-import dev.coordination.etcd.EtcdKeys;
 import dev.coordination.etcd.EtcdTemplate;
+import dev.coordination.etcd.internal.EtcdKeys;
 import dev.coordination.it.process.ChildSide;
 import dev.coordination.lock.DistributedLock;
 import dev.coordination.lock.DistributedLockRegistry;
-import dev.coordination.lock.EtcdLockRegistry;
 import dev.coordination.lock.LockLostException;
+import dev.coordination.lock.internal.EtcdLockRegistry;
 import dev.coordination.session.CoordinationSession;
 import dev.coordination.session.SessionListener;
 import dev.coordination.session.SessionLossReason;
@@ -66,7 +66,7 @@ import org.springframework.core.env.Environment;
  * holding the new value: {@code INC <token> <value> <revision>}, {@code INC-REJECTED <token> <value>},
  * {@code INC-FAILED <token> <seq> <error>} (indeterminate: the record tells), and
  * {@code LOCK-LOST <token> <nanoTime>} from the lock listener;</li>
- * <li>configuration: {@code CONFIG <value> <revision> <nanoTime>} for each {@link EtcdConfigChangedEvent}
+ * <li>configuration: {@code CONFIG <value> <revision> <nanoTime>} for each {@link ConfigChangedEvent}
  * changing {@code chaos.value};</li>
  * <li>session: {@code SESSION-LOST <leaseHex> <reason> <nanoTime>} and {@code SESSION-GRANTED <leaseHex>
  * <nanoTime>}.</li>
@@ -234,8 +234,8 @@ public class ChaosChildApplication {
 		}
 
 		@EventListener
-		void configChanged(EtcdConfigChangedEvent event) {
-			EtcdConfigChangedEvent.Change change = event.getChanges().get(CONFIG_PROPERTY);
+		void configChanged(ConfigChangedEvent event) {
+			ConfigChangedEvent.Change change = event.getChanges().get(CONFIG_PROPERTY);
 			if (change != null) {
 				String value = (change.newValue() != null) ? change.newValue() : "-";
 				ChildSide.print("CONFIG " + value + " " + event.getRevision() + " " + System.nanoTime());

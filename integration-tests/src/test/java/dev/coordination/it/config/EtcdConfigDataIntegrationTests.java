@@ -4,7 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-import dev.coordination.etcd.EtcdKeys;
+import dev.coordination.etcd.internal.EtcdKeys;
 import dev.coordination.test.EtcdSpec;
 import dev.coordination.test.junit.EtcdExtension;
 import io.etcd.jetcd.options.DeleteOption;

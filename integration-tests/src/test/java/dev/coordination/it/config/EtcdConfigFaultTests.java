@@ -6,9 +6,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-import dev.coordination.config.EtcdConfigChangedEvent.Change;
-import dev.coordination.config.EtcdConfigState;
-import dev.coordination.etcd.EtcdKeys;
+import dev.coordination.config.ConfigChangedEvent.Change;
+import dev.coordination.config.internal.EtcdConfigState;
+import dev.coordination.etcd.internal.EtcdKeys;
 import dev.coordination.it.config.EtcdConfigRefreshIntegrationTests.Events;
 import dev.coordination.it.config.EtcdConfigRefreshIntegrationTests.GreetingProperties;
 import dev.coordination.test.EtcdSpec;

@@ -8,20 +8,20 @@ import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
-import dev.coordination.config.EtcdConfigChangedEvent;
-import dev.coordination.config.EtcdConfigChangedEvent.Change;
-import dev.coordination.config.EtcdConfigState;
-import dev.coordination.config.EtcdConfigTemplate;
-import dev.coordination.config.EtcdConfigWatcher;
+import dev.coordination.config.ConfigChangedEvent.Change;
+import dev.coordination.config.ConfigChangedEvent;
 import dev.coordination.config.FeatureFlags;
-import dev.coordination.etcd.CoordinationMeterNames;
-import dev.coordination.etcd.EtcdKeys;
+import dev.coordination.config.internal.EtcdConfigState;
+import dev.coordination.config.internal.EtcdConfigTemplate;
+import dev.coordination.config.internal.EtcdConfigWatcher;
+import dev.coordination.etcd.internal.CoordinationMeterNames;
+import dev.coordination.etcd.internal.EtcdKeys;
 import dev.coordination.test.EtcdSpec;
 import dev.coordination.test.junit.EtcdExtension;
 import io.etcd.jetcd.options.DeleteOption;
 import io.micrometer.core.instrument.MeterRegistry;
-import jakarta.validation.constraints.Min;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import jakarta.validation.constraints.Min;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -37,8 +37,8 @@ import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.boot.health.contributor.Status;
 import org.springframework.cloud.context.config.annotation.RefreshScope;
-import org.springframework.cloud.context.refresh.ContextRefresher;
 import org.springframework.cloud.context.environment.EnvironmentChangeEvent;
+import org.springframework.cloud.context.refresh.ContextRefresher;
 import org.springframework.context.ApplicationListener;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Bean;
@@ -408,12 +408,12 @@ class EtcdConfigRefreshIntegrationTests {
 
 	}
 
-	static class Events implements ApplicationListener<EtcdConfigChangedEvent> {
+	static class Events implements ApplicationListener<ConfigChangedEvent> {
 
 		private final List<Map<String, Change>> changes = new CopyOnWriteArrayList<>();
 
 		@Override
-		public void onApplicationEvent(EtcdConfigChangedEvent event) {
+		public void onApplicationEvent(ConfigChangedEvent event) {
 			this.changes.add(event.getChanges());
 		}
 

@@ -5,12 +5,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-import dev.coordination.discovery.EtcdServiceRegistration;
 import dev.coordination.discovery.InstanceStatus;
 import dev.coordination.discovery.ServiceDiscovery;
 import dev.coordination.discovery.ServiceRecord;
-import dev.coordination.etcd.CoordinationMeterNames;
-import dev.coordination.etcd.EtcdKeys;
+import dev.coordination.discovery.internal.EtcdServiceRegistration;
+import dev.coordination.etcd.internal.CoordinationMeterNames;
+import dev.coordination.etcd.internal.EtcdKeys;
 import dev.coordination.test.EtcdSpec;
 import dev.coordination.test.junit.EtcdExtension;
 import io.micrometer.core.instrument.MeterRegistry;

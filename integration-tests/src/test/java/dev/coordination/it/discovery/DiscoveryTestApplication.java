@@ -2,7 +2,7 @@ package dev.coordination.it.discovery;
 
 import java.util.concurrent.atomic.AtomicReference;
 
-import dev.coordination.discovery.EtcdServiceRegistration;
+import dev.coordination.discovery.internal.EtcdServiceRegistration;
 
 import org.springframework.boot.SpringBootConfiguration;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;

@@ -10,7 +10,7 @@ import dev.coordination.autoconfigure.etcd.EtcdAutoConfiguration;
 import dev.coordination.discovery.DiscoveryListener;
 import dev.coordination.discovery.ServiceDiscovery;
 import dev.coordination.discovery.ServiceRecord;
-import dev.coordination.etcd.EtcdKeys;
+import dev.coordination.etcd.internal.EtcdKeys;
 import dev.coordination.test.EtcdSpec;
 import dev.coordination.test.junit.EtcdExtension;
 import io.etcd.jetcd.Client;

@@ -3,7 +3,7 @@ package dev.coordination.it.lock;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
-import dev.coordination.etcd.EtcdKeys;
+import dev.coordination.etcd.internal.EtcdKeys;
 import dev.coordination.session.CoordinationSession;
 import dev.coordination.test.junit.EtcdExtension;
 import io.etcd.jetcd.options.GetOption;

@@ -4,15 +4,15 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-import dev.coordination.config.EtcdConfigTemplate;
 import dev.coordination.config.FeatureFlags;
-import dev.coordination.discovery.EtcdServiceRegistration;
+import dev.coordination.config.internal.EtcdConfigTemplate;
 import dev.coordination.discovery.ServiceDiscovery;
+import dev.coordination.discovery.internal.EtcdServiceRegistration;
 import dev.coordination.election.LeaderElection;
 import dev.coordination.election.LeaderElections;
 import dev.coordination.etcd.EtcdAccessException;
-import dev.coordination.etcd.EtcdKeys;
 import dev.coordination.etcd.EtcdTemplate;
+import dev.coordination.etcd.internal.EtcdKeys;
 import dev.coordination.lock.DistributedLock;
 import dev.coordination.lock.DistributedLockRegistry;
 import dev.coordination.lock.DistributedReadWriteLock;

@@ -3,7 +3,7 @@ package dev.coordination.it.security;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-import dev.coordination.etcd.EtcdKeys;
+import dev.coordination.etcd.internal.EtcdKeys;
 import dev.coordination.test.EtcdSpec;
 import dev.coordination.test.junit.EtcdExtension;
 import io.etcd.jetcd.Auth;

@@ -1,13 +1,13 @@
 package dev.coordination.it.discovery.process;
 
-import dev.coordination.it.process.ChildSide;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 import dev.coordination.discovery.DiscoveryListener;
-import dev.coordination.discovery.EtcdServiceRegistration;
 import dev.coordination.discovery.ServiceDiscovery;
 import dev.coordination.discovery.ServiceRecord;
+import dev.coordination.discovery.internal.EtcdServiceRegistration;
+import dev.coordination.it.process.ChildSide;
 
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.SpringApplication;

@@ -1,6 +1,5 @@
 package dev.coordination.it.discovery.process;
 
-import dev.coordination.it.process.LeftoverKeys;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -10,13 +9,14 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 import dev.coordination.discovery.DiscoveryListener;
-import dev.coordination.discovery.DiscoveryMetrics;
-import dev.coordination.discovery.EtcdServiceCatalog;
 import dev.coordination.discovery.ServiceRecord;
+import dev.coordination.discovery.internal.DiscoveryMetrics;
+import dev.coordination.discovery.internal.EtcdServiceCatalog;
 import dev.coordination.etcd.EtcdTemplate;
 import dev.coordination.it.process.ChildLine;
 import dev.coordination.it.process.ChildProcess;
 import dev.coordination.it.process.ChildProcesses;
+import dev.coordination.it.process.LeftoverKeys;
 import dev.coordination.test.EtcdSpec;
 import dev.coordination.test.junit.EtcdExtension;
 import io.etcd.jetcd.Client;

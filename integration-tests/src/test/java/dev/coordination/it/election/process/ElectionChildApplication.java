@@ -1,6 +1,5 @@
 package dev.coordination.it.election.process;
 
-import dev.coordination.it.process.ChildSide;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.Executors;
@@ -17,8 +16,9 @@ import dev.coordination.election.LeaderTerm;
 import dev.coordination.election.LeadershipGrantedEvent;
 import dev.coordination.election.LeadershipRevokedEvent;
 import dev.coordination.etcd.EtcdAccessException;
-import dev.coordination.etcd.EtcdKeys;
 import dev.coordination.etcd.EtcdTemplate;
+import dev.coordination.etcd.internal.EtcdKeys;
+import dev.coordination.it.process.ChildSide;
 import io.etcd.jetcd.kv.TxnResponse;
 import io.etcd.jetcd.op.Cmp;
 import io.etcd.jetcd.op.CmpTarget;

@@ -1,6 +1,5 @@
 package dev.coordination.it.election.process;
 
-import dev.coordination.it.process.LeftoverKeys;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -16,11 +15,12 @@ import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
-import dev.coordination.etcd.EtcdKeys;
-import dev.coordination.test.EtcdMember;
+import dev.coordination.etcd.internal.EtcdKeys;
 import dev.coordination.it.process.ChildLine;
 import dev.coordination.it.process.ChildProcess;
 import dev.coordination.it.process.ChildProcesses;
+import dev.coordination.it.process.LeftoverKeys;
+import dev.coordination.test.EtcdMember;
 import dev.coordination.test.EtcdSpec;
 import dev.coordination.test.junit.EtcdExtension;
 import io.etcd.jetcd.KV;

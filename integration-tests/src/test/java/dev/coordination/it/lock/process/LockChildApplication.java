@@ -1,14 +1,14 @@
 package dev.coordination.it.lock.process;
 
-import dev.coordination.it.process.ChildSide;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 import dev.coordination.etcd.EtcdAccessException;
-import dev.coordination.etcd.EtcdKeys;
 import dev.coordination.etcd.EtcdTemplate;
+import dev.coordination.etcd.internal.EtcdKeys;
+import dev.coordination.it.process.ChildSide;
 import dev.coordination.lock.DistributedLock;
 import dev.coordination.lock.DistributedLockRegistry;
 import dev.coordination.lock.LockLostException;

@@ -1,6 +1,5 @@
 package dev.coordination.it.lock.process;
 
-import dev.coordination.it.process.LeftoverKeys;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
@@ -9,10 +8,11 @@ import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 
-import dev.coordination.etcd.EtcdKeys;
+import dev.coordination.etcd.internal.EtcdKeys;
 import dev.coordination.it.process.ChildLine;
 import dev.coordination.it.process.ChildProcess;
 import dev.coordination.it.process.ChildProcesses;
+import dev.coordination.it.process.LeftoverKeys;
 import dev.coordination.test.EtcdSpec;
 import dev.coordination.test.junit.EtcdExtension;
 import io.etcd.jetcd.KV;

@@ -1,0 +1,253 @@
+package dev.coordination.actuate.internal;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import dev.coordination.config.internal.EtcdConfigState;
+import dev.coordination.discovery.ServiceDiscovery;
+import dev.coordination.discovery.ServiceRecord;
+import dev.coordination.discovery.internal.EtcdServiceRegistration;
+import dev.coordination.election.Candidate;
+import dev.coordination.election.LeaderElection;
+import dev.coordination.election.LeaderElections;
+import dev.coordination.election.LeaderTerm;
+import dev.coordination.etcd.internal.EtcdKeys;
+import dev.coordination.lock.HeldLock;
+import dev.coordination.lock.internal.EtcdLockRegistry;
+import dev.coordination.session.CoordinationSession;
+import dev.coordination.session.SessionInfo;
+
+import org.springframework.boot.actuate.endpoint.OperationResponseBody;
+import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
+import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;
+
+/**
+ * {@code /actuator/coordination}: what this instance holds and sees, in one place, from local state
+ * (no etcd call): the session, every election, the locks it holds, its registration and the
+ * services it sees, and the configuration imported from etcd. A capability that is off is left
+ * out, as are values that do not exist (like the lease of a lost session).
+ */
+@Endpoint(id = "coordination")
+public class CoordinationEndpoint {
+
+	private final CoordinationSession session;
+
+	private final LeaderElections elections;
+
+	private final EtcdLockRegistry locks;
+
+	private final ServiceDiscovery discovery;
+
+	private final EtcdServiceRegistration registration;
+
+	private final EtcdConfigState config;
+
+	/**
+	 * Create the endpoint; every argument may be {@code null} when its capability is off.
+	 * @param session the session
+	 * @param elections the elections
+	 * @param locks the lock registry
+	 * @param discovery the service catalog
+	 * @param registration this instance's registration
+	 * @param config the configuration imported from etcd
+	 */
+	public CoordinationEndpoint(CoordinationSession session, LeaderElections elections, EtcdLockRegistry locks,
+			ServiceDiscovery discovery, EtcdServiceRegistration registration, EtcdConfigState config) {
+		this.session = session;
+		this.elections = elections;
+		this.locks = locks;
+		this.discovery = discovery;
+		this.registration = registration;
+		this.config = config;
+	}
+
+	@ReadOperation
+	public CoordinationDescriptor coordination() {
+		return new CoordinationDescriptor(session(), elections(), locks(), discovery(), config());
+	}
+
+	private Session session() {
+		if (this.session == null) {
+			return null;
+		}
+		SessionInfo info = this.session.info();
+		return new Session(info.valid(), info.leaseHex().isEmpty() ? null : info.leaseHex(), info.ttl().toMillis(), info.safetyMargin().toMillis(),
+				info.timeLeft().toMillis(), info.grantedAt(),
+				(info.lastLossReason() != null) ? info.lastLossReason().name() : null, info.lastError());
+	}
+
+	private List<Election> elections() {
+		if (this.elections == null) {
+			return null;
+		}
+		List<Election> elections = new ArrayList<>();
+		for (LeaderElection election : this.elections.elections()) {
+			LeaderTerm term = election.currentTerm().orElse(null);
+			Candidate leader = election.leader().orElse(null);
+			Long token = (term != null) ? Long.valueOf(term.token()) : (leader != null) ? Long.valueOf(leader.token())
+					: null;
+			elections.add(new Election(election.name(), term != null,
+					(leader != null) ? leader.instanceId() : null, (leader != null) ? leader.address() : null, token,
+					(term != null) ? term.since() : null));
+		}
+		elections.sort(Comparator.comparing(Election::name));
+		return elections;
+	}
+
+	private List<Lock> locks() {
+		if (this.locks == null) {
+			return null;
+		}
+		return this.locks.heldLocks()
+			.stream()
+			.sorted(Comparator.comparing(HeldLock::key))
+			.map((held) -> new Lock(held.key(), held.kind().name(), held.token(), held.since(), held.waitingThreads()))
+			.toList();
+	}
+
+	private Discovery discovery() {
+		if (this.discovery == null) {
+			return null;
+		}
+		Registration registration = null;
+		if (this.registration != null) {
+			ServiceRecord record = this.registration.registration().orElse(null);
+			boolean registered = this.registration.isRegistered();
+			registration = new Registration(registered, (record != null) ? record.serviceId() : null,
+					(record != null) ? record.instanceId() : null, (record != null) ? record.uri().toString() : null,
+					(record != null) ? record.status().name() : null,
+					registered ? EtcdKeys.leaseHex(this.registration.lease()) : null,
+					this.registration.lastError().orElse(null));
+		}
+		Map<String, List<Instance>> services = new LinkedHashMap<>();
+		for (String service : this.discovery.services()) {
+			services.put(service, this.discovery.allInstances(service)
+				.stream()
+				.map((record) -> new Instance(record.instanceId(), record.uri().toString(), record.status().name(),
+						record.zone()))
+				.toList());
+		}
+		return new Discovery(this.discovery.revision(), registration, services);
+	}
+
+	private Config config() {
+		if (this.config == null) {
+			return null;
+		}
+		return new Config(this.config.state(), this.config.revision(), this.config.contexts(),
+				this.config.lastRefresh().orElse(null), this.config.staleSince().orElse(null),
+				this.config.lastError().orElse(null), this.config.lastErrorAt().orElse(null));
+	}
+
+	/**
+	 * Everything the endpoint shows.
+	 * @param session the session
+	 * @param elections the elections, by name
+	 * @param locks the locks, read and write holds and permits this instance holds
+	 * @param discovery this instance's registration and the services it sees
+	 * @param config the configuration imported from etcd
+	 */
+	public record CoordinationDescriptor(Session session, List<Election> elections, List<Lock> locks,
+			Discovery discovery, Config config) implements OperationResponseBody {
+
+	}
+
+	/**
+	 * The session.
+	 * @param valid whether it is valid
+	 * @param leaseId its lease, as etcdctl shows it
+	 * @param ttlMillis the lease's TTL
+	 * @param safetyMarginMillis how long before etcd could expire the lease the instance steps down
+	 * @param timeLeftMillis until that local deadline
+	 * @param grantedAt when the lease was granted
+	 * @param lastLossReason why it was last lost
+	 * @param lastError the last error talking to etcd
+	 */
+	public record Session(boolean valid, String leaseId, long ttlMillis, long safetyMarginMillis, long timeLeftMillis,
+			Instant grantedAt, String lastLossReason, String lastError) {
+
+	}
+
+	/**
+	 * One election.
+	 * @param name its name
+	 * @param leading whether this instance leads it
+	 * @param leader the instance id of the leader, {@code null} when none is known
+	 * @param leaderAddress the leader's {@code host:port}
+	 * @param token the fencing token of the leader's term (this instance's when it leads)
+	 * @param since since when this instance leads, only while it does
+	 */
+	public record Election(String name, boolean leading, String leader, String leaderAddress, Long token,
+			Instant since) {
+
+	}
+
+	/**
+	 * A lock, read or write hold, or permit this instance holds.
+	 * @param key its key (name)
+	 * @param kind {@code LOCK}, {@code READ}, {@code WRITE} or {@code PERMIT}
+	 * @param token its fencing token
+	 * @param since since when it is held
+	 * @param waitingThreads threads of this instance waiting for it
+	 */
+	public record Lock(String key, String kind, long token, Instant since, int waitingThreads) {
+
+	}
+
+	/**
+	 * Service discovery.
+	 * @param catalogRevision the etcd revision the catalog is current to
+	 * @param registration this instance's registration, {@code null} when it does not register
+	 * @param services every service and its instances
+	 */
+	public record Discovery(long catalogRevision, Registration registration, Map<String, List<Instance>> services) {
+
+	}
+
+	/**
+	 * This instance's registration.
+	 * @param registered whether its record is in etcd
+	 * @param serviceId its service
+	 * @param instanceId its instance id
+	 * @param uri where it is reached
+	 * @param status its published status
+	 * @param leaseId the lease of the record
+	 * @param lastError the last error writing it
+	 */
+	public record Registration(boolean registered, String serviceId, String instanceId, String uri, String status,
+			String leaseId, String lastError) {
+
+	}
+
+	/**
+	 * An instance of a service.
+	 * @param instanceId its id
+	 * @param uri where it is reached
+	 * @param status its status
+	 * @param zone its zone
+	 */
+	public record Instance(String instanceId, String uri, String status, String zone) {
+
+	}
+
+	/**
+	 * The configuration imported from etcd.
+	 * @param state {@code live}, {@code stale} (cut off from etcd, last values kept), {@code waiting}
+	 * (not read yet) or {@code static} (not watched)
+	 * @param revision the revision in the {@code Environment}
+	 * @param contexts the contexts, in increasing precedence
+	 * @param lastRefresh when it last changed
+	 * @param staleSince since when it is stale
+	 * @param lastError the last change not applied, and why
+	 * @param lastErrorAt when
+	 */
+	public record Config(String state, long revision, List<String> contexts, Instant lastRefresh, Instant staleSince,
+			String lastError, Instant lastErrorAt) {
+
+	}
+
+}

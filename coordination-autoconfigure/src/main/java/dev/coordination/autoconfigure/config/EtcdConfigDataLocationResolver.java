@@ -1,0 +1,120 @@
+package dev.coordination.autoconfigure.config;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import dev.coordination.autoconfigure.etcd.BootstrapEtcdClient;
+import dev.coordination.config.internal.EtcdConfigDataResource;
+import dev.coordination.config.internal.EtcdConfigSource;
+import dev.coordination.etcd.internal.EtcdKeys;
+
+import org.springframework.boot.bootstrap.BootstrapRegistry.InstanceSupplier;
+import org.springframework.boot.context.config.ConfigDataLocation;
+import org.springframework.boot.context.config.ConfigDataLocationResolver;
+import org.springframework.boot.context.config.ConfigDataLocationResolverContext;
+import org.springframework.boot.context.config.Profiles;
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
+import org.springframework.util.StringUtils;
+
+/**
+ * Resolves {@code etcd:} (and {@code etcd:/other/prefix}) into the configuration contexts, in
+ * increasing precedence: {@code {prefix}/application/}, {@code {prefix}/application,{profile}/},
+ * {@code {prefix}/{app}/}, {@code {prefix}/{app},{profile}/}, where {@code {app}} is
+ * {@code spring.application.name} and the prefix {@code coordination.etcd.config.prefix}
+ * ({@code /config}).
+ */
+public class EtcdConfigDataLocationResolver implements ConfigDataLocationResolver<EtcdConfigDataResource> {
+
+	static final String PREFIX = "etcd:";
+
+	/**
+	 * The bean name of the imported {@link EtcdConfigState} in the application context.
+	 */
+	public static final String STATE_BEAN = "etcdConfigState";
+
+	private static final String PREFIX_PROPERTY = "coordination.etcd.config.prefix";
+
+	private static final String FORMAT_PROPERTY = "coordination.etcd.config.format";
+
+	@Override
+	public boolean isResolvable(ConfigDataLocationResolverContext context, ConfigDataLocation location) {
+		return location.hasPrefix(PREFIX);
+	}
+
+	@Override
+	public List<EtcdConfigDataResource> resolve(ConfigDataLocationResolverContext context,
+			ConfigDataLocation location) {
+		// all contexts come with the profiles: Boot would rank any profile-specific context above
+		// {app}, and {app} must win over application,{profile}
+		return List.of();
+	}
+
+	@Override
+	public List<EtcdConfigDataResource> resolveProfileSpecific(ConfigDataLocationResolverContext context,
+			ConfigDataLocation location, Profiles profiles) {
+		register(context);
+		Binder binder = context.getBinder();
+		String explicit = location.getNonPrefixedValue(PREFIX);
+		String prefix = StringUtils.hasText(explicit) ? prefix("spring.config.import", explicit)
+				: prefix(PREFIX_PROPERTY, binder.bind(PREFIX_PROPERTY, String.class).orElse("/config"));
+		String separator = binder.bind("coordination.etcd.config.profile-separator", String.class).orElse(",");
+		String application = binder.bind("spring.application.name", String.class).orElse(null);
+		String format = binder.bind(FORMAT_PROPERTY, String.class).orElse("key-value").trim().toLowerCase(java.util.Locale.ROOT);
+		if (!List.of("key-value", "yaml", "properties").contains(format)) {
+			throw new InvalidConfigurationPropertyValueException(FORMAT_PROPERTY, format,
+					"Must be key-value (one key per property), yaml or properties (one document in the data key).");
+		}
+		String dataKey = binder.bind("coordination.etcd.config.data-key", String.class).orElse("data");
+		List<String> names = new ArrayList<>();
+		names.add("application");
+		if (StringUtils.hasText(application)) {
+			names.add(application);
+		}
+		// increasing precedence: application, application,{profile}..., {app}, {app},{profile}...
+		List<EtcdConfigDataResource> resources = new ArrayList<>();
+		for (String name : names) {
+			resources.add(resource(prefix, name, resources.size(), location, format, dataKey));
+			for (String profile : profiles.getActive()) {
+				resources.add(resource(prefix, name + separator + profile, resources.size(), location, format, dataKey));
+			}
+		}
+		return resources;
+	}
+
+	private static EtcdConfigDataResource resource(String prefix, String contextName, int precedence,
+			ConfigDataLocation location, String format, String dataKey) {
+		return new EtcdConfigDataResource(contextName, prefix + "/",
+				EtcdKeys.key(prefix, EtcdKeys.segment("configuration context", contextName)) + "/",
+				precedence, location.isOptional(), format, dataKey);
+	}
+
+	private static void register(ConfigDataLocationResolverContext context) {
+		Binder binder = context.getBinder();
+		context.getBootstrapContext().registerIfAbsent(EtcdConfigSource.class, InstanceSupplier.from(() -> {
+			BootstrapEtcdClient bootstrap = BootstrapEtcdClient.create(binder);
+			EtcdConfigSource source = new EtcdConfigSource(
+					bootstrap.endpoints().stream().map(java.net.URI::toString).toList(), bootstrap.connectTimeout(),
+					bootstrap.client());
+			context.getBootstrapContext().addCloseListener((event) -> {
+				source.close();
+				// the application context watches etcd and refreshes what was imported
+				if (!source.state().contexts().isEmpty()
+						&& !event.getApplicationContext().getBeanFactory().containsSingleton(STATE_BEAN)) {
+					event.getApplicationContext().getBeanFactory().registerSingleton(STATE_BEAN, source.state());
+				}
+			});
+			return source;
+		}));
+	}
+
+	private static String prefix(String property, String value) {
+		try {
+			return EtcdKeys.prefix(property, value);
+		}
+		catch (IllegalArgumentException ex) {
+			throw new InvalidConfigurationPropertyValueException(property, value, ex.getMessage());
+		}
+	}
+
+}

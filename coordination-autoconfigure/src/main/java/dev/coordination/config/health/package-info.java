@@ -1,4 +1,0 @@
-/**
- * Health of the configuration from etcd.
- */
-package dev.coordination.config.health;

@@ -1,0 +1,84 @@
+package dev.coordination.config.internal;
+
+import java.io.IOException;
+import java.util.List;
+import java.util.Map;
+
+import dev.coordination.config.internal.ConfigDocuments.InvalidConfigDocumentException;
+import dev.coordination.etcd.EtcdAccessException;
+import dev.coordination.etcd.EtcdAuthenticationException;
+import io.etcd.jetcd.KeyValue;
+import io.etcd.jetcd.kv.GetResponse;
+import org.apache.commons.logging.Log;
+
+import org.springframework.boot.context.config.ConfigData;
+import org.springframework.boot.context.config.ConfigDataLoader;
+import org.springframework.boot.context.config.ConfigDataLoaderContext;
+import org.springframework.boot.logging.DeferredLogFactory;
+
+/**
+ * Loads one configuration context from etcd, one key per property ({@code {context}/database/host}
+ * becomes {@code database.host}), or one YAML or properties document in the context's data key. All
+ * contexts are read at one revision. A required context that cannot be read fails start-up, naming
+ * the endpoints and what to do; an optional one starts empty and is filled once etcd answers.
+ * <p>
+ * Each context becomes an {@link EtcdPropertySource} of the application's {@link EtcdConfigState},
+ * which the watch keeps current. When Spring Cloud Context reloads the configuration for a refresh
+ * the watch started, the same property sources are handed back, without reading etcd again.
+ */
+public class EtcdConfigDataLoader implements ConfigDataLoader<EtcdConfigDataResource> {
+
+	private final Log logger;
+
+	public EtcdConfigDataLoader(DeferredLogFactory logs) {
+		this.logger = logs.getLog(EtcdConfigDataLoader.class);
+	}
+
+	@Override
+	public ConfigData load(ConfigDataLoaderContext context, EtcdConfigDataResource resource) throws IOException {
+		EtcdConfigState refreshing = EtcdConfigState.refreshing(resource.getPath());
+		if (refreshing != null) {
+			return new ConfigData(List.of(refreshing.source(resource)));
+		}
+		EtcdConfigSource source = context.getBootstrapContext().get(EtcdConfigSource.class);
+		if (source.isClosed()) {
+			// a reload of Spring Cloud's refresh (its refresh endpoint, Spring Cloud Bus) in the same
+			// bootstrap context: the watch keeps these property sources current, nothing to read
+			return new ConfigData(List.of(source.state().source(resource)));
+		}
+		EtcdPropertySource propertySource = source.state().source(resource);
+		GetResponse response;
+		try {
+			response = source.read(resource.getPath());
+		}
+		catch (EtcdAccessException ex) {
+			boolean refused = ex instanceof EtcdAuthenticationException;
+			String message = refused
+					? "etcd at " + source.endpoints() + " refused to read configuration " + resource + " ("
+							+ ex.getMessage() + "): check coordination.etcd.username and coordination.etcd.password,"
+							+ " and that the user's role may read " + resource.getPath()
+					: "Could not read configuration " + resource + " from etcd at " + source.endpoints() + " within "
+							+ source.timeout().toMillis() + " ms (coordination.etcd.endpoints,"
+							+ " coordination.etcd.connect-timeout): " + ex.getMessage();
+			if (resource.isOptionalImport()) {
+				// the watch reads everything once etcd answers
+				source.state().incomplete();
+				this.logger.warn(message + "; starting without it (optional:etcd:), and adding it once etcd answers");
+				return new ConfigData(List.of(propertySource));
+			}
+			throw new IllegalStateException(message + (refused ? "."
+					: ". Start etcd, or import it with optional:etcd: to start without it."), ex);
+		}
+		List<KeyValue> kvs = response.getKvs();
+		Map<String, Object> properties;
+		try {
+			properties = ConfigDocuments.properties(resource, kvs);
+		}
+		catch (InvalidConfigDocumentException ex) {
+			throw new IllegalStateException(ex.getMessage(), ex.getCause());
+		}
+		source.state().loaded(resource, source.revision(), kvs, properties);
+		return new ConfigData(List.of(propertySource));
+	}
+
+}

@@ -1,0 +1,353 @@
+package dev.coordination.config.internal;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import dev.coordination.etcd.EtcdAccessException;
+import dev.coordination.etcd.EtcdTemplate;
+import dev.coordination.etcd.internal.EtcdKeys;
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.KeyValue;
+import io.etcd.jetcd.kv.GetResponse;
+import io.etcd.jetcd.kv.TxnResponse;
+import io.etcd.jetcd.op.Cmp;
+import io.etcd.jetcd.op.CmpTarget;
+import io.etcd.jetcd.op.Op;
+import io.etcd.jetcd.options.DeleteOption;
+import io.etcd.jetcd.options.GetOption;
+import io.etcd.jetcd.options.PutOption;
+
+import org.springframework.boot.context.properties.source.ConfigurationPropertyName;
+
+/**
+ * Writes configuration to etcd, for administrators and tests: properties of a context, whole
+ * documents, and named snapshots of everything under the configuration prefix that can be restored
+ * in one transaction (a rollback after a bad change). Every write checks its input first and is one
+ * etcd transaction: it applies whole or not at all.
+ */
+public class EtcdConfigTemplate {
+
+	private static final int ATTEMPTS = 3;
+
+	private final EtcdTemplate etcd;
+
+	private final String prefix;
+
+	private final String snapshots;
+
+	/**
+	 * Create a template.
+	 * @param etcd the etcd access
+	 * @param prefix the normalised configuration prefix, for example {@code /config}
+	 * @param snapshots the normalised prefix of snapshots, for example {@code /config-snapshots}
+	 */
+	public EtcdConfigTemplate(EtcdTemplate etcd, String prefix, String snapshots) {
+		if ((snapshots + "/").startsWith(prefix + "/") || (prefix + "/").startsWith(snapshots + "/")) {
+			throw new IllegalArgumentException("The snapshot prefix " + snapshots
+					+ " must not be inside the configuration prefix " + prefix + " or contain it");
+		}
+		this.etcd = etcd;
+		this.prefix = prefix;
+		this.snapshots = snapshots;
+	}
+
+	/**
+	 * Set a property in one context, one key per property.
+	 * @param context the context, for example {@code orders}, {@code orders,dev} or {@code application}
+	 * @param property the property, for example {@code database.host}
+	 * @param value its value
+	 * @return the revision of the write
+	 */
+	public long put(String context, String property, String value) {
+		return putAll(context, Map.of(property, value));
+	}
+
+	/**
+	 * Set several properties of one context in one transaction.
+	 * @param context the context
+	 * @param properties the properties and their values
+	 * @return the revision of the write
+	 */
+	public long putAll(String context, Map<String, String> properties) {
+		List<Op> puts = new ArrayList<>();
+		properties.forEach((property, value) -> {
+			if (value == null) {
+				throw new IllegalArgumentException("The value of " + property + " must not be null: delete it instead");
+			}
+			puts.add(Op.put(EtcdKeys.bytes(key(context, property)), EtcdKeys.bytes(value), PutOption.DEFAULT));
+		});
+		try {
+			return this.etcd.txn("put configuration of " + context, (txn) -> txn.Then(puts.toArray(Op[]::new)))
+				.getHeader()
+				.getRevision();
+		}
+		catch (EtcdAccessException ex) {
+			long bytes = properties.values().stream().mapToLong((value) -> EtcdKeys.bytes(value).size()).sum();
+			throw tooLarge(ex, contextPath(context) + properties.keySet(), bytes);
+		}
+	}
+
+	/**
+	 * Delete a property of one context, so that a lower-precedence value or the default applies again.
+	 * @param context the context
+	 * @param property the property
+	 * @return whether it existed
+	 */
+	public boolean delete(String context, String property) {
+		return this.etcd.delete(key(context, property)) > 0;
+	}
+
+	/**
+	 * Store a whole YAML or properties document in a context's data key, once it parses.
+	 * @param context the context
+	 * @param dataKey the data key ({@code coordination.etcd.config.data-key}, {@code data} by default)
+	 * @param format {@code yaml} or {@code properties}
+	 * @param document the document
+	 * @return the revision of the write
+	 * @throws IllegalArgumentException when the document does not parse; nothing is written
+	 */
+	public long putDocument(String context, String dataKey, String format, String document) {
+		if (!"yaml".equals(format) && !"properties".equals(format)) {
+			throw new IllegalArgumentException("The format must be yaml or properties, not '" + format + "'");
+		}
+		String key = contextPath(context) + EtcdKeys.segment("data key", dataKey);
+		try {
+			ConfigDocuments.document(format, key, 0, document);
+		}
+		catch (IllegalStateException ex) {
+			throw new IllegalArgumentException(ex.getMessage(), ex);
+		}
+		try {
+			return this.etcd.put(key, document).getHeader().getRevision();
+		}
+		catch (EtcdAccessException ex) {
+			throw tooLarge(ex, key, EtcdKeys.bytes(document).size());
+		}
+	}
+
+	/**
+	 * A clear error when etcd refused a request for its size, else the error itself.
+	 */
+	private static RuntimeException tooLarge(EtcdAccessException ex, String key, long bytes) {
+		String message = String.valueOf(ex.getMessage());
+		if (message.contains("RESOURCE_EXHAUSTED") || message.contains("too large")) {
+			return new IllegalArgumentException("The value for " + key + " is " + bytes + " bytes, more than etcd takes"
+					+ " in one request (its --max-request-bytes, 1.5 MiB by default); nothing was stored. Split it"
+					+ " over several keys or contexts.", ex);
+		}
+		return ex;
+	}
+
+	/**
+	 * Save everything under the configuration prefix, read at one revision, as a named snapshot,
+	 * replacing a snapshot of that name.
+	 * @param name the snapshot's name
+	 * @return the snapshot
+	 */
+	public Snapshot save(String name) {
+		String data = dataPrefix(name);
+		String manifest = manifest(name);
+		for (int attempt = 1;; attempt++) {
+			GetResponse read = this.etcd.getPrefix(this.prefix + "/");
+			Map<String, ByteSequence> keys = new LinkedHashMap<>();
+			for (KeyValue kv : read.getKvs()) {
+				keys.put(data + EtcdKeys.string(kv.getKey()).substring(this.prefix.length() + 1), kv.getValue());
+			}
+			Snapshot snapshot = new Snapshot(name, read.getHeader().getRevision(), read.getKvs().size(), Instant.now());
+			if (replaceExactly("save snapshot " + name, data, keys,
+					Op.put(EtcdKeys.bytes(manifest), EtcdKeys.bytes(snapshot.encode()), PutOption.DEFAULT), null)) {
+				return snapshot;
+			}
+			if (attempt == ATTEMPTS) {
+				throw new IllegalStateException("The configuration snapshot '" + name + "' was changed by someone else"
+						+ " every time it was saved (" + ATTEMPTS + " attempts)");
+			}
+		}
+	}
+
+	/**
+	 * Make everything under the configuration prefix exactly a snapshot, in one transaction: every
+	 * watching application sees the whole restored configuration at one revision.
+	 * @param name the snapshot's name
+	 * @return the revision of the restored configuration
+	 * @throws IllegalArgumentException when there is no such snapshot
+	 */
+	public long restore(String name) {
+		String manifest = manifest(name);
+		String data = dataPrefix(name);
+		for (int attempt = 1;; attempt++) {
+			GetResponse read = this.etcd.call("read configuration snapshot " + name,
+					() -> this.etcd.getClient().getKVClient().get(EtcdKeys.bytes(manifest)));
+			if (read.getKvs().isEmpty()) {
+				throw new IllegalArgumentException("There is no configuration snapshot named '" + name + "' under "
+						+ this.snapshots + "; saved snapshots: " + snapshots().stream().map(Snapshot::name).toList());
+			}
+			long revision = read.getHeader().getRevision();
+			GetResponse keys = this.etcd.call("read configuration snapshot " + name,
+					() -> this.etcd.getClient().getKVClient().get(EtcdKeys.bytes(data),
+							GetOption.builder().isPrefix(true).withRevision(revision).build()));
+			Map<String, ByteSequence> restored = new LinkedHashMap<>();
+			for (KeyValue kv : keys.getKvs()) {
+				restored.put(this.prefix + "/" + EtcdKeys.string(kv.getKey()).substring(data.length()), kv.getValue());
+			}
+			Cmp unchanged = new Cmp(EtcdKeys.bytes(manifest), Cmp.Op.EQUAL,
+					CmpTarget.modRevision(read.getKvs().get(0).getModRevision()));
+			long[] restoredAt = new long[1];
+			if (replaceExactly("restore snapshot " + name, this.prefix + "/", restored, null, unchanged, restoredAt)) {
+				return restoredAt[0];
+			}
+			if (attempt == ATTEMPTS) {
+				throw new IllegalStateException("The configuration under " + this.prefix + " changed every time snapshot '"
+						+ name + "' was restored (" + ATTEMPTS + " attempts): keys written meanwhile may remain");
+			}
+		}
+	}
+
+	/**
+	 * The saved snapshots.
+	 * @return them, by name
+	 */
+	public List<Snapshot> snapshots() {
+		String manifests = this.snapshots + "/manifests/";
+		List<Snapshot> found = new ArrayList<>();
+		for (KeyValue kv : this.etcd.getPrefix(manifests).getKvs()) {
+			Snapshot.decode(EtcdKeys.name(EtcdKeys.string(kv.getKey()).substring(manifests.length())),
+					EtcdKeys.string(kv.getValue()))
+				.ifPresent(found::add);
+		}
+		return found;
+	}
+
+	/**
+	 * Delete a snapshot.
+	 * @param name its name
+	 * @return whether it existed
+	 */
+	public boolean deleteSnapshot(String name) {
+		TxnResponse response = this.etcd.txn("delete configuration snapshot " + name,
+				(txn) -> txn.Then(Op.delete(EtcdKeys.bytes(dataPrefix(name)), DeleteOption.builder().isPrefix(true).build()),
+						Op.delete(EtcdKeys.bytes(manifest(name)), DeleteOption.DEFAULT)));
+		return response.getDeleteResponses().get(1).getDeleted() > 0;
+	}
+
+	private boolean replaceExactly(String what, String prefix, Map<String, ByteSequence> keys, Op also, Cmp guard) {
+		return replaceExactly(what, prefix, keys, also, guard, new long[1]);
+	}
+
+	/**
+	 * Make the keys under a prefix exactly {@code keys} in one transaction: a delete of every other
+	 * key (etcd refuses a range delete and a put in that range in one transaction) and a put of each,
+	 * applied only while every key read is unchanged and every new key still absent; then checked,
+	 * since a key created meanwhile under the prefix cannot be compared.
+	 * @return whether it applied and the prefix holds exactly the keys afterwards
+	 */
+	private boolean replaceExactly(String what, String prefix, Map<String, ByteSequence> keys, Op also, Cmp guard,
+			long[] revision) {
+		List<Op> ops = new ArrayList<>();
+		List<Cmp> cmps = new ArrayList<>();
+		if (guard != null) {
+			cmps.add(guard);
+		}
+		GetResponse existing = this.etcd.call("read " + prefix, () -> this.etcd.getClient().getKVClient()
+			.get(EtcdKeys.bytes(prefix), GetOption.builder().isPrefix(true).withKeysOnly(true).build()));
+		java.util.Set<String> present = new java.util.HashSet<>();
+		for (KeyValue kv : existing.getKvs()) {
+			String key = EtcdKeys.string(kv.getKey());
+			present.add(key);
+			cmps.add(new Cmp(kv.getKey(), Cmp.Op.EQUAL, CmpTarget.modRevision(kv.getModRevision())));
+			if (!keys.containsKey(key)) {
+				ops.add(Op.delete(kv.getKey(), DeleteOption.DEFAULT));
+			}
+		}
+		keys.forEach((key, value) -> {
+			if (!present.contains(key)) {
+				cmps.add(new Cmp(EtcdKeys.bytes(key), Cmp.Op.EQUAL, CmpTarget.version(0)));
+			}
+			ops.add(Op.put(EtcdKeys.bytes(key), value, PutOption.DEFAULT));
+		});
+		if (also != null) {
+			ops.add(also);
+		}
+		TxnResponse response = transaction(what, Math.max(ops.size(), cmps.size()), () -> this.etcd.txn(what,
+				(txn) -> txn.If(cmps.toArray(Cmp[]::new)).Then(ops.toArray(Op[]::new))));
+		if (!response.isSucceeded()) {
+			return false;
+		}
+		revision[0] = response.getHeader().getRevision();
+		GetResponse after = this.etcd.call("check " + prefix, () -> this.etcd.getClient().getKVClient()
+			.get(EtcdKeys.bytes(prefix), GetOption.builder().isPrefix(true).withKeysOnly(true)
+				.withRevision(revision[0]).build()));
+		return after.getKvs().size() == keys.size();
+	}
+
+	private TxnResponse transaction(String what, int operations, java.util.function.Supplier<TxnResponse> txn) {
+		try {
+			return txn.get();
+		}
+		catch (EtcdAccessException ex) {
+			if (String.valueOf(ex.getMessage()).contains("too many operations")) {
+				throw new IllegalStateException("Cannot " + what + " in one transaction: it takes " + operations
+						+ " operations, more than etcd allows (its --max-txn-ops, 128 by default); nothing was written."
+						+ " Raise --max-txn-ops on every member, or keep fewer keys under " + this.prefix, ex);
+			}
+			throw ex;
+		}
+	}
+
+	private String key(String context, String property) {
+		if (property == null || !ConfigurationPropertyName.isValid(property)) {
+			throw new IllegalArgumentException("'" + property + "' is not a valid property name: use the canonical"
+					+ " form, lower-case words separated by '.' or '-', for example database.max-size");
+		}
+		return contextPath(context) + property.replace('.', '/');
+	}
+
+	private String contextPath(String context) {
+		return this.prefix + "/" + EtcdKeys.segment("configuration context", context) + "/";
+	}
+
+	private String manifest(String name) {
+		return this.snapshots + "/manifests/" + EtcdKeys.segment("snapshot name", name);
+	}
+
+	private String dataPrefix(String name) {
+		return this.snapshots + "/data/" + EtcdKeys.segment("snapshot name", name) + "/";
+	}
+
+	/**
+	 * A saved snapshot.
+	 * @param name its name
+	 * @param revision the revision of the configuration it holds
+	 * @param keys how many keys it holds
+	 * @param savedAt when it was saved
+	 */
+	public record Snapshot(String name, long revision, int keys, Instant savedAt) {
+
+		String encode() {
+			return "revision=" + this.revision + "\nkeys=" + this.keys + "\nsaved-at=" + this.savedAt + "\n";
+		}
+
+		static Optional<Snapshot> decode(String name, String text) {
+			Map<String, String> fields = new LinkedHashMap<>();
+			for (String line : text.split("\n")) {
+				int equals = line.indexOf('=');
+				if (equals > 0) {
+					fields.put(line.substring(0, equals), line.substring(equals + 1));
+				}
+			}
+			try {
+				return Optional.of(new Snapshot(name, Long.parseLong(fields.get("revision")),
+						Integer.parseInt(fields.get("keys")), Instant.parse(fields.get("saved-at"))));
+			}
+			catch (RuntimeException ex) {
+				return Optional.empty();
+			}
+		}
+
+	}
+
+}

@@ -1,0 +1,111 @@
+package dev.coordination.config.internal;
+
+import java.time.Duration;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+import dev.coordination.etcd.EtcdTemplate;
+import dev.coordination.etcd.internal.PrefixMirror;
+
+import org.springframework.boot.context.event.ApplicationReadyEvent;
+import org.springframework.context.ApplicationListener;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.context.SmartLifecycle;
+
+/**
+ * Keeps the configuration imported with {@code spring.config.import=etcd:} current: one watch per
+ * imported prefix, from the revision read at start-up + 1 (or, when an {@code optional:etcd:} import
+ * started without etcd, from the first read that works). Changes within
+ * {@code coordination.etcd.config.watch.delay} are applied together, see {@link ConfigRefresher}.
+ */
+public class EtcdConfigWatcher implements SmartLifecycle, ApplicationListener<ApplicationReadyEvent> {
+
+	/**
+	 * Lifecycle phase: started early, so a change during start-up is not missed, and stopped late.
+	 */
+	public static final int PHASE = SmartLifecycle.DEFAULT_PHASE - 4096;
+
+	private final EtcdTemplate etcd;
+
+	private final EtcdConfigState state;
+
+	private final Duration delay;
+
+	private final ConfigRefresher refresher;
+
+	private volatile PrefixMirror mirror;
+
+	private volatile boolean restarted;
+
+	/**
+	 * Create a watcher.
+	 * @param etcd the etcd access of the application
+	 * @param state the imported configuration
+	 * @param delay how long to gather changes into one refresh
+	 * @param context the application, whose {@code Environment} and beans are refreshed
+	 * @param metrics where to report refreshes
+	 */
+	public EtcdConfigWatcher(EtcdTemplate etcd, EtcdConfigState state, Duration delay,
+			ConfigurableApplicationContext context, ConfigMetrics metrics) {
+		this.etcd = etcd;
+		this.state = state;
+		this.delay = delay;
+		this.refresher = new ConfigRefresher(state, context, metrics, this);
+		metrics.state(state);
+	}
+
+	/**
+	 * The imported configuration.
+	 * @return its state
+	 */
+	public EtcdConfigState getState() {
+		return this.state;
+	}
+
+	@Override
+	public void start() {
+		List<EtcdConfigDataResource> contexts = this.state.resources();
+		Set<String> roots = new LinkedHashSet<>();
+		contexts.forEach((context) -> roots.add(context.getRoot()));
+		List<String> paths = contexts.stream().map(EtcdConfigDataResource::getPath).toList();
+		PrefixMirror mirror = new PrefixMirror(this.etcd, "config", List.copyOf(roots),
+				(key) -> paths.stream().anyMatch(key::startsWith), this.delay, this.refresher);
+		this.mirror = mirror;
+		if (this.state.isLoaded() && !this.restarted) {
+			mirror.start(this.state.revision(), this.state.readAtStartUp());
+		}
+		else {
+			// etcd not read yet, or started again after a stop: read everything first
+			mirror.start(0, List.of());
+		}
+		this.restarted = true;
+		this.state.watched(true);
+	}
+
+	@Override
+	public void onApplicationEvent(ApplicationReadyEvent event) {
+		this.refresher.ready();
+	}
+
+	@Override
+	public void stop() {
+		PrefixMirror mirror = this.mirror;
+		this.mirror = null;
+		this.state.watched(false);
+		if (mirror != null) {
+			mirror.stop();
+		}
+	}
+
+	@Override
+	public boolean isRunning() {
+		return this.mirror != null;
+	}
+
+	@Override
+	public int getPhase() {
+		return PHASE;
+	}
+
+}

@@ -1,4 +1,0 @@
-/**
- * Micrometer metrics of the configuration from etcd.
- */
-package dev.coordination.config.metrics;

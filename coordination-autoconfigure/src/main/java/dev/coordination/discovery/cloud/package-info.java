@@ -1,4 +1,0 @@
-/**
- * Spring Cloud Commons integration of service discovery.
- */
-package dev.coordination.discovery.cloud;

@@ -1,4 +1,0 @@
-/**
- * Health of service discovery.
- */
-package dev.coordination.discovery.health;

@@ -1,0 +1,226 @@
+package dev.coordination.discovery.internal;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import dev.coordination.discovery.DiscoveryListener;
+import dev.coordination.discovery.InstanceStatus;
+import dev.coordination.discovery.ServiceDiscovery;
+import dev.coordination.discovery.ServiceRecord;
+import dev.coordination.etcd.EtcdTemplate;
+import dev.coordination.etcd.internal.EtcdKeys;
+import dev.coordination.etcd.internal.PrefixMirror;
+import io.etcd.jetcd.KeyValue;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+
+import org.springframework.context.SmartLifecycle;
+
+/**
+ * {@link ServiceDiscovery} fed by ONE prefix watch, a {@link PrefixMirror}: the catalog is read at
+ * one revision, then watched from the next. jetcd resumes the watch after a reconnect from the last
+ * revision it saw; events it replays are dropped by their revision. When the history was compacted,
+ * the catalog is read again at a new revision and watched from there. Records that are not valid
+ * registrations are skipped with a WARN, never breaking the catalog. Listeners are called on the
+ * mirror's thread, in order.
+ */
+public class EtcdServiceCatalog implements ServiceDiscovery, SmartLifecycle {
+
+	/**
+	 * Lifecycle phase: started before the registration and the web server, so lookups answer when
+	 * the application is ready.
+	 */
+	public static final int PHASE = SmartLifecycle.DEFAULT_PHASE - 2048;
+
+	private static final Log logger = LogFactory.getLog(EtcdServiceCatalog.class);
+
+	private final EtcdTemplate etcd;
+
+	private final String prefix;
+
+	private final DiscoveryMetrics metrics;
+
+	private final List<DiscoveryListener> listeners = new CopyOnWriteArrayList<>();
+
+	// a new snapshot per change: lookups read it without locking
+	private volatile Map<String, List<ServiceRecord>> snapshot = Map.of();
+
+	// on the mirror's thread only: the catalog, by key
+	private final Map<String, ServiceRecord> records = new HashMap<>();
+
+	private final CountDownLatch read = new CountDownLatch(1);
+
+	private volatile PrefixMirror mirror;
+
+	/**
+	 * Create a catalog.
+	 * @param etcd the etcd access
+	 * @param prefix the normalised prefix of all registrations, for example {@code /services}
+	 * @param metrics where to report skipped records
+	 */
+	public EtcdServiceCatalog(EtcdTemplate etcd, String prefix, DiscoveryMetrics metrics) {
+		this.etcd = etcd;
+		this.prefix = prefix + "/";
+		this.metrics = metrics;
+		metrics.catalog(this);
+	}
+
+	@Override
+	public List<ServiceRecord> instances(String serviceId) {
+		return allInstances(serviceId).stream().filter((record) -> record.status() == InstanceStatus.UP).toList();
+	}
+
+	@Override
+	public List<ServiceRecord> allInstances(String serviceId) {
+		return this.snapshot.getOrDefault(serviceId, List.of());
+	}
+
+	@Override
+	public Set<String> services() {
+		return Collections.unmodifiableSet(new TreeSet<>(this.snapshot.keySet()));
+	}
+
+	@Override
+	public long revision() {
+		PrefixMirror mirror = this.mirror;
+		return (mirror != null) ? mirror.revision() : 0;
+	}
+
+	@Override
+	public void addListener(DiscoveryListener listener) {
+		this.listeners.add(listener);
+	}
+
+	@Override
+	public void removeListener(DiscoveryListener listener) {
+		this.listeners.remove(listener);
+	}
+
+	@Override
+	public void start() {
+		PrefixMirror mirror = new PrefixMirror(this.etcd, "discovery", List.of(this.prefix), (key) -> true,
+				Duration.ZERO, this::changed);
+		this.mirror = mirror;
+		mirror.start(0, List.of());
+		// the first read while starting, so the catalog is there when the application is ready;
+		// without etcd the application still starts, and the catalog follows once etcd answers
+		try {
+			if (!this.read.await(this.etcd.getRequestTimeout().toMillis() + 1000, TimeUnit.MILLISECONDS)) {
+				logger.warn("The service catalog is not read yet; it follows once etcd answers");
+			}
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
+	}
+
+	@Override
+	public void stop() {
+		PrefixMirror mirror = this.mirror;
+		this.mirror = null;
+		if (mirror != null) {
+			mirror.stop();
+		}
+	}
+
+	@Override
+	public boolean isRunning() {
+		return this.mirror != null;
+	}
+
+	@Override
+	public int getPhase() {
+		return PHASE;
+	}
+
+	/**
+	 * Records changed, on the mirror's thread: listeners hear of them in order.
+	 */
+	private void changed(Map<String, KeyValue> kvs, Set<String> changed, long revision, long receivedAt) {
+		List<Change> changes = new ArrayList<>();
+		for (String key : changed) {
+			ServiceRecord before = this.records.get(key);
+			KeyValue kv = kvs.get(key);
+			ServiceRecord after = (kv != null) ? decode(kv) : null;
+			if (after != null) {
+				this.records.put(key, after);
+			}
+			else {
+				this.records.remove(key);
+			}
+			if ((before != null || after != null) && (before == null || !before.equals(after))) {
+				changes.add(new Change(before, after));
+			}
+		}
+		if (!changes.isEmpty()) {
+			publishSnapshot();
+			notifyListeners(changes, revision);
+		}
+		this.read.countDown();
+	}
+
+	private void publishSnapshot() {
+		Map<String, List<ServiceRecord>> byService = new TreeMap<>();
+		for (ServiceRecord record : this.records.values()) {
+			byService.computeIfAbsent(record.serviceId(), (id) -> new ArrayList<>()).add(record);
+		}
+		byService.replaceAll((service, instances) -> instances.stream()
+			.sorted(Comparator.comparing(ServiceRecord::instanceId))
+			.toList());
+		this.snapshot = Collections.unmodifiableMap(byService);
+	}
+
+	private ServiceRecord decode(KeyValue kv) {
+		String key = EtcdKeys.string(kv.getKey());
+		String[] segments = key.substring(this.prefix.length()).split("/", -1);
+		try {
+			if (segments.length != 2 || segments[0].isEmpty() || segments[1].isEmpty()) {
+				throw new IllegalArgumentException("not at {prefix}/{serviceId}/{instanceId}");
+			}
+			return ServiceRecordCodec.decode(EtcdKeys.string(kv.getValue()), EtcdKeys.name(segments[0]),
+					EtcdKeys.name(segments[1]));
+		}
+		catch (IllegalArgumentException ex) {
+			logger.warn("Skipped the service record at " + key + ": " + ex.getMessage());
+			this.metrics.skippedRecord();
+			return null;
+		}
+	}
+
+	private void notifyListeners(List<Change> changes, long at) {
+		for (DiscoveryListener listener : this.listeners) {
+			try {
+				for (Change change : changes) {
+					if (change.before() == null) {
+						listener.added(change.after());
+					}
+					else if (change.after() == null) {
+						listener.removed(change.before());
+					}
+					else {
+						listener.updated(change.before(), change.after());
+					}
+				}
+				listener.catalogChanged(at);
+			}
+			catch (RuntimeException ex) {
+				logger.error("Discovery listener failed", ex);
+			}
+		}
+	}
+
+	private record Change(ServiceRecord before, ServiceRecord after) {
+	}
+
+}

@@ -1,4 +1,0 @@
-/**
- * Micrometer metrics of service discovery.
- */
-package dev.coordination.discovery.metrics;

@@ -1,4 +1,0 @@
-/**
- * Health of leader elections.
- */
-package dev.coordination.election.health;

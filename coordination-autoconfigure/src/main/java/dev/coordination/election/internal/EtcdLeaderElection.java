@@ -1,0 +1,561 @@
+package dev.coordination.election.internal;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
+
+import dev.coordination.election.Candidate;
+import dev.coordination.election.LeaderElection;
+import dev.coordination.election.LeaderTerm;
+import dev.coordination.election.LeadershipListener;
+import dev.coordination.election.RevocationReason;
+import dev.coordination.etcd.EtcdAccessException;
+import dev.coordination.etcd.EtcdCompactedException;
+import dev.coordination.etcd.EtcdTemplate;
+import dev.coordination.etcd.internal.CoordinationThreads;
+import dev.coordination.etcd.internal.EtcdExceptionTranslator;
+import dev.coordination.etcd.internal.EtcdKeys;
+import dev.coordination.session.CoordinationSession;
+import dev.coordination.session.SessionListener;
+import dev.coordination.session.SessionLossReason;
+import io.etcd.jetcd.KeyValue;
+import io.etcd.jetcd.Watch;
+import io.etcd.jetcd.kv.GetResponse;
+import io.etcd.jetcd.kv.TxnResponse;
+import io.etcd.jetcd.op.Cmp;
+import io.etcd.jetcd.op.CmpTarget;
+import io.etcd.jetcd.op.Op;
+import io.etcd.jetcd.options.GetOption;
+import io.etcd.jetcd.options.PutOption;
+import io.etcd.jetcd.options.WatchOption;
+import io.etcd.jetcd.watch.WatchEvent;
+import io.etcd.jetcd.watch.WatchResponse;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+
+/**
+ * {@link LeaderElection} on the coordination session, with the key layout of etcd's Go
+ * {@code concurrency.Election}: each candidate writes {@code <prefix>/<election>/<leaseHex>} on its
+ * session lease, with its identity as the value, and the key with the lowest create revision leads.
+ * {@code etcdctl elect} and Go services take part in, and observe, the same election.
+ * <p>
+ * One prefix watch per election keeps a revision-consistent view of the candidates: it tells this
+ * instance when every earlier candidate is gone, and followers who leads. Leadership is an
+ * {@link AtomicReference} changed in one place ({@link #changeLeadership}), which fires listeners
+ * only on a real change; {@link #isLeader()} additionally requires the session to be provably alive
+ * for the term's lease, so a leader stops leading at the session's local deadline even before the
+ * loss is processed.
+ * <p>
+ * The candidacy and the view change on one thread per election; leadership may also be revoked on
+ * the session's thread, synchronously with the session's loss.
+ */
+public class EtcdLeaderElection implements LeaderElection, SessionListener {
+
+	private static final Log logger = LogFactory.getLog(EtcdLeaderElection.class);
+
+	private final String name;
+
+	private final String prefix;
+
+	private final EtcdTemplate etcd;
+
+	private final CoordinationSession session;
+
+	private final Supplier<InstanceIdentity> identity;
+
+	private final boolean candidate;
+
+	private final List<LeadershipListener> listeners = new CopyOnWriteArrayList<>();
+
+	private final AtomicReference<LeaderTerm> leadership = new AtomicReference<>();
+
+	private final Set<Thread> interruptible = ConcurrentHashMap.newKeySet();
+
+	private final Object leadershipMonitor = new Object();
+
+	private final Object notificationMonitor = new Object();
+
+	private final ExecutorService executor;
+
+	private volatile Candidacy candidacy;
+
+	private volatile Candidate leader;
+
+	private volatile boolean running;
+
+	// Confined to the election's thread.
+
+	private final TreeMap<Long, KeyValue> candidates = new TreeMap<>();
+
+	private long viewRevision;
+
+	private Watch.Watcher watcher;
+
+	/**
+	 * Create an election; it campaigns once {@link #start() started} and the session is valid.
+	 * @param name the election name
+	 * @param prefix the normalised key prefix of all elections, for example {@code /elections}
+	 * @param etcd the etcd access
+	 * @param session the session the candidacy lives on
+	 * @param identity this instance's identity, written as the value of its election key
+	 * @param candidate whether this instance campaigns; {@code false} only observes who leads
+	 */
+	public EtcdLeaderElection(String name, String prefix, EtcdTemplate etcd, CoordinationSession session,
+			Supplier<InstanceIdentity> identity, boolean candidate) {
+		this.name = name;
+		this.prefix = EtcdKeys.key(prefix, EtcdKeys.segment("election name", name)) + "/";
+		this.etcd = etcd;
+		this.session = session;
+		this.identity = identity;
+		this.candidate = candidate;
+		this.executor = Executors.newSingleThreadExecutor(CoordinationThreads.daemon("coordination-election-" + name));
+	}
+
+	@Override
+	public String name() {
+		return this.name;
+	}
+
+	/**
+	 * Key prefix of this election's candidates, ending with {@code /}.
+	 * @return the prefix
+	 */
+	public String keyPrefix() {
+		return this.prefix;
+	}
+
+	@Override
+	public boolean isLeader() {
+		LeaderTerm term = this.leadership.get();
+		return term != null && this.session.isValid(term.leaseId());
+	}
+
+	@Override
+	public Optional<LeaderTerm> currentTerm() {
+		LeaderTerm term = this.leadership.get();
+		return (term != null && this.session.isValid(term.leaseId())) ? Optional.of(term) : Optional.empty();
+	}
+
+	@Override
+	public OptionalLong fencingToken() {
+		return currentTerm().map((term) -> OptionalLong.of(term.token())).orElse(OptionalLong.empty());
+	}
+
+	@Override
+	public Optional<Candidate> leader() {
+		return Optional.ofNullable(this.leader);
+	}
+
+	@Override
+	public boolean awaitLeadership(Duration timeout) throws InterruptedException {
+		long deadline = System.nanoTime() + timeout.toNanos();
+		synchronized (this.leadershipMonitor) {
+			while (!isLeader()) {
+				long left = deadline - System.nanoTime();
+				if (left <= 0) {
+					return false;
+				}
+				// a leader can also stop being valid without a change here: poll at least every 100 ms
+				TimeUnit.NANOSECONDS.timedWait(this.leadershipMonitor, Math.min(left, TimeUnit.MILLISECONDS.toNanos(100)));
+			}
+			return true;
+		}
+	}
+
+	@Override
+	public void resign() {
+		await(submit(() -> {
+			Candidacy current = this.candidacy;
+			withdraw(current, RevocationReason.RESIGNED);
+			long leaseId = this.session.leaseId();
+			if (this.running && leaseId != 0) {
+				campaign(leaseId);
+			}
+		}));
+	}
+
+	@Override
+	public void addListener(LeadershipListener listener) {
+		this.listeners.add(listener);
+	}
+
+	@Override
+	public void removeListener(LeadershipListener listener) {
+		this.listeners.remove(listener);
+	}
+
+	/**
+	 * Start watching the election and campaigning whenever the session is valid.
+	 */
+	public synchronized void start() {
+		if (this.running) {
+			return;
+		}
+		this.running = true;
+		submit(this::startView);
+		this.session.addListener(this);
+	}
+
+	/**
+	 * Leave the election: revoke leadership (reason {@link RevocationReason#SHUTDOWN}), delete the
+	 * election key so the next candidate takes over at once, stop watching. Bounded by the request
+	 * timeout.
+	 */
+	public synchronized void stop() {
+		if (!this.running) {
+			return;
+		}
+		this.running = false;
+		this.session.removeListener(this);
+		await(submit(() -> {
+			withdraw(this.candidacy, RevocationReason.SHUTDOWN);
+			closeWatcher();
+		}));
+		this.executor.shutdownNow();
+	}
+
+	/**
+	 * Run with the current thread registered to be interrupted when leadership is revoked.
+	 * @param task what to run
+	 * @param <T> the result type
+	 * @return the task's result
+	 * @throws Throwable what the task threw
+	 */
+	<T> T interruptibly(ThrowingSupplier<T> task) throws Throwable {
+		Thread thread = Thread.currentThread();
+		this.interruptible.add(thread);
+		try {
+			return task.get();
+		}
+		finally {
+			// under the lock that revocation interrupts under: no interrupt reaches the thread later
+			synchronized (this.interruptible) {
+				this.interruptible.remove(thread);
+			}
+		}
+	}
+
+	// Session events, on the session's thread.
+
+	@Override
+	public void sessionGranted(long leaseId, boolean renewal) {
+		submit(() -> {
+			if (this.running) {
+				campaign(leaseId);
+			}
+		});
+	}
+
+	@Override
+	public void sessionLost(long leaseId, SessionLossReason reason) {
+		Candidacy current = this.candidacy;
+		if (current != null && current.leaseId() == leaseId) {
+			this.candidacy = null;
+		}
+		// synchronously: nobody may act on this term any more
+		changeLeadership(null, leaseId, RevocationReason.SESSION_LOST);
+	}
+
+	@Override
+	public void sessionClosing(long leaseId) {
+		// the registry normally stopped the election before; this covers elections started later
+		if (this.running) {
+			stop();
+		}
+	}
+
+	// On the election's thread.
+
+	private void campaign(long leaseId) {
+		if (!this.candidate) {
+			return;
+		}
+		Candidacy current = this.candidacy;
+		if (current != null && current.leaseId() == leaseId) {
+			return;
+		}
+		if (!this.session.isValid(leaseId)) {
+			return;
+		}
+		String key = this.prefix + EtcdKeys.leaseHex(leaseId);
+		try {
+			TxnResponse response = this.etcd.txn("campaign " + key, (txn) -> txn
+				.If(new Cmp(EtcdKeys.bytes(key), Cmp.Op.EQUAL, CmpTarget.createRevision(0)))
+				.Then(Op.put(EtcdKeys.bytes(key), EtcdKeys.bytes(this.identity.get().toJson()),
+						PutOption.builder().withLeaseId(leaseId).build()))
+				.Else(Op.get(EtcdKeys.bytes(key), GetOption.DEFAULT)));
+			long token = response.isSucceeded() ? response.getHeader().getRevision()
+					: response.getGetResponses().get(0).getKvs().get(0).getCreateRevision();
+			if (!this.session.isValid(leaseId)) {
+				// lost while campaigning: the key goes with the lease, the renewal campaigns again
+				return;
+			}
+			this.candidacy = new Candidacy(leaseId, key, token);
+			if (logger.isDebugEnabled()) {
+				logger.debug("Campaigning in election '" + this.name + "' with key " + key + " (token " + token + ")");
+			}
+			evaluate();
+		}
+		catch (EtcdAccessException ex) {
+			// the session's next grant or renewal campaigns again; a valid session retries below
+			logger.warn("Could not campaign in election '" + this.name + "': " + ex.getMessage());
+			retryCampaign(leaseId);
+		}
+	}
+
+	private void retryCampaign(long leaseId) {
+		if (!this.running || !this.session.isValid(leaseId)) {
+			return;
+		}
+		CompletableFuture.delayedExecutor(500, TimeUnit.MILLISECONDS).execute(() -> submit(() -> {
+			if (this.running) {
+				campaign(leaseId);
+			}
+		}));
+	}
+
+	private void withdraw(Candidacy candidacy, RevocationReason reason) {
+		if (candidacy == null) {
+			return;
+		}
+		this.candidacy = null;
+		// stop leading first, then let the next candidate in
+		changeLeadership(null, candidacy.leaseId(), reason);
+		try {
+			this.etcd.deleteIfCreatedAt(candidacy.key(), candidacy.token());
+		}
+		catch (EtcdAccessException ex) {
+			logger.warn("Could not delete election key " + candidacy.key() + "; it goes with the session lease: "
+					+ ex.getMessage());
+		}
+	}
+
+	private void evaluate() {
+		Map.Entry<Long, KeyValue> first = this.candidates.firstEntry();
+		Candidate previous = this.leader;
+		Candidate next = (first != null) ? CandidateCodec.decode(EtcdKeys.string(first.getValue().getValue()), first.getKey())
+				: null;
+		this.leader = next;
+		if ((previous == null) ? next != null : next == null || previous.token() != next.token()) {
+			this.listeners.forEach((listener) -> notify(() -> listener.leaderChanged(next)));
+		}
+		Candidacy current = this.candidacy;
+		if (current == null || this.viewRevision == 0) {
+			return;
+		}
+		if (!this.candidates.containsKey(current.token()) && this.viewRevision >= current.token()) {
+			// our key is gone although the session is fine: someone deleted it
+			this.candidacy = null;
+			changeLeadership(null, current.leaseId(), RevocationReason.KEY_DELETED);
+			if (this.running && this.session.isValid(current.leaseId())) {
+				campaign(current.leaseId());
+			}
+			return;
+		}
+		if (first != null && first.getKey() == current.token()) {
+			changeLeadership(new LeaderTerm(this.name, current.token(), current.leaseId(), current.key(), Instant.now()),
+					current.leaseId(), null);
+		}
+	}
+
+	private void startView() {
+		closeWatcher();
+		try {
+			GetResponse snapshot = this.etcd.call("read election " + this.prefix, () -> this.etcd.getClient()
+				.getKVClient()
+				.get(EtcdKeys.bytes(this.prefix), GetOption.builder().isPrefix(true).build()));
+			this.candidates.clear();
+			snapshot.getKvs().forEach((kv) -> this.candidates.put(kv.getCreateRevision(), kv));
+			this.viewRevision = snapshot.getHeader().getRevision();
+			WatchOption option = WatchOption.builder()
+				.isPrefix(true)
+				.withRevision(this.viewRevision + 1)
+				.withRequireLeader(true)
+				.build();
+			this.watcher = this.etcd.getClient()
+				.getWatchClient()
+				.watch(EtcdKeys.bytes(this.prefix), option, (response) -> submit(() -> apply(response)),
+						(failure) -> submit(() -> watchFailed(failure)), () -> submit(this::watchCompleted));
+			evaluate();
+		}
+		catch (EtcdAccessException ex) {
+			logger.warn("Could not read election '" + this.name + "', retrying: " + ex.getMessage());
+			CompletableFuture.delayedExecutor(500, TimeUnit.MILLISECONDS).execute(() -> submit(() -> {
+				if (this.running) {
+					startView();
+				}
+			}));
+		}
+	}
+
+	private void apply(WatchResponse response) {
+		boolean changed = false;
+		// jetcd may replay events after a reconnect: apply each revision once. Several events can
+		// share one revision (a "del --prefix"), so compare with the view from before this response.
+		long before = this.viewRevision;
+		for (WatchEvent event : response.getEvents()) {
+			KeyValue kv = event.getKeyValue();
+			if (kv.getModRevision() <= before) {
+				continue;
+			}
+			if (event.getEventType() == WatchEvent.EventType.DELETE) {
+				changed |= this.candidates.values().removeIf((candidate) -> candidate.getKey().equals(kv.getKey()));
+			}
+			else if (event.getEventType() == WatchEvent.EventType.PUT) {
+				this.candidates.put(kv.getCreateRevision(), kv);
+				changed = true;
+			}
+			this.viewRevision = Math.max(this.viewRevision, kv.getModRevision());
+		}
+		// Only events advance the view: a response's header revision can be ahead of events still to
+		// come while the watcher catches up, and taking it would drop them as replays.
+		if (changed) {
+			evaluate();
+		}
+	}
+
+	private void watchFailed(Throwable failure) {
+		EtcdAccessException translated = EtcdExceptionTranslator.translate("watch " + this.prefix, failure);
+		if (translated instanceof EtcdCompactedException && this.running) {
+			startView();
+		}
+		else if (logger.isDebugEnabled()) {
+			logger.debug("Watch of election '" + this.name + "' failed, jetcd resumes it: " + translated.getMessage());
+		}
+	}
+
+	private void watchCompleted() {
+		if (this.running) {
+			startView();
+		}
+	}
+
+	private void closeWatcher() {
+		if (this.watcher != null) {
+			this.watcher.close();
+			this.watcher = null;
+		}
+	}
+
+	// Leadership, from any thread.
+
+	/**
+	 * The one place leadership changes: grant {@code term}, or revoke ({@code term == null}) the term
+	 * on {@code leaseId}. Listeners are told only of a real change.
+	 */
+	private void changeLeadership(LeaderTerm term, long leaseId, RevocationReason reason) {
+		// a change and its notification are one step: listeners never hear "revoked" before the
+		// "granted" of the same term
+		synchronized (this.notificationMonitor) {
+			changeAndNotify(term, leaseId, reason);
+		}
+	}
+
+	private void changeAndNotify(LeaderTerm term, long leaseId, RevocationReason reason) {
+		if (term != null) {
+			if (!this.leadership.compareAndSet(null, term)) {
+				return;
+			}
+			if (!this.session.isValid(leaseId)) {
+				// the session was lost while we were granting: undo silently, nobody was told yet
+				this.leadership.compareAndSet(term, null);
+				return;
+			}
+			logger.info("Instance " + this.identity.get().instanceId() + " leads election '" + this.name + "' (token " + term.token()
+					+ ", lease " + EtcdKeys.leaseHex(leaseId) + ")");
+			synchronized (this.leadershipMonitor) {
+				this.leadershipMonitor.notifyAll();
+			}
+			this.listeners.forEach((listener) -> notify(() -> listener.granted(term)));
+			return;
+		}
+		LeaderTerm ended = this.leadership.get();
+		if (ended == null || ended.leaseId() != leaseId || !this.leadership.compareAndSet(ended, null)) {
+			return;
+		}
+		logger.info("Instance " + this.identity.get().instanceId() + " no longer leads election '" + this.name + "' (token "
+				+ ended.token() + ", " + reason + ")");
+		synchronized (this.interruptible) {
+			this.interruptible.forEach(Thread::interrupt);
+		}
+		this.listeners.forEach((listener) -> notify(() -> listener.revoked(ended, reason)));
+	}
+
+	private void notify(Runnable call) {
+		try {
+			call.run();
+		}
+		catch (RuntimeException ex) {
+			logger.error("Leadership listener of election '" + this.name + "' failed", ex);
+		}
+	}
+
+	private Future<?> submit(Runnable task) {
+		try {
+			return this.executor.submit(() -> {
+				try {
+					task.run();
+				}
+				catch (RuntimeException ex) {
+					logger.error("Election '" + this.name + "' failed to process an event", ex);
+				}
+			});
+		}
+		catch (RejectedExecutionException ex) {
+			return null;
+		}
+	}
+
+	private void await(Future<?> future) {
+		if (future == null) {
+			return;
+		}
+		try {
+			future.get(this.etcd.getRequestTimeout().multipliedBy(2).toMillis(), TimeUnit.MILLISECONDS);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
+		catch (Exception ex) {
+			logger.warn("Election '" + this.name + "' did not finish in time: " + ex);
+		}
+	}
+
+	@Override
+	public String toString() {
+		return "EtcdLeaderElection '" + this.name + "' (" + this.prefix + ")";
+	}
+
+	/**
+	 * This instance's place in the election.
+	 *
+	 * @param leaseId the session lease the key lives on
+	 * @param key the election key
+	 * @param token the key's create revision
+	 */
+	private record Candidacy(long leaseId, String key, long token) {
+	}
+
+	@FunctionalInterface
+	interface ThrowingSupplier<T> {
+
+		T get() throws Throwable;
+
+	}
+
+}

@@ -1,0 +1,113 @@
+package dev.coordination.election.internal;
+
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
+
+import dev.coordination.election.LeaderElection;
+import dev.coordination.election.LeaderElections;
+import dev.coordination.etcd.EtcdTemplate;
+import dev.coordination.session.CoordinationSession;
+
+import org.springframework.context.SmartLifecycle;
+import org.springframework.util.Assert;
+import org.springframework.util.StringUtils;
+
+/**
+ * {@link LeaderElections} on etcd: one {@link EtcdLeaderElection} per name, all on the same
+ * session. Elections join when first used and campaign while this lifecycle runs; on stop every
+ * election is left cleanly (leadership revoked, then the key deleted) before the session closes.
+ */
+public class EtcdLeaderElections implements LeaderElections, SmartLifecycle {
+
+	/**
+	 * Lifecycle phase: after the session and the web server start (the port is known), and
+	 * before the web server drains on shutdown, so that a successor takes over meanwhile.
+	 */
+	public static final int PHASE = SmartLifecycle.DEFAULT_PHASE - 512;
+
+	private final Map<String, EtcdLeaderElection> elections = new ConcurrentHashMap<>();
+
+	private final EtcdTemplate etcd;
+
+	private final CoordinationSession session;
+
+	private final String prefix;
+
+	private final Supplier<InstanceIdentity> identity;
+
+	private final List<LeadershipListenerFactory> listenerFactories;
+
+	private final Predicate<String> candidate;
+
+	private volatile boolean running;
+
+	/**
+	 * Create the registry.
+	 * @param etcd the etcd access
+	 * @param session the session every candidacy lives on
+	 * @param prefix the normalised key prefix of all elections
+	 * @param identity this instance's identity, resolved when campaigning (the port may be known
+	 * late)
+	 * @param listenerFactories listeners added to every election (events, metrics)
+	 * @param candidate whether this instance campaigns in the named election, rather than only
+	 * observing it
+	 */
+	public EtcdLeaderElections(EtcdTemplate etcd, CoordinationSession session, String prefix,
+			Supplier<InstanceIdentity> identity, List<LeadershipListenerFactory> listenerFactories,
+			Predicate<String> candidate) {
+		this.etcd = etcd;
+		this.session = session;
+		this.prefix = prefix;
+		this.identity = identity;
+		this.listenerFactories = List.copyOf(listenerFactories);
+		this.candidate = candidate;
+	}
+
+	@Override
+	public LeaderElection election(String name) {
+		Assert.isTrue(StringUtils.hasLength(name), "election name must not be null or empty");
+		return this.elections.computeIfAbsent(name, this::create);
+	}
+
+	private EtcdLeaderElection create(String name) {
+		EtcdLeaderElection election = new EtcdLeaderElection(name, this.prefix, this.etcd, this.session, this.identity,
+				this.candidate.test(name));
+		this.listenerFactories.forEach((factory) -> election.addListener(factory.create(election)));
+		if (this.running) {
+			election.start();
+		}
+		return election;
+	}
+
+	@Override
+	public Collection<LeaderElection> elections() {
+		return List.copyOf(this.elections.values());
+	}
+
+	@Override
+	public synchronized void start() {
+		this.running = true;
+		this.elections.values().forEach(EtcdLeaderElection::start);
+	}
+
+	@Override
+	public synchronized void stop() {
+		this.running = false;
+		this.elections.values().parallelStream().forEach(EtcdLeaderElection::stop);
+	}
+
+	@Override
+	public boolean isRunning() {
+		return this.running;
+	}
+
+	@Override
+	public int getPhase() {
+		return PHASE;
+	}
+
+}

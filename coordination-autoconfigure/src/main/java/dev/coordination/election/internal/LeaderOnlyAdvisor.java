@@ -1,0 +1,55 @@
+package dev.coordination.election.internal;
+
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
+import java.util.function.Supplier;
+
+import dev.coordination.election.LeaderElections;
+import dev.coordination.election.LeaderOnly;
+import org.aopalliance.aop.Advice;
+
+import org.springframework.aop.ClassFilter;
+import org.springframework.aop.Pointcut;
+import org.springframework.aop.support.AbstractPointcutAdvisor;
+import org.springframework.aop.support.ComposablePointcut;
+import org.springframework.aop.support.StaticMethodMatcher;
+import org.springframework.aop.support.annotation.AnnotationClassFilter;
+import org.springframework.aop.support.annotation.AnnotationMatchingPointcut;
+
+/**
+ * Applies {@link LeaderOnly} to annotated methods, and to the public methods of annotated classes.
+ */
+public class LeaderOnlyAdvisor extends AbstractPointcutAdvisor {
+
+	private final Advice advice;
+
+	private final Pointcut pointcut;
+
+	public LeaderOnlyAdvisor(Supplier<LeaderElections> elections) {
+		this.advice = new LeaderOnlyInterceptor(elections);
+		Pointcut onMethods = AnnotationMatchingPointcut.forMethodAnnotation(LeaderOnly.class);
+		Pointcut onClasses = new ComposablePointcut((ClassFilter) new AnnotationClassFilter(LeaderOnly.class, true),
+				new PublicMethods());
+		this.pointcut = new ComposablePointcut(onMethods).union(onClasses);
+	}
+
+	@Override
+	public Pointcut getPointcut() {
+		return this.pointcut;
+	}
+
+	@Override
+	public Advice getAdvice() {
+		return this.advice;
+	}
+
+	private static final class PublicMethods extends StaticMethodMatcher {
+
+		@Override
+		public boolean matches(Method method, Class<?> targetClass) {
+			return Modifier.isPublic(method.getModifiers()) && method.getDeclaringClass() != Object.class;
+		}
+
+	}
+
+}

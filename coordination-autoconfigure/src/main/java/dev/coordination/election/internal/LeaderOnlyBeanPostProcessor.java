@@ -1,0 +1,115 @@
+package dev.coordination.election.internal;
+
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.function.Supplier;
+
+import dev.coordination.election.LeaderElections;
+import dev.coordination.election.LeaderLifecycle;
+import dev.coordination.election.LeaderOnly;
+import dev.coordination.election.LeaderTerm;
+import dev.coordination.election.LeadershipListener;
+import dev.coordination.election.RevocationReason;
+import dev.coordination.etcd.internal.CoordinationThreads;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+
+import org.springframework.aop.support.AopUtils;
+import org.springframework.beans.factory.BeanCreationException;
+import org.springframework.beans.factory.DisposableBean;
+import org.springframework.beans.factory.config.BeanPostProcessor;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.core.MethodIntrospector;
+import org.springframework.core.annotation.AnnotatedElementUtils;
+import org.springframework.util.ClassUtils;
+
+/**
+ * Checks {@link LeaderOnly} methods when their bean is created, joins their elections so that the
+ * instance campaigns from start-up, and binds {@link LeaderLifecycle} beans to their election.
+ * <p>
+ * A method whose return type cannot express "skipped" (a primitive) with
+ * {@link LeaderOnly.OnNotLeader#SKIP} fails bean creation with the method's name.
+ */
+public class LeaderOnlyBeanPostProcessor implements BeanPostProcessor, DisposableBean {
+
+	private static final Log logger = LogFactory.getLog(LeaderOnlyBeanPostProcessor.class);
+
+	private final Supplier<LeaderElections> elections;
+
+	private final ExecutorService lifecycleExecutor = Executors.newSingleThreadExecutor(CoordinationThreads.daemon("coordination-leader-lifecycle"));
+
+	public LeaderOnlyBeanPostProcessor(Supplier<LeaderElections> elections) {
+		this.elections = elections;
+	}
+
+	@Override
+	public Object postProcessBeforeInitialization(Object bean, String beanName) {
+		Class<?> type = ClassUtils.getUserClass(AopUtils.getTargetClass(bean));
+		LeaderOnly onClass = AnnotatedElementUtils.findMergedAnnotation(type, LeaderOnly.class);
+		Map<Method, LeaderOnly> methods = MethodIntrospector.selectMethods(type,
+				(MethodIntrospector.MetadataLookup<LeaderOnly>) (method) -> {
+					LeaderOnly onMethod = AnnotatedElementUtils.findMergedAnnotation(method, LeaderOnly.class);
+					if (onMethod != null) {
+						return onMethod;
+					}
+					return (onClass != null && Modifier.isPublic(method.getModifiers())
+							&& method.getDeclaringClass() != Object.class) ? onClass : null;
+				});
+		methods.forEach((method, leaderOnly) -> {
+			if (leaderOnly.onNotLeader() == LeaderOnly.OnNotLeader.SKIP && method.getReturnType().isPrimitive()
+					&& method.getReturnType() != void.class) {
+				throw new BeanCreationException(beanName, "@LeaderOnly method " + LeaderOnlyInterceptor.describe(method)
+						+ " returns " + method.getReturnType() + ", which cannot express a skipped call: return void,"
+						+ " an object or an Optional, or use @LeaderOnly(onNotLeader = THROW)");
+			}
+			this.elections.get().election(leaderOnly.election());
+		});
+		LeaderLifecycle lifecycle = AnnotatedElementUtils.findMergedAnnotation(type, LeaderLifecycle.class);
+		if (lifecycle != null) {
+			bind(bean, beanName, lifecycle.value());
+		}
+		return bean;
+	}
+
+	private void bind(Object bean, String beanName, String electionName) {
+		if (!(bean instanceof SmartLifecycle smartLifecycle)) {
+			throw new BeanCreationException(beanName, "@LeaderLifecycle bean '" + beanName + "' must implement SmartLifecycle");
+		}
+		if (smartLifecycle.isAutoStartup()) {
+			throw new BeanCreationException(beanName, "@LeaderLifecycle bean '" + beanName
+					+ "' returns true from isAutoStartup(): return false, so that only leadership of election '"
+					+ electionName + "' starts it");
+		}
+		this.elections.get().election(electionName).addListener(new LeadershipListener() {
+
+			@Override
+			public void granted(LeaderTerm term) {
+				LeaderOnlyBeanPostProcessor.this.lifecycleExecutor.execute(() -> run(beanName, "start", smartLifecycle::start));
+			}
+
+			@Override
+			public void revoked(LeaderTerm term, RevocationReason reason) {
+				LeaderOnlyBeanPostProcessor.this.lifecycleExecutor.execute(() -> run(beanName, "stop", smartLifecycle::stop));
+			}
+
+		});
+	}
+
+	@Override
+	public void destroy() {
+		this.lifecycleExecutor.shutdown();
+	}
+
+	private static void run(String beanName, String action, Runnable call) {
+		try {
+			call.run();
+		}
+		catch (RuntimeException ex) {
+			logger.error("Could not " + action + " @LeaderLifecycle bean '" + beanName + "'", ex);
+		}
+	}
+
+}

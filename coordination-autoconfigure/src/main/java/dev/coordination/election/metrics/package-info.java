@@ -1,4 +1,0 @@
-/**
- * Micrometer metrics of leader elections.
- */
-package dev.coordination.election.metrics;

@@ -1,4 +1,0 @@
-/**
- * Health indicator for the etcd cluster the starter talks to.
- */
-package dev.coordination.etcd.health;

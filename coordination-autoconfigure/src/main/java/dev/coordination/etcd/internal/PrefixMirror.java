@@ -1,0 +1,431 @@
+package dev.coordination.etcd.internal;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+
+import dev.coordination.etcd.EtcdAccessException;
+import dev.coordination.etcd.EtcdTemplate;
+import io.etcd.jetcd.KeyValue;
+import io.etcd.jetcd.Watch;
+import io.etcd.jetcd.common.exception.CompactedException;
+import io.etcd.jetcd.kv.GetResponse;
+import io.etcd.jetcd.options.GetOption;
+import io.etcd.jetcd.options.WatchOption;
+import io.etcd.jetcd.watch.WatchEvent;
+import io.etcd.jetcd.watch.WatchResponse;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+
+/**
+ * A copy of the keys under some prefixes, read at one revision and kept current by one watch per
+ * prefix from the next revision. Replays after a reconnect are dropped by mod revision; after a
+ * compaction, or when etcd went back in time, everything is read again at a new revision. Changes
+ * that arrive within {@code delay} of each other are handed over together. Reads, events and the
+ * handler all run on the mirror's one thread, in order; no jetcd lock is held while the handler
+ * runs. The service catalog, the configuration and the feature flags are mirrors.
+ */
+public final class PrefixMirror {
+
+	private static final Log logger = LogFactory.getLog(PrefixMirror.class);
+
+	private static final long RETRY_MILLIS = 1000;
+
+	private final EtcdTemplate etcd;
+
+	private final String name;
+
+	private final List<String> roots;
+
+	private final Predicate<String> keep;
+
+	private final Duration delay;
+
+	private final Handler handler;
+
+	private volatile ScheduledExecutorService thread;
+
+	private volatile boolean running;
+
+	private volatile long revision;
+
+	// on the mirror's thread only, from here on
+	private final Map<String, KeyValue> kvs = new HashMap<>();
+
+	private final Map<String, Long> changedAt = new HashMap<>();
+
+	private final Set<String> pending = new LinkedHashSet<>();
+
+	private final List<Watch.Watcher> watchers = new ArrayList<>();
+
+	private long pendingSince;
+
+	private ScheduledFuture<?> flush;
+
+	private long readRevision;
+
+	private long generation;
+
+	// on the mirror's thread only: the watch was interrupted since it was created
+	private boolean interrupted;
+
+	/**
+	 * Create a mirror.
+	 * @param etcd the etcd access
+	 * @param name what it mirrors, for logs and its thread's name
+	 * @param roots the prefixes to watch, each ending with {@code /}
+	 * @param keep which keys under them to keep
+	 * @param delay how long to gather changes before handing them over
+	 * @param handler what to do with them
+	 */
+	public PrefixMirror(EtcdTemplate etcd, String name, List<String> roots, Predicate<String> keep, Duration delay,
+			Handler handler) {
+		this.etcd = etcd;
+		this.name = name;
+		this.roots = List.copyOf(roots);
+		this.keep = keep;
+		this.delay = delay;
+		this.handler = handler;
+	}
+
+	/**
+	 * Start: from a read made before, or by reading.
+	 * @param revision the revision of the read, or 0 to read first
+	 * @param read what that read returned
+	 */
+	public void start(long revision, Collection<KeyValue> read) {
+		ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1,
+				CoordinationThreads.daemon("coordination-" + this.name));
+		// a stopped mirror hands nothing over: no coalesced flush or retry runs after stop()
+		executor.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+		this.thread = executor;
+		this.running = true;
+		executor.execute(() -> {
+			if (revision > 0) {
+				for (KeyValue kv : read) {
+					this.kvs.put(EtcdKeys.string(kv.getKey()), kv);
+				}
+				this.readRevision = revision;
+				this.revision = revision;
+				watch(revision);
+			}
+			else {
+				readAndWatchOrRetry();
+			}
+		});
+	}
+
+	/**
+	 * Stop watching; waits up to 5 seconds for the handler to finish.
+	 */
+	public void stop() {
+		this.running = false;
+		ScheduledExecutorService executor = this.thread;
+		if (executor == null) {
+			return;
+		}
+		try {
+			executor.execute(() -> {
+				this.generation++;
+				closeWatchers();
+			});
+		}
+		catch (RejectedExecutionException ex) {
+			// stopped already
+		}
+		executor.shutdown();
+		try {
+			if (!executor.awaitTermination(5, TimeUnit.SECONDS)) {
+				executor.shutdownNow();
+			}
+		}
+		catch (InterruptedException ex) {
+			executor.shutdownNow();
+			Thread.currentThread().interrupt();
+		}
+	}
+
+	/**
+	 * The revision the mirror has seen up to.
+	 */
+	public long revision() {
+		return this.revision;
+	}
+
+	private void onThread(Runnable task) {
+		ScheduledExecutorService executor = this.thread;
+		if (executor == null || !this.running) {
+			return;
+		}
+		try {
+			executor.execute(task);
+		}
+		catch (RejectedExecutionException ex) {
+			// stopped
+		}
+	}
+
+	private void readAndWatchOrRetry() {
+		if (!this.running || readAndWatch()) {
+			return;
+		}
+		try {
+			this.thread.schedule(this::readAndWatchOrRetry, RETRY_MILLIS, TimeUnit.MILLISECONDS);
+		}
+		catch (RejectedExecutionException ex) {
+			// stopped
+		}
+	}
+
+	/**
+	 * Read every prefix at one revision, hand over what changed, and watch from the next revision.
+	 * @return whether it worked
+	 */
+	private boolean readAndWatch() {
+		long generation = ++this.generation;
+		closeWatchers();
+		this.interrupted = false;
+		Map<String, KeyValue> read = new HashMap<>();
+		long at = 0;
+		try {
+			for (String root : this.roots) {
+				GetOption.Builder option = GetOption.builder().isPrefix(true);
+				if (at > 0) {
+					option.withRevision(at);
+				}
+				GetResponse response = this.etcd.call("read " + root,
+						() -> this.etcd.getClient().getKVClient().get(EtcdKeys.bytes(root), option.build()));
+				if (at == 0) {
+					at = response.getHeader().getRevision();
+				}
+				for (KeyValue kv : response.getKvs()) {
+					String key = EtcdKeys.string(kv.getKey());
+					if (this.keep.test(key)) {
+						read.put(key, kv);
+					}
+				}
+			}
+		}
+		catch (EtcdAccessException ex) {
+			logger.warn("Could not read " + this.roots + " (" + this.name + ") yet, retrying: " + ex.getMessage());
+			this.handler.connected(false);
+			return false;
+		}
+		long receivedAt = System.nanoTime();
+		boolean first = this.readRevision == 0;
+		Set<String> changed = new LinkedHashSet<>();
+		this.kvs.forEach((key, kv) -> {
+			KeyValue now = read.get(key);
+			if (now == null || !now.getValue().equals(kv.getValue())) {
+				changed.add(key);
+			}
+		});
+		read.keySet().stream().filter((key) -> !this.kvs.containsKey(key)).forEach(changed::add);
+		this.kvs.clear();
+		this.kvs.putAll(read);
+		this.changedAt.clear();
+		this.readRevision = at;
+		this.revision = at;
+		this.handler.connected(true);
+		if (first || !changed.isEmpty()) {
+			this.pending.addAll(changed);
+			if (this.pendingSince == 0) {
+				this.pendingSince = receivedAt;
+			}
+			flush(first);
+		}
+		if (generation == this.generation) {
+			watch(at);
+		}
+		return true;
+	}
+
+	private void watch(long at) {
+		long generation = this.generation;
+		// require a leader: a member cut off from the quorum ends the watch instead of falling silent;
+		// a created notice after each reconnect tells whether etcd went back in time (restored or wiped)
+		WatchOption option = WatchOption.builder()
+			.isPrefix(true)
+			.withRevision(at + 1)
+			.withRequireLeader(true)
+			.withCreateNotify(true)
+			.build();
+		for (String root : this.roots) {
+			this.watchers.add(this.etcd.getClient()
+				.getWatchClient()
+				.watch(EtcdKeys.bytes(root), option, Watch.listener(
+						// jetcd may call these holding its own lock: only hand the work over
+						(response) -> {
+							long receivedAt = System.nanoTime();
+							onThread(() -> onWatch(generation, response, receivedAt));
+						}, (error) -> onThread(() -> onWatchError(generation, error)),
+						() -> onThread(() -> restart(generation)))));
+		}
+	}
+
+	private void onWatch(long generation, WatchResponse response, long receivedAt) {
+		if (generation != this.generation) {
+			return;
+		}
+		this.handler.connected(true);
+		if (response.isCreatedNotify()) {
+			if (response.getHeader().getRevision() < this.revision) {
+				logger.warn("etcd is at revision " + response.getHeader().getRevision() + ", before " + this.revision
+						+ " (restored or replaced): reading " + this.roots + " again");
+				restart(generation);
+			}
+			else if (this.interrupted) {
+				// jetcd resumes from the created revision when the stream breaks again before the
+				// changes in between arrive: read again rather than trust that they will
+				restart(generation);
+			}
+			return;
+		}
+		for (WatchEvent event : response.getEvents()) {
+			KeyValue kv = event.getKeyValue();
+			String key = EtcdKeys.string(kv.getKey());
+			long changed = kv.getModRevision();
+			// after a reconnect jetcd may replay events the mirror already has: the read, or a later event
+			if (!this.keep.test(key) || changed <= this.changedAt.getOrDefault(key, this.readRevision)) {
+				continue;
+			}
+			this.changedAt.put(key, changed);
+			KeyValue before = (event.getEventType() == WatchEvent.EventType.PUT) ? this.kvs.put(key, kv)
+					: this.kvs.remove(key);
+			if (before == null && event.getEventType() != WatchEvent.EventType.PUT) {
+				continue;
+			}
+			if (before != null && event.getEventType() == WatchEvent.EventType.PUT
+					&& before.getValue().equals(kv.getValue())) {
+				continue;
+			}
+			if (this.pending.isEmpty()) {
+				this.pendingSince = receivedAt;
+			}
+			this.pending.add(key);
+		}
+		this.revision = Math.max(this.revision, response.getHeader().getRevision());
+		if (this.pending.isEmpty()) {
+			this.handler.progressed(this.revision);
+		}
+		else if (this.flush == null) {
+			long wait = this.delay.toNanos() - (System.nanoTime() - this.pendingSince);
+			try {
+				this.flush = this.thread.schedule(() -> flush(false), Math.max(0, wait), TimeUnit.NANOSECONDS);
+			}
+			catch (RejectedExecutionException ex) {
+				// stopped
+			}
+		}
+	}
+
+	private void flush(boolean always) {
+		if (!this.running) {
+			return;
+		}
+		if (this.flush != null) {
+			this.flush.cancel(false);
+			this.flush = null;
+		}
+		if (this.pending.isEmpty() && !always) {
+			return;
+		}
+		Set<String> changed = Set.copyOf(this.pending);
+		long since = this.pendingSince;
+		this.pending.clear();
+		this.pendingSince = 0;
+		try {
+			this.handler.changed(Map.copyOf(this.kvs), changed, this.revision, since);
+		}
+		catch (RuntimeException ex) {
+			logger.error("Handling changes of " + this.roots + " (" + this.name + ") failed", ex);
+		}
+	}
+
+	private void onWatchError(long generation, Throwable error) {
+		if (generation != this.generation) {
+			return;
+		}
+		if (error instanceof CompactedException || hasCause(error, CompactedException.class)) {
+			logger.info("The history of " + this.name + " under " + this.roots + " was compacted; reading it again");
+			restart(generation);
+		}
+		else {
+			// jetcd resumes the watch by itself after a transport error
+			logger.debug("Watch of " + this.roots + " interrupted, resuming: " + error);
+			this.interrupted = true;
+			this.handler.connected(false);
+		}
+	}
+
+	private void restart(long generation) {
+		if (generation != this.generation || !this.running) {
+			return;
+		}
+		readAndWatchOrRetry();
+	}
+
+	private void closeWatchers() {
+		this.watchers.forEach(Watch.Watcher::close);
+		this.watchers.clear();
+	}
+
+	private static boolean hasCause(Throwable error, Class<? extends Throwable> type) {
+		for (Throwable cause = error; cause != null; cause = cause.getCause()) {
+			if (type.isInstance(cause)) {
+				return true;
+			}
+		}
+		return false;
+	}
+
+	/**
+	 * What a mirror hands its changes to, on the mirror's thread.
+	 */
+	public interface Handler {
+
+		/**
+		 * Keys changed.
+		 * @param kvs every key kept, as of {@code revision}
+		 * @param changed the keys that changed since the last call (put, changed or deleted)
+		 * @param revision the revision
+		 * @param receivedAt {@link System#nanoTime()} when the first of the changes arrived
+		 */
+		void changed(Map<String, KeyValue> kvs, Set<String> changed, long revision, long receivedAt);
+
+		/**
+		 * Whether changes reach the mirror: false when a read failed or a watch was cut off, true
+		 * again when etcd answers.
+		 * @param connected whether they do
+		 */
+		default void connected(boolean connected) {
+		}
+
+		/**
+		 * The watch moved on to a revision without changing a kept key (a put of the same value, a
+		 * change of a key that is not kept).
+		 * @param revision the revision
+		 */
+		default void progressed(long revision) {
+		}
+
+	}
+
+	@Override
+	public String toString() {
+		return Objects.toString(this.roots);
+	}
+
+}

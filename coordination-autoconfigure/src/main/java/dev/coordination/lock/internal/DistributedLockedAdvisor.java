@@ -1,0 +1,116 @@
+package dev.coordination.lock.internal;
+
+import java.lang.reflect.Method;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+import dev.coordination.lock.DistributedLock;
+import dev.coordination.lock.DistributedLockRegistry;
+import dev.coordination.lock.DistributedLocked;
+import dev.coordination.lock.LockLostException;
+import dev.coordination.lock.LockNotAcquiredException;
+import org.aopalliance.aop.Advice;
+import org.aopalliance.intercept.MethodInterceptor;
+import org.aopalliance.intercept.MethodInvocation;
+
+import org.springframework.aop.Pointcut;
+import org.springframework.aop.support.AbstractPointcutAdvisor;
+import org.springframework.aop.support.AopUtils;
+import org.springframework.aop.support.annotation.AnnotationMatchingPointcut;
+import org.springframework.core.annotation.AnnotatedElementUtils;
+
+/**
+ * Applies {@link DistributedLocked} to annotated methods: evaluate the key, acquire its lock within
+ * the wait time, run the method, release.
+ */
+public class DistributedLockedAdvisor extends AbstractPointcutAdvisor {
+
+	private final Pointcut pointcut = AnnotationMatchingPointcut.forMethodAnnotation(DistributedLocked.class);
+
+	private final Advice advice;
+
+	public DistributedLockedAdvisor(Supplier<DistributedLockRegistry> registry, Duration defaultWaitTime,
+			Supplier<LockMetrics> metrics) {
+		this.advice = new Interceptor(registry, defaultWaitTime, metrics);
+	}
+
+	@Override
+	public Pointcut getPointcut() {
+		return this.pointcut;
+	}
+
+	@Override
+	public Advice getAdvice() {
+		return this.advice;
+	}
+
+	private static final class Interceptor implements MethodInterceptor {
+
+		private final Supplier<DistributedLockRegistry> registry;
+
+		private final Duration defaultWaitTime;
+
+		private final Map<Method, LockedMethod> methods = new ConcurrentHashMap<>();
+
+		private final Supplier<LockMetrics> metrics;
+
+		Interceptor(Supplier<DistributedLockRegistry> registry, Duration defaultWaitTime, Supplier<LockMetrics> metrics) {
+			this.registry = registry;
+			this.defaultWaitTime = defaultWaitTime;
+			this.metrics = metrics;
+		}
+
+		@Override
+		public Object invoke(MethodInvocation invocation) throws Throwable {
+			Object target = invocation.getThis();
+			Method method = AopUtils.getMostSpecificMethod(invocation.getMethod(),
+					(target != null) ? AopUtils.getTargetClass(target) : invocation.getMethod().getDeclaringClass());
+			LockedMethod locked = this.methods.computeIfAbsent(method, (key) -> LockedMethod.of(key,
+					AnnotatedElementUtils.findMergedAnnotation(key, DistributedLocked.class), this.defaultWaitTime));
+			DistributedLock lock = this.registry.get().obtain(locked.key(target, invocation.getArguments()));
+			LockMetrics metrics = this.metrics.get();
+			if (!metrics.acquire(locked.name(),
+					() -> lock.tryLock(locked.waitTime().toNanos(), TimeUnit.NANOSECONDS))) {
+				if (locked.onTimeout() == DistributedLocked.OnTimeout.THROW) {
+					throw new LockNotAcquiredException(lock.key(), locked.waitTime());
+				}
+				return locked.skipped();
+			}
+			long acquiredAt = System.nanoTime();
+			DistributedLock previous = LockContextHolder.enter(lock);
+			Object result;
+			try {
+				result = invocation.proceed();
+			}
+			catch (Throwable failure) {
+				LockContextHolder.exit(previous);
+				release(lock, locked, metrics, acquiredAt, failure);
+				throw failure;
+			}
+			LockContextHolder.exit(previous);
+			release(lock, locked, metrics, acquiredAt, null);
+			return result;
+		}
+
+		private static void release(DistributedLock lock, LockedMethod locked, LockMetrics metrics, long acquiredAt,
+				Throwable failure) {
+			metrics.held(locked.name(), Duration.ofNanos(System.nanoTime() - acquiredAt));
+			try {
+				lock.unlock();
+			}
+			catch (LockLostException ex) {
+				metrics.lost(locked.name());
+				if (failure == null) {
+					throw ex;
+				}
+				// the method's own failure wins; the loss is attached to it
+				failure.addSuppressed(ex);
+			}
+		}
+
+	}
+
+}

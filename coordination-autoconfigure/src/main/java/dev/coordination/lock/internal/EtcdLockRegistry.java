@@ -1,0 +1,184 @@
+package dev.coordination.lock.internal;
+
+import java.lang.ref.WeakReference;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Function;
+
+import dev.coordination.etcd.EtcdTemplate;
+import dev.coordination.etcd.internal.EtcdKeys;
+import dev.coordination.lock.DistributedLock;
+import dev.coordination.lock.DistributedLockRegistry;
+import dev.coordination.lock.DistributedReadWriteLock;
+import dev.coordination.lock.DistributedSemaphore;
+import dev.coordination.lock.HeldLock;
+import dev.coordination.lock.LockListener;
+import dev.coordination.session.CoordinationSession;
+import dev.coordination.session.SessionListener;
+import dev.coordination.session.SessionLossReason;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+
+/**
+ * {@link DistributedLockRegistry} on etcd: one lock, read-write lock or semaphore object per key
+ * while anyone uses it, all on the coordination session (no lease per lock).
+ * <p>
+ * What is held or awaited is strongly referenced here; an idle object only weakly, so the keys of
+ * finished work (an order id per call) do not accumulate. Because the object in use is always the
+ * one this registry returns, two threads of this instance never hold two objects of one key. When
+ * the session is lost, every hold on it is reported lost to the {@link LockListener}s and, when
+ * configured, its holder threads are interrupted. Run one registry per session: two would both take
+ * the session's key of a lock for their own.
+ */
+public class EtcdLockRegistry implements DistributedLockRegistry, SessionListener, AutoCloseable {
+
+	private static final Log logger = LogFactory.getLog(EtcdLockRegistry.class);
+
+	private static final int CLEAN_UP_THRESHOLD = 1024;
+
+	private final ConcurrentHashMap<String, WeakReference<EtcdDistributedLock>> locks = new ConcurrentHashMap<>();
+
+	private final ConcurrentHashMap<String, WeakReference<EtcdReadWriteLock>> readWriteLocks = new ConcurrentHashMap<>();
+
+	private final ConcurrentHashMap<String, WeakReference<EtcdSemaphore>> semaphores = new ConcurrentHashMap<>();
+
+	private final Set<RegisteredLock> inUse = ConcurrentHashMap.newKeySet();
+
+	private final List<LockListener> listeners = new CopyOnWriteArrayList<>();
+
+
+	private final Prefixes prefixes;
+
+	private final EtcdQueue queue;
+
+	private final boolean interruptOnLoss;
+
+	/**
+	 * Create a registry and listen to the session.
+	 * @param prefixes the normalised key prefixes of each kind
+	 * @param etcd the etcd access
+	 * @param session the session every lock lives on
+	 * @param interruptOnLoss whether to interrupt holder threads when their hold is lost
+	 */
+	public EtcdLockRegistry(Prefixes prefixes, EtcdTemplate etcd, CoordinationSession session, boolean interruptOnLoss) {
+		this.prefixes = prefixes;
+		this.queue = new EtcdQueue(etcd, session);
+		this.interruptOnLoss = interruptOnLoss;
+		session.addListener(this);
+	}
+
+	@Override
+	public DistributedLock obtain(String key) {
+		EtcdKeys.segment("lock key", key);
+		return obtain(this.locks, key, (name) -> new EtcdDistributedLock(name, this.prefixes.locks(), this.queue, this));
+	}
+
+	@Override
+	public DistributedReadWriteLock readWriteLock(String key) {
+		EtcdKeys.segment("read-write lock key", key);
+		return obtain(this.readWriteLocks, key,
+				(name) -> new EtcdReadWriteLock(name, this.prefixes.readWriteLocks(), this.queue, this));
+	}
+
+	@Override
+	public DistributedSemaphore semaphore(String key, int permits) {
+		EtcdKeys.segment("semaphore key", key);
+		if (permits < 1) {
+			throw new IllegalArgumentException("Semaphore '" + key + "' needs at least 1 permit, got " + permits);
+		}
+		EtcdSemaphore semaphore = obtain(this.semaphores, key,
+				(name) -> new EtcdSemaphore(name, permits, this.prefixes.semaphores(), this.queue, this));
+		if (semaphore.permits() != permits) {
+			throw new IllegalArgumentException("Semaphore '" + key + "' is used with " + semaphore.permits()
+					+ " permits in this instance, not " + permits + ": every user of a key must ask for the same number");
+		}
+		return semaphore;
+	}
+
+	private <T> T obtain(ConcurrentHashMap<String, WeakReference<T>> map, String key, Function<String, T> factory) {
+		while (true) {
+			WeakReference<T> reference = map.compute(key,
+					(name, existing) -> (existing != null && existing.get() != null) ? existing
+							: new WeakReference<>(factory.apply(name)));
+			T value = reference.get();
+			if (value != null) {
+				if (map.size() > CLEAN_UP_THRESHOLD) {
+					map.values().removeIf((candidate) -> candidate.get() == null);
+				}
+				return value;
+			}
+		}
+	}
+
+	/**
+	 * The locks, read and write holds, and semaphore permits this instance holds now, for
+	 * diagnostics.
+	 * @return the holds, ordered by key, kind and token
+	 */
+	public List<HeldLock> heldLocks() {
+		return this.inUse.stream()
+			.flatMap((lock) -> lock.held().stream())
+			.sorted(Comparator.comparing(HeldLock::key).thenComparing(HeldLock::kind).thenComparingLong(HeldLock::token))
+			.toList();
+	}
+
+	/**
+	 * Register a listener of lost holds.
+	 * @param listener the listener
+	 */
+	public void addListener(LockListener listener) {
+		this.listeners.add(listener);
+	}
+
+	void inUse(RegisteredLock lock, boolean inUse) {
+		if (inUse) {
+			this.inUse.add(lock);
+		}
+		else {
+			this.inUse.remove(lock);
+		}
+	}
+
+	/**
+	 * Stop retrying releases in the background; the session's lease, closed after this registry,
+	 * takes the keys with it.
+	 */
+	@Override
+	public void close() {
+		this.queue.close();
+	}
+
+	@Override
+	public void sessionLost(long leaseId, SessionLossReason reason) {
+		for (RegisteredLock lock : this.inUse) {
+			for (HeldLock lost : lock.sessionLost(leaseId, this.interruptOnLoss)) {
+				logger.warn(lost.kind() + " '" + lost.key() + "' (token " + lost.token() + ") lost with session lease "
+						+ EtcdKeys.leaseHex(leaseId) + " (" + reason + ")");
+				this.listeners.forEach((listener) -> {
+					try {
+						listener.lockLost(lost);
+					}
+					catch (RuntimeException ex) {
+						logger.error("Lock listener failed", ex);
+					}
+				});
+			}
+		}
+	}
+
+	/**
+	 * The etcd key prefixes of each kind, normalised (a leading {@code /}, no trailing one). They must
+	 * not overlap, or a key of one kind could be taken for a key of another.
+	 *
+	 * @param locks the prefix of {@link DistributedLock}s, for example {@code /locks}
+	 * @param readWriteLocks the prefix of {@link DistributedReadWriteLock}s, for example
+	 * {@code /rwlocks}
+	 * @param semaphores the prefix of {@link DistributedSemaphore}s, for example {@code /semaphores}
+	 */
+	public record Prefixes(String locks, String readWriteLocks, String semaphores) {
+	}
+
+}

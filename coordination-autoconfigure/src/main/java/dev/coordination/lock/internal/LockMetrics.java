@@ -1,0 +1,58 @@
+package dev.coordination.lock.internal;
+
+import java.time.Duration;
+
+/**
+ * What {@link DistributedLocked} methods report for metrics, by the lock's bounded name (never the
+ * evaluated key). The Micrometer implementation is used when a {@code MeterRegistry} exists.
+ */
+public interface LockMetrics {
+
+	/**
+	 * Records nothing.
+	 */
+	LockMetrics NONE = new LockMetrics() {
+	};
+
+	/**
+	 * Observe an acquisition attempt.
+	 * @param name the lock's name
+	 * @param acquisition the attempt
+	 * @return whether the lock was acquired
+	 * @throws InterruptedException when interrupted while waiting
+	 */
+	default boolean acquire(String name, Acquisition acquisition) throws InterruptedException {
+		return acquisition.acquire();
+	}
+
+	/**
+	 * A hold ended.
+	 * @param name the lock's name
+	 * @param held how long the lock was held
+	 */
+	default void held(String name, Duration held) {
+	}
+
+	/**
+	 * A hold was lost with the session.
+	 * @param name the lock's name
+	 */
+	default void lost(String name) {
+	}
+
+	/**
+	 * An acquisition attempt.
+	 */
+	@FunctionalInterface
+	interface Acquisition {
+
+		/**
+		 * Try to acquire.
+		 * @return whether the lock was acquired in time
+		 * @throws InterruptedException when interrupted while waiting
+		 */
+		boolean acquire() throws InterruptedException;
+
+	}
+
+}

@@ -1,0 +1,122 @@
+package dev.coordination.lock.internal;
+
+import java.lang.reflect.Method;
+import java.time.Duration;
+import java.util.Optional;
+
+import dev.coordination.lock.DistributedLocked;
+
+import org.springframework.boot.convert.DurationStyle;
+import org.springframework.context.expression.MethodBasedEvaluationContext;
+import org.springframework.core.DefaultParameterNameDiscoverer;
+import org.springframework.core.ParameterNameDiscoverer;
+import org.springframework.expression.Expression;
+import org.springframework.expression.ParseException;
+import org.springframework.expression.spel.standard.SpelExpressionParser;
+
+/**
+ * A {@link DistributedLocked} method, checked and parsed once: its key expression, wait time and
+ * what a skipped call returns.
+ */
+final class LockedMethod {
+
+	private static final SpelExpressionParser parser = new SpelExpressionParser();
+
+	private static final ParameterNameDiscoverer parameterNames = new DefaultParameterNameDiscoverer();
+
+	private final Method method;
+
+	private final Expression key;
+
+	private final Duration waitTime;
+
+	private final DistributedLocked.OnTimeout onTimeout;
+
+	private final String name;
+
+	private LockedMethod(Method method, Expression key, Duration waitTime, DistributedLocked.OnTimeout onTimeout,
+			String name) {
+		this.method = method;
+		this.key = key;
+		this.waitTime = waitTime;
+		this.onTimeout = onTimeout;
+		this.name = name;
+	}
+
+	/**
+	 * Check and parse an annotated method.
+	 * @throws IllegalStateException naming the method when the annotation cannot work
+	 */
+	static LockedMethod of(Method method, DistributedLocked annotation, Duration defaultWaitTime) {
+		String described = describe(method);
+		Expression key;
+		try {
+			key = parser.parseExpression(annotation.key());
+		}
+		catch (ParseException ex) {
+			throw new IllegalStateException("@DistributedLocked method " + described + " has an invalid key expression '"
+					+ annotation.key() + "': " + ex.getMessage(), ex);
+		}
+		Duration waitTime;
+		try {
+			waitTime = annotation.waitTime().isEmpty() ? defaultWaitTime : DurationStyle.detectAndParse(annotation.waitTime());
+		}
+		catch (IllegalArgumentException ex) {
+			throw new IllegalStateException("@DistributedLocked method " + described + " has an invalid waitTime '"
+					+ annotation.waitTime() + "': use a duration such as 5s, 500ms or 0", ex);
+		}
+		if (waitTime.isNegative()) {
+			throw new IllegalStateException("@DistributedLocked method " + described + " has a negative waitTime '"
+					+ annotation.waitTime() + "'");
+		}
+		if (annotation.onTimeout() == DistributedLocked.OnTimeout.SKIP && method.getReturnType().isPrimitive()
+				&& method.getReturnType() != void.class) {
+			throw new IllegalStateException("@DistributedLocked method " + described + " returns "
+					+ method.getReturnType() + ", which cannot express a skipped call: return void, an object or an"
+					+ " Optional, or use onTimeout = THROW");
+		}
+		String name = annotation.name().isEmpty()
+				? method.getDeclaringClass().getSimpleName() + "." + method.getName() : annotation.name();
+		return new LockedMethod(method, key, waitTime, annotation.onTimeout(), name);
+	}
+
+	String key(Object target, Object[] arguments) {
+		MethodBasedEvaluationContext context = new MethodBasedEvaluationContext(target, this.method, arguments,
+				parameterNames);
+		Object value;
+		try {
+			value = this.key.getValue(context);
+		}
+		catch (RuntimeException ex) {
+			throw new IllegalArgumentException("@DistributedLocked method " + describe(this.method)
+					+ ": the key expression '" + this.key.getExpressionString() + "' failed: " + ex.getMessage(), ex);
+		}
+		if (value == null || value.toString().isEmpty()) {
+			throw new IllegalArgumentException("@DistributedLocked method " + describe(this.method)
+					+ ": the key expression '" + this.key.getExpressionString() + "' evaluated to "
+					+ ((value == null) ? "null" : "an empty text") + "; it must give a non-empty key");
+		}
+		return value.toString();
+	}
+
+	Duration waitTime() {
+		return this.waitTime;
+	}
+
+	DistributedLocked.OnTimeout onTimeout() {
+		return this.onTimeout;
+	}
+
+	String name() {
+		return this.name;
+	}
+
+	Object skipped() {
+		return (this.method.getReturnType() == Optional.class) ? Optional.empty() : null;
+	}
+
+	static String describe(Method method) {
+		return method.getDeclaringClass().getName() + "." + method.getName() + "()";
+	}
+
+}

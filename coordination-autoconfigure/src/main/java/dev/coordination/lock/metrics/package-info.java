@@ -1,4 +1,0 @@
-/**
- * Micrometer metrics and observations of distributed locks.
- */
-package dev.coordination.lock.metrics;

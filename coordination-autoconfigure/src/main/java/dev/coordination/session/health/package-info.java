@@ -1,4 +1,0 @@
-/**
- * Health indicator of the coordination session.
- */
-package dev.coordination.session.health;

@@ -1,0 +1,5 @@
+/**
+ * Internals of the starter: not API. Types here may change or disappear in any release; program
+ * against the public types the README lists.
+ */
+package dev.coordination.session.internal;

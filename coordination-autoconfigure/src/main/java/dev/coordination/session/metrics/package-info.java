@@ -1,4 +1,0 @@
-/**
- * Micrometer metrics of the coordination session.
- */
-package dev.coordination.session.metrics;

@@ -1,0 +1,86 @@
+package dev.coordination.etcd.internal;
+
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+
+import dev.coordination.etcd.EtcdAccessException;
+import dev.coordination.etcd.EtcdAuthenticationException;
+import dev.coordination.etcd.EtcdCompactedException;
+import dev.coordination.etcd.EtcdInterruptedException;
+import dev.coordination.etcd.EtcdNotFoundException;
+import dev.coordination.etcd.EtcdUnavailableException;
+import io.etcd.jetcd.common.exception.ErrorCode;
+import io.etcd.jetcd.common.exception.EtcdExceptionFactory;
+import io.grpc.Status;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class EtcdExceptionTranslatorTests {
+
+	@Test
+	void unavailableInsideExecutionExceptionIsUnavailable() {
+		EtcdAccessException ex = EtcdExceptionTranslator.translate("put /a",
+				new ExecutionException(Status.UNAVAILABLE.withDescription("io exception").asRuntimeException()));
+		assertThat(ex).isInstanceOf(EtcdUnavailableException.class)
+			.hasMessage("etcd put /a failed: UNAVAILABLE: io exception");
+		assertThat(ex.getOperation()).isEqualTo("put /a");
+	}
+
+	@Test
+	void wrongCredentialsAreAuthenticationFailures() {
+		EtcdAccessException ex = EtcdExceptionTranslator.translate("get /a", new CompletionException(
+				EtcdExceptionFactory.newEtcdException(ErrorCode.INVALID_ARGUMENT,
+						"etcdserver: authentication failed, invalid user ID or password")));
+		assertThat(ex).isInstanceOf(EtcdAuthenticationException.class).hasMessageContaining("authentication failed");
+	}
+
+	@Test
+	void permissionDeniedIsAnAuthenticationFailure() {
+		assertThat(EtcdExceptionTranslator.translate("put /x",
+				Status.PERMISSION_DENIED.withDescription("etcdserver: permission denied").asRuntimeException()))
+			.isInstanceOf(EtcdAuthenticationException.class);
+	}
+
+	@Test
+	void leaseNotFoundIsNotFound() {
+		assertThat(EtcdExceptionTranslator.translate("keep-alive lease 7",
+				EtcdExceptionFactory.newEtcdException(ErrorCode.NOT_FOUND, "etcdserver: requested lease not found")))
+			.isInstanceOf(EtcdNotFoundException.class);
+	}
+
+	@Test
+	void compactionKeepsTheCompactedRevision() {
+		EtcdAccessException ex = EtcdExceptionTranslator.translate("watch /config",
+				EtcdExceptionFactory.newCompactedException(42));
+		assertThat(ex).isInstanceOf(EtcdCompactedException.class);
+		assertThat(((EtcdCompactedException) ex).getCompactedRevision()).isEqualTo(42);
+	}
+
+	@Test
+	void interruptionRestoresTheFlag() {
+		try {
+			EtcdAccessException ex = EtcdExceptionTranslator.translate("get /a", new InterruptedException());
+			assertThat(ex).isInstanceOf(EtcdInterruptedException.class);
+			assertThat(Thread.currentThread().isInterrupted()).isTrue();
+		}
+		finally {
+			Thread.interrupted();
+		}
+	}
+
+	@Test
+	void alreadyTranslatedIsKept() {
+		EtcdAccessException original = new EtcdUnavailableException("get /a", "down", null);
+		assertThat(EtcdExceptionTranslator.translate("other", new CompletionException(original))).isSameAs(original);
+	}
+
+	@Test
+	void unknownFailureKeepsItsMessage() {
+		assertThat(EtcdExceptionTranslator.translate("txn /a", new IllegalStateException("boom")))
+			.isExactlyInstanceOf(EtcdAccessException.class)
+			.hasMessageContaining("boom")
+			.hasMessageContaining("txn /a");
+	}
+
+}

@@ -4,6 +4,9 @@ import java.time.Duration;
 import java.util.Optional;
 import java.util.OptionalLong;
 
+import dev.coordination.etcd.FencedWrite;
+import dev.coordination.etcd.WriteResult;
+
 /**
  * One named election among the instances of an application: at most one of them leads.
  * <p>
@@ -45,6 +48,19 @@ public interface LeaderElection {
 	 * @return the token, empty when not leading
 	 */
 	OptionalLong fencingToken();
+
+	/**
+	 * Write to etcd only while this instance's current term still exists there: {@code write} is
+	 * applied in one transaction that first compares this instance's election key with the term's
+	 * {@linkplain #fencingToken() fencing token}. A leader whose key is gone has its write rejected,
+	 * even when it does not know yet that it lost leadership.
+	 * @param write the puts and deletes, and conditions of the caller's own
+	 * @return whether it was applied, and whether the term still existed
+	 * @throws NotLeaderException when this instance does not lead now
+	 * @throws dev.coordination.etcd.EtcdAccessException when etcd did not answer; the write may
+	 * still be applied later
+	 */
+	WriteResult fencedWrite(FencedWrite write);
 
 	/**
 	 * Who leads, as this instance last saw it through its watch on the election: readable by

@@ -2,6 +2,7 @@ package dev.coordination.etcd;
 
 import java.net.URI;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -13,6 +14,7 @@ import java.util.function.UnaryOperator;
 
 import dev.coordination.etcd.internal.EtcdExceptionTranslator;
 import dev.coordination.etcd.internal.EtcdKeys;
+import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.Txn;
@@ -256,6 +258,51 @@ public class EtcdTemplate {
 	public TxnResponse txnIfCreatedAt(String key, long createRevision, UnaryOperator<Txn> transaction) {
 		return txn("transaction fenced by " + key + " created at " + createRevision, (txn) -> transaction
 			.apply(txn.If(new Cmp(EtcdKeys.bytes(key), Cmp.Op.EQUAL, CmpTarget.createRevision(createRevision)))));
+	}
+
+	/**
+	 * Apply {@code write} only while {@code key} still exists with the create revision
+	 * {@code createRevision}: the write of a lock, permit or leadership hold, which a holder that
+	 * lost the key can no longer apply. One transaction.
+	 * @param key the key of the hold
+	 * @param createRevision its create revision: the fencing token
+	 * @param write the writes and the caller's conditions
+	 * @return whether it was applied, and whether the hold still existed
+	 * @throws EtcdAccessException when etcd did not answer; the write may still be applied later
+	 */
+	public WriteResult fencedWrite(String key, long createRevision, FencedWrite write) {
+		Assert.notNull(write, "write must not be null");
+		ByteSequence hold = EtcdKeys.bytes(key);
+		List<Cmp> compares = new ArrayList<>();
+		compares.add(new Cmp(hold, Cmp.Op.EQUAL, CmpTarget.createRevision(createRevision)));
+		for (FencedWrite.Condition condition : write.conditions()) {
+			ByteSequence conditionKey = EtcdKeys.bytes(condition.key());
+			compares.add(switch (condition.kind()) {
+				case VALUE -> new Cmp(conditionKey, Cmp.Op.EQUAL, CmpTarget.value(EtcdKeys.bytes(condition.value())));
+				case ABSENT -> new Cmp(conditionKey, Cmp.Op.EQUAL, CmpTarget.createRevision(0));
+				case MOD_REVISION -> new Cmp(conditionKey, Cmp.Op.EQUAL, CmpTarget.modRevision(condition.modRevision()));
+			});
+		}
+		Op[] operations = write.operations()
+			.stream()
+			.map((operation) -> (operation.value() != null)
+					? Op.put(EtcdKeys.bytes(operation.key()), EtcdKeys.bytes(operation.value()), PutOption.DEFAULT)
+					: Op.delete(EtcdKeys.bytes(operation.key()), DeleteOption.DEFAULT))
+			.toArray(Op[]::new);
+		// when it fails, the hold key tells whether the fence or a condition of the caller's failed
+		TxnResponse response = txn(write + " fenced by " + key + " created at " + createRevision,
+				(txn) -> txn.If(compares.toArray(Cmp[]::new))
+					.Then(operations)
+					.Else(Op.get(hold, GetOption.builder().withKeysOnly(true).build())));
+		long revision = response.getHeader().getRevision();
+		if (response.isSucceeded()) {
+			return new WriteResult(true, true, revision);
+		}
+		boolean holdExists = response.getGetResponses()
+			.stream()
+			.flatMap((get) -> get.getKvs().stream())
+			.anyMatch((kv) -> kv.getCreateRevision() == createRevision);
+		return new WriteResult(false, holdExists, revision);
 	}
 
 	/**

@@ -3,11 +3,9 @@ package dev.coordination.lock;
 import java.time.Duration;
 import java.util.OptionalLong;
 import java.util.concurrent.locks.Lock;
-import java.util.function.UnaryOperator;
 
-import io.etcd.jetcd.Txn;
-import io.etcd.jetcd.kv.TxnResponse;
-import io.etcd.jetcd.op.Op;
+import dev.coordination.etcd.FencedWrite;
+import dev.coordination.etcd.WriteResult;
 
 /**
  * A lock shared by every instance of the application, and by every thread of this instance: a
@@ -44,29 +42,18 @@ public interface DistributedLock extends Lock {
 	OptionalLong fencingToken();
 
 	/**
-	 * Write to etcd only while this hold still exists there: run {@code operations} in one transaction
-	 * that first compares this instance's lock key with the {@linkplain #fencingToken() fencing
-	 * token}. A holder whose key is gone (its lease expired while it was paused, say) has its write
-	 * rejected, even when it does not know yet that it lost the lock.
-	 * @param operations what to write (and read), see {@link Op}
-	 * @return {@code true} when applied, {@code false} when the hold no longer exists in etcd
+	 * Write to etcd only while this hold still exists there: {@code write} is applied in one
+	 * transaction that first compares this instance's lock key with the {@linkplain #fencingToken()
+	 * fencing token}. A holder whose key is gone (its lease expired while it was paused, say) has
+	 * its write rejected, even when it does not know yet that it lost the lock.
+	 * @param write the puts and deletes, and conditions of the caller's own
+	 * @return whether it was applied, and whether the hold still existed
 	 * @throws IllegalMonitorStateException when the current thread does not hold the lock
 	 * @throws LockLostException when the lock was lost
-	 * @throws dev.coordination.etcd.EtcdAccessException when etcd did not answer
+	 * @throws dev.coordination.etcd.EtcdAccessException when etcd did not answer; the write may
+	 * still be applied later
 	 */
-	boolean fencedTxn(Op... operations);
-
-	/**
-	 * Like {@link #fencedTxn(Op...)}, with compares and an Else part of the caller's own: the fencing
-	 * compare is added before the compares {@code transaction} adds.
-	 * @param transaction fills in further compares, and the Then / Else parts
-	 * @return the response; not succeeded when the hold no longer exists or a compare of the caller
-	 * failed
-	 * @throws IllegalMonitorStateException when the current thread does not hold the lock
-	 * @throws LockLostException when the lock was lost
-	 * @throws dev.coordination.etcd.EtcdAccessException when etcd did not answer
-	 */
-	TxnResponse fencedTxn(UnaryOperator<Txn> transaction);
+	WriteResult fencedWrite(FencedWrite write);
 
 	/**
 	 * Run {@code task} holding the lock, waiting for it at most {@code waitTime}.

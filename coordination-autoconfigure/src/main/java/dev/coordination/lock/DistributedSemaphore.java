@@ -3,6 +3,9 @@ package dev.coordination.lock;
 import java.time.Duration;
 import java.util.Optional;
 
+import dev.coordination.etcd.FencedWrite;
+import dev.coordination.etcd.WriteResult;
+
 /**
  * A counting semaphore shared by every instance of the application: at most {@link #permits()}
  * permits are held at once, across all instances and threads. Every instance must use the same
@@ -77,6 +80,18 @@ public interface DistributedSemaphore {
 		 * @return {@code true} when valid
 		 */
 		boolean isValid();
+
+		/**
+		 * Write to etcd only while this permit still exists there, compared with its
+		 * {@linkplain #token() fencing token} in the same transaction.
+		 * @param write the puts and deletes, and conditions of the caller's own
+		 * @return whether it was applied, and whether the permit still existed
+		 * @throws IllegalStateException when the permit was released
+		 * @throws LockLostException when the permit was lost with its session
+		 * @throws dev.coordination.etcd.EtcdAccessException when etcd did not answer; the write may
+		 * still be applied later
+		 */
+		WriteResult fencedWrite(FencedWrite write);
 
 		/**
 		 * Give the permit back.

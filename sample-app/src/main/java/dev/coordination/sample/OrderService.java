@@ -3,6 +3,7 @@ package dev.coordination.sample;
 import java.util.Optional;
 
 import dev.coordination.etcd.EtcdTemplate;
+import dev.coordination.etcd.FencedWrite;
 import dev.coordination.etcd.internal.EtcdKeys;
 import dev.coordination.lock.DistributedLock;
 import dev.coordination.lock.DistributedLocked;
@@ -59,8 +60,7 @@ class OrderService {
 			Thread.sleep(50);
 			// a real service passes the token to the system it writes to, which rejects older tokens;
 			// here etcd does: the write applies only while this instance still holds the lock
-			boolean written = lock.fencedTxn(
-					Op.put(EtcdKeys.bytes(key(id, "runs")), EtcdKeys.bytes(Long.toString(runs + 1)), PutOption.DEFAULT));
+			boolean written = lock.fencedWrite(FencedWrite.put(key(id, "runs"), Long.toString(runs + 1))).applied();
 			return (alone ? "" : "OVERLAP ") + "Order " + id + " processed by the instance on " + instance
 					+ " under fencing token " + token + " (run " + (runs + 1)
 					+ (written ? "" : ", write rejected: lock lost") + ").\n";

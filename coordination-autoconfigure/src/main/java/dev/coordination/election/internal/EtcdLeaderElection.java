@@ -23,10 +23,13 @@ import dev.coordination.election.Candidate;
 import dev.coordination.election.LeaderElection;
 import dev.coordination.election.LeaderTerm;
 import dev.coordination.election.LeadershipListener;
+import dev.coordination.election.NotLeaderException;
 import dev.coordination.election.RevocationReason;
 import dev.coordination.etcd.EtcdAccessException;
 import dev.coordination.etcd.EtcdCompactedException;
 import dev.coordination.etcd.EtcdTemplate;
+import dev.coordination.etcd.FencedWrite;
+import dev.coordination.etcd.WriteResult;
 import dev.coordination.etcd.internal.CoordinationThreads;
 import dev.coordination.etcd.internal.EtcdExceptionTranslator;
 import dev.coordination.etcd.internal.EtcdKeys;
@@ -154,6 +157,12 @@ public class EtcdLeaderElection implements LeaderElection, SessionListener {
 	@Override
 	public OptionalLong fencingToken() {
 		return currentTerm().map((term) -> OptionalLong.of(term.token())).orElse(OptionalLong.empty());
+	}
+
+	@Override
+	public WriteResult fencedWrite(FencedWrite write) {
+		LeaderTerm term = currentTerm().orElseThrow(() -> new NotLeaderException(this.name, "a fenced write"));
+		return this.etcd.fencedWrite(term.key(), term.token(), write);
 	}
 
 	@Override

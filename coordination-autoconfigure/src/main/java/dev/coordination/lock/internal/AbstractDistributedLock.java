@@ -6,7 +6,6 @@ import java.util.concurrent.locks.Condition;
 
 import dev.coordination.lock.DistributedLock;
 import dev.coordination.lock.LockNotAcquiredException;
-import io.etcd.jetcd.op.Op;
 
 /**
  * The parts of a {@link DistributedLock} that every kind shares: the {@code Lock} methods on top of
@@ -78,11 +77,6 @@ abstract class AbstractDistributedLock implements DistributedLock {
 		finally {
 			unlock();
 		}
-	}
-
-	@Override
-	public boolean fencedTxn(Op... operations) {
-		return fencedTxn((txn) -> txn.Then(operations)).isSucceeded();
 	}
 
 	@Override

@@ -5,15 +5,15 @@ import java.util.List;
 import java.util.OptionalLong;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.UnaryOperator;
 
 import dev.coordination.etcd.EtcdAccessException;
 import dev.coordination.etcd.EtcdTemplate;
+import dev.coordination.etcd.FencedWrite;
+import dev.coordination.etcd.WriteResult;
 import dev.coordination.etcd.internal.EtcdKeys;
 import dev.coordination.lock.HeldLock;
 import dev.coordination.lock.LockLostException;
 import dev.coordination.session.CoordinationSession;
-import io.etcd.jetcd.Txn;
 import io.etcd.jetcd.kv.GetResponse;
 import io.etcd.jetcd.kv.TxnResponse;
 import io.etcd.jetcd.op.Cmp;
@@ -194,9 +194,9 @@ class EtcdDistributedLock extends AbstractDistributedLock implements RegisteredL
 	}
 
 	@Override
-	public TxnResponse fencedTxn(UnaryOperator<Txn> transaction) {
+	public WriteResult fencedWrite(FencedWrite write) {
 		Ownership current = heldOwnership();
-		return this.etcd.txnIfCreatedAt(current.key(), current.token(), transaction);
+		return this.etcd.fencedWrite(current.key(), current.token(), write);
 	}
 
 	private Ownership heldOwnership() {

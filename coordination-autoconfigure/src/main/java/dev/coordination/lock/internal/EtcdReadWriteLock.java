@@ -9,9 +9,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
-import java.util.function.UnaryOperator;
 
 import dev.coordination.etcd.EtcdTemplate;
+import dev.coordination.etcd.FencedWrite;
+import dev.coordination.etcd.WriteResult;
 import dev.coordination.etcd.internal.EtcdKeys;
 import dev.coordination.lock.DistributedLock;
 import dev.coordination.lock.DistributedReadWriteLock;
@@ -19,9 +20,7 @@ import dev.coordination.lock.HeldLock;
 import dev.coordination.lock.LockLostException;
 import dev.coordination.session.CoordinationSession;
 import io.etcd.jetcd.KeyValue;
-import io.etcd.jetcd.Txn;
 import io.etcd.jetcd.kv.GetResponse;
-import io.etcd.jetcd.kv.TxnResponse;
 import io.etcd.jetcd.options.GetOption;
 
 /**
@@ -556,7 +555,7 @@ class EtcdReadWriteLock implements DistributedReadWriteLock, RegisteredLock {
 		}
 
 		@Override
-		public TxnResponse fencedTxn(UnaryOperator<Txn> transaction) {
+		public WriteResult fencedWrite(FencedWrite write) {
 			Hold hold = currentHold();
 			if (hold == null) {
 				throw new IllegalMonitorStateException(description() + " is not held by the current thread");
@@ -564,7 +563,7 @@ class EtcdReadWriteLock implements DistributedReadWriteLock, RegisteredLock {
 			if (!valid(hold)) {
 				throw lost(hold);
 			}
-			return EtcdReadWriteLock.this.etcd.txnIfCreatedAt(hold.entry.key(), hold.entry.token(), transaction);
+			return EtcdReadWriteLock.this.etcd.fencedWrite(hold.entry.key(), hold.entry.token(), write);
 		}
 
 		@Override

@@ -10,6 +10,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
 
 import dev.coordination.etcd.EtcdTemplate;
+import dev.coordination.etcd.FencedWrite;
+import dev.coordination.etcd.WriteResult;
 import dev.coordination.etcd.internal.EtcdKeys;
 import dev.coordination.lock.DistributedLock;
 import dev.coordination.lock.DistributedSemaphore;
@@ -262,6 +264,18 @@ class EtcdSemaphore implements DistributedSemaphore, RegisteredLock {
 		@Override
 		public boolean isValid() {
 			return !this.released.get() && EtcdSemaphore.this.session.isValid(this.entry.leaseId());
+		}
+
+		@Override
+		public WriteResult fencedWrite(FencedWrite write) {
+			if (this.released.get()) {
+				throw new IllegalStateException(
+						"The permit of semaphore '" + EtcdSemaphore.this.key + "' (token " + token() + ") was released");
+			}
+			if (!isValid()) {
+				throw new LockLostException(EtcdSemaphore.this.key, token());
+			}
+			return EtcdSemaphore.this.etcd.fencedWrite(this.entry.key(), this.entry.token(), write);
 		}
 
 		@Override

@@ -19,6 +19,8 @@ import dev.coordination.election.LeadershipRevokedEvent;
 import dev.coordination.election.RevocationReason;
 import dev.coordination.etcd.EtcdAccessException;
 import dev.coordination.etcd.EtcdTemplate;
+import dev.coordination.etcd.FencedWrite;
+import dev.coordination.etcd.WriteResult;
 import dev.coordination.etcd.internal.EtcdKeys;
 import dev.coordination.it.process.ChildSide;
 import dev.coordination.lock.DistributedLock;
@@ -29,9 +31,6 @@ import dev.coordination.session.CoordinationSession;
 import dev.coordination.session.SessionListener;
 import dev.coordination.session.SessionLossReason;
 import io.etcd.jetcd.KeyValue;
-import io.etcd.jetcd.kv.TxnResponse;
-import io.etcd.jetcd.op.Op;
-import io.etcd.jetcd.options.PutOption;
 
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.SpringApplication;
@@ -62,7 +61,7 @@ import org.springframework.core.env.Environment;
  * revoked term's token: {@code STALE-REJECTED <token>}, {@code STALE-OK <token> <revision>} or
  * {@code STALE-UNKNOWN <token> <why>};</li>
  * <li>lock {@value #LOCK}: increments of {@value #COUNTER_KEY}, each written by
- * {@link DistributedLock#fencedTxn} together with a record {@value #RECORDS}{@code <instanceId>-<seq>}
+ * {@link DistributedLock#fencedWrite} together with a record {@value #RECORDS}{@code <instanceId>-<seq>}
  * holding the new value: {@code INC <token> <value> <revision>}, {@code INC-REJECTED <token> <value>},
  * {@code INC-FAILED <token> <seq> <error>} (indeterminate: the record tells), and
  * {@code LOCK-LOST <token> <nanoTime>} from the lock listener;</li>
@@ -158,11 +157,10 @@ public class ChaosChildApplication {
 			long now = System.nanoTime();
 			long claim = LeaderContext.isStillLeader() ? now : 0;
 			try {
-				TxnResponse response = this.etcd.txnIfCreatedAt(term.key(), term.token(), (txn) -> txn
-					.Then(Op.put(EtcdKeys.bytes(FENCE_KEY), EtcdKeys.bytes(term.token() + ":" + seq), PutOption.DEFAULT)));
-				if (response.isSucceeded()) {
-					ChildSide.print("FENCED-OK " + term.token() + " " + seq + " " + response.getHeader().getRevision() + " "
-							+ claim);
+				WriteResult result = this.etcd.fencedWrite(term.key(), term.token(),
+						FencedWrite.put(FENCE_KEY, term.token() + ":" + seq));
+				if (result.applied()) {
+					ChildSide.print("FENCED-OK " + term.token() + " " + seq + " " + result.revision() + " " + claim);
 				}
 				else {
 					ChildSide.print("FENCED-REJECTED " + term.token() + " " + seq + " " + claim);
@@ -313,11 +311,10 @@ public class ChaosChildApplication {
 			String why = "";
 			while (System.nanoTime() - deadline < 0) {
 				try {
-					TxnResponse response = this.etcd.txnIfCreatedAt(term.key(), term.token(), (txn) -> txn
-						.Then(Op.put(EtcdKeys.bytes(FENCE_KEY), EtcdKeys.bytes("stale:" + term.token()),
-								PutOption.DEFAULT)));
-					if (response.isSucceeded()) {
-						ChildSide.print("STALE-OK " + term.token() + " " + response.getHeader().getRevision());
+					WriteResult result = this.etcd.fencedWrite(term.key(), term.token(),
+							FencedWrite.put(FENCE_KEY, "stale:" + term.token()));
+					if (result.applied()) {
+						ChildSide.print("STALE-OK " + term.token() + " " + result.revision());
 					}
 					else {
 						ChildSide.print("STALE-REJECTED " + term.token());
@@ -360,11 +357,10 @@ public class ChaosChildApplication {
 					long value = current.map((kv) -> Long.parseLong(EtcdKeys.string(kv.getValue()))).orElse(0L);
 					long next = value + 1;
 					String record = RECORDS + this.instanceId + "-" + (++seq);
-					TxnResponse response = lock.fencedTxn((txn) -> txn.Then(
-							Op.put(EtcdKeys.bytes(COUNTER_KEY), EtcdKeys.bytes(Long.toString(next)), PutOption.DEFAULT),
-							Op.put(EtcdKeys.bytes(record), EtcdKeys.bytes(next + " " + token), PutOption.DEFAULT)));
-					if (response.isSucceeded()) {
-						ChildSide.print("INC " + token + " " + next + " " + response.getHeader().getRevision());
+					WriteResult result = lock
+						.fencedWrite(FencedWrite.put(COUNTER_KEY, Long.toString(next)).andPut(record, next + " " + token));
+					if (result.applied()) {
+						ChildSide.print("INC " + token + " " + next + " " + result.revision());
 					}
 					else {
 						ChildSide.print("INC-REJECTED " + token + " " + next);

@@ -14,6 +14,8 @@ import dev.coordination.autoconfigure.etcd.EtcdAutoConfiguration;
 import dev.coordination.autoconfigure.lock.LockAutoConfiguration;
 import dev.coordination.autoconfigure.session.SessionAutoConfiguration;
 import dev.coordination.etcd.EtcdTemplate;
+import dev.coordination.etcd.FencedWrite;
+import dev.coordination.etcd.WriteResult;
 import dev.coordination.etcd.internal.EtcdKeys;
 import dev.coordination.lock.DistributedLock;
 import dev.coordination.lock.DistributedLockRegistry;
@@ -384,28 +386,34 @@ class ReadWriteLockAndSemaphoreIntegrationTests {
 			holder.run(() -> {
 				lock.lock();
 				readWrite.writeLock().lock();
-				assertThat(lock.fencedTxn(put("/test/fenced/lock", "1"))).isTrue();
-				assertThat(readWrite.writeLock().fencedTxn(put("/test/fenced/write", "1"))).isTrue();
-				// the caller's own compares join the fence
-				assertThat(lock.fencedTxn((txn) -> txn
-					.If(new io.etcd.jetcd.op.Cmp(EtcdKeys.bytes("/test/fenced/lock"), io.etcd.jetcd.op.Cmp.Op.EQUAL,
-							io.etcd.jetcd.op.CmpTarget.value(EtcdKeys.bytes("1"))))
-					.Then(put("/test/fenced/lock", "2"))).isSucceeded()).isTrue();
+				assertThat(lock.fencedWrite(FencedWrite.put("/test/fenced/lock", "1")).applied()).isTrue();
+				assertThat(readWrite.writeLock().fencedWrite(FencedWrite.put("/test/fenced/write", "1")).applied())
+					.isTrue();
+				// the caller's own conditions join the fence
+				WriteResult failedCondition = lock
+					.fencedWrite(FencedWrite.put("/test/fenced/lock", "x").ifValue("/test/fenced/lock", "0"));
+				assertThat(failedCondition.applied()).isFalse();
+				assertThat(failedCondition.holdExists()).isTrue();
+				assertThat(lock.fencedWrite(FencedWrite.put("/test/fenced/lock", "2").ifValue("/test/fenced/lock", "1"))
+					.applied()).isTrue();
 			});
 			// the holds vanish behind the holders' backs, as when their lease expired during a pause
 			etcdTemplate.delete("/locks/fenced/" + lease);
 			etcdTemplate.deletePrefix("/rwlocks/fenced/write/");
 			holder.run(() -> {
 				assertThat(lock.isHeldByCurrentThread()).isTrue();
-				assertThat(lock.fencedTxn(put("/test/fenced/lock", "stale"))).isFalse();
-				assertThat(readWrite.writeLock().fencedTxn(put("/test/fenced/write", "stale"))).isFalse();
+				WriteResult stale = lock.fencedWrite(FencedWrite.put("/test/fenced/lock", "stale"));
+				assertThat(stale.applied()).isFalse();
+				assertThat(stale.holdExists()).isFalse();
+				assertThat(readWrite.writeLock().fencedWrite(FencedWrite.put("/test/fenced/write", "stale")).applied())
+					.isFalse();
 				lock.unlock();
 				readWrite.writeLock().unlock();
 			});
 			assertThat(etcdTemplate.get("/test/fenced/lock").map((kv) -> EtcdKeys.string(kv.getValue()))).contains("2");
 			assertThat(etcdTemplate.get("/test/fenced/write").map((kv) -> EtcdKeys.string(kv.getValue()))).contains("1");
 			assertThatExceptionOfType(IllegalMonitorStateException.class)
-				.isThrownBy(() -> lock.fencedTxn(put("/test/fenced/lock", "3")))
+				.isThrownBy(() -> lock.fencedWrite(FencedWrite.put("/test/fenced/lock", "3")))
 				.withMessageContaining("not held by the current thread");
 		});
 	}

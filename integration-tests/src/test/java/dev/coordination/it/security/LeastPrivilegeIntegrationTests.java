@@ -12,6 +12,7 @@ import dev.coordination.election.LeaderElection;
 import dev.coordination.election.LeaderElections;
 import dev.coordination.etcd.EtcdAccessException;
 import dev.coordination.etcd.EtcdTemplate;
+import dev.coordination.etcd.FencedWrite;
 import dev.coordination.etcd.internal.EtcdKeys;
 import dev.coordination.lock.DistributedLock;
 import dev.coordination.lock.DistributedLockRegistry;
@@ -97,8 +98,7 @@ class LeastPrivilegeIntegrationTests {
 			DistributedLock lock = locks.obtain("orders/42");
 			assertThat(lock.tryLock(5, TimeUnit.SECONDS)).isTrue();
 			try {
-				assertThat(lock.fencedTxn(io.etcd.jetcd.op.Op.put(bytes("/locks/fenced-by-orders"), bytes("1"),
-						io.etcd.jetcd.options.PutOption.DEFAULT))).isTrue();
+				assertThat(lock.fencedWrite(FencedWrite.put("/locks/fenced-by-orders", "1")).applied()).isTrue();
 			}
 			finally {
 				lock.unlock();

@@ -38,4 +38,9 @@ public class LeadershipGrantedEvent extends ApplicationEvent {
 		return this.term;
 	}
 
+	@Override
+	public String toString() {
+		return "LeadershipGrantedEvent[election=" + getElection() + ", token=" + getToken() + "]";
+	}
+
 }

@@ -1,36 +1,38 @@
 package dev.coordination.election;
 
 /**
- * Receives this instance's leadership changes of one election, and who leads it as this instance
- * sees it.
+ * Hears this instance's leadership changes, and who leads as this instance sees it. Beans of this
+ * type hear every election; {@link LeaderElection#addListener} adds a listener of one election.
  * <p>
- * {@link #revoked} may run on the session's thread, synchronously with the loss of the session:
- * keep it short.
+ * Called on the starter's event thread, {@code coordination-events}, one event at a time and in
+ * the order things happened, never on a thread that keeps the session alive or watches etcd: a slow
+ * or failing listener delays other listeners, not the election. The same events are published as
+ * Spring application events ({@code @EventListener} methods run on that thread too). By the time a
+ * listener hears of a revocation, {@link LeaderElection#isLeader()} already answers {@code false}.
  */
 public interface LeadershipListener {
 
 	/**
 	 * This instance became leader.
-	 * @param term the new term
+	 * @param event the election and the new term
 	 */
-	default void granted(LeaderTerm term) {
+	default void granted(LeadershipGrantedEvent event) {
 	}
 
 	/**
 	 * This instance stopped being leader.
-	 * @param term the term that ended
-	 * @param reason why
+	 * @param event the election, the term that ended, and why
 	 */
-	default void revoked(LeaderTerm term, RevocationReason reason) {
+	default void revoked(LeadershipRevokedEvent event) {
 	}
 
 	/**
 	 * The election's leader, as this instance's view of etcd shows it, changed: another candidate's
-	 * key is now the oldest, or none is left. Called on the election's thread, also on the instance
-	 * that leads (before or after {@link #granted}, which depends on its own session as well).
-	 * @param leader the new leader, {@code null} while there is none
+	 * key is now the oldest, or none is left. Told on every instance, the leader included (before
+	 * or after {@link #granted}, which depends on its own session as well).
+	 * @param event the election and its new leader
 	 */
-	default void leaderChanged(Candidate leader) {
+	default void leaderChanged(LeaderChangedEvent event) {
 	}
 
 }

@@ -49,4 +49,9 @@ public class LeadershipRevokedEvent extends ApplicationEvent {
 		return this.reason;
 	}
 
+	@Override
+	public String toString() {
+		return "LeadershipRevokedEvent[election=" + getElection() + ", token=" + getToken() + ", reason=" + this.reason + "]";
+	}
+
 }

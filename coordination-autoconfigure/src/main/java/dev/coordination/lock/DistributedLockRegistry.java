@@ -1,5 +1,7 @@
 package dev.coordination.lock;
 
+import java.util.List;
+
 /**
  * Obtains the distributed locks, read-write locks and semaphores of keys. Keys are any non-empty
  * text ({@code /}, spaces and non-ASCII letters are fine). A lock, a read-write lock and a
@@ -33,5 +35,25 @@ public interface DistributedLockRegistry {
 	 * 1, or this instance uses the semaphore with another number of permits
 	 */
 	DistributedSemaphore semaphore(String key, int permits);
+
+	/**
+	 * The locks, read and write holds, and semaphore permits this instance holds now, for
+	 * diagnostics. Answers from memory.
+	 * @return the holds, ordered by key, kind and token
+	 */
+	List<HeldLock> heldLocks();
+
+	/**
+	 * Register a listener of lost holds (beans of type {@link LockListener} are registered
+	 * automatically).
+	 * @param listener the listener
+	 */
+	void addListener(LockListener listener);
+
+	/**
+	 * Unregister a listener.
+	 * @param listener the listener
+	 */
+	void removeListener(LockListener listener);
 
 }

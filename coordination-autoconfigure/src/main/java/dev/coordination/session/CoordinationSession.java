@@ -13,8 +13,8 @@ import java.time.Duration;
  * answers from that deadline without any etcd call: a caller that was paused by GC or cut off
  * learns the truth the next time it asks, even before any event arrives.
  * <p>
- * When the deadline passes or etcd reports the lease gone, listeners are told synchronously and
- * the session grants a new lease as soon as etcd answers, then tells listeners again. Thread-safe.
+ * When the deadline passes or etcd reports the lease gone, the session asks for a new lease until
+ * etcd answers; {@link SessionListener}s hear of both, on the event thread. Thread-safe.
  */
 public interface CoordinationSession {
 
@@ -27,7 +27,7 @@ public interface CoordinationSession {
 	/**
 	 * Whether {@code leaseId} is the session's current lease and it is provably alive now. Use it
 	 * to check that work started under a lease may still go on.
-	 * @param leaseId a lease id received from {@link SessionListener#sessionGranted}
+	 * @param leaseId a lease id, from {@link #leaseId()} or an event
 	 * @return {@code true} when that lease is current and valid
 	 */
 	boolean isValid(long leaseId);
@@ -51,8 +51,8 @@ public interface CoordinationSession {
 	SessionInfo info();
 
 	/**
-	 * Register a listener. When the session is valid at that moment, the listener is told about
-	 * the current lease through {@link SessionListener#sessionGranted} right away.
+	 * Register a listener of losses and renewals (beans of type {@link SessionListener} are
+	 * registered automatically).
 	 * @param listener the listener
 	 */
 	void addListener(SessionListener listener);

@@ -1,38 +1,29 @@
 package dev.coordination.session;
 
 /**
- * Receives the session's lifecycle, always with the lease id it concerns, so nothing acts on a
- * stale lease.
+ * Hears when this instance's session lease is lost and when a new one replaces it. Beans of this
+ * type are registered automatically; {@link CoordinationSession#addListener} adds others.
  * <p>
- * Callbacks run one at a time on the session's thread, in the order things happened; they must
- * not block for long (a bounded etcd call is fine).
+ * Called on the starter's event thread, {@code coordination-events}, one event at a time and in
+ * the order things happened, never on the thread that keeps the lease alive: a slow or failing
+ * listener delays other listeners, not the session. The same events are published as Spring
+ * application events ({@code @EventListener} methods run on that thread too).
  */
 public interface SessionListener {
 
 	/**
-	 * A lease was granted: at start-up, and after every loss once etcd answers again.
-	 * @param leaseId the new lease
-	 * @param renewal {@code false} for the first lease of this instance (or when the listener joins
-	 * a running session), {@code true} for a lease granted after a loss
+	 * The session lost its lease: everything held on it (leadership, locks, permits, the
+	 * registration) is gone or about to be. The session already answers not valid.
+	 * @param event the lost lease and why
 	 */
-	default void sessionGranted(long leaseId, boolean renewal) {
+	default void lost(SessionLostEvent event) {
 	}
 
 	/**
-	 * The session lost its lease. Called synchronously, before the session asks for a new lease;
-	 * {@link CoordinationSession#isValid(long)} is already {@code false} for this lease.
-	 * @param leaseId the lost lease
-	 * @param reason why it was lost
+	 * A new lease replaced a lost one: the capabilities campaign and register again on it.
+	 * @param event the new lease
 	 */
-	default void sessionLost(long leaseId, SessionLossReason reason) {
-	}
-
-	/**
-	 * The application is shutting down: the lease is still alive, and is revoked once every
-	 * listener returned. The time to resign and deregister.
-	 * @param leaseId the lease about to be revoked
-	 */
-	default void sessionClosing(long leaseId) {
+	default void renewed(SessionRenewedEvent event) {
 	}
 
 }

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -13,8 +14,11 @@ import dev.coordination.autoconfigure.session.SessionHealthContributorAutoConfig
 import dev.coordination.etcd.internal.CoordinationMeterNames;
 import dev.coordination.session.SessionInfo;
 import dev.coordination.session.SessionListener;
+import dev.coordination.session.SessionLostEvent;
+import dev.coordination.session.SessionRenewedEvent;
 import dev.coordination.session.SessionLossReason;
 import dev.coordination.session.internal.EtcdSession;
+import dev.coordination.session.internal.LeaseListener;
 import dev.coordination.session.internal.SessionHealthIndicator;
 import dev.coordination.test.EtcdMember;
 import dev.coordination.test.EtcdSpec;
@@ -31,6 +35,8 @@ import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.health.contributor.Status;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.ApplicationContext;
+import org.springframework.context.ApplicationEvent;
+import org.springframework.context.ApplicationListener;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -173,6 +179,72 @@ class CoordinationSessionIntegrationTests {
 	}
 
 	@Test
+	void applicationListenersRunOffTheSessionThreadSoABlockingOneNeverDelaysRenewal() {
+		CountDownLatch release = new CountDownLatch(1);
+		List<String> heard = new CopyOnWriteArrayList<>();
+		List<String> threads = new CopyOnWriteArrayList<>();
+		SessionListener blocking = new SessionListener() {
+
+			@Override
+			public void lost(SessionLostEvent event) {
+				threads.add(Thread.currentThread().getName());
+				heard.add("blocking lost " + event.getLeaseId());
+				try {
+					// longer than the TTL, unless the test releases it
+					release.await(TTL.multipliedBy(3).toMillis(), TimeUnit.MILLISECONDS);
+				}
+				catch (InterruptedException ex) {
+					Thread.currentThread().interrupt();
+				}
+				throw new IllegalStateException("a listener that fails");
+			}
+
+		};
+		SessionListener recording = new SessionListener() {
+
+			@Override
+			public void lost(SessionLostEvent event) {
+				heard.add("lost " + event.getLeaseId() + " " + event.getReason());
+			}
+
+			@Override
+			public void renewed(SessionRenewedEvent event) {
+				heard.add("renewed " + event.getLeaseId());
+			}
+
+		};
+		List<Object> published = new CopyOnWriteArrayList<>();
+		this.contextRunner.withBean("blocking", SessionListener.class, () -> blocking)
+			.withBean("recording", SessionListener.class, () -> recording)
+			.withBean(ApplicationListener.class, () -> (ApplicationListener<ApplicationEvent>) (event) -> {
+				if (event instanceof SessionLostEvent || event instanceof SessionRenewedEvent) {
+					published.add(event);
+				}
+			})
+			.run((context) -> {
+				EtcdSession session = validSession(context);
+				long lease = session.leaseId();
+				etcd.client().getLeaseClient().revoke(lease).get(5, TimeUnit.SECONDS);
+				// the listener blocks: the session renews all the same, and keeps the new lease alive
+				await().atMost(Duration.ofSeconds(5)).until(() -> heard.contains("blocking lost " + lease));
+				await().atMost(Duration.ofSeconds(5)).until(() -> session.isValid() && session.leaseId() != lease);
+				long renewedLease = session.leaseId();
+				await().during(TTL.plus(MARGIN)).atMost(TTL.plus(MARGIN).plusSeconds(2))
+					.until(() -> session.isValid(renewedLease));
+				assertThat(remainingTtl(renewedLease)).isPositive();
+				assertThat(heard).containsExactly("blocking lost " + lease);
+				// once it returns (failing), the others hear both events, in order
+				release.countDown();
+				await().atMost(Duration.ofSeconds(5)).until(() -> heard.contains("renewed " + renewedLease));
+				assertThat(heard).containsExactly("blocking lost " + lease, "lost " + lease + " LEASE_GONE",
+						"renewed " + renewedLease);
+				assertThat(threads).containsOnly("coordination-events");
+				await().atMost(Duration.ofSeconds(5)).until(() -> published.size() == 2);
+				assertThat(published).hasExactlyElementsOfTypes(SessionLostEvent.class, SessionRenewedEvent.class);
+			});
+	}
+
+	@Test
 	void leaseRevokedByAnotherClientIsLostWithinAKeepAliveInterval() {
 		this.contextRunner.run((context) -> {
 			EtcdSession session = validSession(context);
@@ -195,9 +267,9 @@ class CoordinationSessionIntegrationTests {
 			EtcdSession session = validSession(context);
 			long lease = session.leaseId();
 			AtomicLong ttlSeenWhileClosing = new AtomicLong();
-			session.addListener(new SessionListener() {
+			session.addLeaseListener(new LeaseListener() {
 				@Override
-				public void sessionClosing(long leaseId) {
+				public void leaseClosing(long leaseId) {
 					ttlSeenWhileClosing.set(remainingTtl(leaseId));
 				}
 			});
@@ -280,30 +352,30 @@ class CoordinationSessionIntegrationTests {
 	/**
 	 * What a session told its listener, with the instant it was told.
 	 */
-	static final class Events implements SessionListener {
+	static final class Events implements LeaseListener {
 
 		private final List<Event> events = new CopyOnWriteArrayList<>();
 
 		static Events of(EtcdSession session) {
 			Events events = new Events();
-			session.addListener(events);
+			session.addLeaseListener(events);
 			// the listener joins on the session thread and first hears of the current lease
 			await().atMost(Duration.ofSeconds(1)).until(() -> !events.all("granted").isEmpty() || !session.isValid());
 			return events;
 		}
 
 		@Override
-		public void sessionGranted(long leaseId, boolean renewal) {
+		public void leaseGranted(long leaseId, boolean renewal) {
 			this.events.add(new Event(renewal ? "renewed" : "granted", leaseId, null, System.nanoTime()));
 		}
 
 		@Override
-		public void sessionLost(long leaseId, SessionLossReason reason) {
+		public void leaseLost(long leaseId, SessionLossReason reason) {
 			this.events.add(new Event("lost", leaseId, reason, System.nanoTime()));
 		}
 
 		@Override
-		public void sessionClosing(long leaseId) {
+		public void leaseClosing(long leaseId) {
 			this.events.add(new Event("closing", leaseId, null, System.nanoTime()));
 		}
 

@@ -9,6 +9,8 @@ import java.util.concurrent.TimeUnit;
 
 import dev.coordination.discovery.DiscoveryListener;
 import dev.coordination.discovery.ServiceDiscovery;
+import dev.coordination.discovery.InstanceAddedEvent;
+import dev.coordination.discovery.InstanceRemovedEvent;
 import dev.coordination.discovery.ServiceRecord;
 import dev.coordination.etcd.internal.EtcdKeys;
 import dev.coordination.test.Etcd;
@@ -159,16 +161,18 @@ public final class RegistrationLatencyMeasurement {
 		}
 
 		@Override
-		public void added(ServiceRecord instance) {
+		public void added(InstanceAddedEvent event) {
 			long now = System.nanoTime();
+			ServiceRecord instance = event.getInstance();
 			if (SERVICE.equals(instance.serviceId())) {
 				whenAdded(instance.instanceId()).complete(now);
 			}
 		}
 
 		@Override
-		public void removed(ServiceRecord instance) {
+		public void removed(InstanceRemovedEvent event) {
 			long now = System.nanoTime();
+			ServiceRecord instance = event.getInstance();
 			if (SERVICE.equals(instance.serviceId())) {
 				whenRemoved(instance.instanceId()).complete(now);
 			}

@@ -3,6 +3,7 @@ package dev.coordination.autoconfigure.config;
 import java.time.Duration;
 
 import dev.coordination.autoconfigure.etcd.EtcdAutoConfiguration;
+import dev.coordination.config.ConfigListener;
 import dev.coordination.config.FeatureFlags;
 import dev.coordination.config.internal.ConfigMetrics;
 import dev.coordination.config.internal.EtcdConfigState;
@@ -11,10 +12,12 @@ import dev.coordination.config.internal.EtcdConfigWatcher;
 import dev.coordination.config.internal.EtcdFeatureFlags;
 import dev.coordination.config.internal.MicrometerConfigMetrics;
 import dev.coordination.etcd.EtcdTemplate;
+import dev.coordination.etcd.internal.CoordinationEvents;
 import dev.coordination.etcd.internal.EtcdKeys;
 import io.micrometer.core.instrument.MeterRegistry;
 
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
@@ -67,14 +70,21 @@ public final class EtcdConfigAutoConfiguration {
 	@ConditionalOnBooleanProperty(name = "coordination.etcd.config.watch.enabled", matchIfMissing = true)
 	EtcdConfigWatcher etcdConfigWatcher(EtcdTemplate etcdTemplate, EtcdConfigState state,
 			EtcdConfigProperties properties, ConfigurableApplicationContext context,
-			ObjectProvider<ConfigMetrics> metrics) {
+			ObjectProvider<ConfigMetrics> metrics, CoordinationEvents events) {
 		Duration delay = properties.getWatch().getDelay();
 		if (delay == null || delay.isNegative()) {
 			throw new InvalidConfigurationPropertyValueException("coordination.etcd.config.watch.delay", delay,
 					"Must be zero or a positive duration, for example 20ms.");
 		}
 		return new EtcdConfigWatcher(etcdTemplate, state, delay, context,
-				metrics.getIfAvailable(() -> ConfigMetrics.NONE));
+				metrics.getIfAvailable(() -> ConfigMetrics.NONE), events);
+	}
+
+	@Bean
+	static SmartInitializingSingleton configListenerBeans(ObjectProvider<EtcdConfigWatcher> watcher,
+			ObjectProvider<ConfigListener> listeners) {
+		// once every bean exists, before the watcher starts
+		return () -> watcher.ifAvailable((configuration) -> listeners.orderedStream().forEach(configuration::addListener));
 	}
 
 	private static String prefix(String property, String value) {

@@ -5,6 +5,7 @@ import java.net.UnknownHostException;
 import java.time.Instant;
 
 import dev.coordination.autoconfigure.session.SessionAutoConfiguration;
+import dev.coordination.discovery.DiscoveryListener;
 import dev.coordination.discovery.InstanceChooser;
 import dev.coordination.discovery.InstanceStatus;
 import dev.coordination.discovery.ServiceDiscovery;
@@ -22,11 +23,13 @@ import dev.coordination.discovery.internal.cloud.EtcdReactiveDiscoveryClient;
 import dev.coordination.discovery.internal.cloud.EtcdServiceRegistry;
 import dev.coordination.discovery.internal.cloud.HeartbeatPublisher;
 import dev.coordination.etcd.EtcdTemplate;
+import dev.coordination.etcd.internal.CoordinationEvents;
 import dev.coordination.etcd.internal.EtcdKeys;
-import dev.coordination.session.CoordinationSession;
+import dev.coordination.session.internal.EtcdSession;
 import io.micrometer.core.instrument.MeterRegistry;
 
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
@@ -43,7 +46,6 @@ import org.springframework.cloud.client.ConditionalOnDiscoveryEnabled;
 import org.springframework.cloud.client.serviceregistry.AutoServiceRegistration;
 import org.springframework.cloud.client.serviceregistry.Registration;
 import org.springframework.context.ApplicationContext;
-import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.env.Environment;
@@ -69,8 +71,16 @@ public final class DiscoveryAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean(ServiceDiscovery.class)
 	EtcdServiceCatalog serviceDiscovery(EtcdTemplate etcdTemplate, DiscoveryProperties properties,
-			ObjectProvider<DiscoveryMetrics> metrics) {
-		return new EtcdServiceCatalog(etcdTemplate, prefix(properties), metrics.getIfAvailable(() -> DiscoveryMetrics.NONE));
+			ObjectProvider<DiscoveryMetrics> metrics, CoordinationEvents events) {
+		return new EtcdServiceCatalog(etcdTemplate, prefix(properties), metrics.getIfAvailable(() -> DiscoveryMetrics.NONE),
+				events);
+	}
+
+	@Bean
+	static SmartInitializingSingleton discoveryListenerBeans(ObjectProvider<ServiceDiscovery> discovery,
+			ObjectProvider<DiscoveryListener> listeners) {
+		// once every bean exists: a listener may depend on what depends on the catalog
+		return () -> discovery.ifAvailable((catalog) -> listeners.orderedStream().forEach(catalog::addListener));
 	}
 
 	@Bean
@@ -89,13 +99,13 @@ public final class DiscoveryAutoConfiguration {
 	}
 
 	@Configuration(proxyBeanMethods = false)
-	@ConditionalOnBean(CoordinationSession.class)
+	@ConditionalOnBean(EtcdSession.class)
 	@ConditionalOnBooleanProperty(name = "coordination.etcd.discovery.register", matchIfMissing = true)
 	static class RegistrationConfiguration {
 
 		@Bean
 		@ConditionalOnMissingBean
-		EtcdServiceRegistration serviceRegistration(EtcdTemplate etcdTemplate, CoordinationSession session,
+		EtcdServiceRegistration serviceRegistration(EtcdTemplate etcdTemplate, EtcdSession session,
 				DiscoveryProperties properties, Environment environment, ApplicationContext context,
 				ObjectProvider<DiscoveryMetrics> metrics) {
 			if (properties.getPort() != null || isWebServerContext(context)) {
@@ -176,7 +186,7 @@ public final class DiscoveryAutoConfiguration {
 	@Configuration(proxyBeanMethods = false)
 	@ConditionalOnClass(value = HealthContributorRegistry.class,
 			name = "org.springframework.boot.actuate.endpoint.SecurityContext")
-	@ConditionalOnBean({ HealthContributorRegistry.class, CoordinationSession.class })
+	@ConditionalOnBean({ HealthContributorRegistry.class, EtcdSession.class })
 	@ConditionalOnBooleanProperty(name = "coordination.etcd.discovery.register", matchIfMissing = true)
 	@ConditionalOnBooleanProperty(name = "coordination.etcd.discovery.health.enabled", matchIfMissing = true)
 	static class HealthDrivenStatusConfiguration {
@@ -247,14 +257,16 @@ public final class DiscoveryAutoConfiguration {
 		}
 
 		@Bean
-		HeartbeatPublisher discoveryHeartbeatPublisher(ServiceDiscovery discovery, ApplicationEventPublisher publisher) {
-			HeartbeatPublisher heartbeats = new HeartbeatPublisher(publisher);
-			discovery.addListener(heartbeats);
+		HeartbeatPublisher discoveryHeartbeatPublisher(ServiceDiscovery discovery, CoordinationEvents events) {
+			HeartbeatPublisher heartbeats = new HeartbeatPublisher(events);
+			if (discovery instanceof EtcdServiceCatalog catalog) {
+				catalog.addRevisionListener(heartbeats);
+			}
 			return heartbeats;
 		}
 
 		@Configuration(proxyBeanMethods = false)
-		@ConditionalOnBean(CoordinationSession.class)
+		@ConditionalOnBean(EtcdSession.class)
 		@ConditionalOnBooleanProperty(name = "coordination.etcd.discovery.register", matchIfMissing = true)
 		static class RegistryConfiguration {
 

@@ -7,19 +7,21 @@ import java.util.function.Supplier;
 import dev.coordination.autoconfigure.CoordinationProxyRegistrar;
 import dev.coordination.autoconfigure.session.SessionAutoConfiguration;
 import dev.coordination.election.LeaderElections;
+import dev.coordination.election.LeadershipListener;
 import dev.coordination.election.internal.EtcdLeaderElections;
 import dev.coordination.election.internal.InstanceIdentity;
 import dev.coordination.election.internal.LeaderOnlyAdvisor;
 import dev.coordination.election.internal.LeaderOnlyBeanPostProcessor;
-import dev.coordination.election.internal.LeadershipEventPublisher;
 import dev.coordination.election.internal.LeadershipListenerFactory;
 import dev.coordination.election.internal.MicrometerElectionMetrics;
 import dev.coordination.etcd.EtcdTemplate;
+import dev.coordination.etcd.internal.CoordinationEvents;
 import dev.coordination.etcd.internal.EtcdKeys;
-import dev.coordination.session.CoordinationSession;
+import dev.coordination.session.internal.EtcdSession;
 import io.micrometer.core.instrument.MeterRegistry;
 
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.beans.factory.config.BeanDefinition;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
@@ -28,7 +30,6 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
-import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
@@ -43,7 +44,7 @@ import org.springframework.util.StringUtils;
  */
 @AutoConfiguration(after = SessionAutoConfiguration.class,
 		afterName = "org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration")
-@ConditionalOnBean({ EtcdTemplate.class, CoordinationSession.class })
+@ConditionalOnBean({ EtcdTemplate.class, EtcdSession.class })
 @ConditionalOnBooleanProperty(name = "coordination.etcd.election.enabled", matchIfMissing = true)
 @Import(CoordinationProxyRegistrar.class)
 @EnableConfigurationProperties(ElectionProperties.class)
@@ -51,8 +52,8 @@ public final class ElectionAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean(LeaderElections.class)
-	EtcdLeaderElections leaderElections(EtcdTemplate etcdTemplate, CoordinationSession session,
-			ElectionProperties properties, Environment environment, ObjectProvider<LeadershipListenerFactory> listeners) {
+	EtcdLeaderElections leaderElections(EtcdTemplate etcdTemplate, EtcdSession session,
+			ElectionProperties properties, Environment environment, ObjectProvider<LeadershipListenerFactory> listeners, CoordinationEvents events) {
 		String prefix;
 		try {
 			prefix = EtcdKeys.prefix("coordination.etcd.election.prefix", properties.getPrefix());
@@ -65,12 +66,14 @@ public final class ElectionAutoConfiguration {
 				listeners.orderedStream().toList(), (name) -> {
 					ElectionProperties.Election election = properties.getElections().get(name);
 					return election == null || election.isCandidate();
-				});
+				}, events);
 	}
 
 	@Bean
-	LeadershipListenerFactory leadershipEventPublisherFactory(ApplicationEventPublisher publisher) {
-		return (election) -> new LeadershipEventPublisher(election, publisher);
+	static SmartInitializingSingleton leadershipListenerBeans(ObjectProvider<EtcdLeaderElections> elections,
+			ObjectProvider<LeadershipListener> listeners) {
+		// once every bean exists: a listener may depend on what depends on the elections
+		return () -> elections.ifAvailable((registry) -> listeners.orderedStream().forEach(registry::addListener));
 	}
 
 	@Bean

@@ -1,6 +1,7 @@
 package dev.coordination.autoconfigure.etcd;
 
 import dev.coordination.etcd.EtcdTemplate;
+import dev.coordination.etcd.internal.CoordinationEvents;
 import io.etcd.jetcd.Client;
 
 import org.springframework.beans.factory.ObjectProvider;
@@ -11,6 +12,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean
 import org.springframework.boot.autoconfigure.ssl.SslAutoConfiguration;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.ssl.SslBundles;
+import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.annotation.Bean;
 
 /**
@@ -39,6 +41,12 @@ public final class EtcdAutoConfiguration {
 			ObjectProvider<EtcdClientBuilderCustomizer> customizers) {
 		return EtcdClientBuilderFactory.builder(properties, connectionDetails, customizers.orderedStream().toList())
 			.build();
+	}
+
+	@Bean(destroyMethod = "close")
+	@ConditionalOnMissingBean
+	CoordinationEvents coordinationEvents(ApplicationEventPublisher publisher) {
+		return new CoordinationEvents(publisher);
 	}
 
 	@Bean

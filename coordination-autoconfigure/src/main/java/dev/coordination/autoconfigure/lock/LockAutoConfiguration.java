@@ -8,18 +8,21 @@ import java.util.Map;
 import dev.coordination.autoconfigure.CoordinationProxyRegistrar;
 import dev.coordination.autoconfigure.session.SessionAutoConfiguration;
 import dev.coordination.etcd.EtcdTemplate;
+import dev.coordination.etcd.internal.CoordinationEvents;
 import dev.coordination.etcd.internal.EtcdKeys;
 import dev.coordination.lock.DistributedLockRegistry;
+import dev.coordination.lock.LockListener;
 import dev.coordination.lock.internal.DistributedLockedAdvisor;
 import dev.coordination.lock.internal.DistributedLockedBeanPostProcessor;
 import dev.coordination.lock.internal.EtcdLockRegistry;
 import dev.coordination.lock.internal.LockMetrics;
 import dev.coordination.lock.internal.MicrometerLockMetrics;
-import dev.coordination.session.CoordinationSession;
+import dev.coordination.session.internal.EtcdSession;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.observation.ObservationRegistry;
 
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.beans.factory.config.BeanDefinition;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
@@ -42,7 +45,7 @@ import org.springframework.core.env.Environment;
 @AutoConfiguration(after = SessionAutoConfiguration.class,
 		afterName = { "org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration",
 				"org.springframework.boot.micrometer.observation.autoconfigure.ObservationAutoConfiguration" })
-@ConditionalOnBean({ EtcdTemplate.class, CoordinationSession.class })
+@ConditionalOnBean({ EtcdTemplate.class, EtcdSession.class })
 @ConditionalOnBooleanProperty(name = "coordination.etcd.lock.enabled", matchIfMissing = true)
 @Import(CoordinationProxyRegistrar.class)
 @EnableConfigurationProperties(LockProperties.class)
@@ -50,8 +53,8 @@ public final class LockAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean(DistributedLockRegistry.class)
-	EtcdLockRegistry distributedLockRegistry(EtcdTemplate etcdTemplate, CoordinationSession session,
-			LockProperties properties) {
+	EtcdLockRegistry distributedLockRegistry(EtcdTemplate etcdTemplate, EtcdSession session,
+			LockProperties properties, CoordinationEvents events) {
 		Map<String, String> prefixes = new LinkedHashMap<>();
 		prefixes.put("coordination.etcd.lock.prefix", prefix("coordination.etcd.lock.prefix", properties.getPrefix()));
 		prefixes.put("coordination.etcd.lock.read-write-prefix",
@@ -67,7 +70,7 @@ public final class LockAutoConfiguration {
 		}));
 		List<String> normalised = List.copyOf(prefixes.values());
 		return new EtcdLockRegistry(new EtcdLockRegistry.Prefixes(normalised.get(0), normalised.get(1), normalised.get(2)),
-				etcdTemplate, session, properties.isInterruptOnLoss());
+				etcdTemplate, session, properties.isInterruptOnLoss(), events);
 	}
 
 	private static String prefix(String property, String value) {
@@ -77,6 +80,13 @@ public final class LockAutoConfiguration {
 		catch (IllegalArgumentException ex) {
 			throw new InvalidConfigurationPropertyValueException(property, value, ex.getMessage());
 		}
+	}
+
+	@Bean
+	static SmartInitializingSingleton lockListenerBeans(ObjectProvider<DistributedLockRegistry> registry,
+			ObjectProvider<LockListener> listeners) {
+		// once every bean exists: a listener may depend on what depends on the registry
+		return () -> registry.ifAvailable((locks) -> listeners.orderedStream().forEach(locks::addListener));
 	}
 
 	@Bean

@@ -2,7 +2,9 @@ package dev.coordination.autoconfigure.session;
 
 import dev.coordination.autoconfigure.etcd.EtcdAutoConfiguration;
 import dev.coordination.etcd.EtcdTemplate;
+import dev.coordination.etcd.internal.CoordinationEvents;
 import dev.coordination.session.CoordinationSession;
+import dev.coordination.session.SessionListener;
 import dev.coordination.session.internal.EtcdSession;
 import dev.coordination.session.internal.MicrometerSessionMetrics;
 import dev.coordination.session.internal.SessionMetrics;
@@ -10,6 +12,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
 
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -31,9 +34,16 @@ public final class SessionAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean(CoordinationSession.class)
 	EtcdSession coordinationSession(EtcdTemplate etcdTemplate, SessionProperties properties,
-			ObjectProvider<SessionMetrics> metrics) {
+			ObjectProvider<SessionMetrics> metrics, CoordinationEvents events) {
 		return new EtcdSession(etcdTemplate, properties.getTtl(), properties.getSafetyMargin(),
-				metrics.getIfAvailable(() -> SessionMetrics.NONE));
+				metrics.getIfAvailable(() -> SessionMetrics.NONE), events);
+	}
+
+	@Bean
+	static SmartInitializingSingleton sessionListenerBeans(ObjectProvider<EtcdSession> session,
+			ObjectProvider<SessionListener> listeners) {
+		// once every bean exists: a listener may depend on what depends on the session
+		return () -> session.ifAvailable((registry) -> listeners.orderedStream().forEach(registry::addListener));
 	}
 
 	@Configuration(proxyBeanMethods = false)

@@ -13,7 +13,9 @@ import java.util.TreeMap;
 
 import dev.coordination.config.ConfigChangedEvent.Change;
 import dev.coordination.config.ConfigChangedEvent;
+import dev.coordination.config.ConfigListener;
 import dev.coordination.config.internal.ConfigDocuments.InvalidConfigDocumentException;
+import dev.coordination.etcd.internal.CoordinationEvents;
 import dev.coordination.etcd.internal.EtcdKeys;
 import dev.coordination.etcd.internal.PrefixMirror;
 import io.etcd.jetcd.KeyValue;
@@ -74,6 +76,10 @@ final class ConfigRefresher implements PrefixMirror.Handler {
 
 	private final Object eventSource;
 
+	private final CoordinationEvents events;
+
+	private final List<ConfigListener> listeners;
+
 	// errors already logged, so that a bad value that stays in etcd is logged once
 	private final Set<String> reported = new HashSet<>();
 
@@ -82,7 +88,9 @@ final class ConfigRefresher implements PrefixMirror.Handler {
 	private volatile boolean cloudRefreshMissed;
 
 	ConfigRefresher(EtcdConfigState state, ConfigurableApplicationContext context, ConfigMetrics metrics,
-			Object eventSource) {
+			Object eventSource, CoordinationEvents events, List<ConfigListener> listeners) {
+		this.events = events;
+		this.listeners = listeners;
 		this.state = state;
 		this.context = context;
 		this.metrics = metrics;
@@ -196,7 +204,8 @@ final class ConfigRefresher implements PrefixMirror.Handler {
 			return;
 		}
 		logger.info("Configuration from etcd at revision " + revision + " changed " + changes.keySet());
-		this.context.publishEvent(new ConfigChangedEvent(this.eventSource, revision, changes));
+		this.events.publish(new ConfigChangedEvent(this.eventSource, revision, changes), this.listeners,
+				ConfigListener::changed);
 	}
 
 	/**

@@ -4,8 +4,11 @@ import java.time.Duration;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
 
+import dev.coordination.config.ConfigListener;
 import dev.coordination.etcd.EtcdTemplate;
+import dev.coordination.etcd.internal.CoordinationEvents;
 import dev.coordination.etcd.internal.PrefixMirror;
 
 import org.springframework.boot.context.event.ApplicationReadyEvent;
@@ -34,6 +37,8 @@ public class EtcdConfigWatcher implements SmartLifecycle, ApplicationListener<Ap
 
 	private final ConfigRefresher refresher;
 
+	private final List<ConfigListener> listeners = new CopyOnWriteArrayList<>();
+
 	private volatile PrefixMirror mirror;
 
 	private volatile boolean restarted;
@@ -45,14 +50,23 @@ public class EtcdConfigWatcher implements SmartLifecycle, ApplicationListener<Ap
 	 * @param delay how long to gather changes into one refresh
 	 * @param context the application, whose {@code Environment} and beans are refreshed
 	 * @param metrics where to report refreshes
+	 * @param events the thread listeners are told on
 	 */
 	public EtcdConfigWatcher(EtcdTemplate etcd, EtcdConfigState state, Duration delay,
-			ConfigurableApplicationContext context, ConfigMetrics metrics) {
+			ConfigurableApplicationContext context, ConfigMetrics metrics, CoordinationEvents events) {
 		this.etcd = etcd;
 		this.state = state;
 		this.delay = delay;
-		this.refresher = new ConfigRefresher(state, context, metrics, this);
+		this.refresher = new ConfigRefresher(state, context, metrics, this, events, this.listeners);
 		metrics.state(state);
+	}
+
+	/**
+	 * Register a listener of changes.
+	 * @param listener the listener
+	 */
+	public void addListener(ConfigListener listener) {
+		this.listeners.add(listener);
 	}
 
 	/**

@@ -1,6 +1,6 @@
 package dev.coordination.discovery.internal;
 
-import dev.coordination.discovery.ServiceDiscovery;
+
 
 /**
  * What discovery reports to a metrics system.
@@ -15,9 +15,9 @@ public interface DiscoveryMetrics {
 
 	/**
 	 * The catalog the instance counts are read from, once it exists.
-	 * @param discovery the catalog
+	 * @param catalog the catalog
 	 */
-	default void catalog(ServiceDiscovery discovery) {
+	default void catalog(EtcdServiceCatalog catalog) {
 	}
 
 	/**

@@ -13,12 +13,17 @@ import java.util.TreeSet;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongConsumer;
 
 import dev.coordination.discovery.DiscoveryListener;
+import dev.coordination.discovery.InstanceAddedEvent;
+import dev.coordination.discovery.InstanceRemovedEvent;
 import dev.coordination.discovery.InstanceStatus;
+import dev.coordination.discovery.InstanceUpdatedEvent;
 import dev.coordination.discovery.ServiceDiscovery;
 import dev.coordination.discovery.ServiceRecord;
 import dev.coordination.etcd.EtcdTemplate;
+import dev.coordination.etcd.internal.CoordinationEvents;
 import dev.coordination.etcd.internal.EtcdKeys;
 import dev.coordination.etcd.internal.PrefixMirror;
 import io.etcd.jetcd.KeyValue;
@@ -32,8 +37,8 @@ import org.springframework.context.SmartLifecycle;
  * one revision, then watched from the next. jetcd resumes the watch after a reconnect from the last
  * revision it saw; events it replays are dropped by their revision. When the history was compacted,
  * the catalog is read again at a new revision and watched from there. Records that are not valid
- * registrations are skipped with a WARN, never breaking the catalog. Listeners are called on the
- * mirror's thread, in order.
+ * registrations are skipped with a WARN, never breaking the catalog. Listeners are told on the event
+ * thread, in order.
  */
 public class EtcdServiceCatalog implements ServiceDiscovery, SmartLifecycle {
 
@@ -53,6 +58,10 @@ public class EtcdServiceCatalog implements ServiceDiscovery, SmartLifecycle {
 
 	private final List<DiscoveryListener> listeners = new CopyOnWriteArrayList<>();
 
+	private final List<LongConsumer> revisionListeners = new CopyOnWriteArrayList<>();
+
+	private final CoordinationEvents events;
+
 	// a new snapshot per change: lookups read it without locking
 	private volatile Map<String, List<ServiceRecord>> snapshot = Map.of();
 
@@ -69,8 +78,9 @@ public class EtcdServiceCatalog implements ServiceDiscovery, SmartLifecycle {
 	 * @param prefix the normalised prefix of all registrations, for example {@code /services}
 	 * @param metrics where to report skipped records
 	 */
-	public EtcdServiceCatalog(EtcdTemplate etcd, String prefix, DiscoveryMetrics metrics) {
+	public EtcdServiceCatalog(EtcdTemplate etcd, String prefix, DiscoveryMetrics metrics, CoordinationEvents events) {
 		this.etcd = etcd;
+		this.events = events;
 		this.prefix = prefix + "/";
 		this.metrics = metrics;
 		metrics.catalog(this);
@@ -105,6 +115,15 @@ public class EtcdServiceCatalog implements ServiceDiscovery, SmartLifecycle {
 	@Override
 	public void removeListener(DiscoveryListener listener) {
 		this.listeners.remove(listener);
+	}
+
+	/**
+	 * Run {@code listener} with the catalog's revision after each batch of changes, on the catalog's
+	 * thread: it only hands the revision over.
+	 * @param listener the listener
+	 */
+	public void addRevisionListener(LongConsumer listener) {
+		this.revisionListeners.add(listener);
 	}
 
 	@Override
@@ -199,25 +218,21 @@ public class EtcdServiceCatalog implements ServiceDiscovery, SmartLifecycle {
 	}
 
 	private void notifyListeners(List<Change> changes, long at) {
-		for (DiscoveryListener listener : this.listeners) {
-			try {
-				for (Change change : changes) {
-					if (change.before() == null) {
-						listener.added(change.after());
-					}
-					else if (change.after() == null) {
-						listener.removed(change.before());
-					}
-					else {
-						listener.updated(change.before(), change.after());
-					}
-				}
-				listener.catalogChanged(at);
+		for (Change change : changes) {
+			if (change.before() == null) {
+				this.events.publish(new InstanceAddedEvent(this, change.after(), at), this.listeners,
+						DiscoveryListener::added);
 			}
-			catch (RuntimeException ex) {
-				logger.error("Discovery listener failed", ex);
+			else if (change.after() == null) {
+				this.events.publish(new InstanceRemovedEvent(this, change.before(), at), this.listeners,
+						DiscoveryListener::removed);
+			}
+			else {
+				this.events.publish(new InstanceUpdatedEvent(this, change.before(), change.after(), at), this.listeners,
+						DiscoveryListener::updated);
 			}
 		}
+		this.revisionListeners.forEach((listener) -> listener.accept(at));
 	}
 
 	private record Change(ServiceRecord before, ServiceRecord after) {

@@ -17,9 +17,9 @@ import dev.coordination.etcd.EtcdAccessException;
 import dev.coordination.etcd.EtcdTemplate;
 import dev.coordination.etcd.internal.CoordinationThreads;
 import dev.coordination.etcd.internal.EtcdKeys;
-import dev.coordination.session.CoordinationSession;
-import dev.coordination.session.SessionListener;
 import dev.coordination.session.SessionLossReason;
+import dev.coordination.session.internal.EtcdSession;
+import dev.coordination.session.internal.LeaseListener;
 import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.kv.TxnResponse;
 import io.etcd.jetcd.op.Cmp;
@@ -38,7 +38,7 @@ import org.springframework.context.SmartLifecycle;
  * on the session lease. It goes when the instance dies (with the lease) or stops (deleted before the
  * lease is revoked), and comes back by itself on the next lease after the session was lost.
  */
-public class EtcdServiceRegistration implements SessionListener, SmartLifecycle {
+public class EtcdServiceRegistration implements LeaseListener, SmartLifecycle {
 
 	/**
 	 * Lifecycle phase: stopped (deregistered) first, before elections resign, before the web server's
@@ -53,7 +53,7 @@ public class EtcdServiceRegistration implements SessionListener, SmartLifecycle 
 
 	private final EtcdTemplate etcd;
 
-	private final CoordinationSession session;
+	private final EtcdSession session;
 
 	private final String prefix;
 
@@ -99,13 +99,13 @@ public class EtcdServiceRegistration implements SessionListener, SmartLifecycle 
 	 * @param prefix the normalised prefix of all registrations, for example {@code /services}
 	 * @param metrics where to report the outcome of writes
 	 */
-	public EtcdServiceRegistration(EtcdTemplate etcd, CoordinationSession session, String prefix,
+	public EtcdServiceRegistration(EtcdTemplate etcd, EtcdSession session, String prefix,
 			DiscoveryMetrics metrics) {
 		this.etcd = etcd;
 		this.session = session;
 		this.prefix = prefix;
 		this.metrics = metrics;
-		session.addListener(this);
+		session.addLeaseListener(this);
 	}
 
 	/**
@@ -221,7 +221,7 @@ public class EtcdServiceRegistration implements SessionListener, SmartLifecycle 
 	}
 
 	@Override
-	public void sessionGranted(long leaseId, boolean renewal) {
+	public void leaseGranted(long leaseId, boolean renewal) {
 		this.ownLeases.add(leaseId);
 		ScheduledExecutorService executor = this.writer;
 		if (executor == null) {
@@ -245,7 +245,7 @@ public class EtcdServiceRegistration implements SessionListener, SmartLifecycle 
 	}
 
 	@Override
-	public void sessionLost(long leaseId, SessionLossReason reason) {
+	public void leaseLost(long leaseId, SessionLossReason reason) {
 		synchronized (this) {
 			if (this.writtenLease == leaseId) {
 				this.written = null;
@@ -255,7 +255,7 @@ public class EtcdServiceRegistration implements SessionListener, SmartLifecycle 
 	}
 
 	@Override
-	public void sessionClosing(long leaseId) {
+	public void leaseClosing(long leaseId) {
 		deleteOwn();
 	}
 
@@ -340,7 +340,7 @@ public class EtcdServiceRegistration implements SessionListener, SmartLifecycle 
 					guardRevision = this.writtenRevision;
 				}
 				if (record == null || leaseId == 0) {
-					// nothing to write, or written once the session has a lease (sessionGranted)
+					// nothing to write, or written once the session has a lease (leaseGranted)
 					return false;
 				}
 				if (upToDate) {

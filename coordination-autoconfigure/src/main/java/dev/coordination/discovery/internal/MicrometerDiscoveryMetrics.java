@@ -3,8 +3,6 @@ package dev.coordination.discovery.internal;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
-import dev.coordination.discovery.DiscoveryListener;
-import dev.coordination.discovery.ServiceDiscovery;
 import dev.coordination.etcd.internal.CoordinationMeterNames;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -30,22 +28,17 @@ public class MicrometerDiscoveryMetrics implements DiscoveryMetrics {
 	}
 
 	@Override
-	public void catalog(ServiceDiscovery discovery) {
-		discovery.addListener(new DiscoveryListener() {
-
-			@Override
-			public void catalogChanged(long revision) {
-				for (String service : discovery.services()) {
-					if (MicrometerDiscoveryMetrics.this.gauged.add(service)) {
-						Gauge.builder(CoordinationMeterNames.DISCOVERY_INSTANCES, discovery,
-								(catalog) -> catalog.instances(service).size())
-							.description("Instances of the service that are UP, as this instance sees them")
-							.tag("service", service)
-							.register(MicrometerDiscoveryMetrics.this.registry);
-					}
+	public void catalog(EtcdServiceCatalog catalog) {
+		catalog.addRevisionListener((revision) -> {
+			for (String service : catalog.services()) {
+				if (this.gauged.add(service)) {
+					Gauge.builder(CoordinationMeterNames.DISCOVERY_INSTANCES, catalog,
+							(discovery) -> discovery.instances(service).size())
+						.description("Instances of the service that are UP, as this instance sees them")
+						.tag("service", service)
+						.register(this.registry);
 				}
 			}
-
 		});
 	}
 

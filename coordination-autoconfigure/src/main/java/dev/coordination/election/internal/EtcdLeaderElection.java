@@ -18,11 +18,15 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
+import java.util.stream.Stream;
 
 import dev.coordination.election.Candidate;
+import dev.coordination.election.LeaderChangedEvent;
 import dev.coordination.election.LeaderElection;
 import dev.coordination.election.LeaderTerm;
+import dev.coordination.election.LeadershipGrantedEvent;
 import dev.coordination.election.LeadershipListener;
+import dev.coordination.election.LeadershipRevokedEvent;
 import dev.coordination.election.NotLeaderException;
 import dev.coordination.election.RevocationReason;
 import dev.coordination.etcd.EtcdAccessException;
@@ -30,12 +34,13 @@ import dev.coordination.etcd.EtcdCompactedException;
 import dev.coordination.etcd.EtcdTemplate;
 import dev.coordination.etcd.FencedWrite;
 import dev.coordination.etcd.WriteResult;
+import dev.coordination.etcd.internal.CoordinationEvents;
 import dev.coordination.etcd.internal.CoordinationThreads;
 import dev.coordination.etcd.internal.EtcdExceptionTranslator;
 import dev.coordination.etcd.internal.EtcdKeys;
-import dev.coordination.session.CoordinationSession;
-import dev.coordination.session.SessionListener;
 import dev.coordination.session.SessionLossReason;
+import dev.coordination.session.internal.EtcdSession;
+import dev.coordination.session.internal.LeaseListener;
 import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.Watch;
 import io.etcd.jetcd.kv.GetResponse;
@@ -44,6 +49,7 @@ import io.etcd.jetcd.op.Cmp;
 import io.etcd.jetcd.op.CmpTarget;
 import io.etcd.jetcd.op.Op;
 import io.etcd.jetcd.options.GetOption;
+import io.etcd.jetcd.options.LeaseOption;
 import io.etcd.jetcd.options.PutOption;
 import io.etcd.jetcd.options.WatchOption;
 import io.etcd.jetcd.watch.WatchEvent;
@@ -65,9 +71,10 @@ import org.apache.commons.logging.LogFactory;
  * loss is processed.
  * <p>
  * The candidacy and the view change on one thread per election; leadership may also be revoked on
- * the session's thread, synchronously with the session's loss.
+ * the session's thread, synchronously with the session's loss. Listeners are told on the event
+ * thread, in the order the changes happened.
  */
-public class EtcdLeaderElection implements LeaderElection, SessionListener {
+public class EtcdLeaderElection implements LeaderElection, LeaseListener {
 
 	private static final Log logger = LogFactory.getLog(EtcdLeaderElection.class);
 
@@ -77,13 +84,18 @@ public class EtcdLeaderElection implements LeaderElection, SessionListener {
 
 	private final EtcdTemplate etcd;
 
-	private final CoordinationSession session;
+	private final EtcdSession session;
 
 	private final Supplier<InstanceIdentity> identity;
 
 	private final boolean candidate;
 
 	private final List<LeadershipListener> listeners = new CopyOnWriteArrayList<>();
+
+	// this election's listeners, then those of every election
+	private final Iterable<LeadershipListener> allListeners;
+
+	private final CoordinationEvents events;
 
 	private final AtomicReference<LeaderTerm> leadership = new AtomicReference<>();
 
@@ -117,15 +129,20 @@ public class EtcdLeaderElection implements LeaderElection, SessionListener {
 	 * @param session the session the candidacy lives on
 	 * @param identity this instance's identity, written as the value of its election key
 	 * @param candidate whether this instance campaigns; {@code false} only observes who leads
+	 * @param events the thread listeners are told on
+	 * @param sharedListeners listeners of every election, told after this election's own
 	 */
-	public EtcdLeaderElection(String name, String prefix, EtcdTemplate etcd, CoordinationSession session,
-			Supplier<InstanceIdentity> identity, boolean candidate) {
+	public EtcdLeaderElection(String name, String prefix, EtcdTemplate etcd, EtcdSession session,
+			Supplier<InstanceIdentity> identity, boolean candidate, CoordinationEvents events,
+			List<LeadershipListener> sharedListeners) {
 		this.name = name;
 		this.prefix = EtcdKeys.key(prefix, EtcdKeys.segment("election name", name)) + "/";
 		this.etcd = etcd;
 		this.session = session;
 		this.identity = identity;
 		this.candidate = candidate;
+		this.events = events;
+		this.allListeners = () -> Stream.concat(this.listeners.stream(), sharedListeners.stream()).iterator();
 		this.executor = Executors.newSingleThreadExecutor(CoordinationThreads.daemon("coordination-election-" + name));
 	}
 
@@ -217,7 +234,7 @@ public class EtcdLeaderElection implements LeaderElection, SessionListener {
 		}
 		this.running = true;
 		submit(this::startView);
-		this.session.addListener(this);
+		this.session.addLeaseListener(this);
 	}
 
 	/**
@@ -230,7 +247,7 @@ public class EtcdLeaderElection implements LeaderElection, SessionListener {
 			return;
 		}
 		this.running = false;
-		this.session.removeListener(this);
+		this.session.removeLeaseListener(this);
 		await(submit(() -> {
 			withdraw(this.candidacy, RevocationReason.SHUTDOWN);
 			closeWatcher();
@@ -262,7 +279,7 @@ public class EtcdLeaderElection implements LeaderElection, SessionListener {
 	// Session events, on the session's thread.
 
 	@Override
-	public void sessionGranted(long leaseId, boolean renewal) {
+	public void leaseGranted(long leaseId, boolean renewal) {
 		submit(() -> {
 			if (this.running) {
 				campaign(leaseId);
@@ -271,7 +288,7 @@ public class EtcdLeaderElection implements LeaderElection, SessionListener {
 	}
 
 	@Override
-	public void sessionLost(long leaseId, SessionLossReason reason) {
+	public void leaseLost(long leaseId, SessionLossReason reason) {
 		Candidacy current = this.candidacy;
 		if (current != null && current.leaseId() == leaseId) {
 			this.candidacy = null;
@@ -281,7 +298,7 @@ public class EtcdLeaderElection implements LeaderElection, SessionListener {
 	}
 
 	@Override
-	public void sessionClosing(long leaseId) {
+	public void leaseClosing(long leaseId) {
 		// the registry normally stopped the election before; this covers elections started later
 		if (this.running) {
 			stop();
@@ -361,16 +378,17 @@ public class EtcdLeaderElection implements LeaderElection, SessionListener {
 				: null;
 		this.leader = next;
 		if ((previous == null) ? next != null : next == null || previous.token() != next.token()) {
-			this.listeners.forEach((listener) -> notify(() -> listener.leaderChanged(next)));
+			this.events.publish(new LeaderChangedEvent(this, next), this.allListeners, LeadershipListener::leaderChanged);
 		}
 		Candidacy current = this.candidacy;
 		if (current == null || this.viewRevision == 0) {
 			return;
 		}
 		if (!this.candidates.containsKey(current.token()) && this.viewRevision >= current.token()) {
-			// our key is gone although the session is fine: someone deleted it
+			// our key is gone: deleted by someone, or with our lease (it expired while this process was
+			// paused, and the delete arrived before the session noticed the loss)
 			this.candidacy = null;
-			changeLeadership(null, current.leaseId(), RevocationReason.KEY_DELETED);
+			changeLeadership(null, current.leaseId(), whyKeyIsGone(current.leaseId()));
 			if (this.running && this.session.isValid(current.leaseId())) {
 				campaign(current.leaseId());
 			}
@@ -379,6 +397,24 @@ public class EtcdLeaderElection implements LeaderElection, SessionListener {
 		if (first != null && first.getKey() == current.token()) {
 			changeLeadership(new LeaderTerm(this.name, current.token(), current.leaseId(), current.key(), Instant.now()),
 					current.leaseId(), null);
+		}
+	}
+
+	/**
+	 * Why this instance's election key on {@code leaseId} is gone: with its lease when the session
+	 * can no longer prove the lease alive or etcd no longer knows it, else deleted by someone.
+	 */
+	private RevocationReason whyKeyIsGone(long leaseId) {
+		if (!this.session.isValid(leaseId)) {
+			return RevocationReason.SESSION_LOST;
+		}
+		try {
+			long ttl = this.etcd.call("time to live of lease " + EtcdKeys.leaseHex(leaseId),
+					() -> this.etcd.getClient().getLeaseClient().timeToLive(leaseId, LeaseOption.DEFAULT)).getTTL();
+			return (ttl > 0) ? RevocationReason.KEY_DELETED : RevocationReason.SESSION_LOST;
+		}
+		catch (EtcdAccessException ex) {
+			return this.session.isValid(leaseId) ? RevocationReason.KEY_DELETED : RevocationReason.SESSION_LOST;
 		}
 	}
 
@@ -490,7 +526,7 @@ public class EtcdLeaderElection implements LeaderElection, SessionListener {
 			synchronized (this.leadershipMonitor) {
 				this.leadershipMonitor.notifyAll();
 			}
-			this.listeners.forEach((listener) -> notify(() -> listener.granted(term)));
+			this.events.publish(new LeadershipGrantedEvent(this, term), this.allListeners, LeadershipListener::granted);
 			return;
 		}
 		LeaderTerm ended = this.leadership.get();
@@ -502,16 +538,8 @@ public class EtcdLeaderElection implements LeaderElection, SessionListener {
 		synchronized (this.interruptible) {
 			this.interruptible.forEach(Thread::interrupt);
 		}
-		this.listeners.forEach((listener) -> notify(() -> listener.revoked(ended, reason)));
-	}
-
-	private void notify(Runnable call) {
-		try {
-			call.run();
-		}
-		catch (RuntimeException ex) {
-			logger.error("Leadership listener of election '" + this.name + "' failed", ex);
-		}
+		this.events.publish(new LeadershipRevokedEvent(this, ended, reason), this.allListeners,
+				LeadershipListener::revoked);
 	}
 
 	private Future<?> submit(Runnable task) {

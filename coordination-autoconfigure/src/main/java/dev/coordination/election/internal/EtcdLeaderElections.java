@@ -4,13 +4,16 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 
 import dev.coordination.election.LeaderElection;
 import dev.coordination.election.LeaderElections;
+import dev.coordination.election.LeadershipListener;
 import dev.coordination.etcd.EtcdTemplate;
-import dev.coordination.session.CoordinationSession;
+import dev.coordination.etcd.internal.CoordinationEvents;
+import dev.coordination.session.internal.EtcdSession;
 
 import org.springframework.context.SmartLifecycle;
 import org.springframework.util.Assert;
@@ -33,7 +36,7 @@ public class EtcdLeaderElections implements LeaderElections, SmartLifecycle {
 
 	private final EtcdTemplate etcd;
 
-	private final CoordinationSession session;
+	private final EtcdSession session;
 
 	private final String prefix;
 
@@ -42,6 +45,10 @@ public class EtcdLeaderElections implements LeaderElections, SmartLifecycle {
 	private final List<LeadershipListenerFactory> listenerFactories;
 
 	private final Predicate<String> candidate;
+
+	private final CoordinationEvents events;
+
+	private final List<LeadershipListener> sharedListeners = new CopyOnWriteArrayList<>();
 
 	private volatile boolean running;
 
@@ -55,16 +62,26 @@ public class EtcdLeaderElections implements LeaderElections, SmartLifecycle {
 	 * @param listenerFactories listeners added to every election (events, metrics)
 	 * @param candidate whether this instance campaigns in the named election, rather than only
 	 * observing it
+	 * @param events the thread listeners are told on
 	 */
-	public EtcdLeaderElections(EtcdTemplate etcd, CoordinationSession session, String prefix,
+	public EtcdLeaderElections(EtcdTemplate etcd, EtcdSession session, String prefix,
 			Supplier<InstanceIdentity> identity, List<LeadershipListenerFactory> listenerFactories,
-			Predicate<String> candidate) {
+			Predicate<String> candidate, CoordinationEvents events) {
 		this.etcd = etcd;
 		this.session = session;
 		this.prefix = prefix;
 		this.identity = identity;
 		this.listenerFactories = List.copyOf(listenerFactories);
 		this.candidate = candidate;
+		this.events = events;
+	}
+
+	/**
+	 * Register a listener of every election, joined already or later.
+	 * @param listener the listener
+	 */
+	public void addListener(LeadershipListener listener) {
+		this.sharedListeners.add(listener);
 	}
 
 	@Override
@@ -75,7 +92,7 @@ public class EtcdLeaderElections implements LeaderElections, SmartLifecycle {
 
 	private EtcdLeaderElection create(String name) {
 		EtcdLeaderElection election = new EtcdLeaderElection(name, this.prefix, this.etcd, this.session, this.identity,
-				this.candidate.test(name));
+				this.candidate.test(name), this.events, this.sharedListeners);
 		this.listenerFactories.forEach((factory) -> election.addListener(factory.create(election)));
 		if (this.running) {
 			election.start();

@@ -10,9 +10,9 @@ import java.util.function.Supplier;
 import dev.coordination.election.LeaderElections;
 import dev.coordination.election.LeaderLifecycle;
 import dev.coordination.election.LeaderOnly;
-import dev.coordination.election.LeaderTerm;
+import dev.coordination.election.LeadershipGrantedEvent;
 import dev.coordination.election.LeadershipListener;
-import dev.coordination.election.RevocationReason;
+import dev.coordination.election.LeadershipRevokedEvent;
 import dev.coordination.etcd.internal.CoordinationThreads;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -86,12 +86,12 @@ public class LeaderOnlyBeanPostProcessor implements BeanPostProcessor, Disposabl
 		this.elections.get().election(electionName).addListener(new LeadershipListener() {
 
 			@Override
-			public void granted(LeaderTerm term) {
+			public void granted(LeadershipGrantedEvent event) {
 				LeaderOnlyBeanPostProcessor.this.lifecycleExecutor.execute(() -> run(beanName, "start", smartLifecycle::start));
 			}
 
 			@Override
-			public void revoked(LeaderTerm term, RevocationReason reason) {
+			public void revoked(LeadershipRevokedEvent event) {
 				LeaderOnlyBeanPostProcessor.this.lifecycleExecutor.execute(() -> run(beanName, "stop", smartLifecycle::stop));
 			}
 

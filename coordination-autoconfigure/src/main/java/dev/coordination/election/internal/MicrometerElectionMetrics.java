@@ -5,9 +5,9 @@ import java.time.Instant;
 import java.util.Locale;
 
 import dev.coordination.election.LeaderElection;
-import dev.coordination.election.LeaderTerm;
+import dev.coordination.election.LeadershipGrantedEvent;
 import dev.coordination.election.LeadershipListener;
-import dev.coordination.election.RevocationReason;
+import dev.coordination.election.LeadershipRevokedEvent;
 import dev.coordination.etcd.internal.CoordinationMeterNames;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -40,14 +40,14 @@ public class MicrometerElectionMetrics implements LeadershipListener {
 	}
 
 	@Override
-	public void granted(LeaderTerm term) {
+	public void granted(LeadershipGrantedEvent event) {
 		transition("granted");
 	}
 
 	@Override
-	public void revoked(LeaderTerm term, RevocationReason reason) {
-		transition(reason.name().toLowerCase(Locale.ROOT));
-		this.tenure.record(Duration.between(term.since(), Instant.now()));
+	public void revoked(LeadershipRevokedEvent event) {
+		transition(event.getReason().name().toLowerCase(Locale.ROOT));
+		this.tenure.record(Duration.between(event.getTerm().since(), Instant.now()));
 	}
 
 	private void transition(String reason) {

@@ -13,7 +13,7 @@ import dev.coordination.etcd.WriteResult;
 import dev.coordination.etcd.internal.EtcdKeys;
 import dev.coordination.lock.HeldLock;
 import dev.coordination.lock.LockLostException;
-import dev.coordination.session.CoordinationSession;
+import dev.coordination.session.internal.EtcdSession;
 import io.etcd.jetcd.kv.GetResponse;
 import io.etcd.jetcd.kv.TxnResponse;
 import io.etcd.jetcd.op.Cmp;
@@ -52,7 +52,7 @@ class EtcdDistributedLock extends AbstractDistributedLock implements RegisteredL
 
 	private final EtcdTemplate etcd;
 
-	private final CoordinationSession session;
+	private final EtcdSession session;
 
 	private final EtcdQueue queue;
 

@@ -9,6 +9,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Function;
 
 import dev.coordination.etcd.EtcdTemplate;
+import dev.coordination.etcd.internal.CoordinationEvents;
 import dev.coordination.etcd.internal.EtcdKeys;
 import dev.coordination.lock.DistributedLock;
 import dev.coordination.lock.DistributedLockRegistry;
@@ -16,9 +17,10 @@ import dev.coordination.lock.DistributedReadWriteLock;
 import dev.coordination.lock.DistributedSemaphore;
 import dev.coordination.lock.HeldLock;
 import dev.coordination.lock.LockListener;
-import dev.coordination.session.CoordinationSession;
-import dev.coordination.session.SessionListener;
+import dev.coordination.lock.LockLostEvent;
 import dev.coordination.session.SessionLossReason;
+import dev.coordination.session.internal.EtcdSession;
+import dev.coordination.session.internal.LeaseListener;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
@@ -33,7 +35,7 @@ import org.apache.commons.logging.LogFactory;
  * configured, its holder threads are interrupted. Run one registry per session: two would both take
  * the session's key of a lock for their own.
  */
-public class EtcdLockRegistry implements DistributedLockRegistry, SessionListener, AutoCloseable {
+public class EtcdLockRegistry implements DistributedLockRegistry, LeaseListener, AutoCloseable {
 
 	private static final Log logger = LogFactory.getLog(EtcdLockRegistry.class);
 
@@ -56,18 +58,23 @@ public class EtcdLockRegistry implements DistributedLockRegistry, SessionListene
 
 	private final boolean interruptOnLoss;
 
+	private final CoordinationEvents events;
+
 	/**
 	 * Create a registry and listen to the session.
 	 * @param prefixes the normalised key prefixes of each kind
 	 * @param etcd the etcd access
 	 * @param session the session every lock lives on
 	 * @param interruptOnLoss whether to interrupt holder threads when their hold is lost
+	 * @param events the thread listeners are told on
 	 */
-	public EtcdLockRegistry(Prefixes prefixes, EtcdTemplate etcd, CoordinationSession session, boolean interruptOnLoss) {
+	public EtcdLockRegistry(Prefixes prefixes, EtcdTemplate etcd, EtcdSession session, boolean interruptOnLoss,
+			CoordinationEvents events) {
 		this.prefixes = prefixes;
 		this.queue = new EtcdQueue(etcd, session);
 		this.interruptOnLoss = interruptOnLoss;
-		session.addListener(this);
+		this.events = events;
+		session.addLeaseListener(this);
 	}
 
 	@Override
@@ -113,11 +120,7 @@ public class EtcdLockRegistry implements DistributedLockRegistry, SessionListene
 		}
 	}
 
-	/**
-	 * The locks, read and write holds, and semaphore permits this instance holds now, for
-	 * diagnostics.
-	 * @return the holds, ordered by key, kind and token
-	 */
+	@Override
 	public List<HeldLock> heldLocks() {
 		return this.inUse.stream()
 			.flatMap((lock) -> lock.held().stream())
@@ -125,12 +128,14 @@ public class EtcdLockRegistry implements DistributedLockRegistry, SessionListene
 			.toList();
 	}
 
-	/**
-	 * Register a listener of lost holds.
-	 * @param listener the listener
-	 */
+	@Override
 	public void addListener(LockListener listener) {
 		this.listeners.add(listener);
+	}
+
+	@Override
+	public void removeListener(LockListener listener) {
+		this.listeners.remove(listener);
 	}
 
 	void inUse(RegisteredLock lock, boolean inUse) {
@@ -152,19 +157,12 @@ public class EtcdLockRegistry implements DistributedLockRegistry, SessionListene
 	}
 
 	@Override
-	public void sessionLost(long leaseId, SessionLossReason reason) {
+	public void leaseLost(long leaseId, SessionLossReason reason) {
 		for (RegisteredLock lock : this.inUse) {
 			for (HeldLock lost : lock.sessionLost(leaseId, this.interruptOnLoss)) {
 				logger.warn(lost.kind() + " '" + lost.key() + "' (token " + lost.token() + ") lost with session lease "
 						+ EtcdKeys.leaseHex(leaseId) + " (" + reason + ")");
-				this.listeners.forEach((listener) -> {
-					try {
-						listener.lockLost(lost);
-					}
-					catch (RuntimeException ex) {
-						logger.error("Lock listener failed", ex);
-					}
-				});
+				this.events.publish(new LockLostEvent(this, lost, reason), this.listeners, LockListener::lost);
 			}
 		}
 	}

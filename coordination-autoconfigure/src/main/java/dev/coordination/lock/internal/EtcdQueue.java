@@ -20,7 +20,7 @@ import dev.coordination.etcd.EtcdInterruptedException;
 import dev.coordination.etcd.EtcdTemplate;
 import dev.coordination.etcd.internal.CoordinationThreads;
 import dev.coordination.etcd.internal.EtcdKeys;
-import dev.coordination.session.CoordinationSession;
+import dev.coordination.session.internal.EtcdSession;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Watch;
 import io.etcd.jetcd.kv.TxnResponse;
@@ -57,7 +57,7 @@ final class EtcdQueue {
 
 	private final EtcdTemplate etcd;
 
-	private final CoordinationSession session;
+	private final EtcdSession session;
 
 	// names the keys of this registry: two registries on one session never share a key name
 	private final String id = String.format("%08x", new SecureRandom().nextInt());
@@ -65,7 +65,7 @@ final class EtcdQueue {
 	// keys deleted without a revision check after a failed create: their names are not reused meanwhile
 	private final Set<String> abandoned = ConcurrentHashMap.newKeySet();
 
-	EtcdQueue(EtcdTemplate etcd, CoordinationSession session) {
+	EtcdQueue(EtcdTemplate etcd, EtcdSession session) {
 		this.etcd = etcd;
 		this.session = session;
 	}
@@ -74,7 +74,7 @@ final class EtcdQueue {
 		return this.etcd;
 	}
 
-	CoordinationSession session() {
+	EtcdSession session() {
 		return this.session;
 	}
 

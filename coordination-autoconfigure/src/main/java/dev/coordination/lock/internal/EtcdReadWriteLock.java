@@ -18,7 +18,7 @@ import dev.coordination.lock.DistributedLock;
 import dev.coordination.lock.DistributedReadWriteLock;
 import dev.coordination.lock.HeldLock;
 import dev.coordination.lock.LockLostException;
-import dev.coordination.session.CoordinationSession;
+import dev.coordination.session.internal.EtcdSession;
 import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.kv.GetResponse;
 import io.etcd.jetcd.options.GetOption;
@@ -50,7 +50,7 @@ class EtcdReadWriteLock implements DistributedReadWriteLock, RegisteredLock {
 
 	private final EtcdTemplate etcd;
 
-	private final CoordinationSession session;
+	private final EtcdSession session;
 
 	private final EtcdLockRegistry registry;
 

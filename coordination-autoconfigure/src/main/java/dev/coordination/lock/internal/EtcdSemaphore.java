@@ -18,7 +18,7 @@ import dev.coordination.lock.DistributedSemaphore;
 import dev.coordination.lock.HeldLock;
 import dev.coordination.lock.LockLostException;
 import dev.coordination.lock.LockNotAcquiredException;
-import dev.coordination.session.CoordinationSession;
+import dev.coordination.session.internal.EtcdSession;
 import io.etcd.jetcd.kv.GetResponse;
 import io.etcd.jetcd.options.GetOption;
 
@@ -45,7 +45,7 @@ class EtcdSemaphore implements DistributedSemaphore, RegisteredLock {
 
 	private final EtcdTemplate etcd;
 
-	private final CoordinationSession session;
+	private final EtcdSession session;
 
 	private final EtcdLockRegistry registry;
 

@@ -16,6 +16,7 @@ import java.util.function.Consumer;
 import dev.coordination.etcd.EtcdAccessException;
 import dev.coordination.etcd.EtcdNotFoundException;
 import dev.coordination.etcd.EtcdTemplate;
+import dev.coordination.etcd.internal.CoordinationEvents;
 import dev.coordination.etcd.internal.CoordinationThreads;
 import dev.coordination.etcd.internal.EtcdExceptionTranslator;
 import dev.coordination.etcd.internal.EtcdKeys;
@@ -23,6 +24,8 @@ import dev.coordination.session.CoordinationSession;
 import dev.coordination.session.SessionInfo;
 import dev.coordination.session.SessionListener;
 import dev.coordination.session.SessionLossReason;
+import dev.coordination.session.SessionLostEvent;
+import dev.coordination.session.SessionRenewedEvent;
 import io.etcd.jetcd.Lease;
 import io.etcd.jetcd.lease.LeaseGrantResponse;
 import io.etcd.jetcd.lease.LeaseKeepAliveResponse;
@@ -45,7 +48,8 @@ import org.springframework.util.Assert;
  * etcd grants one; listeners are then told of the renewal.
  * <p>
  * Every state change happens on one thread, {@code coordination-session}, which also calls the
- * listeners. On {@link #stop()} listeners are told first, then the lease is revoked; with etcd down
+ * {@link LeaseListener}s of the capabilities; the application's {@link SessionListener}s hear of
+ * losses and renewals on the event thread, so they can never delay a keep-alive. On {@link #stop()} listeners are told first, then the lease is revoked; with etcd down
  * this is bounded by the request timeout.
  * <p>
  * Not guaranteed: that the session is valid at any given time (etcd may be unreachable), and
@@ -80,7 +84,11 @@ public class EtcdSession implements CoordinationSession, SmartLifecycle {
 
 	private final SessionMetrics metrics;
 
+	private final List<LeaseListener> leaseListeners = new CopyOnWriteArrayList<>();
+
 	private final List<SessionListener> listeners = new CopyOnWriteArrayList<>();
+
+	private final CoordinationEvents events;
 
 	private final Object lifecycleMonitor = new Object();
 
@@ -118,8 +126,10 @@ public class EtcdSession implements CoordinationSession, SmartLifecycle {
 	 * @param safetyMargin how long before {@code sent + TTL} the session stops counting as
 	 * valid, positive and smaller than the TTL
 	 * @param metrics where to report, {@link SessionMetrics#NONE} for nowhere
+	 * @param events the thread the application's listeners are told on
 	 */
-	public EtcdSession(EtcdTemplate etcd, Duration ttl, Duration safetyMargin, SessionMetrics metrics) {
+	public EtcdSession(EtcdTemplate etcd, Duration ttl, Duration safetyMargin, SessionMetrics metrics,
+			CoordinationEvents events) {
 		Assert.notNull(etcd, "etcd must not be null");
 		Assert.isTrue(ttl != null && ttl.compareTo(MINIMUM_TTL) >= 0 && ttl.toMillis() % 1000 == 0,
 				() -> "ttl must be whole seconds and at least " + MINIMUM_TTL.toSeconds() + "s but was " + ttl);
@@ -131,6 +141,7 @@ public class EtcdSession implements CoordinationSession, SmartLifecycle {
 		this.safetyMargin = safetyMargin;
 		this.keepAliveIntervalNanos = ttl.minus(safetyMargin).toNanos() / 3;
 		this.metrics = (metrics != null) ? metrics : SessionMetrics.NONE;
+		this.events = events;
 	}
 
 	/**
@@ -177,30 +188,49 @@ public class EtcdSession implements CoordinationSession, SmartLifecycle {
 	@Override
 	public void addListener(SessionListener listener) {
 		Assert.notNull(listener, "listener must not be null");
+		this.listeners.add(listener);
+	}
+
+	@Override
+	public void removeListener(SessionListener listener) {
+		this.listeners.remove(listener);
+	}
+
+	/**
+	 * Register a listener of the lease, called on the session's thread. When the session is valid
+	 * at that moment, it is told about the current lease through
+	 * {@link LeaseListener#leaseGranted} right away.
+	 * @param listener the listener
+	 */
+	public void addLeaseListener(LeaseListener listener) {
+		Assert.notNull(listener, "listener must not be null");
 		synchronized (this.lifecycleMonitor) {
 			if (!this.running) {
-				this.listeners.add(listener);
+				this.leaseListeners.add(listener);
 				return;
 			}
 			// on the session thread, so that the listener sees every later event exactly once
 			execute(() -> {
-				this.listeners.add(listener);
+				this.leaseListeners.add(listener);
 				CurrentLease lease = this.current;
 				if (lease != null && lease.isValid(System.nanoTime())) {
-					notify(listener, (l) -> l.sessionGranted(lease.id(), false));
+					notify(listener, (l) -> l.leaseGranted(lease.id(), false));
 				}
 			});
 		}
 	}
 
-	@Override
-	public void removeListener(SessionListener listener) {
+	/**
+	 * Unregister a listener of the lease.
+	 * @param listener the listener
+	 */
+	public void removeLeaseListener(LeaseListener listener) {
 		synchronized (this.lifecycleMonitor) {
 			if (!this.running) {
-				this.listeners.remove(listener);
+				this.leaseListeners.remove(listener);
 				return;
 			}
-			execute(() -> this.listeners.remove(listener));
+			execute(() -> this.leaseListeners.remove(listener));
 		}
 	}
 
@@ -323,7 +353,10 @@ public class EtcdSession implements CoordinationSession, SmartLifecycle {
 		this.keepAliveTask = this.executor.scheduleWithFixedDelay(() -> keepAlive(lease.id()), firstKeepAlive,
 				this.keepAliveIntervalNanos, TimeUnit.NANOSECONDS);
 		scheduleDeadlineCheck(lease);
-		notifyAll((listener) -> listener.sessionGranted(lease.id(), renewal));
+		notifyAll((listener) -> listener.leaseGranted(lease.id(), renewal));
+		if (renewal) {
+			this.events.publish(new SessionRenewedEvent(this, lease.id()), this.listeners, SessionListener::renewed);
+		}
 		this.firstLease.complete(null);
 	}
 
@@ -413,7 +446,8 @@ public class EtcdSession implements CoordinationSession, SmartLifecycle {
 				+ ((this.lastError != null) ? "; last error: " + this.lastError : "")
 				+ "); telling listeners, then asking for a new lease");
 		this.metrics.lost(reason);
-		notifyAll((listener) -> listener.sessionLost(lease.id(), reason));
+		notifyAll((listener) -> listener.leaseLost(lease.id(), reason));
+		this.events.publish(new SessionLostEvent(this, lease.id(), reason), this.listeners, SessionListener::lost);
 		revokeQuietly(lease.id());
 		grant();
 	}
@@ -427,7 +461,7 @@ public class EtcdSession implements CoordinationSession, SmartLifecycle {
 			this.current = null;
 			return;
 		}
-		notifyAll((listener) -> listener.sessionClosing(lease.id()));
+		notifyAll((listener) -> listener.leaseClosing(lease.id()));
 		this.current = null;
 		Lease leases = this.etcd.getClient().getLeaseClient();
 		try {
@@ -451,18 +485,18 @@ public class EtcdSession implements CoordinationSession, SmartLifecycle {
 			});
 	}
 
-	private void notifyAll(Consumer<SessionListener> event) {
-		for (SessionListener listener : this.listeners) {
+	private void notifyAll(Consumer<LeaseListener> event) {
+		for (LeaseListener listener : this.leaseListeners) {
 			notify(listener, event);
 		}
 	}
 
-	private void notify(SessionListener listener, Consumer<SessionListener> event) {
+	private void notify(LeaseListener listener, Consumer<LeaseListener> event) {
 		try {
 			event.accept(listener);
 		}
 		catch (RuntimeException ex) {
-			logger.error("Coordination session listener " + listener + " failed", ex);
+			logger.error("Lease listener " + listener + " failed", ex);
 		}
 	}
 

@@ -4,6 +4,7 @@ import java.time.Duration;
 
 import dev.coordination.autoconfigure.etcd.EtcdAutoConfiguration;
 import dev.coordination.etcd.EtcdTemplate;
+import dev.coordination.etcd.internal.CoordinationEvents;
 import dev.coordination.session.CoordinationSession;
 import dev.coordination.session.internal.EtcdSession;
 import dev.coordination.session.internal.MicrometerSessionMetrics;
@@ -135,7 +136,8 @@ class SessionAutoConfigurationTests {
 
 		@Bean
 		CoordinationSession mySession(EtcdTemplate etcdTemplate) {
-			return new EtcdSession(etcdTemplate, Duration.ofSeconds(4), Duration.ofSeconds(1), SessionMetrics.NONE);
+			return new EtcdSession(etcdTemplate, Duration.ofSeconds(4), Duration.ofSeconds(1), SessionMetrics.NONE,
+					new CoordinationEvents(null));
 		}
 
 	}

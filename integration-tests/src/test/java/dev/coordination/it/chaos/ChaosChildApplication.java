@@ -26,10 +26,10 @@ import dev.coordination.it.process.ChildSide;
 import dev.coordination.lock.DistributedLock;
 import dev.coordination.lock.DistributedLockRegistry;
 import dev.coordination.lock.LockLostException;
-import dev.coordination.lock.internal.EtcdLockRegistry;
 import dev.coordination.session.CoordinationSession;
 import dev.coordination.session.SessionListener;
-import dev.coordination.session.SessionLossReason;
+import dev.coordination.session.SessionLostEvent;
+import dev.coordination.session.SessionRenewedEvent;
 import io.etcd.jetcd.KeyValue;
 
 import org.springframework.beans.factory.annotation.Value;
@@ -210,10 +210,8 @@ public class ChaosChildApplication {
 			this.registration = registration;
 			this.environment = environment;
 			this.instanceId = instanceId;
-			if (locks instanceof EtcdLockRegistry registry) {
-				registry.addListener((lost) -> ChildSide
-					.print("LOCK-LOST " + lost.token() + " " + System.nanoTime() + " " + lost.key()));
-			}
+			locks.addListener((event) -> ChildSide
+				.print("LOCK-LOST " + event.getLock().token() + " " + System.nanoTime() + " " + event.getLock().key()));
 		}
 
 		@EventListener
@@ -251,13 +249,14 @@ public class ChaosChildApplication {
 		}
 
 		@Override
-		public void sessionGranted(long leaseId, boolean renewal) {
-			ChildSide.print("SESSION-GRANTED " + Long.toHexString(leaseId) + " " + System.nanoTime());
+		public void renewed(SessionRenewedEvent event) {
+			ChildSide.print("SESSION-GRANTED " + Long.toHexString(event.getLeaseId()) + " " + System.nanoTime());
 		}
 
 		@Override
-		public void sessionLost(long leaseId, SessionLossReason reason) {
-			ChildSide.print("SESSION-LOST " + Long.toHexString(leaseId) + " " + reason + " " + System.nanoTime());
+		public void lost(SessionLostEvent event) {
+			ChildSide.print("SESSION-LOST " + Long.toHexString(event.getLeaseId()) + " " + event.getReason() + " "
+					+ System.nanoTime());
 		}
 
 		private void awaitRegisteredThenStart() {

@@ -8,6 +8,8 @@ import java.util.concurrent.TimeUnit;
 import dev.coordination.autoconfigure.discovery.DiscoveryAutoConfiguration;
 import dev.coordination.autoconfigure.etcd.EtcdAutoConfiguration;
 import dev.coordination.discovery.DiscoveryListener;
+import dev.coordination.discovery.InstanceAddedEvent;
+import dev.coordination.discovery.InstanceRemovedEvent;
 import dev.coordination.discovery.ServiceDiscovery;
 import dev.coordination.discovery.ServiceRecord;
 import dev.coordination.etcd.internal.EtcdKeys;
@@ -120,13 +122,13 @@ class ServiceCatalogFaultTests {
 		discovery.addListener(new DiscoveryListener() {
 
 			@Override
-			public void added(ServiceRecord instance) {
-				events.add("+" + instance.instanceId());
+			public void added(InstanceAddedEvent event) {
+				events.add("+" + event.getInstance().instanceId());
 			}
 
 			@Override
-			public void removed(ServiceRecord instance) {
-				events.add("-" + instance.instanceId());
+			public void removed(InstanceRemovedEvent event) {
+				events.add("-" + event.getInstance().instanceId());
 			}
 
 		});

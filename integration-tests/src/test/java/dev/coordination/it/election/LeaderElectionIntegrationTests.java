@@ -15,6 +15,7 @@ import dev.coordination.autoconfigure.election.ElectionHealthContributorAutoConf
 import dev.coordination.autoconfigure.etcd.EtcdAutoConfiguration;
 import dev.coordination.autoconfigure.session.SessionAutoConfiguration;
 import dev.coordination.election.Candidate;
+import dev.coordination.election.LeaderChangedEvent;
 import dev.coordination.election.LeaderContext;
 import dev.coordination.election.LeaderElection;
 import dev.coordination.election.LeaderElections;
@@ -169,8 +170,8 @@ class LeaderElectionIntegrationTests {
 			follower.addListener(new LeadershipListener() {
 
 				@Override
-				public void leaderChanged(Candidate now) {
-					seen.add((now != null) ? now.instanceId() + "@" + now.token() : "none");
+				public void leaderChanged(LeaderChangedEvent event) {
+					seen.add(event.getLeader().map((now) -> now.instanceId() + "@" + now.token()).orElse("none"));
 				}
 
 			});
@@ -226,9 +227,9 @@ class LeaderElectionIntegrationTests {
 			AtomicLong revokedAt = new AtomicLong();
 			leader.addListener(new dev.coordination.election.LeadershipListener() {
 				@Override
-				public void revoked(LeaderTerm term, RevocationReason reason) {
+				public void revoked(LeadershipRevokedEvent event) {
 					revokedAt.compareAndSet(0, System.nanoTime());
-					revocations.add(reason);
+					revocations.add(event.getReason());
 				}
 			});
 			AtomicLong acknowledgedSent = new AtomicLong();

@@ -180,9 +180,9 @@ class DistributedLockIntegrationTests {
 			EtcdLockRegistry registry = context.getBean(EtcdLockRegistry.class);
 			Map<String, Long> lost = new ConcurrentHashMap<>();
 			AtomicLong lostAt = new AtomicLong();
-			registry.addListener((held) -> {
+			registry.addListener((event) -> {
 				lostAt.set(System.nanoTime());
-				lost.put(held.key(), held.token());
+				lost.put(event.getLock().key(), event.getLock().token());
 			});
 			DistributedLock lock = registry.obtain("pause");
 			AtomicLong token = new AtomicLong();

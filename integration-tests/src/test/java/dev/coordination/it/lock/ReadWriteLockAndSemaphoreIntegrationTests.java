@@ -424,7 +424,7 @@ class ReadWriteLockAndSemaphoreIntegrationTests {
 			awaitSession(context);
 			EtcdLockRegistry registry = context.getBean(EtcdLockRegistry.class);
 			List<HeldLock> lost = new java.util.concurrent.CopyOnWriteArrayList<>();
-			registry.addListener(lost::add);
+			registry.addListener((event) -> lost.add(event.getLock()));
 			DistributedReadWriteLock readWrite = registry.readWriteLock("paused");
 			DistributedSemaphore semaphore = registry.semaphore("paused", 3);
 			Actor reader = actor();

@@ -1,25 +1,27 @@
 package dev.coordination.discovery.internal.cloud;
 
-import dev.coordination.discovery.DiscoveryListener;
+import java.util.function.LongConsumer;
+
+import dev.coordination.etcd.internal.CoordinationEvents;
 
 import org.springframework.cloud.client.discovery.event.HeartbeatEvent;
-import org.springframework.context.ApplicationEventPublisher;
 
 /**
- * Publishes a Spring Cloud {@link HeartbeatEvent} on every catalog change, with the etcd revision
- * the catalog reflects as its value; Spring Cloud Gateway's discovery routes refresh on it.
+ * Publishes a Spring Cloud {@link HeartbeatEvent} on every catalog change, on the event thread,
+ * with the etcd revision the catalog reflects as its value; Spring Cloud Gateway's discovery routes
+ * refresh on it.
  */
-public class HeartbeatPublisher implements DiscoveryListener {
+public class HeartbeatPublisher implements LongConsumer {
 
-	private final ApplicationEventPublisher publisher;
+	private final CoordinationEvents events;
 
-	public HeartbeatPublisher(ApplicationEventPublisher publisher) {
-		this.publisher = publisher;
+	public HeartbeatPublisher(CoordinationEvents events) {
+		this.events = events;
 	}
 
 	@Override
-	public void catalogChanged(long revision) {
-		this.publisher.publishEvent(new HeartbeatEvent(this, revision));
+	public void accept(long revision) {
+		this.events.publish(new HeartbeatEvent(this, revision));
 	}
 
 }

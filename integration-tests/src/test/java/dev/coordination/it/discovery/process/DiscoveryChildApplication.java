@@ -4,6 +4,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 import dev.coordination.discovery.DiscoveryListener;
+import dev.coordination.discovery.InstanceAddedEvent;
+import dev.coordination.discovery.InstanceRemovedEvent;
+import dev.coordination.discovery.InstanceUpdatedEvent;
 import dev.coordination.discovery.ServiceDiscovery;
 import dev.coordination.discovery.ServiceRecord;
 import dev.coordination.discovery.internal.EtcdServiceRegistration;
@@ -113,7 +116,17 @@ public class DiscoveryChildApplication {
 		}
 
 		@Override
-		public void catalogChanged(long revision) {
+		public void added(InstanceAddedEvent event) {
+			report();
+		}
+
+		@Override
+		public void removed(InstanceRemovedEvent event) {
+			report();
+		}
+
+		@Override
+		public void updated(InstanceUpdatedEvent event) {
 			report();
 		}
 

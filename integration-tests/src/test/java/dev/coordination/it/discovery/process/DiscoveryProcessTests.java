@@ -9,10 +9,12 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 import dev.coordination.discovery.DiscoveryListener;
+import dev.coordination.discovery.InstanceRemovedEvent;
 import dev.coordination.discovery.ServiceRecord;
 import dev.coordination.discovery.internal.DiscoveryMetrics;
 import dev.coordination.discovery.internal.EtcdServiceCatalog;
 import dev.coordination.etcd.EtcdTemplate;
+import dev.coordination.etcd.internal.CoordinationEvents;
 import dev.coordination.it.process.ChildLine;
 import dev.coordination.it.process.ChildProcess;
 import dev.coordination.it.process.ChildProcesses;
@@ -70,7 +72,7 @@ class DiscoveryProcessTests {
 		LeftoverKeys.remove(etcd.client(), PREFIX + "/");
 		this.observerClient = etcd.cluster().newClient();
 		this.observer = new EtcdServiceCatalog(new EtcdTemplate(this.observerClient, Duration.ofSeconds(1)), PREFIX,
-				DiscoveryMetrics.NONE);
+				DiscoveryMetrics.NONE, new CoordinationEvents(null));
 		this.observer.addListener(this.events);
 		this.observer.start();
 		assertThat(this.observer.services()).as("services in the catalog before the test").isEmpty();
@@ -206,8 +208,8 @@ class DiscoveryProcessTests {
 		private final Map<String, Long> removed = new ConcurrentHashMap<>();
 
 		@Override
-		public void removed(ServiceRecord instance) {
-			this.removed.putIfAbsent(instance.instanceId(), System.nanoTime());
+		public void removed(InstanceRemovedEvent event) {
+			this.removed.putIfAbsent(event.getInstance().instanceId(), System.nanoTime());
 		}
 
 		Optional<Long> removedAt(String instanceId) {

@@ -141,6 +141,27 @@ class LeaderElectionProcessTests {
 	}
 
 	@Test
+	void leaderPausedPastItsTtlReportsItsRevocationAsSessionLost() throws Exception {
+		List<ChildProcess> two = startChildren(2, 1);
+		ChildProcess leader = awaitSteadyLeader(two);
+		long token = currentToken(leader);
+
+		leader.pause();
+		long pausedAt = System.nanoTime();
+		// its lease expires meanwhile and its key goes with it: the other child takes over
+		awaitGrantedAfter(token, TTL.plusSeconds(3));
+		await().atMost(TTL.plusSeconds(2)).pollInterval(Duration.ofMillis(20))
+			.until(() -> System.nanoTime() - pausedAt > TTL.plusMillis(500).toNanos());
+		leader.resume();
+
+		// on resuming it may see the delete of its own key before its session notices the loss: the
+		// cause is still the lost session, not someone deleting the key
+		ChildLine revoked = this.children.awaitLine((line) -> line.child().equals(leader.name())
+				&& line.kind().equals("REVOKED") && line.token() == token, Duration.ofSeconds(5));
+		assertThat(revoked.args().get(1)).as("reason of %s", revoked).isEqualTo("SESSION_LOST");
+	}
+
+	@Test
 	void neverTwoLeadersThroughASeededSequenceOfFaults() throws Exception {
 		long seed = Long.getLong("coordination.it.chaos.seed", 20261124L);
 		Random random = new Random(seed);

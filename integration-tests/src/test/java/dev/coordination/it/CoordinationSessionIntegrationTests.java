@@ -14,9 +14,9 @@ import dev.coordination.autoconfigure.session.SessionHealthContributorAutoConfig
 import dev.coordination.etcd.internal.CoordinationMeterNames;
 import dev.coordination.session.SessionInfo;
 import dev.coordination.session.SessionListener;
+import dev.coordination.session.SessionLossReason;
 import dev.coordination.session.SessionLostEvent;
 import dev.coordination.session.SessionRenewedEvent;
-import dev.coordination.session.SessionLossReason;
 import dev.coordination.session.internal.EtcdSession;
 import dev.coordination.session.internal.LeaseListener;
 import dev.coordination.session.internal.SessionHealthIndicator;

@@ -1,7 +1,7 @@
 package dev.coordination.sample;
 
-import dev.coordination.election.LeaderContext;
 import dev.coordination.election.LeaderChangedEvent;
+import dev.coordination.election.LeaderContext;
 import dev.coordination.election.LeaderOnly;
 import dev.coordination.election.LeadershipGrantedEvent;
 import dev.coordination.election.LeadershipListener;

@@ -8,9 +8,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 import dev.coordination.discovery.DiscoveryListener;
-import dev.coordination.discovery.ServiceDiscovery;
 import dev.coordination.discovery.InstanceAddedEvent;
 import dev.coordination.discovery.InstanceRemovedEvent;
+import dev.coordination.discovery.ServiceDiscovery;
 import dev.coordination.discovery.ServiceRecord;
 import dev.coordination.etcd.internal.EtcdKeys;
 import dev.coordination.test.Etcd;

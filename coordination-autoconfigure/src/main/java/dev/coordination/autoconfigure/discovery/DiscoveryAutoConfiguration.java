@@ -25,6 +25,7 @@ import dev.coordination.discovery.internal.cloud.HeartbeatPublisher;
 import dev.coordination.etcd.EtcdTemplate;
 import dev.coordination.etcd.internal.CoordinationEvents;
 import dev.coordination.etcd.internal.EtcdKeys;
+import dev.coordination.etcd.internal.RetryPolicy;
 import dev.coordination.session.internal.EtcdSession;
 import io.micrometer.core.instrument.MeterRegistry;
 
@@ -71,9 +72,9 @@ public final class DiscoveryAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean(ServiceDiscovery.class)
 	EtcdServiceCatalog serviceDiscovery(EtcdTemplate etcdTemplate, DiscoveryProperties properties,
-			ObjectProvider<DiscoveryMetrics> metrics, CoordinationEvents events) {
+			ObjectProvider<DiscoveryMetrics> metrics, CoordinationEvents events, RetryPolicy retryPolicy) {
 		return new EtcdServiceCatalog(etcdTemplate, prefix(properties), metrics.getIfAvailable(() -> DiscoveryMetrics.NONE),
-				events);
+				events, retryPolicy);
 	}
 
 	@Bean
@@ -107,13 +108,13 @@ public final class DiscoveryAutoConfiguration {
 		@ConditionalOnMissingBean
 		EtcdServiceRegistration serviceRegistration(EtcdTemplate etcdTemplate, EtcdSession session,
 				DiscoveryProperties properties, Environment environment, ApplicationContext context,
-				ObjectProvider<DiscoveryMetrics> metrics) {
+				ObjectProvider<DiscoveryMetrics> metrics, RetryPolicy retryPolicy) {
 			if (properties.getPort() != null || isWebServerContext(context)) {
 				// this instance will register: fail start-up now rather than when it is ready
 				serviceId(properties, environment);
 			}
 			return new EtcdServiceRegistration(etcdTemplate, session, prefix(properties),
-					metrics.getIfAvailable(() -> DiscoveryMetrics.NONE));
+					metrics.getIfAvailable(() -> DiscoveryMetrics.NONE), retryPolicy);
 		}
 
 		@Bean

@@ -17,6 +17,7 @@ import dev.coordination.election.internal.MicrometerElectionMetrics;
 import dev.coordination.etcd.EtcdTemplate;
 import dev.coordination.etcd.internal.CoordinationEvents;
 import dev.coordination.etcd.internal.EtcdKeys;
+import dev.coordination.etcd.internal.RetryPolicy;
 import dev.coordination.session.internal.EtcdSession;
 import io.micrometer.core.instrument.MeterRegistry;
 
@@ -53,7 +54,8 @@ public final class ElectionAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean(LeaderElections.class)
 	EtcdLeaderElections leaderElections(EtcdTemplate etcdTemplate, EtcdSession session,
-			ElectionProperties properties, Environment environment, ObjectProvider<LeadershipListenerFactory> listeners, CoordinationEvents events) {
+			ElectionProperties properties, Environment environment, ObjectProvider<LeadershipListenerFactory> listeners, CoordinationEvents events,
+			RetryPolicy retryPolicy) {
 		String prefix;
 		try {
 			prefix = EtcdKeys.prefix("coordination.etcd.election.prefix", properties.getPrefix());
@@ -66,7 +68,7 @@ public final class ElectionAutoConfiguration {
 				listeners.orderedStream().toList(), (name) -> {
 					ElectionProperties.Election election = properties.getElections().get(name);
 					return election == null || election.isCandidate();
-				}, events);
+				}, events, retryPolicy);
 	}
 
 	@Bean

@@ -2,6 +2,7 @@ package dev.coordination.autoconfigure.etcd;
 
 import dev.coordination.etcd.EtcdTemplate;
 import dev.coordination.etcd.internal.CoordinationEvents;
+import dev.coordination.etcd.internal.RetryPolicy;
 import io.etcd.jetcd.Client;
 
 import org.springframework.beans.factory.ObjectProvider;
@@ -47,6 +48,12 @@ public final class EtcdAutoConfiguration {
 	@ConditionalOnMissingBean
 	CoordinationEvents coordinationEvents(ApplicationEventPublisher publisher) {
 		return new CoordinationEvents(publisher);
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	RetryPolicy coordinationRetryPolicy(EtcdProperties properties) {
+		return new RetryPolicy(properties.getRetry().getDelay(), properties.getRetry().getMaxDelay());
 	}
 
 	@Bean

@@ -60,9 +60,6 @@ final class EtcdClientBuilderFactory {
 			.retryDelay(properties.getRetry().getDelay().toMillis())
 			.retryMaxDelay(properties.getRetry().getMaxDelay().toMillis())
 			.maxInboundMessageSize((int) properties.getMaxInboundMessageSize().toBytes());
-		if (properties.getRetry().getMaxDuration() != null) {
-			builder.retryMaxDuration(properties.getRetry().getMaxDuration());
-		}
 		customizers.forEach((customizer) -> customizer.customize(builder));
 		return builder;
 	}

@@ -211,9 +211,6 @@ public class EtcdProperties implements InitializingBean {
 		positive("coordination.etcd.keepalive-timeout", this.keepaliveTimeout);
 		positive("coordination.etcd.retry.delay", this.retry.delay);
 		positive("coordination.etcd.retry.max-delay", this.retry.maxDelay);
-		if (this.retry.maxDuration != null) {
-			positive("coordination.etcd.retry.max-duration", this.retry.maxDuration);
-		}
 		if (this.retry.maxDelay.compareTo(this.retry.delay) < 0) {
 			throw new InvalidConfigurationPropertyValueException("coordination.etcd.retry.max-delay",
 					this.retry.maxDelay, "Must not be smaller than coordination.etcd.retry.delay ("
@@ -307,25 +304,21 @@ public class EtcdProperties implements InitializingBean {
 	}
 
 	/**
-	 * Retries of idempotent calls by jetcd. Every call stays bounded by the request timeout.
+	 * How every loop that retries waits between attempts: the session asking for a lease, elections
+	 * campaigning, lock releases, watches reading again, registrations, and jetcd's own retries of
+	 * idempotent calls. Every call stays bounded by the request timeout.
 	 */
 	public static class Retry {
 
 		/**
 		 * Delay before the first retry.
 		 */
-		private Duration delay = Duration.ofMillis(500);
+		private Duration delay = Duration.ofMillis(100);
 
 		/**
-		 * Maximum delay between retries, reached by exponential back-off.
+		 * Longest delay between retries, reached by doubling the delay after each failure.
 		 */
-		private Duration maxDelay = Duration.ofMillis(2500);
-
-		/**
-		 * Maximum total time jetcd keeps retrying a call. Unset means no limit of its own: the
-		 * request timeout still ends the call.
-		 */
-		private Duration maxDuration;
+		private Duration maxDelay = Duration.ofSeconds(1);
 
 		public Duration getDelay() {
 			return this.delay;
@@ -341,14 +334,6 @@ public class EtcdProperties implements InitializingBean {
 
 		public void setMaxDelay(Duration maxDelay) {
 			this.maxDelay = maxDelay;
-		}
-
-		public Duration getMaxDuration() {
-			return this.maxDuration;
-		}
-
-		public void setMaxDuration(Duration maxDuration) {
-			this.maxDuration = maxDuration;
 		}
 
 	}

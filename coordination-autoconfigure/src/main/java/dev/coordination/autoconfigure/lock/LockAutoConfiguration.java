@@ -10,6 +10,7 @@ import dev.coordination.autoconfigure.session.SessionAutoConfiguration;
 import dev.coordination.etcd.EtcdTemplate;
 import dev.coordination.etcd.internal.CoordinationEvents;
 import dev.coordination.etcd.internal.EtcdKeys;
+import dev.coordination.etcd.internal.RetryPolicy;
 import dev.coordination.lock.DistributedLockRegistry;
 import dev.coordination.lock.LockListener;
 import dev.coordination.lock.internal.DistributedLockedAdvisor;
@@ -54,7 +55,7 @@ public final class LockAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean(DistributedLockRegistry.class)
 	EtcdLockRegistry distributedLockRegistry(EtcdTemplate etcdTemplate, EtcdSession session,
-			LockProperties properties, CoordinationEvents events) {
+			LockProperties properties, CoordinationEvents events, RetryPolicy retryPolicy) {
 		Map<String, String> prefixes = new LinkedHashMap<>();
 		prefixes.put("coordination.etcd.lock.prefix", prefix("coordination.etcd.lock.prefix", properties.getPrefix()));
 		prefixes.put("coordination.etcd.lock.read-write-prefix",
@@ -70,7 +71,7 @@ public final class LockAutoConfiguration {
 		}));
 		List<String> normalised = List.copyOf(prefixes.values());
 		return new EtcdLockRegistry(new EtcdLockRegistry.Prefixes(normalised.get(0), normalised.get(1), normalised.get(2)),
-				etcdTemplate, session, properties.isInterruptOnLoss(), events);
+				etcdTemplate, session, properties.isInterruptOnLoss(), events, retryPolicy);
 	}
 
 	private static String prefix(String property, String value) {

@@ -3,6 +3,7 @@ package dev.coordination.autoconfigure.session;
 import dev.coordination.autoconfigure.etcd.EtcdAutoConfiguration;
 import dev.coordination.etcd.EtcdTemplate;
 import dev.coordination.etcd.internal.CoordinationEvents;
+import dev.coordination.etcd.internal.RetryPolicy;
 import dev.coordination.session.CoordinationSession;
 import dev.coordination.session.SessionListener;
 import dev.coordination.session.internal.EtcdSession;
@@ -34,9 +35,9 @@ public final class SessionAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean(CoordinationSession.class)
 	EtcdSession coordinationSession(EtcdTemplate etcdTemplate, SessionProperties properties,
-			ObjectProvider<SessionMetrics> metrics, CoordinationEvents events) {
+			ObjectProvider<SessionMetrics> metrics, CoordinationEvents events, RetryPolicy retryPolicy) {
 		return new EtcdSession(etcdTemplate, properties.getTtl(), properties.getSafetyMargin(),
-				metrics.getIfAvailable(() -> SessionMetrics.NONE), events);
+				metrics.getIfAvailable(() -> SessionMetrics.NONE), events, retryPolicy);
 	}
 
 	@Bean

@@ -26,6 +26,7 @@ import dev.coordination.etcd.EtcdTemplate;
 import dev.coordination.etcd.internal.CoordinationEvents;
 import dev.coordination.etcd.internal.EtcdKeys;
 import dev.coordination.etcd.internal.PrefixMirror;
+import dev.coordination.etcd.internal.RetryPolicy;
 import io.etcd.jetcd.KeyValue;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -62,6 +63,8 @@ public class EtcdServiceCatalog implements ServiceDiscovery, SmartLifecycle {
 
 	private final CoordinationEvents events;
 
+	private final RetryPolicy retry;
+
 	// a new snapshot per change: lookups read it without locking
 	private volatile Map<String, List<ServiceRecord>> snapshot = Map.of();
 
@@ -77,8 +80,12 @@ public class EtcdServiceCatalog implements ServiceDiscovery, SmartLifecycle {
 	 * @param etcd the etcd access
 	 * @param prefix the normalised prefix of all registrations, for example {@code /services}
 	 * @param metrics where to report skipped records
+	 * @param events the thread listeners are told on
+	 * @param retry how to wait before reading again after a failed read
 	 */
-	public EtcdServiceCatalog(EtcdTemplate etcd, String prefix, DiscoveryMetrics metrics, CoordinationEvents events) {
+	public EtcdServiceCatalog(EtcdTemplate etcd, String prefix, DiscoveryMetrics metrics, CoordinationEvents events,
+			RetryPolicy retry) {
+		this.retry = retry;
 		this.etcd = etcd;
 		this.events = events;
 		this.prefix = prefix + "/";
@@ -129,7 +136,7 @@ public class EtcdServiceCatalog implements ServiceDiscovery, SmartLifecycle {
 	@Override
 	public void start() {
 		PrefixMirror mirror = new PrefixMirror(this.etcd, "discovery", List.of(this.prefix), (key) -> true,
-				Duration.ZERO, this::changed);
+				Duration.ZERO, this.retry, this::changed);
 		this.mirror = mirror;
 		mirror.start(0, List.of());
 		// the first read while starting, so the catalog is there when the application is ready;

@@ -17,6 +17,7 @@ import dev.coordination.etcd.EtcdAccessException;
 import dev.coordination.etcd.EtcdTemplate;
 import dev.coordination.etcd.internal.CoordinationThreads;
 import dev.coordination.etcd.internal.EtcdKeys;
+import dev.coordination.etcd.internal.RetryPolicy;
 import dev.coordination.session.SessionLossReason;
 import dev.coordination.session.internal.EtcdSession;
 import dev.coordination.session.internal.LeaseListener;
@@ -49,8 +50,6 @@ public class EtcdServiceRegistration implements LeaseListener, SmartLifecycle {
 
 	private static final Log logger = LogFactory.getLog(EtcdServiceRegistration.class);
 
-	private static final long RETRY_MILLIS = 1000;
-
 	private final EtcdTemplate etcd;
 
 	private final EtcdSession session;
@@ -80,6 +79,9 @@ public class EtcdServiceRegistration implements LeaseListener, SmartLifecycle {
 	// guarded by this: whether a retry is scheduled already
 	private boolean retryScheduled;
 
+	// guarded by this
+	private final RetryPolicy.Backoff backoff;
+
 	// every lease this instance's session was granted: a key on one of them is this instance's own
 	private final Set<Long> ownLeases = ConcurrentHashMap.newKeySet();
 
@@ -98,9 +100,11 @@ public class EtcdServiceRegistration implements LeaseListener, SmartLifecycle {
 	 * @param session the session the record lives on
 	 * @param prefix the normalised prefix of all registrations, for example {@code /services}
 	 * @param metrics where to report the outcome of writes
+	 * @param retry how to wait between failed writes
 	 */
 	public EtcdServiceRegistration(EtcdTemplate etcd, EtcdSession session, String prefix,
-			DiscoveryMetrics metrics) {
+			DiscoveryMetrics metrics, RetryPolicy retry) {
+		this.backoff = retry.backoff();
 		this.etcd = etcd;
 		this.session = session;
 		this.prefix = prefix;
@@ -297,12 +301,14 @@ public class EtcdServiceRegistration implements LeaseListener, SmartLifecycle {
 
 	private void scheduleRetry() {
 		ScheduledExecutorService executor;
+		long delay;
 		synchronized (this) {
 			executor = this.writer;
 			if (executor == null || this.retryScheduled) {
 				return;
 			}
 			this.retryScheduled = true;
+			delay = this.backoff.nextDelayNanos();
 		}
 		try {
 			executor.schedule(() -> {
@@ -310,7 +316,7 @@ public class EtcdServiceRegistration implements LeaseListener, SmartLifecycle {
 					this.retryScheduled = false;
 				}
 				write();
-			}, RETRY_MILLIS, TimeUnit.MILLISECONDS);
+			}, delay, TimeUnit.NANOSECONDS);
 		}
 		catch (RejectedExecutionException ex) {
 			// stopped
@@ -360,6 +366,7 @@ public class EtcdServiceRegistration implements LeaseListener, SmartLifecycle {
 						this.writtenLease = leaseId;
 						this.writtenKey = key;
 						this.writtenRevision = response.getHeader().getRevision();
+						this.backoff.reset();
 					}
 					this.lastError = null;
 					this.metrics.registration("success");

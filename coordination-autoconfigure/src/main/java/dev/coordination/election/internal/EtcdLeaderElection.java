@@ -2,6 +2,7 @@ package dev.coordination.election.internal;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -30,20 +31,18 @@ import dev.coordination.election.LeadershipRevokedEvent;
 import dev.coordination.election.NotLeaderException;
 import dev.coordination.election.RevocationReason;
 import dev.coordination.etcd.EtcdAccessException;
-import dev.coordination.etcd.EtcdCompactedException;
 import dev.coordination.etcd.EtcdTemplate;
 import dev.coordination.etcd.FencedWrite;
 import dev.coordination.etcd.WriteResult;
 import dev.coordination.etcd.internal.CoordinationEvents;
 import dev.coordination.etcd.internal.CoordinationThreads;
-import dev.coordination.etcd.internal.EtcdExceptionTranslator;
 import dev.coordination.etcd.internal.EtcdKeys;
+import dev.coordination.etcd.internal.PrefixMirror;
+import dev.coordination.etcd.internal.RetryPolicy;
 import dev.coordination.session.SessionLossReason;
 import dev.coordination.session.internal.EtcdSession;
 import dev.coordination.session.internal.LeaseListener;
 import io.etcd.jetcd.KeyValue;
-import io.etcd.jetcd.Watch;
-import io.etcd.jetcd.kv.GetResponse;
 import io.etcd.jetcd.kv.TxnResponse;
 import io.etcd.jetcd.op.Cmp;
 import io.etcd.jetcd.op.CmpTarget;
@@ -51,9 +50,6 @@ import io.etcd.jetcd.op.Op;
 import io.etcd.jetcd.options.GetOption;
 import io.etcd.jetcd.options.LeaseOption;
 import io.etcd.jetcd.options.PutOption;
-import io.etcd.jetcd.options.WatchOption;
-import io.etcd.jetcd.watch.WatchEvent;
-import io.etcd.jetcd.watch.WatchResponse;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
@@ -63,7 +59,7 @@ import org.apache.commons.logging.LogFactory;
  * session lease, with its identity as the value, and the key with the lowest create revision leads.
  * {@code etcdctl elect} and Go services take part in, and observe, the same election.
  * <p>
- * One prefix watch per election keeps a revision-consistent view of the candidates: it tells this
+ * One {@link PrefixMirror} per election keeps a revision-consistent view of the candidates: it tells this
  * instance when every earlier candidate is gone, and followers who leads. Leadership is an
  * {@link AtomicReference} changed in one place ({@link #changeLeadership}), which fires listeners
  * only on a real change; {@link #isLeader()} additionally requires the session to be provably alive
@@ -119,7 +115,9 @@ public class EtcdLeaderElection implements LeaderElection, LeaseListener {
 
 	private long viewRevision;
 
-	private Watch.Watcher watcher;
+	private final RetryPolicy.Backoff campaignBackoff;
+
+	private final PrefixMirror view;
 
 	/**
 	 * Create an election; it campaigns once {@link #start() started} and the session is valid.
@@ -131,10 +129,11 @@ public class EtcdLeaderElection implements LeaderElection, LeaseListener {
 	 * @param candidate whether this instance campaigns; {@code false} only observes who leads
 	 * @param events the thread listeners are told on
 	 * @param sharedListeners listeners of every election, told after this election's own
+	 * @param retry how to wait between failed campaigns and reads
 	 */
 	public EtcdLeaderElection(String name, String prefix, EtcdTemplate etcd, EtcdSession session,
 			Supplier<InstanceIdentity> identity, boolean candidate, CoordinationEvents events,
-			List<LeadershipListener> sharedListeners) {
+			List<LeadershipListener> sharedListeners, RetryPolicy retry) {
 		this.name = name;
 		this.prefix = EtcdKeys.key(prefix, EtcdKeys.segment("election name", name)) + "/";
 		this.etcd = etcd;
@@ -142,6 +141,9 @@ public class EtcdLeaderElection implements LeaderElection, LeaseListener {
 		this.identity = identity;
 		this.candidate = candidate;
 		this.events = events;
+		this.campaignBackoff = retry.backoff();
+		this.view = new PrefixMirror(etcd, "election-" + name, List.of(this.prefix), (key) -> true, Duration.ZERO, retry,
+				(kvs, changed, revision, receivedAt) -> submit(() -> onView(kvs.values(), revision)));
 		this.allListeners = () -> Stream.concat(this.listeners.stream(), sharedListeners.stream()).iterator();
 		this.executor = Executors.newSingleThreadExecutor(CoordinationThreads.daemon("coordination-election-" + name));
 	}
@@ -233,7 +235,7 @@ public class EtcdLeaderElection implements LeaderElection, LeaseListener {
 			return;
 		}
 		this.running = true;
-		submit(this::startView);
+		this.view.start(0, List.of());
 		this.session.addLeaseListener(this);
 	}
 
@@ -248,10 +250,8 @@ public class EtcdLeaderElection implements LeaderElection, LeaseListener {
 		}
 		this.running = false;
 		this.session.removeLeaseListener(this);
-		await(submit(() -> {
-			withdraw(this.candidacy, RevocationReason.SHUTDOWN);
-			closeWatcher();
-		}));
+		await(submit(() -> withdraw(this.candidacy, RevocationReason.SHUTDOWN)));
+		this.view.stop();
 		this.executor.shutdownNow();
 	}
 
@@ -331,6 +331,7 @@ public class EtcdLeaderElection implements LeaderElection, LeaseListener {
 				// lost while campaigning: the key goes with the lease, the renewal campaigns again
 				return;
 			}
+			this.campaignBackoff.reset();
 			this.candidacy = new Candidacy(leaseId, key, token);
 			if (logger.isDebugEnabled()) {
 				logger.debug("Campaigning in election '" + this.name + "' with key " + key + " (token " + token + ")");
@@ -348,11 +349,12 @@ public class EtcdLeaderElection implements LeaderElection, LeaseListener {
 		if (!this.running || !this.session.isValid(leaseId)) {
 			return;
 		}
-		CompletableFuture.delayedExecutor(500, TimeUnit.MILLISECONDS).execute(() -> submit(() -> {
-			if (this.running) {
-				campaign(leaseId);
-			}
-		}));
+		CompletableFuture.delayedExecutor(this.campaignBackoff.nextDelayNanos(), TimeUnit.NANOSECONDS)
+			.execute(() -> submit(() -> {
+				if (this.running) {
+					campaign(leaseId);
+				}
+			}));
 	}
 
 	private void withdraw(Candidacy candidacy, RevocationReason reason) {
@@ -418,83 +420,14 @@ public class EtcdLeaderElection implements LeaderElection, LeaseListener {
 		}
 	}
 
-	private void startView() {
-		closeWatcher();
-		try {
-			GetResponse snapshot = this.etcd.call("read election " + this.prefix, () -> this.etcd.getClient()
-				.getKVClient()
-				.get(EtcdKeys.bytes(this.prefix), GetOption.builder().isPrefix(true).build()));
-			this.candidates.clear();
-			snapshot.getKvs().forEach((kv) -> this.candidates.put(kv.getCreateRevision(), kv));
-			this.viewRevision = snapshot.getHeader().getRevision();
-			WatchOption option = WatchOption.builder()
-				.isPrefix(true)
-				.withRevision(this.viewRevision + 1)
-				.withRequireLeader(true)
-				.build();
-			this.watcher = this.etcd.getClient()
-				.getWatchClient()
-				.watch(EtcdKeys.bytes(this.prefix), option, (response) -> submit(() -> apply(response)),
-						(failure) -> submit(() -> watchFailed(failure)), () -> submit(this::watchCompleted));
-			evaluate();
-		}
-		catch (EtcdAccessException ex) {
-			logger.warn("Could not read election '" + this.name + "', retrying: " + ex.getMessage());
-			CompletableFuture.delayedExecutor(500, TimeUnit.MILLISECONDS).execute(() -> submit(() -> {
-				if (this.running) {
-					startView();
-				}
-			}));
-		}
-	}
-
-	private void apply(WatchResponse response) {
-		boolean changed = false;
-		// jetcd may replay events after a reconnect: apply each revision once. Several events can
-		// share one revision (a "del --prefix"), so compare with the view from before this response.
-		long before = this.viewRevision;
-		for (WatchEvent event : response.getEvents()) {
-			KeyValue kv = event.getKeyValue();
-			if (kv.getModRevision() <= before) {
-				continue;
-			}
-			if (event.getEventType() == WatchEvent.EventType.DELETE) {
-				changed |= this.candidates.values().removeIf((candidate) -> candidate.getKey().equals(kv.getKey()));
-			}
-			else if (event.getEventType() == WatchEvent.EventType.PUT) {
-				this.candidates.put(kv.getCreateRevision(), kv);
-				changed = true;
-			}
-			this.viewRevision = Math.max(this.viewRevision, kv.getModRevision());
-		}
-		// Only events advance the view: a response's header revision can be ahead of events still to
-		// come while the watcher catches up, and taking it would drop them as replays.
-		if (changed) {
-			evaluate();
-		}
-	}
-
-	private void watchFailed(Throwable failure) {
-		EtcdAccessException translated = EtcdExceptionTranslator.translate("watch " + this.prefix, failure);
-		if (translated instanceof EtcdCompactedException && this.running) {
-			startView();
-		}
-		else if (logger.isDebugEnabled()) {
-			logger.debug("Watch of election '" + this.name + "' failed, jetcd resumes it: " + translated.getMessage());
-		}
-	}
-
-	private void watchCompleted() {
-		if (this.running) {
-			startView();
-		}
-	}
-
-	private void closeWatcher() {
-		if (this.watcher != null) {
-			this.watcher.close();
-			this.watcher = null;
-		}
+	/**
+	 * The candidates as the election's mirror shows them at {@code revision}.
+	 */
+	private void onView(Collection<KeyValue> kvs, long revision) {
+		this.candidates.clear();
+		kvs.forEach((kv) -> this.candidates.put(kv.getCreateRevision(), kv));
+		this.viewRevision = revision;
+		evaluate();
 	}
 
 	// Leadership, from any thread.

@@ -13,6 +13,7 @@ import dev.coordination.election.LeaderElections;
 import dev.coordination.election.LeadershipListener;
 import dev.coordination.etcd.EtcdTemplate;
 import dev.coordination.etcd.internal.CoordinationEvents;
+import dev.coordination.etcd.internal.RetryPolicy;
 import dev.coordination.session.internal.EtcdSession;
 
 import org.springframework.context.SmartLifecycle;
@@ -48,6 +49,8 @@ public class EtcdLeaderElections implements LeaderElections, SmartLifecycle {
 
 	private final CoordinationEvents events;
 
+	private final RetryPolicy retry;
+
 	private final List<LeadershipListener> sharedListeners = new CopyOnWriteArrayList<>();
 
 	private volatile boolean running;
@@ -63,10 +66,11 @@ public class EtcdLeaderElections implements LeaderElections, SmartLifecycle {
 	 * @param candidate whether this instance campaigns in the named election, rather than only
 	 * observing it
 	 * @param events the thread listeners are told on
+	 * @param retry how elections wait between failed attempts
 	 */
 	public EtcdLeaderElections(EtcdTemplate etcd, EtcdSession session, String prefix,
 			Supplier<InstanceIdentity> identity, List<LeadershipListenerFactory> listenerFactories,
-			Predicate<String> candidate, CoordinationEvents events) {
+			Predicate<String> candidate, CoordinationEvents events, RetryPolicy retry) {
 		this.etcd = etcd;
 		this.session = session;
 		this.prefix = prefix;
@@ -74,6 +78,7 @@ public class EtcdLeaderElections implements LeaderElections, SmartLifecycle {
 		this.listenerFactories = List.copyOf(listenerFactories);
 		this.candidate = candidate;
 		this.events = events;
+		this.retry = retry;
 	}
 
 	/**
@@ -92,7 +97,7 @@ public class EtcdLeaderElections implements LeaderElections, SmartLifecycle {
 
 	private EtcdLeaderElection create(String name) {
 		EtcdLeaderElection election = new EtcdLeaderElection(name, this.prefix, this.etcd, this.session, this.identity,
-				this.candidate.test(name), this.events, this.sharedListeners);
+				this.candidate.test(name), this.events, this.sharedListeners, this.retry);
 		this.listenerFactories.forEach((factory) -> election.addListener(factory.create(election)));
 		if (this.running) {
 			election.start();

@@ -19,29 +19,25 @@ import java.util.function.Predicate;
 import dev.coordination.etcd.EtcdAccessException;
 import dev.coordination.etcd.EtcdTemplate;
 import io.etcd.jetcd.KeyValue;
-import io.etcd.jetcd.Watch;
-import io.etcd.jetcd.common.exception.CompactedException;
 import io.etcd.jetcd.kv.GetResponse;
 import io.etcd.jetcd.options.GetOption;
-import io.etcd.jetcd.options.WatchOption;
 import io.etcd.jetcd.watch.WatchEvent;
-import io.etcd.jetcd.watch.WatchResponse;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
 /**
- * A copy of the keys under some prefixes, read at one revision and kept current by one watch per
- * prefix from the next revision. Replays after a reconnect are dropped by mod revision; after a
- * compaction, or when etcd went back in time, everything is read again at a new revision. Changes
- * that arrive within {@code delay} of each other are handed over together. Reads, events and the
- * handler all run on the mirror's one thread, in order; no jetcd lock is held while the handler
- * runs. The service catalog, the configuration and the feature flags are mirrors.
+ * A copy of the keys under some prefixes, read at one revision and kept current by one
+ * {@link EtcdWatch} per prefix from the next revision. When a watch can no longer be trusted
+ * (compaction, etcd back in time, a twice-broken stream), everything is read again at a new
+ * revision and handed over as one change; a failed read is retried with the {@link RetryPolicy}.
+ * Changes that arrive within {@code delay} of each other are handed over together. Reads, events
+ * and the handler all run on the mirror's one thread, in order; no jetcd lock is held while the
+ * handler runs. The service catalog, the configuration, the feature flags and the elections are
+ * mirrors.
  */
 public final class PrefixMirror {
 
 	private static final Log logger = LogFactory.getLog(PrefixMirror.class);
-
-	private static final long RETRY_MILLIS = 1000;
 
 	private final EtcdTemplate etcd;
 
@@ -55,6 +51,8 @@ public final class PrefixMirror {
 
 	private final Handler handler;
 
+	private final RetryPolicy.Backoff backoff;
+
 	private volatile ScheduledExecutorService thread;
 
 	private volatile boolean running;
@@ -64,11 +62,9 @@ public final class PrefixMirror {
 	// on the mirror's thread only, from here on
 	private final Map<String, KeyValue> kvs = new HashMap<>();
 
-	private final Map<String, Long> changedAt = new HashMap<>();
-
 	private final Set<String> pending = new LinkedHashSet<>();
 
-	private final List<Watch.Watcher> watchers = new ArrayList<>();
+	private final List<EtcdWatch> watches = new ArrayList<>();
 
 	private long pendingSince;
 
@@ -77,9 +73,6 @@ public final class PrefixMirror {
 	private long readRevision;
 
 	private long generation;
-
-	// on the mirror's thread only: the watch was interrupted since it was created
-	private boolean interrupted;
 
 	/**
 	 * Create a mirror.
@@ -92,6 +85,22 @@ public final class PrefixMirror {
 	 */
 	public PrefixMirror(EtcdTemplate etcd, String name, List<String> roots, Predicate<String> keep, Duration delay,
 			Handler handler) {
+		this(etcd, name, roots, keep, delay, RetryPolicy.DEFAULT, handler);
+	}
+
+	/**
+	 * Create a mirror.
+	 * @param etcd the etcd access
+	 * @param name what it mirrors, for logs and its thread's name
+	 * @param roots the prefixes to watch, each ending with {@code /}
+	 * @param keep which keys under them to keep
+	 * @param delay how long to gather changes before handing them over
+	 * @param retry how long to wait before reading again after a failed read
+	 * @param handler what to do with them
+	 */
+	public PrefixMirror(EtcdTemplate etcd, String name, List<String> roots, Predicate<String> keep, Duration delay,
+			RetryPolicy retry, Handler handler) {
+		this.backoff = retry.backoff();
 		this.etcd = etcd;
 		this.name = name;
 		this.roots = List.copyOf(roots);
@@ -139,7 +148,7 @@ public final class PrefixMirror {
 		try {
 			executor.execute(() -> {
 				this.generation++;
-				closeWatchers();
+				closeWatches();
 			});
 		}
 		catch (RejectedExecutionException ex) {
@@ -182,7 +191,7 @@ public final class PrefixMirror {
 			return;
 		}
 		try {
-			this.thread.schedule(this::readAndWatchOrRetry, RETRY_MILLIS, TimeUnit.MILLISECONDS);
+			this.thread.schedule(this::readAndWatchOrRetry, this.backoff.nextDelayNanos(), TimeUnit.NANOSECONDS);
 		}
 		catch (RejectedExecutionException ex) {
 			// stopped
@@ -195,8 +204,7 @@ public final class PrefixMirror {
 	 */
 	private boolean readAndWatch() {
 		long generation = ++this.generation;
-		closeWatchers();
-		this.interrupted = false;
+		closeWatches();
 		Map<String, KeyValue> read = new HashMap<>();
 		long at = 0;
 		try {
@@ -223,6 +231,7 @@ public final class PrefixMirror {
 			this.handler.connected(false);
 			return false;
 		}
+		this.backoff.reset();
 		long receivedAt = System.nanoTime();
 		boolean first = this.readRevision == 0;
 		Set<String> changed = new LinkedHashSet<>();
@@ -235,7 +244,6 @@ public final class PrefixMirror {
 		read.keySet().stream().filter((key) -> !this.kvs.containsKey(key)).forEach(changed::add);
 		this.kvs.clear();
 		this.kvs.putAll(read);
-		this.changedAt.clear();
 		this.readRevision = at;
 		this.revision = at;
 		this.handler.connected(true);
@@ -254,54 +262,52 @@ public final class PrefixMirror {
 
 	private void watch(long at) {
 		long generation = this.generation;
-		// require a leader: a member cut off from the quorum ends the watch instead of falling silent;
-		// a created notice after each reconnect tells whether etcd went back in time (restored or wiped)
-		WatchOption option = WatchOption.builder()
-			.isPrefix(true)
-			.withRevision(at + 1)
-			.withRequireLeader(true)
-			.withCreateNotify(true)
-			.build();
 		for (String root : this.roots) {
-			this.watchers.add(this.etcd.getClient()
-				.getWatchClient()
-				.watch(EtcdKeys.bytes(root), option, Watch.listener(
-						// jetcd may call these holding its own lock: only hand the work over
-						(response) -> {
-							long receivedAt = System.nanoTime();
-							onThread(() -> onWatch(generation, response, receivedAt));
-						}, (error) -> onThread(() -> onWatchError(generation, error)),
-						() -> onThread(() -> restart(generation)))));
+			this.watches.add(EtcdWatch.prefix(this.etcd, root, at + 1, this::onThread, new EtcdWatch.Listener() {
+
+				@Override
+				public void events(List<WatchEvent> events, long revision) {
+					onEvents(generation, events, revision, System.nanoTime());
+				}
+
+				@Override
+				public void resync(String reason) {
+					if (generation == PrefixMirror.this.generation) {
+						logger.info("Reading " + PrefixMirror.this.roots + " (" + PrefixMirror.this.name + ") again: "
+								+ reason);
+						restart(generation);
+					}
+				}
+
+				@Override
+				public void connected(boolean connected) {
+					if (generation == PrefixMirror.this.generation) {
+						PrefixMirror.this.handler.connected(connected);
+					}
+				}
+
+				@Override
+				public void progressed(long revision) {
+					if (generation == PrefixMirror.this.generation && PrefixMirror.this.pending.isEmpty()) {
+						PrefixMirror.this.revision = Math.max(PrefixMirror.this.revision, revision);
+						PrefixMirror.this.handler.progressed(PrefixMirror.this.revision);
+					}
+				}
+
+			}));
 		}
 	}
 
-	private void onWatch(long generation, WatchResponse response, long receivedAt) {
+	private void onEvents(long generation, List<WatchEvent> events, long revision, long receivedAt) {
 		if (generation != this.generation) {
 			return;
 		}
-		this.handler.connected(true);
-		if (response.isCreatedNotify()) {
-			if (response.getHeader().getRevision() < this.revision) {
-				logger.warn("etcd is at revision " + response.getHeader().getRevision() + ", before " + this.revision
-						+ " (restored or replaced): reading " + this.roots + " again");
-				restart(generation);
-			}
-			else if (this.interrupted) {
-				// jetcd resumes from the created revision when the stream breaks again before the
-				// changes in between arrive: read again rather than trust that they will
-				restart(generation);
-			}
-			return;
-		}
-		for (WatchEvent event : response.getEvents()) {
+		for (WatchEvent event : events) {
 			KeyValue kv = event.getKeyValue();
 			String key = EtcdKeys.string(kv.getKey());
-			long changed = kv.getModRevision();
-			// after a reconnect jetcd may replay events the mirror already has: the read, or a later event
-			if (!this.keep.test(key) || changed <= this.changedAt.getOrDefault(key, this.readRevision)) {
+			if (!this.keep.test(key)) {
 				continue;
 			}
-			this.changedAt.put(key, changed);
 			KeyValue before = (event.getEventType() == WatchEvent.EventType.PUT) ? this.kvs.put(key, kv)
 					: this.kvs.remove(key);
 			if (before == null && event.getEventType() != WatchEvent.EventType.PUT) {
@@ -316,7 +322,7 @@ public final class PrefixMirror {
 			}
 			this.pending.add(key);
 		}
-		this.revision = Math.max(this.revision, response.getHeader().getRevision());
+		this.revision = Math.max(this.revision, revision);
 		if (this.pending.isEmpty()) {
 			this.handler.progressed(this.revision);
 		}
@@ -354,22 +360,6 @@ public final class PrefixMirror {
 		}
 	}
 
-	private void onWatchError(long generation, Throwable error) {
-		if (generation != this.generation) {
-			return;
-		}
-		if (error instanceof CompactedException || hasCause(error, CompactedException.class)) {
-			logger.info("The history of " + this.name + " under " + this.roots + " was compacted; reading it again");
-			restart(generation);
-		}
-		else {
-			// jetcd resumes the watch by itself after a transport error
-			logger.debug("Watch of " + this.roots + " interrupted, resuming: " + error);
-			this.interrupted = true;
-			this.handler.connected(false);
-		}
-	}
-
 	private void restart(long generation) {
 		if (generation != this.generation || !this.running) {
 			return;
@@ -377,18 +367,9 @@ public final class PrefixMirror {
 		readAndWatchOrRetry();
 	}
 
-	private void closeWatchers() {
-		this.watchers.forEach(Watch.Watcher::close);
-		this.watchers.clear();
-	}
-
-	private static boolean hasCause(Throwable error, Class<? extends Throwable> type) {
-		for (Throwable cause = error; cause != null; cause = cause.getCause()) {
-			if (type.isInstance(cause)) {
-				return true;
-			}
-		}
-		return false;
+	private void closeWatches() {
+		this.watches.forEach(EtcdWatch::close);
+		this.watches.clear();
 	}
 
 	/**

@@ -11,6 +11,7 @@ import java.util.function.Function;
 import dev.coordination.etcd.EtcdTemplate;
 import dev.coordination.etcd.internal.CoordinationEvents;
 import dev.coordination.etcd.internal.EtcdKeys;
+import dev.coordination.etcd.internal.RetryPolicy;
 import dev.coordination.lock.DistributedLock;
 import dev.coordination.lock.DistributedLockRegistry;
 import dev.coordination.lock.DistributedReadWriteLock;
@@ -67,11 +68,12 @@ public class EtcdLockRegistry implements DistributedLockRegistry, LeaseListener,
 	 * @param session the session every lock lives on
 	 * @param interruptOnLoss whether to interrupt holder threads when their hold is lost
 	 * @param events the thread listeners are told on
+	 * @param retry how to wait between failed releases
 	 */
 	public EtcdLockRegistry(Prefixes prefixes, EtcdTemplate etcd, EtcdSession session, boolean interruptOnLoss,
-			CoordinationEvents events) {
+			CoordinationEvents events, RetryPolicy retry) {
 		this.prefixes = prefixes;
-		this.queue = new EtcdQueue(etcd, session);
+		this.queue = new EtcdQueue(etcd, session, retry);
 		this.interruptOnLoss = interruptOnLoss;
 		this.events = events;
 		session.addLeaseListener(this);

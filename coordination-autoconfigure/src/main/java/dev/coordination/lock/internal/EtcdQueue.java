@@ -20,6 +20,7 @@ import dev.coordination.etcd.EtcdInterruptedException;
 import dev.coordination.etcd.EtcdTemplate;
 import dev.coordination.etcd.internal.CoordinationThreads;
 import dev.coordination.etcd.internal.EtcdKeys;
+import dev.coordination.etcd.internal.RetryPolicy;
 import dev.coordination.session.internal.EtcdSession;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Watch;
@@ -45,10 +46,6 @@ final class EtcdQueue {
 
 	private static final long SESSION_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
 
-	private static final long FIRST_RETRY_MILLIS = 500;
-
-	private static final long LONGEST_RETRY_MILLIS = 10_000;
-
 	// a create applied after its timeout is deleted by this many later attempts
 	private static final int ABANDONED_DELETES = 4;
 
@@ -65,7 +62,10 @@ final class EtcdQueue {
 	// keys deleted without a revision check after a failed create: their names are not reused meanwhile
 	private final Set<String> abandoned = ConcurrentHashMap.newKeySet();
 
-	EtcdQueue(EtcdTemplate etcd, EtcdSession session) {
+	private final RetryPolicy retry;
+
+	EtcdQueue(EtcdTemplate etcd, EtcdSession session, RetryPolicy retry) {
+		this.retry = retry;
 		this.etcd = etcd;
 		this.session = session;
 	}
@@ -205,7 +205,7 @@ final class EtcdQueue {
 	}
 
 	/**
-	 * Run {@code attempt} in the background, with growing delays, until it returns {@code true}, the
+	 * Run {@code attempt} in the background, with the retry policy's growing delays, until it returns {@code true}, the
 	 * session lease {@code leaseId} is no longer valid (then etcd deletes the keys with the lease), or
 	 * the registry closes.
 	 */
@@ -219,10 +219,10 @@ final class EtcdQueue {
 	 * attempt succeeded or the lease is no longer valid.
 	 */
 	void retryWhileSessionLives(long leaseId, BooleanSupplier attempt, Runnable done) {
-		schedule(leaseId, attempt, done, FIRST_RETRY_MILLIS);
+		schedule(leaseId, attempt, done, this.retry.backoff());
 	}
 
-	private void schedule(long leaseId, BooleanSupplier attempt, Runnable done, long delayMillis) {
+	private void schedule(long leaseId, BooleanSupplier attempt, Runnable done, RetryPolicy.Backoff backoff) {
 		if (!this.session.isValid(leaseId)) {
 			done.run();
 			return;
@@ -233,9 +233,9 @@ final class EtcdQueue {
 					done.run();
 				}
 				else {
-					schedule(leaseId, attempt, done, Math.min(2 * delayMillis, LONGEST_RETRY_MILLIS));
+					schedule(leaseId, attempt, done, backoff);
 				}
-			}, delayMillis, TimeUnit.MILLISECONDS);
+			}, backoff.nextDelayNanos(), TimeUnit.NANOSECONDS);
 		}
 		catch (RejectedExecutionException ex) {
 			// closed: the session's lease goes next, and the keys with it

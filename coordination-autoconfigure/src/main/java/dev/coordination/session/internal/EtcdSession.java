@@ -20,6 +20,7 @@ import dev.coordination.etcd.internal.CoordinationEvents;
 import dev.coordination.etcd.internal.CoordinationThreads;
 import dev.coordination.etcd.internal.EtcdExceptionTranslator;
 import dev.coordination.etcd.internal.EtcdKeys;
+import dev.coordination.etcd.internal.RetryPolicy;
 import dev.coordination.session.CoordinationSession;
 import dev.coordination.session.SessionInfo;
 import dev.coordination.session.SessionListener;
@@ -44,7 +45,7 @@ import org.springframework.util.Assert;
  * keep-alive is sent every third of {@code TTL - safety margin}, so three may fail before the
  * session is lost. When the deadline passes, or etcd answers that the lease is gone, listeners
  * are told synchronously, the old lease is revoked on a best-effort basis (its keys go at once if
- * etcd still has it), and a new lease is requested with back-off (100 ms doubling to 1 s) until
+ * etcd still has it), and a new lease is requested with the retry policy's back-off until
  * etcd grants one; listeners are then told of the renewal.
  * <p>
  * Every state change happens on one thread, {@code coordination-session}, which also calls the
@@ -69,10 +70,6 @@ public class EtcdSession implements CoordinationSession, SmartLifecycle {
 	public static final Duration MINIMUM_TTL = Duration.ofSeconds(2);
 
 	private static final Log logger = LogFactory.getLog(EtcdSession.class);
-
-	private static final long INITIAL_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
-
-	private static final long MAX_BACKOFF_NANOS = TimeUnit.SECONDS.toNanos(1);
 
 	private final EtcdTemplate etcd;
 
@@ -117,7 +114,7 @@ public class EtcdSession implements CoordinationSession, SmartLifecycle {
 
 	private boolean granted;
 
-	private long backoffNanos = INITIAL_BACKOFF_NANOS;
+	private final RetryPolicy.Backoff backoff;
 
 	/**
 	 * Create a session; it grants its lease when started.
@@ -127,9 +124,10 @@ public class EtcdSession implements CoordinationSession, SmartLifecycle {
 	 * valid, positive and smaller than the TTL
 	 * @param metrics where to report, {@link SessionMetrics#NONE} for nowhere
 	 * @param events the thread the application's listeners are told on
+	 * @param retry how to wait between failed grants
 	 */
 	public EtcdSession(EtcdTemplate etcd, Duration ttl, Duration safetyMargin, SessionMetrics metrics,
-			CoordinationEvents events) {
+			CoordinationEvents events, RetryPolicy retry) {
 		Assert.notNull(etcd, "etcd must not be null");
 		Assert.isTrue(ttl != null && ttl.compareTo(MINIMUM_TTL) >= 0 && ttl.toMillis() % 1000 == 0,
 				() -> "ttl must be whole seconds and at least " + MINIMUM_TTL.toSeconds() + "s but was " + ttl);
@@ -142,6 +140,7 @@ public class EtcdSession implements CoordinationSession, SmartLifecycle {
 		this.keepAliveIntervalNanos = ttl.minus(safetyMargin).toNanos() / 3;
 		this.metrics = (metrics != null) ? metrics : SessionMetrics.NONE;
 		this.events = events;
+		this.backoff = retry.backoff();
 	}
 
 	/**
@@ -340,7 +339,7 @@ public class EtcdSession implements CoordinationSession, SmartLifecycle {
 		}
 		this.current = lease;
 		this.lastError = null;
-		this.backoffNanos = INITIAL_BACKOFF_NANOS;
+		this.backoff.reset();
 		boolean renewal = this.granted;
 		this.granted = true;
 		logger.info((renewal ? "Renewed coordination session with lease " : "Started coordination session with lease ")
@@ -369,9 +368,7 @@ public class EtcdSession implements CoordinationSession, SmartLifecycle {
 		else if (logger.isDebugEnabled()) {
 			logger.debug("Still cannot grant a coordination session lease: " + failure.getMessage());
 		}
-		long delay = this.backoffNanos;
-		this.backoffNanos = Math.min(this.backoffNanos * 2, MAX_BACKOFF_NANOS);
-		this.grantTask = this.executor.schedule(this::grant, delay, TimeUnit.NANOSECONDS);
+		this.grantTask = this.executor.schedule(this::grant, this.backoff.nextDelayNanos(), TimeUnit.NANOSECONDS);
 	}
 
 	private void keepAlive(long leaseId) {

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 
 import dev.coordination.etcd.EtcdTemplate;
+import dev.coordination.etcd.internal.RetryPolicy;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.ClientBuilder;
@@ -46,9 +47,9 @@ class EtcdAutoConfigurationTests {
 			assertThat(builder.connectTimeout()).isEqualTo(Duration.ofSeconds(5));
 			assertThat(builder.keepaliveTime()).isEqualTo(Duration.ofSeconds(30));
 			assertThat(builder.keepaliveTimeout()).isEqualTo(Duration.ofSeconds(10));
-			assertThat(builder.retryDelay()).isEqualTo(500);
-			assertThat(builder.retryMaxDelay()).isEqualTo(2500);
-			assertThat(builder.retryMaxDuration()).isNull();
+			assertThat(builder.retryDelay()).isEqualTo(100);
+			assertThat(builder.retryMaxDelay()).isEqualTo(1000);
+			assertThat(context.getBean(RetryPolicy.class)).isEqualTo(RetryPolicy.DEFAULT);
 			assertThat(builder.maxInboundMessageSize()).isEqualTo(4 * 1024 * 1024);
 			assertThat(context.getBean(EtcdTemplate.class).getRequestTimeout()).isEqualTo(Duration.ofSeconds(5));
 		});
@@ -62,8 +63,8 @@ class EtcdAutoConfigurationTests {
 					"coordination.etcd.password=secret", "coordination.etcd.authority=etcd.internal",
 					"coordination.etcd.connect-timeout=2s", "coordination.etcd.request-timeout=3s",
 					"coordination.etcd.keepalive-time=20s", "coordination.etcd.keepalive-timeout=4s",
-					"coordination.etcd.retry.delay=100ms", "coordination.etcd.retry.max-delay=1s",
-					"coordination.etcd.retry.max-duration=7s", "coordination.etcd.max-inbound-message-size=16MB")
+					"coordination.etcd.retry.delay=200ms", "coordination.etcd.retry.max-delay=3s",
+					"coordination.etcd.max-inbound-message-size=16MB")
 			.run((context) -> {
 				ClientBuilder builder = captured(context);
 				assertThat(builder.target()).isEqualTo("ip://etcd.internal/10.0.0.1:2379,10.0.0.2:2479");
@@ -74,9 +75,10 @@ class EtcdAutoConfigurationTests {
 				assertThat(builder.connectTimeout()).isEqualTo(Duration.ofSeconds(2));
 				assertThat(builder.keepaliveTime()).isEqualTo(Duration.ofSeconds(20));
 				assertThat(builder.keepaliveTimeout()).isEqualTo(Duration.ofSeconds(4));
-				assertThat(builder.retryDelay()).isEqualTo(100);
-				assertThat(builder.retryMaxDelay()).isEqualTo(1000);
-				assertThat(builder.retryMaxDuration()).isEqualTo(Duration.ofSeconds(7));
+				assertThat(builder.retryDelay()).isEqualTo(200);
+				assertThat(builder.retryMaxDelay()).isEqualTo(3000);
+				assertThat(context.getBean(RetryPolicy.class))
+					.isEqualTo(new RetryPolicy(Duration.ofMillis(200), Duration.ofSeconds(3)));
 				assertThat(builder.maxInboundMessageSize()).isEqualTo(16 * 1024 * 1024);
 				assertThat(context.getBean(EtcdTemplate.class).getRequestTimeout()).isEqualTo(Duration.ofSeconds(3));
 			});
@@ -187,7 +189,7 @@ class EtcdAutoConfigurationTests {
 
 	@Test
 	void retryMaxDelayBelowDelayFails() {
-		assertInvalid("coordination.etcd.retry.max-delay=100ms", "coordination.etcd.retry.max-delay",
+		assertInvalid("coordination.etcd.retry.max-delay=50ms", "coordination.etcd.retry.max-delay",
 				"coordination.etcd.retry.delay");
 	}
 

@@ -5,6 +5,7 @@ import java.time.Duration;
 import dev.coordination.autoconfigure.etcd.EtcdAutoConfiguration;
 import dev.coordination.etcd.EtcdTemplate;
 import dev.coordination.etcd.internal.CoordinationEvents;
+import dev.coordination.etcd.internal.RetryPolicy;
 import dev.coordination.session.CoordinationSession;
 import dev.coordination.session.internal.EtcdSession;
 import dev.coordination.session.internal.MicrometerSessionMetrics;
@@ -137,7 +138,7 @@ class SessionAutoConfigurationTests {
 		@Bean
 		CoordinationSession mySession(EtcdTemplate etcdTemplate) {
 			return new EtcdSession(etcdTemplate, Duration.ofSeconds(4), Duration.ofSeconds(1), SessionMetrics.NONE,
-					new CoordinationEvents(null));
+					new CoordinationEvents(null), RetryPolicy.DEFAULT);
 		}
 
 	}

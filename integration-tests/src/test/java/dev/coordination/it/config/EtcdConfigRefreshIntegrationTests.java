@@ -103,12 +103,13 @@ class EtcdConfigRefreshIntegrationTests {
 		// Spring Cloud's refresh names the keys it saw change
 		assertThat(context.getBean(CloudEvents.class).keys.stream().flatMap(Set::stream).toList())
 			.contains("greeting.message", "greeting.timeout");
-		// each change once, with its old and new value
-		assertThat(events.changes().stream().flatMap((change) -> change.entrySet().stream()).toList())
+		// each change once, with its old and new value (listeners hear it on the event thread)
+		await().atMost(WITHIN_A_SECOND).untilAsserted(() -> assertThat(
+				events.changes().stream().flatMap((change) -> change.entrySet().stream()).toList())
 			.containsExactlyInAnyOrder(Map.entry("greeting.message", new Change("hello", "changed")),
 					Map.entry("greeting.timeout", new Change(null, "5")),
 					Map.entry("greeting.message", new Change("changed", null)),
-					Map.entry("greeting.timeout", new Change("5", null)));
+					Map.entry("greeting.timeout", new Change("5", null))));
 	}
 
 	@Test
@@ -128,6 +129,8 @@ class EtcdConfigRefreshIntegrationTests {
 		delete("/config/orders/greeting/message");
 		await().atMost(WITHIN_A_SECOND)
 			.until(() -> "application 2".equals(context.getBean(GreetingProperties.class).getMessage()));
+		// listeners hear of a change once the beans have it, on the event thread
+		await().atMost(WITHIN_A_SECOND).until(() -> !events.changes().isEmpty());
 		assertThat(events.changes()).containsExactly(Map.of("greeting.message", new Change("orders", "application 2")));
 	}
 
@@ -332,6 +335,7 @@ class EtcdConfigRefreshIntegrationTests {
 			assertThat(context.getBean(EtcdConfigState.class).revision()).isGreaterThanOrEqualTo(revision);
 		});
 		// one transaction, one refresh
+		await().atMost(WITHIN_A_SECOND).until(() -> events.changes().size() > before);
 		assertThat(events.changes()).hasSize(before + 1);
 		assertThat(events.changes().get(before)).containsOnlyKeys("greeting.message", "shared", "added");
 		assertThat(writer.snapshots()).extracting(EtcdConfigTemplate.Snapshot::name).containsExactly("before-release");

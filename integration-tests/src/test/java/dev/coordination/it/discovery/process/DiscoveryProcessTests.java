@@ -15,6 +15,7 @@ import dev.coordination.discovery.internal.DiscoveryMetrics;
 import dev.coordination.discovery.internal.EtcdServiceCatalog;
 import dev.coordination.etcd.EtcdTemplate;
 import dev.coordination.etcd.internal.CoordinationEvents;
+import dev.coordination.etcd.internal.RetryPolicy;
 import dev.coordination.it.process.ChildLine;
 import dev.coordination.it.process.ChildProcess;
 import dev.coordination.it.process.ChildProcesses;
@@ -72,7 +73,7 @@ class DiscoveryProcessTests {
 		LeftoverKeys.remove(etcd.client(), PREFIX + "/");
 		this.observerClient = etcd.cluster().newClient();
 		this.observer = new EtcdServiceCatalog(new EtcdTemplate(this.observerClient, Duration.ofSeconds(1)), PREFIX,
-				DiscoveryMetrics.NONE, new CoordinationEvents(null));
+				DiscoveryMetrics.NONE, new CoordinationEvents(null), RetryPolicy.DEFAULT);
 		this.observer.addListener(this.events);
 		this.observer.start();
 		assertThat(this.observer.services()).as("services in the catalog before the test").isEmpty();

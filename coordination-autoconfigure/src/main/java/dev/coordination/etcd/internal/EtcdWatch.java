@@ -1,0 +1,235 @@
+package dev.coordination.etcd.internal;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+
+import dev.coordination.etcd.EtcdAccessException;
+import dev.coordination.etcd.EtcdCompactedException;
+import dev.coordination.etcd.EtcdTemplate;
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.Watch;
+import io.etcd.jetcd.options.WatchOption;
+import io.etcd.jetcd.watch.WatchEvent;
+import io.etcd.jetcd.watch.WatchResponse;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One etcd watch of a key or a key range from a revision on, with the recovery every watch of the
+ * starter needs; the mirrors of discovery, configuration, feature flags and elections and the
+ * waiters of locks all watch through it.
+ * <ul>
+ * <li>Only new events are handed over, in revision order: after a reconnect jetcd may replay events
+ * already seen (or even older than the watch), which are dropped by their mod revision.</li>
+ * <li>When the history cannot be trusted the listener is told to read again
+ * ({@link Listener#resync}) and the watch ends: the revision it needs was compacted away, etcd is
+ * at an older revision than the watch saw (restored or replaced), or the stream broke again before
+ * the changes between two reconnects arrived (jetcd then resumes from the revision it was created
+ * at and can skip them).</li>
+ * <li>A member cut off from the quorum ends the watch instead of falling silent (require leader);
+ * a transport error only tells the listener it is disconnected, jetcd resumes by itself.</li>
+ * </ul>
+ * The listener runs on the given executor, never on a jetcd thread, one callback at a time when the
+ * executor runs one task at a time. Nothing is delivered after {@link #close()}.
+ */
+public final class EtcdWatch implements AutoCloseable {
+
+	private static final Log logger = LogFactory.getLog(EtcdWatch.class);
+
+	private final String name;
+
+	private final Executor executor;
+
+	private final Listener listener;
+
+	private final Watch.Watcher watcher;
+
+	// on the executor only
+	private long lastRevision;
+
+	private boolean interrupted;
+
+	private volatile boolean closed;
+
+	private EtcdWatch(EtcdTemplate etcd, String name, ByteSequence key, boolean prefix, @Nullable ByteSequence rangeEnd,
+			long fromRevision, boolean noPut, Executor executor, Listener listener) {
+		this.name = name;
+		this.executor = executor;
+		this.listener = listener;
+		this.lastRevision = fromRevision - 1;
+		WatchOption.Builder option = WatchOption.builder()
+			.withRevision(fromRevision)
+			.withRequireLeader(true)
+			.withCreateNotify(true)
+			.withNoPut(noPut)
+			.isPrefix(prefix);
+		if (rangeEnd != null) {
+			option.withRange(rangeEnd);
+		}
+		// jetcd may call these holding its own lock: only hand the work over
+		this.watcher = etcd.getClient()
+			.getWatchClient()
+			.watch(key, option.build(), Watch.listener((response) -> run(() -> onResponse(response)),
+					(error) -> run(() -> onError(error)), () -> run(() -> resync("the watch ended"))));
+	}
+
+	/**
+	 * Watch every key under {@code prefix}.
+	 * @param etcd the etcd access
+	 * @param prefix the prefix
+	 * @param fromRevision the first revision to hand over, usually a read's revision + 1
+	 * @param executor where the listener runs
+	 * @param listener the listener
+	 * @return the watch
+	 */
+	public static EtcdWatch prefix(EtcdTemplate etcd, String prefix, long fromRevision, Executor executor,
+			Listener listener) {
+		return new EtcdWatch(etcd, prefix, EtcdKeys.bytes(prefix), true, null, fromRevision, false, executor, listener);
+	}
+
+	/**
+	 * Watch the deletes of one key, or of any key in {@code [key, rangeEnd)}.
+	 * @param etcd the etcd access
+	 * @param key the key, or the start of the range
+	 * @param rangeEnd the end of the range, {@code null} for the key alone
+	 * @param fromRevision the first revision to hand over
+	 * @param executor where the listener runs
+	 * @param listener the listener
+	 * @return the watch
+	 */
+	public static EtcdWatch deletes(EtcdTemplate etcd, ByteSequence key, @Nullable ByteSequence rangeEnd,
+			long fromRevision, Executor executor, Listener listener) {
+		return new EtcdWatch(etcd, EtcdKeys.string(key), key, false, rangeEnd, fromRevision, true, executor, listener);
+	}
+
+	private void run(Runnable task) {
+		if (this.closed) {
+			return;
+		}
+		try {
+			this.executor.execute(() -> {
+				if (!this.closed) {
+					task.run();
+				}
+			});
+		}
+		catch (RejectedExecutionException ex) {
+			// the owner stopped
+		}
+	}
+
+	private void onResponse(WatchResponse response) {
+		this.listener.connected(true);
+		long headerRevision = response.getHeader().getRevision();
+		if (response.isCreatedNotify()) {
+			if (headerRevision < this.lastRevision) {
+				resync("etcd is at revision " + headerRevision + ", before " + this.lastRevision
+						+ " (restored or replaced)");
+			}
+			else if (this.interrupted) {
+				resync("the watch was interrupted and resumed");
+			}
+			return;
+		}
+		// several events can share one revision (a transaction, a delete of a prefix): compare with
+		// the revision before this response, and move on after it
+		long before = this.lastRevision;
+		List<WatchEvent> fresh = new ArrayList<>(response.getEvents().size());
+		for (WatchEvent event : response.getEvents()) {
+			long revision = event.getKeyValue().getModRevision();
+			if (revision > before) {
+				fresh.add(event);
+				this.lastRevision = Math.max(this.lastRevision, revision);
+			}
+		}
+		// only events advance the watch: a header can be ahead of events still to come while the
+		// watcher catches up, and taking it would drop them as replays
+		if (!fresh.isEmpty()) {
+			this.listener.events(fresh, this.lastRevision);
+		}
+		else if (response.getEvents().isEmpty()) {
+			this.listener.progressed(headerRevision);
+		}
+	}
+
+	private void onError(Throwable error) {
+		EtcdAccessException translated = EtcdExceptionTranslator.translate("watch " + this.name, error);
+		if (translated instanceof EtcdCompactedException) {
+			resync("its history was compacted");
+		}
+		else {
+			// jetcd resumes the watch by itself after a transport error
+			if (logger.isDebugEnabled()) {
+				logger.debug("Watch of " + this.name + " interrupted, resuming: " + translated.getMessage());
+			}
+			this.interrupted = true;
+			this.listener.connected(false);
+		}
+	}
+
+	private void resync(String reason) {
+		if (this.closed) {
+			return;
+		}
+		close();
+		this.listener.resync(reason);
+	}
+
+	/**
+	 * The revision of the last event handed over, or the revision before the first one to hand over.
+	 * Read it on the executor.
+	 * @return the revision
+	 */
+	public long lastRevision() {
+		return this.lastRevision;
+	}
+
+	/**
+	 * Stop watching; nothing is handed over afterwards.
+	 */
+	@Override
+	public void close() {
+		this.closed = true;
+		this.watcher.close();
+	}
+
+	/**
+	 * What a watch hands over, on its executor.
+	 */
+	public interface Listener {
+
+		/**
+		 * New events, in revision order.
+		 * @param events the events
+		 * @param revision the revision of the last of them
+		 */
+		void events(List<WatchEvent> events, long revision);
+
+		/**
+		 * The watch ended and what it would hand over can no longer be trusted: read again, and
+		 * watch from that read's revision + 1.
+		 * @param reason why, for logs
+		 */
+		void resync(String reason);
+
+		/**
+		 * Whether changes reach the watch: false after a transport error, true again when etcd
+		 * answers.
+		 * @param connected whether they do
+		 */
+		default void connected(boolean connected) {
+		}
+
+		/**
+		 * etcd answered without an event of this watch (a progress notice).
+		 * @param revision the revision of the answer
+		 */
+		default void progressed(long revision) {
+		}
+
+	}
+
+}

@@ -79,7 +79,7 @@ echo "etcd runs at $ENDPOINT (pid $ETCD_PID)"
 for port in $PORTS; do
   java -jar "$JAR" --server.port="$port" --coordination.etcd.endpoints="$ENDPOINT" \
     --coordination.etcd.session.ttl=3s --coordination.etcd.session.safety-margin=1s \
-    --coordination.etcd.election.instance-id="sample-$port" > "$WORK/instance-$port.log" 2>&1 &
+    --coordination.etcd.instance.id="sample-$port" > "$WORK/instance-$port.log" 2>&1 &
   INSTANCE_PIDS="$INSTANCE_PIDS $!"
 done
 echo "Starting three instances (logs in $WORK/instance-<port>.log)..."

@@ -131,8 +131,8 @@ class EtcdTlsIntegrationTests {
 			try (ConfigurableApplicationContext context = new SpringApplicationBuilder(TlsApplication.class).run(
 					"--spring.main.web-application-type=none", "--spring.main.banner-mode=off", "--spring.application.name=secure",
 					"--spring.config.import=etcd:", "--coordination.etcd.endpoints=" + mutualTls.endpointsAsString(),
-					"--coordination.etcd.ssl.bundle=etcd", "--coordination.etcd.discovery.port=8080",
-					"--coordination.etcd.discovery.host=127.0.0.1",
+					"--coordination.etcd.ssl.bundle=etcd", "--coordination.etcd.instance.port=8080",
+					"--coordination.etcd.instance.host=127.0.0.1",
 					"--spring.ssl.bundle.pem.etcd.truststore.certificate=file:" + authority.caCertificate(),
 					"--spring.ssl.bundle.pem.etcd.keystore.certificate=file:" + client.certificate(),
 					"--spring.ssl.bundle.pem.etcd.keystore.private-key=file:" + client.privateKey())) {

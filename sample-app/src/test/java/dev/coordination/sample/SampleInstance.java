@@ -44,7 +44,7 @@ final class SampleInstance {
 				"-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx256m", "-cp", System.getProperty("java.class.path"),
 				SampleApplication.class.getName(), "--server.port=" + port, "--spring.main.banner-mode=off",
 				"--coordination.etcd.endpoints=" + endpoints, "--coordination.etcd.session.ttl=2s",
-				"--coordination.etcd.session.safety-margin=500ms", "--coordination.etcd.election.instance-id=" + name,
+				"--coordination.etcd.session.safety-margin=500ms", "--coordination.etcd.instance.id=" + name,
 				"--sample.leader-job.interval=1s"));
 		command.addAll(List.of(extraArgs));
 		try {

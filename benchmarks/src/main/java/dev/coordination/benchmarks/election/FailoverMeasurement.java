@@ -222,7 +222,7 @@ public final class FailoverMeasurement {
 				FailoverCandidate.class.getName(), "--coordination.etcd.endpoints=" + this.etcd.endpointsAsString(),
 				"--coordination.etcd.session.ttl=" + this.settings.ttlSeconds() + "s",
 				"--coordination.etcd.session.safety-margin=" + this.settings.marginMillis() + "ms",
-				"--coordination.etcd.request-timeout=1s", "--coordination.etcd.election.instance-id=" + name));
+				"--coordination.etcd.request-timeout=1s", "--coordination.etcd.instance.id=" + name));
 		try {
 			Files.createDirectories(this.logDirectory);
 			Path log = this.logDirectory.resolve(name + ".log");

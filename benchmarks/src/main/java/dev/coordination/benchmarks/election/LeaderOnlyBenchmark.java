@@ -73,7 +73,7 @@ public class LeaderOnlyBenchmark {
 		application.setWebApplicationType(WebApplicationType.NONE);
 		application.setBannerMode(Banner.Mode.OFF);
 		application.setDefaultProperties(Map.of("coordination.etcd.endpoints", endpoints,
-				"coordination.etcd.election.instance-id", "leader-only-benchmark-" + ProcessHandle.current().pid()));
+				"coordination.etcd.instance.id", "leader-only-benchmark-" + ProcessHandle.current().pid()));
 		this.context = application.run();
 		this.election = this.context.getBean(LeaderElections.class).election(LeaderElection.DEFAULT);
 		if (!this.election.awaitLeadership(Duration.ofSeconds(30))) {

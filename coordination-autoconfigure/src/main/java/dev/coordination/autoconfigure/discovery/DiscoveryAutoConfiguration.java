@@ -1,21 +1,16 @@
 package dev.coordination.autoconfigure.discovery;
 
-import java.net.InetAddress;
-import java.net.UnknownHostException;
-import java.time.Instant;
-
 import dev.coordination.autoconfigure.session.SessionAutoConfiguration;
 import dev.coordination.discovery.DiscoveryListener;
 import dev.coordination.discovery.InstanceChooser;
-import dev.coordination.discovery.InstanceStatus;
 import dev.coordination.discovery.ServiceDiscovery;
-import dev.coordination.discovery.ServiceRecord;
 import dev.coordination.discovery.internal.ApplicationHealth;
 import dev.coordination.discovery.internal.AutoRegistration;
 import dev.coordination.discovery.internal.DiscoveryMetrics;
 import dev.coordination.discovery.internal.EtcdServiceCatalog;
 import dev.coordination.discovery.internal.EtcdServiceRegistration;
 import dev.coordination.discovery.internal.HealthDrivenStatus;
+import dev.coordination.discovery.internal.LocalServiceRecord;
 import dev.coordination.discovery.internal.MicrometerDiscoveryMetrics;
 import dev.coordination.discovery.internal.cloud.CurrentRegistration;
 import dev.coordination.discovery.internal.cloud.EtcdDiscoveryClient;
@@ -24,9 +19,9 @@ import dev.coordination.discovery.internal.cloud.EtcdServiceRegistry;
 import dev.coordination.discovery.internal.cloud.HeartbeatPublisher;
 import dev.coordination.etcd.EtcdTemplate;
 import dev.coordination.etcd.internal.CoordinationEvents;
-import dev.coordination.etcd.internal.EtcdKeys;
 import dev.coordination.etcd.internal.RetryPolicy;
 import dev.coordination.session.internal.EtcdSession;
+import dev.coordination.session.internal.LocalInstance;
 import io.micrometer.core.instrument.MeterRegistry;
 
 import org.springframework.beans.factory.ObjectProvider;
@@ -37,10 +32,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProp
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
-import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
-import org.springframework.boot.health.actuate.endpoint.HealthEndpointGroup;
 import org.springframework.boot.health.actuate.endpoint.HealthEndpointGroups;
-import org.springframework.boot.health.actuate.endpoint.StatusAggregator;
 import org.springframework.boot.health.registry.HealthContributorRegistry;
 import org.springframework.cloud.client.ConditionalOnBlockingDiscoveryEnabled;
 import org.springframework.cloud.client.ConditionalOnDiscoveryEnabled;
@@ -49,9 +41,6 @@ import org.springframework.cloud.client.serviceregistry.Registration;
 import org.springframework.context.ApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
-import org.springframework.core.env.Environment;
-import org.springframework.util.ClassUtils;
-import org.springframework.util.StringUtils;
 
 /**
  * {@link org.springframework.boot.autoconfigure.EnableAutoConfiguration Auto-configuration} of
@@ -67,13 +56,11 @@ import org.springframework.util.StringUtils;
 @EnableConfigurationProperties(DiscoveryProperties.class)
 public final class DiscoveryAutoConfiguration {
 
-	private static final String PREFIX_PROPERTY = "coordination.etcd.discovery.prefix";
-
 	@Bean
 	@ConditionalOnMissingBean(ServiceDiscovery.class)
 	EtcdServiceCatalog serviceDiscovery(EtcdTemplate etcdTemplate, DiscoveryProperties properties,
 			ObjectProvider<DiscoveryMetrics> metrics, CoordinationEvents events, RetryPolicy retryPolicy) {
-		return new EtcdServiceCatalog(etcdTemplate, prefix(properties), metrics.getIfAvailable(() -> DiscoveryMetrics.NONE),
+		return new EtcdServiceCatalog(etcdTemplate, properties.keyPrefix(), metrics.getIfAvailable(() -> DiscoveryMetrics.NONE),
 				events, retryPolicy);
 	}
 
@@ -90,15 +77,6 @@ public final class DiscoveryAutoConfiguration {
 		return InstanceChooser.roundRobin(discovery);
 	}
 
-	private static String prefix(DiscoveryProperties properties) {
-		try {
-			return EtcdKeys.prefix(PREFIX_PROPERTY, properties.getPrefix());
-		}
-		catch (IllegalArgumentException ex) {
-			throw new InvalidConfigurationPropertyValueException(PREFIX_PROPERTY, properties.getPrefix(), ex.getMessage());
-		}
-	}
-
 	@Configuration(proxyBeanMethods = false)
 	@ConditionalOnBean(EtcdSession.class)
 	@ConditionalOnBooleanProperty(name = "coordination.etcd.discovery.register", matchIfMissing = true)
@@ -107,79 +85,25 @@ public final class DiscoveryAutoConfiguration {
 		@Bean
 		@ConditionalOnMissingBean
 		EtcdServiceRegistration serviceRegistration(EtcdTemplate etcdTemplate, EtcdSession session,
-				DiscoveryProperties properties, Environment environment, ApplicationContext context,
-				ObjectProvider<DiscoveryMetrics> metrics, RetryPolicy retryPolicy) {
-			if (properties.getPort() != null || isWebServerContext(context)) {
-				// this instance will register: fail start-up now rather than when it is ready
-				serviceId(properties, environment);
-			}
-			return new EtcdServiceRegistration(etcdTemplate, session, prefix(properties),
+				DiscoveryProperties properties, ObjectProvider<DiscoveryMetrics> metrics, RetryPolicy retryPolicy) {
+			return new EtcdServiceRegistration(etcdTemplate, session, properties.keyPrefix(),
 					metrics.getIfAvailable(() -> DiscoveryMetrics.NONE), retryPolicy);
+		}
+
+		@Bean
+		@ConditionalOnMissingBean
+		LocalServiceRecord localServiceRecord(LocalInstance localInstance, DiscoveryProperties properties,
+				ApplicationContext context) {
+			return new LocalServiceRecord(localInstance, properties.getServiceId(), properties.isSecure(),
+					properties.getZone(), context);
 		}
 
 		@Bean
 		@ConditionalOnBooleanProperty(name = "spring.cloud.service-registry.auto-registration.enabled",
 				matchIfMissing = true)
-		AutoRegistration serviceAutoRegistration(EtcdServiceRegistration registration, DiscoveryProperties properties,
-				Environment environment, ObjectProvider<HealthDrivenStatus> health) {
-			Instant startTime = Instant.now();
-			return new AutoRegistration(registration, () -> record(properties, environment, startTime),
-					health.getIfAvailable());
-		}
-
-		/**
-		 * The record of this instance, or {@code null} when it has no port to be reached at (an
-		 * application without a web server and without coordination.etcd.discovery.port).
-		 */
-		static ServiceRecord record(DiscoveryProperties properties, Environment environment, Instant startTime) {
-			Integer port = properties.getPort();
-			if (port == null) {
-				port = environment.getProperty("local.server.port", Integer.class);
-			}
-			if (port == null || port <= 0) {
-				return null;
-			}
-			if (port > 65535) {
-				throw new InvalidConfigurationPropertyValueException("coordination.etcd.discovery.port", port,
-						"Must be a port from 1 to 65535.");
-			}
-			String serviceId = serviceId(properties, environment);
-			String host = StringUtils.hasText(properties.getHost()) ? properties.getHost()
-					: localHost(properties.isPreferIpAddress());
-			String instanceId = StringUtils.hasText(properties.getInstanceId()) ? properties.getInstanceId()
-					: serviceId + "-" + host + "-" + port;
-			return new ServiceRecord(instanceId, serviceId, host, port, properties.isSecure(), InstanceStatus.UP,
-					properties.getZone(), startTime, properties.getMetadata());
-		}
-
-		private static boolean isWebServerContext(ApplicationContext context) {
-			String type = "org.springframework.boot.web.server.context.WebServerApplicationContext";
-			return ClassUtils.isPresent(type, context.getClassLoader())
-					&& ClassUtils.resolveClassName(type, context.getClassLoader()).isInstance(context);
-		}
-
-		private static String serviceId(DiscoveryProperties properties, Environment environment) {
-			String serviceId = StringUtils.hasText(properties.getServiceId()) ? properties.getServiceId()
-					: environment.getProperty("spring.application.name");
-			if (!StringUtils.hasText(serviceId)) {
-				throw new InvalidConfigurationPropertyValueException("coordination.etcd.discovery.service-id", serviceId,
-						"Registration needs a service id: set spring.application.name or"
-								+ " coordination.etcd.discovery.service-id, or turn registration off with"
-								+ " coordination.etcd.discovery.register=false.");
-			}
-			return serviceId;
-		}
-
-		private static String localHost(boolean preferIpAddress) {
-			try {
-				InetAddress local = InetAddress.getLocalHost();
-				return preferIpAddress ? local.getHostAddress() : local.getHostName();
-			}
-			catch (UnknownHostException ex) {
-				throw new InvalidConfigurationPropertyValueException("coordination.etcd.discovery.host", null,
-						"This machine's host name does not resolve (" + ex.getMessage()
-								+ "): set the host other instances reach this one at.");
-			}
+		AutoRegistration serviceAutoRegistration(EtcdServiceRegistration registration, LocalServiceRecord record,
+				ObjectProvider<HealthDrivenStatus> health) {
+			return new AutoRegistration(registration, record, health.getIfAvailable());
 		}
 
 	}
@@ -192,36 +116,14 @@ public final class DiscoveryAutoConfiguration {
 	@ConditionalOnBooleanProperty(name = "coordination.etcd.discovery.health.enabled", matchIfMissing = true)
 	static class HealthDrivenStatusConfiguration {
 
-		private static final String GROUP_PROPERTY = "coordination.etcd.discovery.health.group";
-
 		@Bean
 		@ConditionalOnMissingBean
 		HealthDrivenStatus healthDrivenStatus(EtcdServiceRegistration registration,
 				HealthContributorRegistry contributors, ObjectProvider<HealthEndpointGroups> groups,
 				DiscoveryProperties properties) {
 			DiscoveryProperties.Health health = properties.getHealth();
-			if (health.getInterval() == null || health.getInterval().isNegative() || health.getInterval().isZero()) {
-				throw new InvalidConfigurationPropertyValueException("coordination.etcd.discovery.health.interval",
-						health.getInterval(), "Must be a positive duration, for example 5s.");
-			}
-			ApplicationHealth applicationHealth;
-			if (StringUtils.hasText(health.getGroup())) {
-				HealthEndpointGroups available = groups.getIfAvailable();
-				HealthEndpointGroup group = (available != null) ? available.get(health.getGroup()) : null;
-				if (group == null) {
-					throw new InvalidConfigurationPropertyValueException(GROUP_PROPERTY, health.getGroup(),
-							"No such health group" + ((available != null) ? ": the groups are " + available.getNames()
-									: ": health groups need actuator's health endpoint")
-									+ ". Leave it unset to follow the whole health.");
-				}
-				applicationHealth = new ApplicationHealth(contributors, group::isMember, group.getStatusAggregator());
-			}
-			else {
-				StatusAggregator aggregator = (groups.getIfAvailable() != null)
-						? groups.getIfAvailable().getPrimary().getStatusAggregator() : StatusAggregator.getDefault();
-				applicationHealth = new ApplicationHealth(contributors, (name) -> true, aggregator);
-			}
-			return new HealthDrivenStatus(registration, applicationHealth, health.getInterval(),
+			return new HealthDrivenStatus(registration,
+					ApplicationHealth.of(contributors, groups.getIfAvailable(), health.getGroup()), health.getInterval(),
 					health.getDownAction() == DiscoveryProperties.DownAction.DEREGISTER);
 		}
 

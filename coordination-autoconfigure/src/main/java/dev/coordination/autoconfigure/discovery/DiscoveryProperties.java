@@ -1,16 +1,20 @@
 package dev.coordination.autoconfigure.discovery;
 
 import java.time.Duration;
-import java.util.LinkedHashMap;
-import java.util.Map;
 
+import dev.coordination.etcd.internal.EtcdKeys;
+
+import org.springframework.beans.factory.InitializingBean;
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
 
 /**
  * Configuration properties of service discovery ({@code coordination.etcd.discovery.*}).
  */
 @ConfigurationProperties("coordination.etcd.discovery")
-public class DiscoveryProperties {
+public class DiscoveryProperties implements InitializingBean {
+
+	private static final String PREFIX_PROPERTY = "coordination.etcd.discovery.prefix";
 
 	/**
 	 * Whether to enable service discovery: the catalog of registered instances and, unless
@@ -34,28 +38,6 @@ public class DiscoveryProperties {
 	private String serviceId;
 
 	/**
-	 * Instance id, unique within the service. Defaults to {service-id}-{host}-{port}.
-	 */
-	private String instanceId;
-
-	/**
-	 * Host name or address other instances reach this one at. Defaults to this machine's host name,
-	 * or its address with prefer-ip-address.
-	 */
-	private String host;
-
-	/**
-	 * Whether to register this machine's IP address rather than its host name, when no host is set.
-	 */
-	private boolean preferIpAddress;
-
-	/**
-	 * Port other instances reach this one at. Defaults to the web server's port; an application
-	 * without a web server registers only when it is set.
-	 */
-	private Integer port;
-
-	/**
 	 * Whether this instance is reached over https.
 	 */
 	private boolean secure;
@@ -64,11 +46,6 @@ public class DiscoveryProperties {
 	 * Zone of this instance, published with the registration and as metadata "zone".
 	 */
 	private String zone;
-
-	/**
-	 * Metadata published with the registration.
-	 */
-	private Map<String, String> metadata = new LinkedHashMap<>();
 
 	/**
 	 * Health-driven status.
@@ -107,38 +84,6 @@ public class DiscoveryProperties {
 		this.serviceId = serviceId;
 	}
 
-	public String getInstanceId() {
-		return this.instanceId;
-	}
-
-	public void setInstanceId(String instanceId) {
-		this.instanceId = instanceId;
-	}
-
-	public String getHost() {
-		return this.host;
-	}
-
-	public void setHost(String host) {
-		this.host = host;
-	}
-
-	public boolean isPreferIpAddress() {
-		return this.preferIpAddress;
-	}
-
-	public void setPreferIpAddress(boolean preferIpAddress) {
-		this.preferIpAddress = preferIpAddress;
-	}
-
-	public Integer getPort() {
-		return this.port;
-	}
-
-	public void setPort(Integer port) {
-		this.port = port;
-	}
-
 	public boolean isSecure() {
 		return this.secure;
 	}
@@ -155,16 +100,32 @@ public class DiscoveryProperties {
 		this.zone = zone;
 	}
 
-	public Map<String, String> getMetadata() {
-		return this.metadata;
-	}
-
-	public void setMetadata(Map<String, String> metadata) {
-		this.metadata = metadata;
-	}
-
 	public Health getHealth() {
 		return this.health;
+	}
+
+	/**
+	 * The key prefix, normalised: a leading {@code /}, no trailing one.
+	 * @return the prefix
+	 * @throws InvalidConfigurationPropertyValueException when it is not a usable prefix
+	 */
+	public String keyPrefix() {
+		try {
+			return EtcdKeys.prefix(PREFIX_PROPERTY, this.prefix);
+		}
+		catch (IllegalArgumentException ex) {
+			throw new InvalidConfigurationPropertyValueException(PREFIX_PROPERTY, this.prefix, ex.getMessage());
+		}
+	}
+
+	@Override
+	public void afterPropertiesSet() {
+		keyPrefix();
+		Duration interval = this.health.getInterval();
+		if (interval == null || interval.isNegative() || interval.isZero()) {
+			throw new InvalidConfigurationPropertyValueException("coordination.etcd.discovery.health.interval",
+					interval, "Must be a positive duration, for example 5s.");
+		}
 	}
 
 	/**

@@ -1,24 +1,19 @@
 package dev.coordination.autoconfigure.election;
 
-import java.net.InetAddress;
-import java.net.UnknownHostException;
-import java.util.function.Supplier;
-
 import dev.coordination.autoconfigure.CoordinationProxyRegistrar;
 import dev.coordination.autoconfigure.session.SessionAutoConfiguration;
 import dev.coordination.election.LeaderElections;
 import dev.coordination.election.LeadershipListener;
 import dev.coordination.election.internal.EtcdLeaderElections;
-import dev.coordination.election.internal.InstanceIdentity;
 import dev.coordination.election.internal.LeaderOnlyAdvisor;
 import dev.coordination.election.internal.LeaderOnlyBeanPostProcessor;
 import dev.coordination.election.internal.LeadershipListenerFactory;
 import dev.coordination.election.internal.MicrometerElectionMetrics;
 import dev.coordination.etcd.EtcdTemplate;
 import dev.coordination.etcd.internal.CoordinationEvents;
-import dev.coordination.etcd.internal.EtcdKeys;
 import dev.coordination.etcd.internal.RetryPolicy;
 import dev.coordination.session.internal.EtcdSession;
+import dev.coordination.session.internal.LocalInstance;
 import io.micrometer.core.instrument.MeterRegistry;
 
 import org.springframework.beans.factory.ObjectProvider;
@@ -30,13 +25,10 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProp
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
-import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
 import org.springframework.context.annotation.Role;
-import org.springframework.core.env.Environment;
-import org.springframework.util.StringUtils;
 
 /**
  * {@link org.springframework.boot.autoconfigure.EnableAutoConfiguration Auto-configuration} of leader
@@ -54,17 +46,9 @@ public final class ElectionAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean(LeaderElections.class)
 	EtcdLeaderElections leaderElections(EtcdTemplate etcdTemplate, EtcdSession session,
-			ElectionProperties properties, Environment environment, ObjectProvider<LeadershipListenerFactory> listeners, CoordinationEvents events,
-			RetryPolicy retryPolicy) {
-		String prefix;
-		try {
-			prefix = EtcdKeys.prefix("coordination.etcd.election.prefix", properties.getPrefix());
-		}
-		catch (IllegalArgumentException ex) {
-			throw new InvalidConfigurationPropertyValueException("coordination.etcd.election.prefix",
-					properties.getPrefix(), ex.getMessage());
-		}
-		return new EtcdLeaderElections(etcdTemplate, session, prefix, identity(properties, environment),
+			ElectionProperties properties, LocalInstance localInstance,
+			ObjectProvider<LeadershipListenerFactory> listeners, CoordinationEvents events, RetryPolicy retryPolicy) {
+		return new EtcdLeaderElections(etcdTemplate, session, properties.keyPrefix(), localInstance::identity,
 				listeners.orderedStream().toList(), (name) -> {
 					ElectionProperties.Election election = properties.getElections().get(name);
 					return election == null || election.isCandidate();
@@ -87,28 +71,6 @@ public final class ElectionAutoConfiguration {
 	@Bean
 	static LeaderOnlyBeanPostProcessor leaderOnlyBeanPostProcessor(ObjectProvider<LeaderElections> elections) {
 		return new LeaderOnlyBeanPostProcessor(elections::getObject);
-	}
-
-	private static Supplier<InstanceIdentity> identity(ElectionProperties properties, Environment environment) {
-		return () -> {
-			String host = StringUtils.hasText(properties.getHost()) ? properties.getHost() : localHostName();
-			int port = (properties.getPort() != null) ? properties.getPort()
-					: environment.getProperty("local.server.port", Integer.class,
-							environment.getProperty("server.port", Integer.class, 0));
-			String instanceId = StringUtils.hasText(properties.getInstanceId()) ? properties.getInstanceId()
-					: environment.getProperty("spring.application.name", "application") + "@" + host
-							+ ((port > 0) ? ":" + port : "");
-			return new InstanceIdentity(instanceId, host, port, properties.getMetadata());
-		};
-	}
-
-	private static String localHostName() {
-		try {
-			return InetAddress.getLocalHost().getHostName();
-		}
-		catch (UnknownHostException ex) {
-			return "localhost";
-		}
 	}
 
 	@Configuration(proxyBeanMethods = false)

@@ -3,13 +3,19 @@ package dev.coordination.autoconfigure.election;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
+import dev.coordination.etcd.internal.EtcdKeys;
+
+import org.springframework.beans.factory.InitializingBean;
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
 
 /**
  * Configuration properties of leader election ({@code coordination.etcd.election.*}).
  */
 @ConfigurationProperties("coordination.etcd.election")
-public class ElectionProperties {
+public class ElectionProperties implements InitializingBean {
+
+	private static final String PREFIX_PROPERTY = "coordination.etcd.election.prefix";
 
 	/**
 	 * Whether to enable leader election and {@code @LeaderOnly}.
@@ -21,27 +27,6 @@ public class ElectionProperties {
 	 * of etcd's own elections, so "etcdctl elect {prefix}/{election}" takes part.
 	 */
 	private String prefix = "/elections";
-
-	/**
-	 * Id of this instance as a candidate. Defaults to {spring.application.name}@{host}:{port}.
-	 */
-	private String instanceId;
-
-	/**
-	 * Host at which followers can reach the leader. Defaults to the local host name.
-	 */
-	private String host;
-
-	/**
-	 * Port at which followers can reach the leader. Defaults to the web server's port, or
-	 * server.port.
-	 */
-	private Integer port;
-
-	/**
-	 * Metadata published with this instance's candidacy, readable by followers.
-	 */
-	private Map<String, String> metadata = new LinkedHashMap<>();
 
 	/**
 	 * Settings of individual elections, by election name.
@@ -64,44 +49,31 @@ public class ElectionProperties {
 		this.prefix = prefix;
 	}
 
-	public String getInstanceId() {
-		return this.instanceId;
-	}
-
-	public void setInstanceId(String instanceId) {
-		this.instanceId = instanceId;
-	}
-
-	public String getHost() {
-		return this.host;
-	}
-
-	public void setHost(String host) {
-		this.host = host;
-	}
-
-	public Integer getPort() {
-		return this.port;
-	}
-
-	public void setPort(Integer port) {
-		this.port = port;
-	}
-
-	public Map<String, String> getMetadata() {
-		return this.metadata;
-	}
-
-	public void setMetadata(Map<String, String> metadata) {
-		this.metadata = metadata;
-	}
-
 	public Map<String, Election> getElections() {
 		return this.elections;
 	}
 
 	public void setElections(Map<String, Election> elections) {
 		this.elections = elections;
+	}
+
+	/**
+	 * The key prefix, normalised: a leading {@code /}, no trailing one.
+	 * @return the prefix
+	 * @throws InvalidConfigurationPropertyValueException when it is not a usable prefix
+	 */
+	public String keyPrefix() {
+		try {
+			return EtcdKeys.prefix(PREFIX_PROPERTY, this.prefix);
+		}
+		catch (IllegalArgumentException ex) {
+			throw new InvalidConfigurationPropertyValueException(PREFIX_PROPERTY, this.prefix, ex.getMessage());
+		}
+	}
+
+	@Override
+	public void afterPropertiesSet() {
+		keyPrefix();
 	}
 
 	/**

@@ -7,6 +7,7 @@ import dev.coordination.etcd.internal.RetryPolicy;
 import dev.coordination.session.CoordinationSession;
 import dev.coordination.session.SessionListener;
 import dev.coordination.session.internal.EtcdSession;
+import dev.coordination.session.internal.LocalInstance;
 import dev.coordination.session.internal.MicrometerSessionMetrics;
 import dev.coordination.session.internal.SessionMetrics;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -21,6 +22,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.env.Environment;
 
 /**
  * {@link org.springframework.boot.autoconfigure.EnableAutoConfiguration Auto-configuration} of the
@@ -29,7 +31,7 @@ import org.springframework.context.annotation.Configuration;
 @AutoConfiguration(after = EtcdAutoConfiguration.class,
 		afterName = "org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration")
 @ConditionalOnBean(EtcdTemplate.class)
-@EnableConfigurationProperties(SessionProperties.class)
+@EnableConfigurationProperties({ SessionProperties.class, InstanceProperties.class })
 public final class SessionAutoConfiguration {
 
 	@Bean
@@ -38,6 +40,13 @@ public final class SessionAutoConfiguration {
 			ObjectProvider<SessionMetrics> metrics, CoordinationEvents events, RetryPolicy retryPolicy) {
 		return new EtcdSession(etcdTemplate, properties.getTtl(), properties.getSafetyMargin(),
 				metrics.getIfAvailable(() -> SessionMetrics.NONE), events, retryPolicy);
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	LocalInstance coordinationLocalInstance(InstanceProperties properties, Environment environment) {
+		return new LocalInstance(properties.getId(), properties.getHost(), properties.getPort(),
+				properties.isPreferIpAddress(), properties.getMetadata(), environment);
 	}
 
 	@Bean

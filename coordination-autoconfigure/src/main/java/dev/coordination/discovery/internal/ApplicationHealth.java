@@ -5,6 +5,11 @@ import java.util.Set;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
+import org.springframework.boot.health.actuate.endpoint.HealthEndpointGroup;
+import org.springframework.boot.health.actuate.endpoint.HealthEndpointGroups;
 import org.springframework.boot.health.actuate.endpoint.StatusAggregator;
 import org.springframework.boot.health.contributor.CompositeHealthContributor;
 import org.springframework.boot.health.contributor.HealthContributor;
@@ -12,6 +17,7 @@ import org.springframework.boot.health.contributor.HealthContributors;
 import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.boot.health.contributor.Status;
 import org.springframework.boot.health.registry.HealthContributorRegistry;
+import org.springframework.util.StringUtils;
 
 /**
  * The application's own health, as the registration's status follows it: every health indicator
@@ -43,6 +49,32 @@ public class ApplicationHealth implements Supplier<String> {
 		this.registry = registry;
 		this.member = member;
 		this.aggregator = aggregator;
+	}
+
+	/**
+	 * The health to follow: a group of the health endpoint, or the whole health.
+	 * @param registry the application's health contributors
+	 * @param groups the health endpoint's groups, or {@code null} without the health endpoint
+	 * @param group the group to follow, or {@code null} (or empty) for the whole health
+	 * @return the health
+	 * @throws InvalidConfigurationPropertyValueException naming
+	 * {@code coordination.etcd.discovery.health.group} when there is no such group
+	 */
+	public static ApplicationHealth of(HealthContributorRegistry registry, @Nullable HealthEndpointGroups groups,
+			@Nullable String group) {
+		if (!StringUtils.hasText(group)) {
+			StatusAggregator aggregator = (groups != null) ? groups.getPrimary().getStatusAggregator()
+					: StatusAggregator.getDefault();
+			return new ApplicationHealth(registry, (name) -> true, aggregator);
+		}
+		HealthEndpointGroup found = (groups != null) ? groups.get(group) : null;
+		if (found == null) {
+			throw new InvalidConfigurationPropertyValueException("coordination.etcd.discovery.health.group", group,
+					"No such health group" + ((groups != null) ? ": the groups are " + groups.getNames()
+							: ": health groups need actuator's health endpoint")
+							+ ". Leave it unset to follow the whole health.");
+		}
+		return new ApplicationHealth(registry, found::isMember, found.getStatusAggregator());
 	}
 
 	@Override

@@ -50,7 +50,7 @@ public class AutoRegistration implements ApplicationListener<AvailabilityChangeE
 		ServiceRecord record = this.record.get();
 		if (record == null) {
 			logger.info("Not registering this instance in service discovery: it has no web server port and no"
-					+ " coordination.etcd.discovery.port");
+					+ " coordination.etcd.instance.port");
 			return;
 		}
 		if (this.health != null) {

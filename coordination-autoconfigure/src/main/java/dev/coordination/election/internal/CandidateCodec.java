@@ -4,6 +4,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 import dev.coordination.election.Candidate;
+import dev.coordination.session.internal.InstanceIdentity;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -17,6 +18,10 @@ final class CandidateCodec {
 	private static final JsonMapper json = JsonMapper.builder().build();
 
 	private CandidateCodec() {
+	}
+
+	static String encode(InstanceIdentity identity) {
+		return encode(identity.instanceId(), identity.host(), identity.port(), identity.metadata());
 	}
 
 	static String encode(String instanceId, String host, int port, Map<String, String> metadata) {

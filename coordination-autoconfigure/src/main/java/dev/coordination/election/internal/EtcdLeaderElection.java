@@ -41,6 +41,7 @@ import dev.coordination.etcd.internal.PrefixMirror;
 import dev.coordination.etcd.internal.RetryPolicy;
 import dev.coordination.session.SessionLossReason;
 import dev.coordination.session.internal.EtcdSession;
+import dev.coordination.session.internal.InstanceIdentity;
 import dev.coordination.session.internal.LeaseListener;
 import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.kv.TxnResponse;
@@ -322,7 +323,7 @@ public class EtcdLeaderElection implements LeaderElection, LeaseListener {
 		try {
 			TxnResponse response = this.etcd.txn("campaign " + key, (txn) -> txn
 				.If(new Cmp(EtcdKeys.bytes(key), Cmp.Op.EQUAL, CmpTarget.createRevision(0)))
-				.Then(Op.put(EtcdKeys.bytes(key), EtcdKeys.bytes(this.identity.get().toJson()),
+				.Then(Op.put(EtcdKeys.bytes(key), EtcdKeys.bytes(CandidateCodec.encode(this.identity.get())),
 						PutOption.builder().withLeaseId(leaseId).build()))
 				.Else(Op.get(EtcdKeys.bytes(key), GetOption.DEFAULT)));
 			long token = response.isSucceeded() ? response.getHeader().getRevision()

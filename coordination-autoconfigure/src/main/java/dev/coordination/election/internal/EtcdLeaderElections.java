@@ -15,6 +15,7 @@ import dev.coordination.etcd.EtcdTemplate;
 import dev.coordination.etcd.internal.CoordinationEvents;
 import dev.coordination.etcd.internal.RetryPolicy;
 import dev.coordination.session.internal.EtcdSession;
+import dev.coordination.session.internal.InstanceIdentity;
 
 import org.springframework.context.SmartLifecycle;
 import org.springframework.util.Assert;

@@ -1,5 +1,6 @@
 package dev.coordination.etcd.internal;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -46,12 +47,14 @@ public final class CoordinationEvents implements AutoCloseable {
 	 * @param <L> the listener type
 	 * @param <E> the event type
 	 * @param event the event
-	 * @param listeners the listeners, read when the event is delivered
+	 * @param listeners the listeners: those registered now hear the event
 	 * @param call how to tell one listener
 	 */
 	public <L, E extends ApplicationEvent> void publish(E event, Iterable<L> listeners, BiConsumer<L, E> call) {
+		List<L> told = new ArrayList<>();
+		listeners.forEach(told::add);
 		execute(() -> {
-			for (L listener : listeners) {
+			for (L listener : told) {
 				try {
 					call.accept(listener, event);
 				}

@@ -110,7 +110,7 @@ public class ChaosChildApplication {
 	@Bean
 	Reporter reporter(LeaderElections elections, FencedWriter writer, EtcdTemplate etcd,
 			DistributedLockRegistry locks, CoordinationSession session, EtcdServiceRegistration registration,
-			Environment environment, @Value("${coordination.etcd.election.instance-id}") String instanceId) {
+			Environment environment, @Value("${coordination.etcd.instance.id}") String instanceId) {
 		return new Reporter(elections.election(LeaderElection.DEFAULT), writer, etcd, locks, session, registration,
 				environment, instanceId);
 	}

@@ -424,9 +424,8 @@ class ChaosTests {
 				"--spring.application.name=" + ChaosChildApplication.SERVICE, "--spring.config.import=etcd:",
 				"--coordination.etcd.endpoints=" + endpoints, "--coordination.etcd.session.ttl=" + TTL_SECONDS + "s",
 				"--coordination.etcd.session.safety-margin=500ms", "--coordination.etcd.request-timeout=1s",
-				"--coordination.etcd.election.instance-id=" + slot.id,
-				"--coordination.etcd.discovery.instance-id=" + slot.id, "--coordination.etcd.discovery.host=127.0.0.1",
-				"--coordination.etcd.discovery.port=" + (18180 + slot.number),
+				"--coordination.etcd.instance.id=" + slot.id, "--coordination.etcd.instance.host=127.0.0.1",
+				"--coordination.etcd.instance.port=" + (18180 + slot.number),
 				"--coordination.etcd.discovery.health.enabled=false");
 		ChildProcess child = ChildProcess.startJvm(slot.id, ChaosChildApplication.class, args, this.logDirectory,
 				this::record);

@@ -56,8 +56,8 @@ class DiscoveryIntegrationTests {
 
 	@Test
 	void twoApplicationsSeeEachOtherThroughBothDiscoveryClientsAndAGracefulStopShowsAtOnce() {
-		ConfigurableApplicationContext a = start("orders", "a", false, "--coordination.etcd.discovery.port=8081");
-		ConfigurableApplicationContext b = start("orders", "b", false, "--coordination.etcd.discovery.port=8082");
+		ConfigurableApplicationContext a = start("orders", "a", false, "--coordination.etcd.instance.port=8081");
+		ConfigurableApplicationContext b = start("orders", "b", false, "--coordination.etcd.instance.port=8082");
 		for (ConfigurableApplicationContext context : List.of(a, b)) {
 			await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(
 					context.getBean(DiscoveryClient.class).getInstances("orders"))
@@ -96,8 +96,8 @@ class DiscoveryIntegrationTests {
 
 	@Test
 	void afterEtcdWasPausedLongerThanTheTtlTheRegistrationIsBackWithinTwoSeconds() {
-		ConfigurableApplicationContext a = start("orders", "a", false, "--coordination.etcd.discovery.port=8081");
-		ConfigurableApplicationContext b = start("orders", "b", false, "--coordination.etcd.discovery.port=8082");
+		ConfigurableApplicationContext a = start("orders", "a", false, "--coordination.etcd.instance.port=8081");
+		ConfigurableApplicationContext b = start("orders", "b", false, "--coordination.etcd.instance.port=8082");
 		ServiceDiscovery onB = b.getBean(ServiceDiscovery.class);
 		await().atMost(Duration.ofSeconds(5)).until(() -> onB.instances("orders").size() == 2);
 		etcd.cluster().member(0).pause();
@@ -161,7 +161,7 @@ class DiscoveryIntegrationTests {
 
 	@Test
 	void recordsThatAreNotValidRegistrationsAreSkippedAndCountedAndTheRestKeepsWorking() throws Exception {
-		ConfigurableApplicationContext a = start("orders", "a", false, "--coordination.etcd.discovery.port=8081");
+		ConfigurableApplicationContext a = start("orders", "a", false, "--coordination.etcd.instance.port=8081");
 		ServiceDiscovery discovery = a.getBean(ServiceDiscovery.class);
 		await().atMost(Duration.ofSeconds(5)).until(() -> discovery.instances("orders").size() == 1);
 		put("/services/orders/broken", "{not json");
@@ -175,7 +175,7 @@ class DiscoveryIntegrationTests {
 		assertThat(a.getBean(MeterRegistry.class).counter(CoordinationMeterNames.DISCOVERY_SKIPPED_RECORDS).count())
 			.isEqualTo(4);
 		// a fresh application reads the same catalog: the bad records are skipped on the first read too
-		ConfigurableApplicationContext b = start("orders", "b", false, "--coordination.etcd.discovery.port=8082");
+		ConfigurableApplicationContext b = start("orders", "b", false, "--coordination.etcd.instance.port=8082");
 		await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(b.getBean(ServiceDiscovery.class)
 			.instances("orders")).extracting(ServiceRecord::instanceId).containsExactly("a", "b", "extra"));
 		assertThat(b.getBean(MeterRegistry.class).counter(CoordinationMeterNames.DISCOVERY_SKIPPED_RECORDS).count())
@@ -188,7 +188,7 @@ class DiscoveryIntegrationTests {
 		String theirs = "{\"instanceId\":\"a\",\"serviceId\":\"orders\",\"host\":\"10.0.0.9\",\"port\":9000}";
 		etcd.client().getKVClient().put(EtcdKeys.bytes("/services/orders/a"), EtcdKeys.bytes(theirs),
 				io.etcd.jetcd.options.PutOption.builder().withLeaseId(foreign).build()).get(5, TimeUnit.SECONDS);
-		ConfigurableApplicationContext a = start("orders", "a", false, "--coordination.etcd.discovery.port=8081");
+		ConfigurableApplicationContext a = start("orders", "a", false, "--coordination.etcd.instance.port=8081");
 		EtcdServiceRegistration registration = a.getBean(EtcdServiceRegistration.class);
 		await().atMost(Duration.ofSeconds(5)).until(() -> registration.lastError().isPresent());
 		assertThat(registration.lastError().get()).contains("Instance id 'a' of service 'orders' is registered by"
@@ -205,7 +205,7 @@ class DiscoveryIntegrationTests {
 
 	@Test
 	void aRecordChangedOnThisInstancesOwnLeaseIsStillItsOwnToUpdateAndDeregister() throws Exception {
-		ConfigurableApplicationContext a = start("orders", "a", false, "--coordination.etcd.discovery.port=8081");
+		ConfigurableApplicationContext a = start("orders", "a", false, "--coordination.etcd.instance.port=8081");
 		EtcdServiceRegistration registration = a.getBean(EtcdServiceRegistration.class);
 		await().atMost(Duration.ofSeconds(5)).until(registration::isRegistered);
 		long lease = registration.lease();
@@ -250,10 +250,10 @@ class DiscoveryIntegrationTests {
 		List<String> args = new ArrayList<>(List.of("--spring.main.banner-mode=off",
 				"--coordination.etcd.endpoints=" + etcd.endpointsAsString(), "--coordination.etcd.request-timeout=1s",
 				"--coordination.etcd.session.ttl=" + TTL.toSeconds() + "s",
-				"--coordination.etcd.session.safety-margin=500ms", "--coordination.etcd.discovery.host=127.0.0.1",
-				"--coordination.etcd.discovery.instance-id=" + instanceId,
+				"--coordination.etcd.session.safety-margin=500ms", "--coordination.etcd.instance.host=127.0.0.1",
+				"--coordination.etcd.instance.id=" + instanceId,
 				"--coordination.etcd.discovery.zone=zone-" + instanceId,
-				"--coordination.etcd.discovery.metadata.team=billing", "--management.endpoints.web.exposure.include=health",
+				"--coordination.etcd.instance.metadata.team=billing", "--management.endpoints.web.exposure.include=health",
 				"--spring.main.web-application-type=" + (web ? "servlet" : "none"), "--server.port=0"));
 		if (serviceId != null) {
 			args.add("--spring.application.name=" + serviceId);

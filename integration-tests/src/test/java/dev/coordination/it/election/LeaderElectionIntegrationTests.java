@@ -78,11 +78,11 @@ class LeaderElectionIntegrationTests {
 				ElectionHealthContributorAutoConfiguration.class))
 		.withPropertyValues("coordination.etcd.endpoints=" + etcd.endpointsAsString(),
 				"coordination.etcd.request-timeout=1s", "coordination.etcd.session.ttl=" + TTL.toSeconds() + "s",
-				"coordination.etcd.session.safety-margin=500ms", "coordination.etcd.election.host=127.0.0.1");
+				"coordination.etcd.session.safety-margin=500ms", "coordination.etcd.instance.host=127.0.0.1");
 
 	private ApplicationContextRunner instance(String id, int port) {
-		return this.contextRunner.withPropertyValues("coordination.etcd.election.instance-id=" + id,
-				"coordination.etcd.election.port=" + port);
+		return this.contextRunner.withPropertyValues("coordination.etcd.instance.id=" + id,
+				"coordination.etcd.instance.port=" + port);
 	}
 
 	@AfterEach
@@ -387,7 +387,7 @@ class LeaderElectionIntegrationTests {
 	@Test
 	void healthAndMetricsShowRoleLeaderAndTransitions() {
 		ApplicationContextRunner withMetrics = this.contextRunner.withBean(MeterRegistry.class, SimpleMeterRegistry::new);
-		withMetrics.withPropertyValues("coordination.etcd.election.instance-id=a", "coordination.etcd.election.port=8081")
+		withMetrics.withPropertyValues("coordination.etcd.instance.id=a", "coordination.etcd.instance.port=8081")
 			.run((a) -> instance("b", 8082).run((b) -> {
 				List<LeaderElection> elections = List.of(election(a, "observed"), election(b, "observed"));
 				LeaderElection leader = awaitSingleLeader(elections);

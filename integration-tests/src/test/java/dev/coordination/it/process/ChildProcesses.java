@@ -65,7 +65,7 @@ public final class ChildProcesses implements BeforeEachCallback, AfterEachCallba
 		List<String> args = new ArrayList<>(List.of("--spring.main.web-application-type=none",
 				"--spring.main.banner-mode=off", "--coordination.etcd.endpoints=" + endpoints,
 				"--coordination.etcd.session.ttl=2s", "--coordination.etcd.session.safety-margin=500ms",
-				"--coordination.etcd.request-timeout=1s", "--coordination.etcd.election.instance-id=" + name));
+				"--coordination.etcd.request-timeout=1s", "--coordination.etcd.instance.id=" + name));
 		args.addAll(List.of(extraArgs));
 		return register(ChildProcess.startJvm(name, mainClass, args, this.logDirectory, this::record));
 	}

@@ -85,7 +85,7 @@ class LeastPrivilegeIntegrationTests {
 				"--spring.application.name=orders", "--spring.config.import=etcd:",
 				"--coordination.etcd.endpoints=" + etcd.endpointsAsString(), "--coordination.etcd.username=orders",
 				"--coordination.etcd.password=orders-secret", "--coordination.etcd.request-timeout=3s",
-				"--coordination.etcd.discovery.port=8080", "--coordination.etcd.discovery.host=127.0.0.1")) {
+				"--coordination.etcd.instance.port=8080", "--coordination.etcd.instance.host=127.0.0.1")) {
 			// configuration imported at start-up and watched (read on /config/ is enough)
 			assertThat(context.getEnvironment().getProperty("greeting")).isEqualTo("from etcd");
 			await().atMost(Duration.ofSeconds(10))

@@ -25,7 +25,7 @@ import org.springframework.context.event.EventListener;
 /**
  * An application instance run as a child JVM by {@link DiscoveryProcessTests}: fully
  * auto-configured, without a web server, so it registers itself in service discovery because the
- * test sets {@code coordination.etcd.discovery.port}. It reports on stdout, one machine-readable
+ * test sets {@code coordination.etcd.instance.port}. It reports on stdout, one machine-readable
  * line per event:
  * <ul>
  * <li>{@code READY <instanceId> <pid> registered} once its readiness is {@code ACCEPTING_TRAFFIC}
@@ -52,7 +52,7 @@ public class DiscoveryChildApplication {
 	@Bean
 	PeerReporter peerReporter(ServiceDiscovery discovery, EtcdServiceRegistration registration,
 			@Value("${spring.application.name}") String serviceId,
-			@Value("${coordination.etcd.discovery.instance-id}") String instanceId) {
+			@Value("${coordination.etcd.instance.id}") String instanceId) {
 		return new PeerReporter(discovery, registration, serviceId, instanceId);
 	}
 

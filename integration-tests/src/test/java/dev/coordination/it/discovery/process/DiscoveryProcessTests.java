@@ -173,8 +173,8 @@ class DiscoveryProcessTests {
 
 	private ChildProcess startChild(String name, int port) {
 		return this.children.startJvm(name, DiscoveryChildApplication.class, etcd.endpointsAsString(),
-				"--spring.application.name=" + SERVICE, "--coordination.etcd.discovery.port=" + port,
-				"--coordination.etcd.discovery.host=127.0.0.1", "--coordination.etcd.discovery.instance-id=" + name);
+				"--spring.application.name=" + SERVICE, "--coordination.etcd.instance.port=" + port,
+				"--coordination.etcd.instance.host=127.0.0.1");
 	}
 
 	private long awaitRemoved(String instanceId, Duration atMost) {

@@ -76,7 +76,7 @@ public class ElectionChildApplication {
 
 	@Bean
 	Reporter reporter(LeaderElections elections, FencedWriter writer,
-			@Value("${coordination.etcd.election.instance-id}") String instanceId) {
+			@Value("${coordination.etcd.instance.id}") String instanceId) {
 		return new Reporter(elections.election(LeaderElection.DEFAULT), writer, instanceId);
 	}
 

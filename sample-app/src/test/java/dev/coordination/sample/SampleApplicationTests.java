@@ -101,7 +101,7 @@ class SampleApplicationTests {
 			.contains(":" + this.port + " UP"));
 		Map<String, Object> coordination = rest().get().uri("/actuator/coordination").retrieve().body(Map.class);
 		Map<String, Object> session = (Map<String, Object>) coordination.get("session");
-		assertThat(session).containsEntry("valid", true).containsKeys("leaseId", "ttlMillis", "timeLeftMillis");
+		assertThat(session).containsEntry("valid", true).containsKeys("leaseId", "ttl", "safetyMargin", "timeLeft");
 		assertThat((List<Map<String, Object>>) coordination.get("elections")).singleElement()
 			.satisfies((election) -> assertThat(election).containsEntry("name", "default")
 				.containsEntry("leading", true)

@@ -75,8 +75,8 @@ public class CoordinationEndpoint {
 			return null;
 		}
 		SessionInfo info = this.session.info();
-		return new Session(info.valid(), info.leaseHex().isEmpty() ? null : info.leaseHex(), info.ttl().toMillis(), info.safetyMargin().toMillis(),
-				info.timeLeft().toMillis(), info.grantedAt(),
+		return new Session(info.valid(), info.leaseHex().isEmpty() ? null : info.leaseHex(), info.ttl().toString(),
+				info.safetyMargin().toString(), info.timeLeft().toString(), info.grantedAt(),
 				(info.lastLossReason() != null) ? info.lastLossReason().name() : null, info.lastError());
 	}
 
@@ -160,14 +160,14 @@ public class CoordinationEndpoint {
 	 * The session.
 	 * @param valid whether it is valid
 	 * @param leaseId its lease, as etcdctl shows it
-	 * @param ttlMillis the lease's TTL
-	 * @param safetyMarginMillis how long before etcd could expire the lease the instance steps down
-	 * @param timeLeftMillis until that local deadline
+	 * @param ttl the lease's TTL, ISO-8601 as in the health component
+	 * @param safetyMargin how long before etcd could expire the lease the instance steps down
+	 * @param timeLeft until that local deadline
 	 * @param grantedAt when the lease was granted
 	 * @param lastLossReason why it was last lost
 	 * @param lastError the last error talking to etcd
 	 */
-	public record Session(boolean valid, String leaseId, long ttlMillis, long safetyMarginMillis, long timeLeftMillis,
+	public record Session(boolean valid, String leaseId, String ttl, String safetyMargin, String timeLeft,
 			Instant grantedAt, String lastLossReason, String lastError) {
 
 	}

@@ -29,7 +29,7 @@ public class SessionHealthIndicator extends AbstractHealthIndicator {
 			.withDetail("safetyMargin", info.safetyMargin().toString());
 		if (info.valid()) {
 			builder.withDetail("leaseId", info.leaseHex())
-				.withDetail("timeLeft", info.timeLeft().toMillis() + " ms")
+				.withDetail("timeLeft", info.timeLeft().toString())
 				.withDetail("grantedAt", info.grantedAt().toString());
 		}
 		if (info.lastLossReason() != null) {

@@ -46,7 +46,7 @@ class CoordinationEndpointIntegrationTests {
 				try {
 					CoordinationDescriptor shown = endpoint.coordination();
 					assertThat(shown.session().leaseId()).isNotEmpty();
-					assertThat(shown.session().ttlMillis()).isEqualTo(10_000);
+					assertThat(shown.session().ttl()).isEqualTo("PT10S");
 					assertThat(shown.locks()).singleElement().satisfies((held) -> {
 						assertThat(held.key()).isEqualTo("orders/42");
 						assertThat(held.kind()).isEqualTo("LOCK");

@@ -4,10 +4,10 @@ import dev.coordination.autoconfigure.CoordinationProxyRegistrar;
 import dev.coordination.autoconfigure.session.SessionAutoConfiguration;
 import dev.coordination.election.LeaderElections;
 import dev.coordination.election.LeadershipListener;
+import dev.coordination.election.internal.ElectionMetrics;
 import dev.coordination.election.internal.EtcdLeaderElections;
 import dev.coordination.election.internal.LeaderOnlyAdvisor;
 import dev.coordination.election.internal.LeaderOnlyBeanPostProcessor;
-import dev.coordination.election.internal.LeadershipListenerFactory;
 import dev.coordination.election.internal.MicrometerElectionMetrics;
 import dev.coordination.etcd.EtcdTemplate;
 import dev.coordination.etcd.internal.CoordinationEvents;
@@ -47,9 +47,9 @@ public final class ElectionAutoConfiguration {
 	@ConditionalOnMissingBean(LeaderElections.class)
 	EtcdLeaderElections leaderElections(EtcdTemplate etcdTemplate, EtcdSession session,
 			ElectionProperties properties, LocalInstance localInstance,
-			ObjectProvider<LeadershipListenerFactory> listeners, CoordinationEvents events, RetryPolicy retryPolicy) {
+			ObjectProvider<ElectionMetrics> metrics, CoordinationEvents events, RetryPolicy retryPolicy) {
 		return new EtcdLeaderElections(etcdTemplate, session, properties.keyPrefix(), localInstance::identity,
-				listeners.orderedStream().toList(), (name) -> {
+				metrics.getIfAvailable(() -> ElectionMetrics.NONE), (name) -> {
 					ElectionProperties.Election election = properties.getElections().get(name);
 					return election == null || election.isCandidate();
 				}, events, retryPolicy);
@@ -79,8 +79,9 @@ public final class ElectionAutoConfiguration {
 	static class ElectionMetricsConfiguration {
 
 		@Bean
-		LeadershipListenerFactory electionMetricsFactory(ObjectProvider<MeterRegistry> registry) {
-			return (election) -> new MicrometerElectionMetrics(election, registry.getObject());
+		@ConditionalOnMissingBean(ElectionMetrics.class)
+		MicrometerElectionMetrics electionMetrics(MeterRegistry meterRegistry) {
+			return new MicrometerElectionMetrics(meterRegistry);
 		}
 
 	}

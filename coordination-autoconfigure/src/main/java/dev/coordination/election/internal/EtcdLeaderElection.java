@@ -94,6 +94,8 @@ public class EtcdLeaderElection implements LeaderElection, LeaseListener {
 
 	private final CoordinationEvents events;
 
+	private final ElectionMetrics metrics;
+
 	private final AtomicReference<LeaderTerm> leadership = new AtomicReference<>();
 
 	private final Set<Thread> interruptible = ConcurrentHashMap.newKeySet();
@@ -131,10 +133,12 @@ public class EtcdLeaderElection implements LeaderElection, LeaseListener {
 	 * @param events the thread listeners are told on
 	 * @param sharedListeners listeners of every election, told after this election's own
 	 * @param retry how to wait between failed campaigns and reads
+	 * @param metrics where to report leadership changes
 	 */
 	public EtcdLeaderElection(String name, String prefix, EtcdTemplate etcd, EtcdSession session,
 			Supplier<InstanceIdentity> identity, boolean candidate, CoordinationEvents events,
-			List<LeadershipListener> sharedListeners, RetryPolicy retry) {
+			List<LeadershipListener> sharedListeners, RetryPolicy retry, ElectionMetrics metrics) {
+		this.metrics = metrics;
 		this.name = name;
 		this.prefix = EtcdKeys.key(prefix, EtcdKeys.segment("election name", name)) + "/";
 		this.etcd = etcd;
@@ -460,6 +464,7 @@ public class EtcdLeaderElection implements LeaderElection, LeaseListener {
 			synchronized (this.leadershipMonitor) {
 				this.leadershipMonitor.notifyAll();
 			}
+			this.metrics.granted(this.name);
 			this.events.publish(new LeadershipGrantedEvent(this, term), this.allListeners, LeadershipListener::granted);
 			return;
 		}
@@ -472,6 +477,7 @@ public class EtcdLeaderElection implements LeaderElection, LeaseListener {
 		synchronized (this.interruptible) {
 			this.interruptible.forEach(Thread::interrupt);
 		}
+		this.metrics.revoked(this.name, reason, Duration.between(ended.since(), Instant.now()));
 		this.events.publish(new LeadershipRevokedEvent(this, ended, reason), this.allListeners,
 				LeadershipListener::revoked);
 	}

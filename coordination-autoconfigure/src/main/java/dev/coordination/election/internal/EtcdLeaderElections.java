@@ -44,7 +44,7 @@ public class EtcdLeaderElections implements LeaderElections, SmartLifecycle {
 
 	private final Supplier<InstanceIdentity> identity;
 
-	private final List<LeadershipListenerFactory> listenerFactories;
+	private final ElectionMetrics metrics;
 
 	private final Predicate<String> candidate;
 
@@ -63,20 +63,20 @@ public class EtcdLeaderElections implements LeaderElections, SmartLifecycle {
 	 * @param prefix the normalised key prefix of all elections
 	 * @param identity this instance's identity, resolved when campaigning (the port may be known
 	 * late)
-	 * @param listenerFactories listeners added to every election (events, metrics)
+	 * @param metrics where elections report
 	 * @param candidate whether this instance campaigns in the named election, rather than only
 	 * observing it
 	 * @param events the thread listeners are told on
 	 * @param retry how elections wait between failed attempts
 	 */
 	public EtcdLeaderElections(EtcdTemplate etcd, EtcdSession session, String prefix,
-			Supplier<InstanceIdentity> identity, List<LeadershipListenerFactory> listenerFactories,
+			Supplier<InstanceIdentity> identity, ElectionMetrics metrics,
 			Predicate<String> candidate, CoordinationEvents events, RetryPolicy retry) {
 		this.etcd = etcd;
 		this.session = session;
 		this.prefix = prefix;
 		this.identity = identity;
-		this.listenerFactories = List.copyOf(listenerFactories);
+		this.metrics = metrics;
 		this.candidate = candidate;
 		this.events = events;
 		this.retry = retry;
@@ -98,8 +98,8 @@ public class EtcdLeaderElections implements LeaderElections, SmartLifecycle {
 
 	private EtcdLeaderElection create(String name) {
 		EtcdLeaderElection election = new EtcdLeaderElection(name, this.prefix, this.etcd, this.session, this.identity,
-				this.candidate.test(name), this.events, this.sharedListeners, this.retry);
-		this.listenerFactories.forEach((factory) -> election.addListener(factory.create(election)));
+				this.candidate.test(name), this.events, this.sharedListeners, this.retry, this.metrics);
+		this.metrics.joined(election);
 		if (this.running) {
 			election.start();
 		}

@@ -3,9 +3,9 @@ package dev.coordination.sample;
 import java.util.Locale;
 
 import dev.coordination.config.FeatureFlags;
-import dev.coordination.config.internal.EtcdConfigState;
+import dev.coordination.config.ConfigChangedEvent;
+import dev.coordination.config.ConfigListener;
 
-import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RestController;
 
@@ -15,7 +15,7 @@ import org.springframework.web.bind.annotation.RestController;
  * {@code etcdctl put /flags/shout true}.
  */
 @RestController
-class GreetingController {
+class GreetingController implements ConfigListener {
 
 	static final String SHOUT = "shout";
 
@@ -23,23 +23,27 @@ class GreetingController {
 
 	private final FeatureFlags flags;
 
-	private final ObjectProvider<EtcdConfigState> config;
+	// the revision of the last change from etcd: configuration listeners hear every change
+	private volatile long revision;
 
-	GreetingController(GreetingProperties greeting, FeatureFlags flags,
-			ObjectProvider<EtcdConfigState> config) {
+	GreetingController(GreetingProperties greeting, FeatureFlags flags) {
 		this.greeting = greeting;
 		this.flags = flags;
-		this.config = config;
+	}
+
+	@Override
+	public void changed(ConfigChangedEvent event) {
+		this.revision = event.getRevision();
 	}
 
 	@GetMapping(path = "/greeting", produces = "text/plain")
 	String greeting() {
 		boolean shout = this.flags.isEnabled(SHOUT);
 		String message = shout ? this.greeting.getMessage().toUpperCase(Locale.ROOT) : this.greeting.getMessage();
-		EtcdConfigState state = this.config.getIfAvailable();
-		String from = (state != null && state.isLoaded()) ? "etcd revision " + state.revision() : "defaults, no etcd yet";
+		long revision = this.revision;
+		String changed = (revision > 0) ? ", last changed in etcd at revision " + revision : "";
 		return message + " (timeout " + this.greeting.getTimeout().toMillis() + " ms, feature flag " + SHOUT + " "
-				+ (shout ? "on" : "off") + ", configuration from " + from + ")\n";
+				+ (shout ? "on" : "off") + changed + ")\n";
 	}
 
 }

@@ -4,7 +4,6 @@ import java.util.Optional;
 
 import dev.coordination.etcd.EtcdTemplate;
 import dev.coordination.etcd.FencedWrite;
-import dev.coordination.etcd.internal.EtcdKeys;
 import dev.coordination.lock.DistributedLock;
 import dev.coordination.lock.DistributedLocked;
 import dev.coordination.lock.LockContext;
@@ -52,8 +51,8 @@ class OrderService {
 		// on the session lease, like the lock itself: a killed instance's mark goes with its lease
 		PutOption onSession = PutOption.builder().withLeaseId(this.session.leaseId()).build();
 		boolean alone = this.etcd.txn("mark order " + id + " running",
-				(txn) -> txn.If(new Cmp(EtcdKeys.bytes(running), Cmp.Op.EQUAL, CmpTarget.version(0)))
-					.Then(Op.put(EtcdKeys.bytes(running), EtcdKeys.bytes(instance), onSession)))
+				(txn) -> txn.If(new Cmp(Keys.bytes(running), Cmp.Op.EQUAL, CmpTarget.version(0)))
+					.Then(Op.put(Keys.bytes(running), Keys.bytes(instance), onSession)))
 			.isSucceeded();
 		try {
 			long runs = runs(id).orElse(0L);
@@ -73,11 +72,11 @@ class OrderService {
 	}
 
 	Optional<Long> runs(String id) {
-		return this.etcd.get(key(id, "runs")).map(KeyValue::getValue).map(EtcdKeys::string).map(Long::parseLong);
+		return this.etcd.get(key(id, "runs")).map(KeyValue::getValue).map(Keys::text).map(Long::parseLong);
 	}
 
 	private static String key(String id, String what) {
-		return "/sample/orders/" + EtcdKeys.segment("order id", id) + "/" + what;
+		return "/sample/orders/" + Keys.segment(id) + "/" + what;
 	}
 
 }

@@ -9,7 +9,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
 import dev.coordination.etcd.EtcdTemplate;
-import dev.coordination.etcd.internal.EtcdKeys;
 import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.Watch;
 import io.etcd.jetcd.common.exception.CompactedException;
@@ -70,21 +69,21 @@ class PatternsController {
 
 	@PostMapping(path = "/patterns/counters/{name}", produces = "text/plain")
 	ResponseEntity<String> increment(@PathVariable String name) {
-		String key = "/sample/counters/" + EtcdKeys.segment("counter name", name);
+		String key = "/sample/counters/" + Keys.segment(name);
 		for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
 			KeyValue current = this.etcd.get(key).orElse(null);
 			long value;
 			try {
-				value = (current != null) ? Long.parseLong(EtcdKeys.string(current.getValue())) : 0;
+				value = (current != null) ? Long.parseLong(Keys.text(current.getValue())) : 0;
 			}
 			catch (NumberFormatException ex) {
 				return ResponseEntity.status(HttpStatus.CONFLICT).body(key + " does not hold a number.\n");
 			}
 			// the put applies only if nobody changed the key since the read (mod revision 0: absent)
-			Cmp unchanged = new Cmp(EtcdKeys.bytes(key), Cmp.Op.EQUAL,
+			Cmp unchanged = new Cmp(Keys.bytes(key), Cmp.Op.EQUAL,
 					CmpTarget.modRevision((current != null) ? current.getModRevision() : 0));
 			TxnResponse response = this.etcd.txn("increment " + key, (txn) -> txn.If(unchanged)
-				.Then(Op.put(EtcdKeys.bytes(key), EtcdKeys.bytes(Long.toString(value + 1)), PutOption.DEFAULT)));
+				.Then(Op.put(Keys.bytes(key), Keys.bytes(Long.toString(value + 1)), PutOption.DEFAULT)));
 			if (response.isSucceeded()) {
 				return ResponseEntity.ok("Counter " + name + " = " + (value + 1) + " after " + attempt
 						+ " attempt(s), at revision " + response.getHeader().getRevision() + ".\n");
@@ -104,7 +103,7 @@ class PatternsController {
 				.body("At most " + MAX_LEASES + " leases at a time: revoke one first.\n");
 		}
 		long id = this.etcd.call("grant lease", () -> this.etcd.getClient().getLeaseClient().grant(ttlSeconds)).getID();
-		String key = "/sample/leases/" + EtcdKeys.leaseHex(id);
+		String key = "/sample/leases/" + Keys.hex(id);
 		this.etcd.put(key, "alive", id);
 		// jetcd sends a keep-alive every TTL / 3 until the stream is closed
 		this.keepAlives.put(id, this.etcd.getClient().getLeaseClient().keepAlive(id, new StreamObserver<>() {
@@ -123,8 +122,8 @@ class PatternsController {
 			}
 
 		}));
-		return ResponseEntity.ok("Lease " + EtcdKeys.leaseHex(id) + " (TTL " + ttlSeconds + " s) kept alive; " + key
-				+ " lives as long as it does: etcdctl lease timetolive " + EtcdKeys.leaseHex(id) + " --keys\n");
+		return ResponseEntity.ok("Lease " + Keys.hex(id) + " (TTL " + ttlSeconds + " s) kept alive; " + key
+				+ " lives as long as it does: etcdctl lease timetolive " + Keys.hex(id) + " --keys\n");
 	}
 
 	@DeleteMapping(path = "/patterns/leases/{id}", produces = "text/plain")
@@ -154,7 +153,7 @@ class PatternsController {
 		// the revision of now, without reading the keys
 		long now = this.etcd.call("read revision", () -> this.etcd.getClient()
 			.getKVClient()
-			.get(EtcdKeys.bytes(prefix), GetOption.builder().isPrefix(true).withCountOnly(true).build()))
+			.get(Keys.bytes(prefix), GetOption.builder().isPrefix(true).withCountOnly(true).build()))
 			.getHeader()
 			.getRevision();
 		List<String> events = new ArrayList<>();
@@ -164,15 +163,15 @@ class PatternsController {
 			.isPrefix(true)
 			.withRevision(Math.max(1, fromRevision))
 			.build();
-		try (Watch.Watcher watcher = this.etcd.getClient().getWatchClient().watch(EtcdKeys.bytes(prefix), option,
+		try (Watch.Watcher watcher = this.etcd.getClient().getWatchClient().watch(Keys.bytes(prefix), option,
 				Watch.listener((response) -> {
 					synchronized (events) {
 						for (WatchEvent event : response.getEvents()) {
 							if (events.size() < MAX_EVENTS) {
 								KeyValue kv = event.getKeyValue();
-								events.add(event.getEventType() + " " + EtcdKeys.string(kv.getKey())
+								events.add(event.getEventType() + " " + Keys.text(kv.getKey())
 										+ ((event.getEventType() == WatchEvent.EventType.PUT)
-												? " = " + EtcdKeys.string(kv.getValue()) : "")
+												? " = " + Keys.text(kv.getValue()) : "")
 										+ " @" + kv.getModRevision());
 							}
 						}

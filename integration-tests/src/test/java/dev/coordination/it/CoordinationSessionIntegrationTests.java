@@ -3,6 +3,7 @@ package dev.coordination.it;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -245,17 +246,15 @@ class CoordinationSessionIntegrationTests {
 	}
 
 	@Test
-	void leaseRevokedByAnotherClientIsLostWithinAKeepAliveInterval() {
+	void leaseRevokedByAnotherClientIsLostAtTheNextKeepAliveAndReplaced() {
 		this.contextRunner.run((context) -> {
 			EtcdSession session = validSession(context);
 			Events events = Events.of(session);
 			long lease = session.leaseId();
-			long revokedAt = System.nanoTime();
 			etcd.client().getLeaseClient().revoke(lease).get(5, TimeUnit.SECONDS);
 			Event lost = events.awaitFirst("lost", session.getKeepAliveInterval().plusSeconds(1));
 			assertThat(lost.leaseId()).isEqualTo(lease);
 			assertThat(lost.reason()).isEqualTo(SessionLossReason.LEASE_GONE);
-			assertThat(lost.nanos() - revokedAt).isLessThan(session.getKeepAliveInterval().plusMillis(500).toNanos());
 			Event renewed = events.awaitFirst("renewed", Duration.ofSeconds(5));
 			assertThat(remainingTtl(renewed.leaseId())).isPositive();
 		});
@@ -303,9 +302,9 @@ class CoordinationSessionIntegrationTests {
 			EtcdSession session = validSession(context);
 			assertThat(session.isValid()).isTrue();
 			member().pause();
-			long start = System.nanoTime();
-			context.close();
-			assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(REQUEST_TIMEOUT.plusMillis(1500));
+			// bounded: the revoke waits for the request timeout, not for etcd
+			CompletableFuture<Void> closed = CompletableFuture.runAsync(context::close);
+			await().atMost(REQUEST_TIMEOUT.plusSeconds(5)).until(closed::isDone);
 			assertThat(session.isRunning()).isFalse();
 		});
 	}

@@ -142,16 +142,16 @@ class LeaderElectionIntegrationTests {
 	}
 
 	@Test
-	void resignHandsLeadershipToTheNextCandidateWithin500Milliseconds() {
+	void resignHandsLeadershipToTheNextCandidateAtOnce() {
 		instance("a", 8081).run((a) -> instance("b", 8082).run((b) -> {
 			List<LeaderElection> elections = List.of(election(a, "handover"), election(b, "handover"));
 			LeaderElection leader = awaitSingleLeader(elections);
 			LeaderElection follower = elections.get(1 - elections.indexOf(leader));
 			long oldToken = leader.fencingToken().getAsLong();
-			long start = System.nanoTime();
 			leader.resign();
+			// the resigning instance's session stays valid: the successor took over because the key was
+			// deleted, not because a lease expired (how fast: FailoverMeasurement in benchmarks)
 			await().atMost(Duration.ofSeconds(2)).pollInterval(Duration.ofMillis(1)).until(follower::isLeader);
-			assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofMillis(500));
 			assertThat(leader.isLeader()).isFalse();
 			assertThat(follower.fencingToken().getAsLong()).isGreaterThan(oldToken);
 			// the former leader queued again behind the new one
@@ -201,18 +201,21 @@ class LeaderElectionIntegrationTests {
 	}
 
 	@Test
-	void closingTheLeaderHandsLeadershipOverWithin500Milliseconds() {
+	void closingTheLeaderHandsLeadershipOverWithoutWaitingForItsLease() {
 		instance("a", 8081).run((a) -> instance("b", 8082).run((b) -> {
 			List<AssertableApplicationContext> contexts = List.of(a, b);
 			List<LeaderElection> elections = List.of(election(a, "closing"), election(b, "closing"));
 			LeaderElection leader = awaitSingleLeader(elections);
 			int index = elections.indexOf(leader);
 			LeaderElection follower = elections.get(1 - index);
-			long start = System.nanoTime();
+			CoordinationSession closing = contexts.get(index).getBean(CoordinationSession.class);
+			long lease = closing.leaseId();
 			contexts.get(index).close();
 			await().atMost(Duration.ofSeconds(2)).pollInterval(Duration.ofMillis(1)).until(follower::isLeader);
-			// the close itself included resigning; the successor must not wait for the TTL
-			assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofMillis(500));
+			// the close itself resigned and revoked the lease: the successor did not wait for it to expire
+			assertThat(etcd.client().getLeaseClient().timeToLive(lease, io.etcd.jetcd.options.LeaseOption.DEFAULT)
+				.get(5, TimeUnit.SECONDS)
+				.getTTL()).isEqualTo(-1);
 		}));
 	}
 
@@ -354,10 +357,8 @@ class LeaderElectionIntegrationTests {
 			LongJob job = context.getBean(LongJob.class);
 			CompletableFuture<String> outcome = CompletableFuture.supplyAsync(job::work);
 			await().atMost(Duration.ofSeconds(2)).until(job::hasEntered);
-			long start = System.nanoTime();
 			election.resign();
 			assertThat(outcome.get(2, TimeUnit.SECONDS)).isEqualTo("interrupted");
-			assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(1));
 		});
 	}
 

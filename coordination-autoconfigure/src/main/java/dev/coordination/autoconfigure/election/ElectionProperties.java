@@ -63,12 +63,7 @@ public class ElectionProperties implements InitializingBean {
 	 * @throws InvalidConfigurationPropertyValueException when it is not a usable prefix
 	 */
 	public String keyPrefix() {
-		try {
-			return EtcdKeys.prefix(PREFIX_PROPERTY, this.prefix);
-		}
-		catch (IllegalArgumentException ex) {
-			throw new InvalidConfigurationPropertyValueException(PREFIX_PROPERTY, this.prefix, ex.getMessage());
-		}
+		return EtcdKeys.prefix(PREFIX_PROPERTY, this.prefix);
 	}
 
 	@Override

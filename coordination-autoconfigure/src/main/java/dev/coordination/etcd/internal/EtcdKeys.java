@@ -4,6 +4,9 @@ import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 
 import io.etcd.jetcd.ByteSequence;
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
 
 /**
  * Key codec shared by every capability: UTF-8 keys, prefixes, name segments and lease ids.
@@ -44,15 +47,15 @@ public final class EtcdKeys {
 	 * @param property the property that configured it, named in the error
 	 * @param prefix the configured prefix
 	 * @return the normalised prefix, for example {@code /locks}
-	 * @throws IllegalArgumentException when the prefix is not valid
+	 * @throws InvalidConfigurationPropertyValueException when the prefix is not valid
 	 */
-	public static String prefix(String property, String prefix) {
+	public static String prefix(String property, @Nullable String prefix) {
 		if (prefix == null || prefix.isBlank() || !prefix.startsWith("/")) {
-			throw new IllegalArgumentException(
-					property + " must start with '/' (for example /locks) but was '" + prefix + "'");
+			throw new InvalidConfigurationPropertyValueException(property, prefix,
+					"Must start with '/', for example /locks.");
 		}
 		if (prefix.chars().anyMatch(Character::isISOControl)) {
-			throw new IllegalArgumentException(property + " must not contain control characters");
+			throw new InvalidConfigurationPropertyValueException(property, prefix, "Must not contain control characters.");
 		}
 		String normalised = prefix;
 		while (normalised.length() > 1 && normalised.endsWith("/")) {

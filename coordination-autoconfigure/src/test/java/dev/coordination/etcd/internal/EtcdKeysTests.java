@@ -4,7 +4,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
+
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 
 class EtcdKeysTests {
@@ -48,8 +51,10 @@ class EtcdKeysTests {
 
 	@Test
 	void prefixWithoutLeadingSlashIsRejectedNamingTheProperty() {
-		assertThatIllegalArgumentException().isThrownBy(() -> EtcdKeys.prefix("coordination.etcd.lock.prefix", "locks"))
-			.withMessageContaining("coordination.etcd.lock.prefix must start with '/'");
+		assertThatExceptionOfType(InvalidConfigurationPropertyValueException.class)
+			.isThrownBy(() -> EtcdKeys.prefix("coordination.etcd.lock.prefix", "locks"))
+			.satisfies((ex) -> assertThat(ex.getName()).isEqualTo("coordination.etcd.lock.prefix"))
+			.withMessageContaining("Must start with '/'");
 	}
 
 	@Test

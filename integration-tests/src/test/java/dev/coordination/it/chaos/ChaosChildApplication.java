@@ -43,7 +43,7 @@ import org.springframework.context.event.EventListener;
 import org.springframework.core.env.Environment;
 
 /**
- * An application instance run as a child JVM by {@link ChaosTests}, using every capability of the
+ * An application instance run as a child JVM by {@link ChaosIT}, using every capability of the
  * starter at once, and reporting on stdout one machine-readable line per event
  * ({@code System.nanoTime()} is one clock for all processes of a Linux host):
  * <ul>

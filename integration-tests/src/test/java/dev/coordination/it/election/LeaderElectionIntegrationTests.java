@@ -63,7 +63,7 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * Several instances (application contexts, each with its own client and session) in one election
- * against a real etcd. Failures of whole processes are in {@code process.LeaderElectionProcessTests}.
+ * against a real etcd. Failures of whole processes are in {@code process.LeaderElectionProcessIT}.
  */
 class LeaderElectionIntegrationTests {
 

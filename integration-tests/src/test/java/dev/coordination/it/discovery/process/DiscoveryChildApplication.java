@@ -23,7 +23,7 @@ import org.springframework.context.event.ContextClosedEvent;
 import org.springframework.context.event.EventListener;
 
 /**
- * An application instance run as a child JVM by {@link DiscoveryProcessTests}: fully
+ * An application instance run as a child JVM by {@link DiscoveryProcessIT}: fully
  * auto-configured, without a web server, so it registers itself in service discovery because the
  * test sets {@code coordination.etcd.instance.port}. It reports on stdout, one machine-readable
  * line per event:

@@ -35,7 +35,7 @@ import org.springframework.context.event.ContextClosedEvent;
 import org.springframework.context.event.EventListener;
 
 /**
- * An application instance run as a child JVM by {@link LeaderElectionProcessTests}: it campaigns in
+ * An application instance run as a child JVM by {@link LeaderElectionProcessIT}: it campaigns in
  * election {@code default} and reports on stdout, one machine-readable line per event:
  * <ul>
  * <li>{@code READY <instanceId> <pid>} once the context has started;</li>

@@ -46,9 +46,9 @@ import static org.awaitility.Awaitility.await;
  * etcd) checked for "never two leaders" through fenced writes, and interoperation with
  * {@code etcdctl elect}. Session TTL 2 s, safety margin 500 ms, request timeout 1 s.
  */
-class LeaderElectionProcessTests {
+class LeaderElectionProcessIT {
 
-	private static final Log logger = LogFactory.getLog(LeaderElectionProcessTests.class);
+	private static final Log logger = LogFactory.getLog(LeaderElectionProcessIT.class);
 
 	private static final Duration TTL = Duration.ofSeconds(2);
 
@@ -422,7 +422,7 @@ class LeaderElectionProcessTests {
 				this.failovers.add(failover);
 				outcome = ", failover to " + successor.child() + " in " + failover.toMillis() + " ms";
 			}
-			ChildProcess replacement = LeaderElectionProcessTests.this.children
+			ChildProcess replacement = LeaderElectionProcessIT.this.children
 				.startJvm("child-" + (++this.lastNumber), ElectionChildApplication.class, etcd.endpointsAsString());
 			this.live.add(replacement);
 			awaitReady(List.of(replacement));
@@ -445,12 +445,12 @@ class LeaderElectionProcessTests {
 				.until(() -> System.nanoTime() - pausedAt > TTL.plusMillis(500).toNanos());
 			leader.resume();
 			long pausedFor = System.nanoTime() - pausedAt;
-			ChildLine stale = LeaderElectionProcessTests.this.children.awaitLine((line) -> line.child().equals(leader.name())
+			ChildLine stale = LeaderElectionProcessIT.this.children.awaitLine((line) -> line.child().equals(leader.name())
 					&& line.kind().startsWith("FENCED-") && line.token() == token && line.receivedNanos() > pausedAt,
 					Duration.ofSeconds(5));
 			assertThat(stale.kind()).as("fenced write of %s after it resumed", leader).isEqualTo("FENCED-REJECTED");
 			this.staleWritesRejected++;
-			LeaderElectionProcessTests.this.children.awaitLine((line) -> line.child().equals(leader.name())
+			LeaderElectionProcessIT.this.children.awaitLine((line) -> line.child().equals(leader.name())
 					&& line.kind().equals("REVOKED") && line.token() == token, Duration.ofSeconds(5));
 			Duration failover = Duration.ofNanos(successor.nanos() - pausedAt);
 			this.failovers.add(failover);
@@ -467,7 +467,7 @@ class LeaderElectionProcessTests {
 			EtcdMember member = etcd.cluster().member(0);
 			member.pause();
 			long pausedAt = System.nanoTime();
-			LeaderElectionProcessTests.this.children.awaitLine((line) -> line.child().equals(leader.name())
+			LeaderElectionProcessIT.this.children.awaitLine((line) -> line.child().equals(leader.name())
 					&& line.kind().equals("REVOKED") && line.token() == token, TTL.plusSeconds(2));
 			await().atMost(TTL.plusSeconds(2)).pollInterval(Duration.ofMillis(20))
 				.until(() -> System.nanoTime() - pausedAt > TTL.plusMillis(500).toNanos());

@@ -81,9 +81,9 @@ import static org.awaitility.Awaitility.await;
  * a raft leader killed 0.75 s after a keep-alive cost two sessions in one run.
  * Child logs and the summary are in {@code target/chaos/seed-<seed>/}.
  */
-class ChaosTests {
+class ChaosIT {
 
-	private static final Log logger = LogFactory.getLog(ChaosTests.class);
+	private static final Log logger = LogFactory.getLog(ChaosIT.class);
 
 	static final long TTL_SECONDS = 5;
 
@@ -932,10 +932,10 @@ class ChaosTests {
 			StringBuilder out = new StringBuilder();
 			out.append(String.format(Locale.ROOT, "Chaos summary (seed %d, %d s, 3 etcd members, %d instances, TTL %d s)%n",
 					seed, TimeUnit.NANOSECONDS.toSeconds(duration), INSTANCES, TTL_SECONDS));
-			Map<Fault, Long> byKind = ChaosTests.this.faults.stream()
+			Map<Fault, Long> byKind = ChaosIT.this.faults.stream()
 				.collect(Collectors.groupingBy((entry) -> entry.kind, TreeMap::new, Collectors.counting()));
-			out.append(String.format(Locale.ROOT, "  faults injected: %d %s%n", ChaosTests.this.faults.size(), byKind));
-			for (FaultEntry entry : ChaosTests.this.faults) {
+			out.append(String.format(Locale.ROOT, "  faults injected: %d %s%n", ChaosIT.this.faults.size(), byKind));
+			for (FaultEntry entry : ChaosIT.this.faults) {
 				out.append(String.format(Locale.ROOT, "    [%s .. %s] %-20s %s: %s%n", offset(entry.from),
 						offset(entry.to), entry.kind, entry.description, entry.outcome));
 			}
@@ -957,10 +957,10 @@ class ChaosTests {
 			out.append(String.format(Locale.ROOT,
 					"  config: %d changes made, %d change events received; %d of %d (change, running instance) pairs "
 							+ "seen as an event of their own%n",
-					ChaosTests.this.configWrites.size(), lines("CONFIG").size(),
+					ChaosIT.this.configWrites.size(), lines("CONFIG").size(),
 					pairs.stream().filter(ConfigPair::seen).count(), pairs.size()));
 			out.append(String.format(Locale.ROOT, "  sessions lost: %d; instances started: %d%n",
-					lines("SESSION-LOST").size(), ChaosTests.this.allChildren.size()));
+					lines("SESSION-LOST").size(), ChaosIT.this.allChildren.size()));
 			Optional<Map.Entry<Long, Term>> longest = leadership.longestGap();
 			out.append(String.format(Locale.ROOT,
 					"  maximum failover (no leader): %d ms, before term %s; shortest gap between terms: %d ms%n",

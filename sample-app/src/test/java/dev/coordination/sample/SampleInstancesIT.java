@@ -29,7 +29,7 @@ import static org.awaitility.Awaitility.await;
  * all of them, the locked endpoint never runs on two at once, and when the leader stops another
  * takes over.
  */
-class SampleInstancesTests {
+class SampleInstancesIT {
 
 	private static EtcdCluster etcd;
 

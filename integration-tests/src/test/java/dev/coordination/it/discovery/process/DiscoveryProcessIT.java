@@ -43,9 +43,9 @@ import static org.awaitility.Awaitility.await;
  * two separate applications find each other. Session TTL 2 s, safety margin 500 ms, request timeout
  * 1 s.
  */
-class DiscoveryProcessTests {
+class DiscoveryProcessIT {
 
-	private static final Log logger = LogFactory.getLog(DiscoveryProcessTests.class);
+	private static final Log logger = LogFactory.getLog(DiscoveryProcessIT.class);
 
 	private static final String SERVICE = "orders";
 

@@ -65,7 +65,8 @@ public class EtcdServiceRegistry implements ServiceRegistry<Registration> {
 	 * @param registration this instance's registration
 	 * @return the status, {@code UP}, {@code DOWN} or {@code OUT_OF_SERVICE}
 	 * @throws IllegalArgumentException when {@code registration} is not what this instance registers
-	 * now (Spring Cloud's contract has no status for it: the status is never {@code null})
+	 * now: Spring Cloud's contract has no {@code null} status for it ({@link CurrentRegistration}
+	 * throws {@link IllegalStateException} already while nothing is registered)
 	 */
 	@Override
 	@SuppressWarnings("unchecked")

@@ -1,4 +1,7 @@
 /**
  * The {@code coordination} actuator endpoint.
  */
+@NullMarked
 package dev.coordination.actuate;
+
+import org.jspecify.annotations.NullMarked;

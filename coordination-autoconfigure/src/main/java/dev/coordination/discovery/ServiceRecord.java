@@ -5,6 +5,8 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.Objects;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * One registered instance of a service, as stored at {@code {prefix}/{serviceId}/{instanceId}}.
  *
@@ -15,11 +17,11 @@ import java.util.Objects;
  * @param secure whether it is reached over https
  * @param status its status
  * @param zone its zone, or {@code null}
- * @param startTime when the instance started
+ * @param startTime when the instance started, or {@code null} when its record does not say
  * @param metadata free-form metadata, never {@code null}
  */
 public record ServiceRecord(String instanceId, String serviceId, String host, int port, boolean secure,
-		InstanceStatus status, String zone, Instant startTime, Map<String, String> metadata) {
+		InstanceStatus status, @Nullable String zone, @Nullable Instant startTime, Map<String, String> metadata) {
 
 	public ServiceRecord {
 		Objects.requireNonNull(instanceId, "instanceId");

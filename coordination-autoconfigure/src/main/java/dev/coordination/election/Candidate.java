@@ -2,6 +2,8 @@ package dev.coordination.election;
 
 import java.util.Map;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * A candidate of an election as written in its election key: the identity of an instance.
  * <p>
@@ -14,7 +16,7 @@ import java.util.Map;
  * @param metadata user metadata
  * @param token the create revision of the candidate's key
  */
-public record Candidate(String instanceId, String host, int port, Map<String, String> metadata, long token) {
+public record Candidate(String instanceId, @Nullable String host, int port, Map<String, String> metadata, long token) {
 
 	public Candidate {
 		metadata = (metadata != null) ? Map.copyOf(metadata) : Map.of();

@@ -1,5 +1,7 @@
 package dev.coordination.etcd;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * Root of the exceptions thrown when a call to etcd fails, whatever jetcd or gRPC reported.
  * <p>
@@ -12,7 +14,7 @@ public class EtcdAccessException extends RuntimeException {
 
 	private final String operation;
 
-	public EtcdAccessException(String operation, String message, Throwable cause) {
+	public EtcdAccessException(String operation, String message, @Nullable Throwable cause) {
 		super("etcd " + operation + " failed: " + message, cause);
 		this.operation = operation;
 	}

@@ -30,6 +30,7 @@ import io.etcd.jetcd.op.Op;
 import io.etcd.jetcd.options.DeleteOption;
 import io.etcd.jetcd.options.GetOption;
 import io.etcd.jetcd.options.PutOption;
+import org.jspecify.annotations.Nullable;
 
 import org.springframework.util.Assert;
 
@@ -103,7 +104,8 @@ public class EtcdTemplate {
 		return call(operation, timeout, null, call);
 	}
 
-	private <T> T call(String operation, Duration timeout, String property, Supplier<CompletableFuture<T>> call) {
+	private <T> T call(String operation, Duration timeout, @Nullable String property,
+			Supplier<CompletableFuture<T>> call) {
 		CompletableFuture<T> future = start(operation, call);
 		try {
 			return future.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
@@ -278,7 +280,11 @@ public class EtcdTemplate {
 		for (FencedWrite.Condition condition : write.conditions()) {
 			ByteSequence conditionKey = EtcdKeys.bytes(condition.key());
 			compares.add(switch (condition.kind()) {
-				case VALUE -> new Cmp(conditionKey, Cmp.Op.EQUAL, CmpTarget.value(EtcdKeys.bytes(condition.value())));
+				case VALUE -> {
+					String value = condition.value();
+					Assert.state(value != null, "A value condition of a fenced write has no value");
+					yield new Cmp(conditionKey, Cmp.Op.EQUAL, CmpTarget.value(EtcdKeys.bytes(value)));
+				}
 				case ABSENT -> new Cmp(conditionKey, Cmp.Op.EQUAL, CmpTarget.createRevision(0));
 				case MOD_REVISION -> new Cmp(conditionKey, Cmp.Op.EQUAL, CmpTarget.modRevision(condition.modRevision()));
 			});

@@ -2,6 +2,8 @@ package dev.coordination.etcd;
 
 import java.time.Duration;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * Thrown when a call did not complete within its bound ({@code coordination.etcd.request-timeout}
  * unless the caller gave another).
@@ -23,7 +25,7 @@ public class EtcdTimeoutException extends EtcdAccessException {
 	 * @param property the property that set the bound, named in the message, or {@code null}
 	 * @param cause the cause
 	 */
-	public EtcdTimeoutException(String operation, Duration timeout, String property, Throwable cause) {
+	public EtcdTimeoutException(String operation, Duration timeout, @Nullable String property, Throwable cause) {
 		super(operation, "no answer within " + timeout.toMillis() + " ms"
 				+ ((property != null) ? " (" + property + ")" : "") + "; the outcome is unknown", cause);
 		this.timeout = timeout;

@@ -3,6 +3,8 @@ package dev.coordination.etcd;
 import java.util.ArrayList;
 import java.util.List;
 
+import org.jspecify.annotations.Nullable;
+
 import org.springframework.util.Assert;
 
 /**
@@ -138,7 +140,7 @@ public final class FencedWrite {
 	/**
 	 * A put ({@code value} set) or a delete.
 	 */
-	record Operation(String key, String value) {
+	record Operation(String key, @Nullable String value) {
 
 		@Override
 		public String toString() {
@@ -150,7 +152,7 @@ public final class FencedWrite {
 	/**
 	 * A condition of the caller's.
 	 */
-	record Condition(String key, Kind kind, String value, long modRevision) {
+	record Condition(String key, Kind kind, @Nullable String value, long modRevision) {
 
 		enum Kind {
 

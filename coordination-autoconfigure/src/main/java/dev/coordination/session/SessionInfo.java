@@ -3,6 +3,8 @@ package dev.coordination.session;
 import java.time.Duration;
 import java.time.Instant;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * A snapshot of the session.
  *
@@ -19,7 +21,8 @@ import java.time.Instant;
  * @param lastError the last failure to reach etcd, {@code null} if the last call succeeded
  */
 public record SessionInfo(boolean valid, long leaseId, Duration ttl, Duration safetyMargin, Duration timeLeft,
-		Instant grantedAt, long acknowledgedSentNanos, SessionLossReason lastLossReason, String lastError) {
+		@Nullable Instant grantedAt, long acknowledgedSentNanos, @Nullable SessionLossReason lastLossReason,
+		@Nullable String lastError) {
 
 	/**
 	 * The lease id as etcd tools show it.

@@ -20,6 +20,7 @@ import dev.coordination.lock.HeldLock;
 import dev.coordination.lock.internal.EtcdLockRegistry;
 import dev.coordination.session.CoordinationSession;
 import dev.coordination.session.SessionInfo;
+import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.actuate.endpoint.OperationResponseBody;
 import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
@@ -34,17 +35,17 @@ import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;
 @Endpoint(id = "coordination")
 public class CoordinationEndpoint {
 
-	private final CoordinationSession session;
+	private final @Nullable CoordinationSession session;
 
-	private final LeaderElections elections;
+	private final @Nullable LeaderElections elections;
 
-	private final EtcdLockRegistry locks;
+	private final @Nullable EtcdLockRegistry locks;
 
-	private final ServiceDiscovery discovery;
+	private final @Nullable ServiceDiscovery discovery;
 
-	private final EtcdServiceRegistration registration;
+	private final @Nullable EtcdServiceRegistration registration;
 
-	private final EtcdConfigState config;
+	private final @Nullable EtcdConfigState config;
 
 	/**
 	 * Create the endpoint; every argument may be {@code null} when its capability is off.
@@ -55,8 +56,9 @@ public class CoordinationEndpoint {
 	 * @param registration this instance's registration
 	 * @param config the configuration imported from etcd
 	 */
-	public CoordinationEndpoint(CoordinationSession session, LeaderElections elections, EtcdLockRegistry locks,
-			ServiceDiscovery discovery, EtcdServiceRegistration registration, EtcdConfigState config) {
+	public CoordinationEndpoint(@Nullable CoordinationSession session, @Nullable LeaderElections elections,
+			@Nullable EtcdLockRegistry locks, @Nullable ServiceDiscovery discovery,
+			@Nullable EtcdServiceRegistration registration, @Nullable EtcdConfigState config) {
 		this.session = session;
 		this.elections = elections;
 		this.locks = locks;
@@ -70,7 +72,7 @@ public class CoordinationEndpoint {
 		return new CoordinationDescriptor(session(), elections(), locks(), discovery(), config());
 	}
 
-	private Session session() {
+	private @Nullable Session session() {
 		if (this.session == null) {
 			return null;
 		}
@@ -80,7 +82,7 @@ public class CoordinationEndpoint {
 				(info.lastLossReason() != null) ? info.lastLossReason().name() : null, info.lastError());
 	}
 
-	private List<Election> elections() {
+	private @Nullable List<Election> elections() {
 		if (this.elections == null) {
 			return null;
 		}
@@ -98,7 +100,7 @@ public class CoordinationEndpoint {
 		return elections;
 	}
 
-	private List<Lock> locks() {
+	private @Nullable List<Lock> locks() {
 		if (this.locks == null) {
 			return null;
 		}
@@ -109,7 +111,7 @@ public class CoordinationEndpoint {
 			.toList();
 	}
 
-	private Discovery discovery() {
+	private @Nullable Discovery discovery() {
 		if (this.discovery == null) {
 			return null;
 		}
@@ -134,7 +136,7 @@ public class CoordinationEndpoint {
 		return new Discovery(this.discovery.revision(), registration, services);
 	}
 
-	private Config config() {
+	private @Nullable Config config() {
 		if (this.config == null) {
 			return null;
 		}
@@ -151,8 +153,9 @@ public class CoordinationEndpoint {
 	 * @param discovery this instance's registration and the services it sees
 	 * @param config the configuration imported from etcd
 	 */
-	public record CoordinationDescriptor(Session session, List<Election> elections, List<Lock> locks,
-			Discovery discovery, Config config) implements OperationResponseBody {
+	public record CoordinationDescriptor(@Nullable Session session, @Nullable List<Election> elections,
+			@Nullable List<Lock> locks, @Nullable Discovery discovery, @Nullable Config config)
+			implements OperationResponseBody {
 
 	}
 
@@ -167,8 +170,8 @@ public class CoordinationEndpoint {
 	 * @param lastLossReason why it was last lost
 	 * @param lastError the last error talking to etcd
 	 */
-	public record Session(boolean valid, String leaseId, String ttl, String safetyMargin, String timeLeft,
-			Instant grantedAt, String lastLossReason, String lastError) {
+	public record Session(boolean valid, @Nullable String leaseId, String ttl, String safetyMargin, String timeLeft,
+			@Nullable Instant grantedAt, @Nullable String lastLossReason, @Nullable String lastError) {
 
 	}
 
@@ -181,8 +184,8 @@ public class CoordinationEndpoint {
 	 * @param token the fencing token of the leader's term (this instance's when it leads)
 	 * @param since since when this instance leads, only while it does
 	 */
-	public record Election(String name, boolean leading, String leader, String leaderAddress, Long token,
-			Instant since) {
+	public record Election(String name, boolean leading, @Nullable String leader, @Nullable String leaderAddress,
+			@Nullable Long token, @Nullable Instant since) {
 
 	}
 
@@ -204,7 +207,8 @@ public class CoordinationEndpoint {
 	 * @param registration this instance's registration, {@code null} when it does not register
 	 * @param services every service and its instances
 	 */
-	public record Discovery(long catalogRevision, Registration registration, Map<String, List<Instance>> services) {
+	public record Discovery(long catalogRevision, @Nullable Registration registration,
+			Map<String, List<Instance>> services) {
 
 	}
 
@@ -218,8 +222,8 @@ public class CoordinationEndpoint {
 	 * @param leaseId the lease of the record
 	 * @param lastError the last error writing it
 	 */
-	public record Registration(boolean registered, String serviceId, String instanceId, String uri, String status,
-			String leaseId, String lastError) {
+	public record Registration(boolean registered, @Nullable String serviceId, @Nullable String instanceId,
+			@Nullable String uri, @Nullable String status, @Nullable String leaseId, @Nullable String lastError) {
 
 	}
 
@@ -230,7 +234,7 @@ public class CoordinationEndpoint {
 	 * @param status its status
 	 * @param zone its zone
 	 */
-	public record Instance(String instanceId, String uri, String status, String zone) {
+	public record Instance(String instanceId, String uri, String status, @Nullable String zone) {
 
 	}
 
@@ -245,8 +249,8 @@ public class CoordinationEndpoint {
 	 * @param lastError the last change not applied, and why
 	 * @param lastErrorAt when
 	 */
-	public record Config(String state, long revision, List<String> contexts, Instant lastRefresh, Instant staleSince,
-			String lastError, Instant lastErrorAt) {
+	public record Config(String state, long revision, List<String> contexts, @Nullable Instant lastRefresh,
+			@Nullable Instant staleSince, @Nullable String lastError, @Nullable Instant lastErrorAt) {
 
 	}
 

@@ -3,6 +3,7 @@ package dev.coordination.autoconfigure.discovery;
 import java.time.Duration;
 
 import dev.coordination.etcd.internal.EtcdKeys;
+import org.jspecify.annotations.Nullable;
 
 import org.springframework.beans.factory.InitializingBean;
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -35,7 +36,7 @@ public class DiscoveryProperties implements InitializingBean {
 	/**
 	 * Service id to register under. Defaults to spring.application.name.
 	 */
-	private String serviceId;
+	private @Nullable String serviceId;
 
 	/**
 	 * Whether this instance is reached over https.
@@ -45,7 +46,7 @@ public class DiscoveryProperties implements InitializingBean {
 	/**
 	 * Zone of this instance, published with the registration and as metadata "zone".
 	 */
-	private String zone;
+	private @Nullable String zone;
 
 	/**
 	 * Health-driven status.
@@ -76,11 +77,11 @@ public class DiscoveryProperties implements InitializingBean {
 		this.prefix = prefix;
 	}
 
-	public String getServiceId() {
+	public @Nullable String getServiceId() {
 		return this.serviceId;
 	}
 
-	public void setServiceId(String serviceId) {
+	public void setServiceId(@Nullable String serviceId) {
 		this.serviceId = serviceId;
 	}
 
@@ -92,11 +93,11 @@ public class DiscoveryProperties implements InitializingBean {
 		this.secure = secure;
 	}
 
-	public String getZone() {
+	public @Nullable String getZone() {
 		return this.zone;
 	}
 
-	public void setZone(String zone) {
+	public void setZone(@Nullable String zone) {
 		this.zone = zone;
 	}
 
@@ -138,7 +139,7 @@ public class DiscoveryProperties implements InitializingBean {
 		 * Health group to follow, for example "readiness". Defaults to the whole health, without the
 		 * starter's own indicators.
 		 */
-		private String group;
+		private @Nullable String group;
 
 		/**
 		 * How often to check the health.
@@ -159,11 +160,11 @@ public class DiscoveryProperties implements InitializingBean {
 			this.enabled = enabled;
 		}
 
-		public String getGroup() {
+		public @Nullable String getGroup() {
 			return this.group;
 		}
 
-		public void setGroup(String group) {
+		public void setGroup(@Nullable String group) {
 			this.group = group;
 		}
 

@@ -17,6 +17,7 @@ import io.netty.handler.ssl.SslContextBuilder;
 
 import org.springframework.boot.ssl.SslBundle;
 import org.springframework.boot.ssl.SslOptions;
+import org.springframework.util.Assert;
 import org.springframework.util.StringUtils;
 
 /**
@@ -47,8 +48,9 @@ final class EtcdClientBuilderFactory {
 					+ " use https:// but the connection details provide no SSL bundle");
 		}
 		if (connectionDetails.getUsername() != null) {
-			builder.user(EtcdKeys.bytes(connectionDetails.getUsername()))
-				.password(EtcdKeys.bytes(connectionDetails.getPassword()));
+			String password = connectionDetails.getPassword();
+			Assert.state(password != null, "The etcd connection details give a user name but no password");
+			builder.user(EtcdKeys.bytes(connectionDetails.getUsername())).password(EtcdKeys.bytes(password));
 		}
 		if (StringUtils.hasText(properties.getNamespace())) {
 			builder.namespace(EtcdKeys.bytes(properties.getNamespace()));

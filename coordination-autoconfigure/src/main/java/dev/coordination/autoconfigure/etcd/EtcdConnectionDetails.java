@@ -3,6 +3,8 @@ package dev.coordination.autoconfigure.etcd;
 import java.net.URI;
 import java.util.List;
 
+import org.jspecify.annotations.Nullable;
+
 import org.springframework.boot.autoconfigure.service.connection.ConnectionDetails;
 import org.springframework.boot.ssl.SslBundle;
 
@@ -24,7 +26,7 @@ public interface EtcdConnectionDetails extends ConnectionDetails {
 	 * Login user for etcd authentication.
 	 * @return the user name or {@code null} when authentication is not used
 	 */
-	default String getUsername() {
+	default @Nullable String getUsername() {
 		return null;
 	}
 
@@ -32,7 +34,7 @@ public interface EtcdConnectionDetails extends ConnectionDetails {
 	 * Login password for etcd authentication.
 	 * @return the password or {@code null} when authentication is not used
 	 */
-	default String getPassword() {
+	default @Nullable String getPassword() {
 		return null;
 	}
 
@@ -40,7 +42,7 @@ public interface EtcdConnectionDetails extends ConnectionDetails {
 	 * SSL bundle for TLS to the cluster.
 	 * @return the bundle or {@code null} for plaintext connections
 	 */
-	default SslBundle getSslBundle() {
+	default @Nullable SslBundle getSslBundle() {
 		return null;
 	}
 
@@ -49,7 +51,7 @@ public interface EtcdConnectionDetails extends ConnectionDetails {
 	 * the endpoint host.
 	 * @return the authority or {@code null} to use the endpoint host
 	 */
-	default String getAuthority() {
+	default @Nullable String getAuthority() {
 		return null;
 	}
 

@@ -6,6 +6,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
+import org.jspecify.annotations.Nullable;
+
 import org.springframework.beans.factory.InitializingBean;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
@@ -31,23 +33,23 @@ public class EtcdProperties implements InitializingBean {
 	 * Key prefix applied to every key the application reads and writes, through the starter and
 	 * the etcd Client bean alike, for example "/my-team".
 	 */
-	private String namespace;
+	private @Nullable String namespace;
 
 	/**
 	 * Login user for etcd authentication.
 	 */
-	private String username;
+	private @Nullable String username;
 
 	/**
 	 * Login password for etcd authentication.
 	 */
-	private String password;
+	private @Nullable String password;
 
 	/**
 	 * Authority (TLS host name) the server certificate is verified against, when it differs from
 	 * the endpoint host.
 	 */
-	private String authority;
+	private @Nullable String authority;
 
 	/**
 	 * Timeout for establishing a connection to an etcd member; with fail-fast, the time etcd has
@@ -100,35 +102,35 @@ public class EtcdProperties implements InitializingBean {
 		this.endpoints = endpoints;
 	}
 
-	public String getNamespace() {
+	public @Nullable String getNamespace() {
 		return this.namespace;
 	}
 
-	public void setNamespace(String namespace) {
+	public void setNamespace(@Nullable String namespace) {
 		this.namespace = namespace;
 	}
 
-	public String getUsername() {
+	public @Nullable String getUsername() {
 		return this.username;
 	}
 
-	public void setUsername(String username) {
+	public void setUsername(@Nullable String username) {
 		this.username = username;
 	}
 
-	public String getPassword() {
+	public @Nullable String getPassword() {
 		return this.password;
 	}
 
-	public void setPassword(String password) {
+	public void setPassword(@Nullable String password) {
 		this.password = password;
 	}
 
-	public String getAuthority() {
+	public @Nullable String getAuthority() {
 		return this.authority;
 	}
 
-	public void setAuthority(String authority) {
+	public void setAuthority(@Nullable String authority) {
 		this.authority = authority;
 	}
 
@@ -276,7 +278,7 @@ public class EtcdProperties implements InitializingBean {
 		}
 	}
 
-	private static void positive(String name, Duration value) {
+	private static void positive(String name, @Nullable Duration value) {
 		if (value == null || value.isNegative() || value.isZero()) {
 			throw new InvalidConfigurationPropertyValueException(name, value, "Must be a positive duration, for example 5s.");
 		}
@@ -291,13 +293,13 @@ public class EtcdProperties implements InitializingBean {
 		 * Name of the SSL bundle (spring.ssl.bundle.*) with the trust material, and the client
 		 * certificate for mutual TLS. Required for https:// endpoints.
 		 */
-		private String bundle;
+		private @Nullable String bundle;
 
-		public String getBundle() {
+		public @Nullable String getBundle() {
 			return this.bundle;
 		}
 
-		public void setBundle(String bundle) {
+		public void setBundle(@Nullable String bundle) {
 			this.bundle = bundle;
 		}
 

@@ -4,6 +4,8 @@ import java.net.URI;
 import java.util.List;
 import java.util.stream.IntStream;
 
+import org.jspecify.annotations.Nullable;
+
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
 import org.springframework.boot.ssl.NoSuchSslBundleException;
 import org.springframework.boot.ssl.SslBundle;
@@ -21,15 +23,15 @@ public class PropertiesEtcdConnectionDetails implements EtcdConnectionDetails {
 
 	private final List<URI> endpoints;
 
-	private final SslBundle sslBundle;
+	private final @Nullable SslBundle sslBundle;
 
-	public PropertiesEtcdConnectionDetails(EtcdProperties properties, SslBundles sslBundles) {
+	public PropertiesEtcdConnectionDetails(EtcdProperties properties, @Nullable SslBundles sslBundles) {
 		this.properties = properties;
 		this.endpoints = IntStream.range(0, properties.getEndpoints().size()).mapToObj(properties::endpoint).toList();
 		this.sslBundle = sslBundle(properties.getSsl().getBundle(), sslBundles);
 	}
 
-	private static SslBundle sslBundle(String name, SslBundles sslBundles) {
+	private static @Nullable SslBundle sslBundle(@Nullable String name, @Nullable SslBundles sslBundles) {
 		if (!StringUtils.hasText(name)) {
 			return null;
 		}
@@ -54,22 +56,22 @@ public class PropertiesEtcdConnectionDetails implements EtcdConnectionDetails {
 	}
 
 	@Override
-	public String getUsername() {
+	public @Nullable String getUsername() {
 		return StringUtils.hasText(this.properties.getUsername()) ? this.properties.getUsername() : null;
 	}
 
 	@Override
-	public String getPassword() {
+	public @Nullable String getPassword() {
 		return this.properties.getPassword();
 	}
 
 	@Override
-	public SslBundle getSslBundle() {
+	public @Nullable SslBundle getSslBundle() {
 		return this.sslBundle;
 	}
 
 	@Override
-	public String getAuthority() {
+	public @Nullable String getAuthority() {
 		return StringUtils.hasText(this.properties.getAuthority()) ? this.properties.getAuthority() : null;
 	}
 

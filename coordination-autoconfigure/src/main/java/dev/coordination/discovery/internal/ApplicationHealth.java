@@ -12,6 +12,7 @@ import org.springframework.boot.health.actuate.endpoint.HealthEndpointGroup;
 import org.springframework.boot.health.actuate.endpoint.HealthEndpointGroups;
 import org.springframework.boot.health.actuate.endpoint.StatusAggregator;
 import org.springframework.boot.health.contributor.CompositeHealthContributor;
+import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthContributor;
 import org.springframework.boot.health.contributor.HealthContributors;
 import org.springframework.boot.health.contributor.HealthIndicator;
@@ -90,7 +91,11 @@ public class ApplicationHealth implements Supplier<String> {
 
 	private static void collect(HealthContributor contributor, Set<Status> statuses) {
 		if (contributor instanceof HealthIndicator indicator) {
-			statuses.add(indicator.health(false).getStatus());
+			// an indicator may answer no health: it counts for nothing, as in the health endpoint
+			Health health = indicator.health(false);
+			if (health != null) {
+				statuses.add(health.getStatus());
+			}
 		}
 		else if (contributor instanceof CompositeHealthContributor composite) {
 			for (HealthContributors.Entry entry : composite) {

@@ -5,6 +5,7 @@ import java.util.function.Supplier;
 import dev.coordination.discovery.ServiceRecord;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.availability.AvailabilityChangeEvent;
 import org.springframework.boot.availability.ReadinessState;
@@ -22,9 +23,9 @@ public class AutoRegistration implements ApplicationListener<AvailabilityChangeE
 
 	private final EtcdServiceRegistration registration;
 
-	private final Supplier<ServiceRecord> record;
+	private final Supplier<@Nullable ServiceRecord> record;
 
-	private final HealthDrivenStatus health;
+	private final @Nullable HealthDrivenStatus health;
 
 	/**
 	 * Create an auto-registration.
@@ -32,8 +33,8 @@ public class AutoRegistration implements ApplicationListener<AvailabilityChangeE
 	 * @param record builds the record to register, {@code null} when this instance has no port
 	 * @param health the health-driven status, or {@code null}
 	 */
-	public AutoRegistration(EtcdServiceRegistration registration, Supplier<ServiceRecord> record,
-			HealthDrivenStatus health) {
+	public AutoRegistration(EtcdServiceRegistration registration, Supplier<@Nullable ServiceRecord> record,
+			@Nullable HealthDrivenStatus health) {
 		this.registration = registration;
 		this.record = record;
 		this.health = health;

@@ -2,6 +2,7 @@ package dev.coordination.discovery.internal;
 
 import dev.coordination.discovery.ServiceDiscovery;
 import dev.coordination.etcd.internal.EtcdKeys;
+import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.health.contributor.AbstractHealthIndicator;
 import org.springframework.boot.health.contributor.Health;
@@ -18,14 +19,14 @@ public class DiscoveryHealthIndicator extends AbstractHealthIndicator {
 
 	private final ServiceDiscovery discovery;
 
-	private final EtcdServiceRegistration registration;
+	private final @Nullable EtcdServiceRegistration registration;
 
 	/**
 	 * Create an indicator.
 	 * @param discovery the catalog
 	 * @param registration this instance's registration, or {@code null} when it does not register
 	 */
-	public DiscoveryHealthIndicator(ServiceDiscovery discovery, EtcdServiceRegistration registration) {
+	public DiscoveryHealthIndicator(ServiceDiscovery discovery, @Nullable EtcdServiceRegistration registration) {
 		super("discovery health check failed");
 		this.discovery = discovery;
 		this.registration = registration;

@@ -30,8 +30,10 @@ import dev.coordination.etcd.internal.RetryPolicy;
 import io.etcd.jetcd.KeyValue;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
 
 import org.springframework.context.SmartLifecycle;
+import org.springframework.util.Assert;
 
 /**
  * {@link ServiceDiscovery} fed by ONE prefix watch, a {@link PrefixMirror}: the catalog is read at
@@ -73,7 +75,7 @@ public class EtcdServiceCatalog implements ServiceDiscovery, SmartLifecycle {
 
 	private final CountDownLatch read = new CountDownLatch(1);
 
-	private volatile PrefixMirror mirror;
+	private volatile @Nullable PrefixMirror mirror;
 
 	/**
 	 * Create a catalog.
@@ -207,7 +209,7 @@ public class EtcdServiceCatalog implements ServiceDiscovery, SmartLifecycle {
 		this.snapshot = Collections.unmodifiableMap(byService);
 	}
 
-	private ServiceRecord decode(KeyValue kv) {
+	private @Nullable ServiceRecord decode(KeyValue kv) {
 		String key = EtcdKeys.string(kv.getKey());
 		String[] segments = key.substring(this.prefix.length()).split("/", -1);
 		try {
@@ -226,23 +228,25 @@ public class EtcdServiceCatalog implements ServiceDiscovery, SmartLifecycle {
 
 	private void notifyListeners(List<Change> changes, long at) {
 		for (Change change : changes) {
-			if (change.before() == null) {
-				this.events.publish(new InstanceAddedEvent(this, change.after(), at), this.listeners,
-						DiscoveryListener::added);
+			ServiceRecord before = change.before();
+			ServiceRecord after = change.after();
+			if (before == null) {
+				Assert.state(after != null, "A change of the catalog has a record before or after it");
+				this.events.publish(new InstanceAddedEvent(this, after, at), this.listeners, DiscoveryListener::added);
 			}
-			else if (change.after() == null) {
-				this.events.publish(new InstanceRemovedEvent(this, change.before(), at), this.listeners,
+			else if (after == null) {
+				this.events.publish(new InstanceRemovedEvent(this, before, at), this.listeners,
 						DiscoveryListener::removed);
 			}
 			else {
-				this.events.publish(new InstanceUpdatedEvent(this, change.before(), change.after(), at), this.listeners,
+				this.events.publish(new InstanceUpdatedEvent(this, before, after, at), this.listeners,
 						DiscoveryListener::updated);
 			}
 		}
 		this.revisionListeners.forEach((listener) -> listener.accept(at));
 	}
 
-	private record Change(ServiceRecord before, ServiceRecord after) {
+	private record Change(@Nullable ServiceRecord before, @Nullable ServiceRecord after) {
 	}
 
 }

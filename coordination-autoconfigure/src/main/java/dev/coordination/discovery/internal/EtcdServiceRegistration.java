@@ -31,6 +31,7 @@ import io.etcd.jetcd.options.GetOption;
 import io.etcd.jetcd.options.PutOption;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
 
 import org.springframework.context.SmartLifecycle;
 
@@ -61,18 +62,18 @@ public class EtcdServiceRegistration implements LeaseListener, SmartLifecycle {
 	// writes of the registration, in order; callers of register() wait for theirs
 	private final ReentrantLock writing = new ReentrantLock();
 
-	private volatile ScheduledExecutorService writer;
+	private volatile @Nullable ScheduledExecutorService writer;
 
 	// guarded by this: what should be registered, null when nothing
-	private ServiceRecord wanted;
+	private @Nullable ServiceRecord wanted;
 
 	// guarded by this: what this instance wrote, on which lease
-	private ServiceRecord written;
+	private @Nullable ServiceRecord written;
 
 	private long writtenLease;
 
 	// guarded by this: the key this instance wrote last, and its mod revision then (0: none)
-	private String writtenKey;
+	private @Nullable String writtenKey;
 
 	private long writtenRevision;
 
@@ -85,7 +86,7 @@ public class EtcdServiceRegistration implements LeaseListener, SmartLifecycle {
 	// every lease this instance's session was granted: a key on one of them is this instance's own
 	private final Set<Long> ownLeases = ConcurrentHashMap.newKeySet();
 
-	private volatile String lastError;
+	private volatile @Nullable String lastError;
 
 	private volatile UnaryOperator<ServiceRecord> beforeRenewal = UnaryOperator.identity();
 

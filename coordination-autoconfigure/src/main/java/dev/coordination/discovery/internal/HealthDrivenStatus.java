@@ -11,6 +11,7 @@ import dev.coordination.discovery.ServiceRecord;
 import dev.coordination.etcd.internal.CoordinationThreads;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
 
 import org.springframework.beans.factory.DisposableBean;
 
@@ -34,7 +35,7 @@ public class HealthDrivenStatus implements DisposableBean {
 	private final ScheduledExecutorService checker = Executors.newSingleThreadScheduledExecutor(CoordinationThreads.daemon("coordination-registration-health"));
 
 	// guarded by this: what to register again when the health is UP after a deregistration
-	private ServiceRecord deregistered;
+	private @Nullable ServiceRecord deregistered;
 
 	private volatile boolean started;
 
@@ -75,7 +76,7 @@ public class HealthDrivenStatus implements DisposableBean {
 	 * @param record the record, status UP
 	 * @return the record to register, or {@code null} to wait
 	 */
-	public synchronized ServiceRecord admit(ServiceRecord record) {
+	public synchronized @Nullable ServiceRecord admit(ServiceRecord record) {
 		InstanceStatus status = statusNow();
 		if (!this.deregisterWhileDown) {
 			return record.withStatus(status);

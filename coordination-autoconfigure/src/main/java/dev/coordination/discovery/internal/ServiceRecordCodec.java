@@ -7,6 +7,7 @@ import java.util.Map;
 
 import dev.coordination.discovery.InstanceStatus;
 import dev.coordination.discovery.ServiceRecord;
+import org.jspecify.annotations.Nullable;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -58,13 +59,13 @@ final class ServiceRecordCodec {
 		if (node == null || !node.isObject()) {
 			throw new IllegalArgumentException("not a JSON object");
 		}
-		String recordedService = text(node, "serviceId", true);
-		String recordedInstance = text(node, "instanceId", true);
+		String recordedService = text(node, "serviceId");
+		String recordedInstance = text(node, "instanceId");
 		if (!recordedService.equals(serviceId) || !recordedInstance.equals(instanceId)) {
 			throw new IllegalArgumentException("names service '" + recordedService + "' instance '" + recordedInstance
 					+ "' but is stored under service '" + serviceId + "' instance '" + instanceId + "'");
 		}
-		String host = text(node, "host", true);
+		String host = text(node, "host");
 		JsonNode port = node.get("port");
 		if (port == null || !port.isIntegralNumber() || port.asInt() < 1 || port.asInt() > 65535) {
 			throw new IllegalArgumentException("'port' must be a number from 1 to 65535");
@@ -73,7 +74,7 @@ final class ServiceRecordCodec {
 		if (secure != null && !secure.isBoolean()) {
 			throw new IllegalArgumentException("'secure' must be true or false");
 		}
-		String statusText = text(node, "status", false);
+		String statusText = optionalText(node, "status");
 		InstanceStatus status;
 		try {
 			status = (statusText != null) ? InstanceStatus.valueOf(statusText) : InstanceStatus.UP;
@@ -81,7 +82,7 @@ final class ServiceRecordCodec {
 		catch (IllegalArgumentException ex) {
 			throw new IllegalArgumentException("'status' must be one of UP, DOWN, OUT_OF_SERVICE, not '" + statusText + "'");
 		}
-		String startText = text(node, "startTime", false);
+		String startText = optionalText(node, "startTime");
 		Instant startTime;
 		try {
 			startTime = (startText != null) ? Instant.parse(startText) : null;
@@ -103,18 +104,26 @@ final class ServiceRecordCodec {
 			}
 		}
 		return new ServiceRecord(recordedInstance, recordedService, host, port.asInt(),
-				secure != null && secure.asBoolean(), status, text(node, "zone", false), startTime, metadata);
+				secure != null && secure.asBoolean(), status, optionalText(node, "zone"), startTime, metadata);
 	}
 
-	private static String text(JsonNode node, String field, boolean required) {
+	private static String text(JsonNode node, String field) {
+		String text = optionalText(node, field);
+		if (text == null) {
+			throw new IllegalArgumentException("'" + field + "' is missing");
+		}
+		if (text.isBlank()) {
+			throw new IllegalArgumentException("'" + field + "' must be a non-empty string");
+		}
+		return text;
+	}
+
+	private static @Nullable String optionalText(JsonNode node, String field) {
 		JsonNode value = node.get(field);
 		if (value == null || value.isNull()) {
-			if (required) {
-				throw new IllegalArgumentException("'" + field + "' is missing");
-			}
 			return null;
 		}
-		if (!value.isString() || (required && value.asString().isBlank())) {
+		if (!value.isString()) {
 			throw new IllegalArgumentException("'" + field + "' must be a non-empty string");
 		}
 		return value.asString();

@@ -5,6 +5,7 @@ import java.util.Map;
 
 import dev.coordination.election.Candidate;
 import dev.coordination.session.internal.InstanceIdentity;
+import org.jspecify.annotations.Nullable;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -24,7 +25,7 @@ final class CandidateCodec {
 		return encode(identity.instanceId(), identity.host(), identity.port(), identity.metadata());
 	}
 
-	static String encode(String instanceId, String host, int port, Map<String, String> metadata) {
+	static String encode(String instanceId, @Nullable String host, int port, Map<String, String> metadata) {
 		Map<String, Object> value = new LinkedHashMap<>();
 		value.put("instanceId", instanceId);
 		if (host != null) {

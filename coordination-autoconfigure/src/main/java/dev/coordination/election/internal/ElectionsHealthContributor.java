@@ -6,6 +6,7 @@ import dev.coordination.election.Candidate;
 import dev.coordination.election.LeaderElection;
 import dev.coordination.election.LeaderElections;
 import dev.coordination.election.LeaderTerm;
+import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.health.contributor.CompositeHealthContributor;
 import org.springframework.boot.health.contributor.Health;
@@ -26,7 +27,7 @@ public class ElectionsHealthContributor implements CompositeHealthContributor {
 	}
 
 	@Override
-	public HealthContributor getContributor(String name) {
+	public @Nullable HealthContributor getContributor(String name) {
 		return this.elections.elections()
 			.stream()
 			.filter((election) -> election.name().equals(name))

@@ -53,6 +53,9 @@ import io.etcd.jetcd.options.LeaseOption;
 import io.etcd.jetcd.options.PutOption;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.util.Assert;
 
 /**
  * {@link LeaderElection} on the coordination session, with the key layout of etcd's Go
@@ -96,7 +99,7 @@ public class EtcdLeaderElection implements LeaderElection, LeaseListener {
 
 	private final ElectionMetrics metrics;
 
-	private final AtomicReference<LeaderTerm> leadership = new AtomicReference<>();
+	private final AtomicReference<@Nullable LeaderTerm> leadership = new AtomicReference<>();
 
 	private final Set<Thread> interruptible = ConcurrentHashMap.newKeySet();
 
@@ -106,9 +109,9 @@ public class EtcdLeaderElection implements LeaderElection, LeaseListener {
 
 	private final ExecutorService executor;
 
-	private volatile Candidacy candidacy;
+	private volatile @Nullable Candidacy candidacy;
 
-	private volatile Candidate leader;
+	private volatile @Nullable Candidate leader;
 
 	private volatile boolean running;
 
@@ -267,7 +270,7 @@ public class EtcdLeaderElection implements LeaderElection, LeaseListener {
 	 * @return the task's result
 	 * @throws Throwable what the task threw
 	 */
-	<T> T interruptibly(ThrowingSupplier<T> task) throws Throwable {
+	<T> @Nullable T interruptibly(ThrowingSupplier<T> task) throws Throwable {
 		Thread thread = Thread.currentThread();
 		this.interruptible.add(thread);
 		try {
@@ -362,7 +365,7 @@ public class EtcdLeaderElection implements LeaderElection, LeaseListener {
 			}));
 	}
 
-	private void withdraw(Candidacy candidacy, RevocationReason reason) {
+	private void withdraw(@Nullable Candidacy candidacy, RevocationReason reason) {
 		if (candidacy == null) {
 			return;
 		}
@@ -441,7 +444,7 @@ public class EtcdLeaderElection implements LeaderElection, LeaseListener {
 	 * The one place leadership changes: grant {@code term}, or revoke ({@code term == null}) the term
 	 * on {@code leaseId}. Listeners are told only of a real change.
 	 */
-	private void changeLeadership(LeaderTerm term, long leaseId, RevocationReason reason) {
+	private void changeLeadership(@Nullable LeaderTerm term, long leaseId, @Nullable RevocationReason reason) {
 		// a change and its notification are one step: listeners never hear "revoked" before the
 		// "granted" of the same term
 		synchronized (this.notificationMonitor) {
@@ -449,7 +452,7 @@ public class EtcdLeaderElection implements LeaderElection, LeaseListener {
 		}
 	}
 
-	private void changeAndNotify(LeaderTerm term, long leaseId, RevocationReason reason) {
+	private void changeAndNotify(@Nullable LeaderTerm term, long leaseId, @Nullable RevocationReason reason) {
 		if (term != null) {
 			if (!this.leadership.compareAndSet(null, term)) {
 				return;
@@ -472,6 +475,7 @@ public class EtcdLeaderElection implements LeaderElection, LeaseListener {
 		if (ended == null || ended.leaseId() != leaseId || !this.leadership.compareAndSet(ended, null)) {
 			return;
 		}
+		Assert.state(reason != null, "Leadership was revoked without a reason");
 		logger.info("Instance " + this.identity.get().instanceId() + " no longer leads election '" + this.name + "' (token "
 				+ ended.token() + ", " + reason + ")");
 		synchronized (this.interruptible) {
@@ -482,7 +486,7 @@ public class EtcdLeaderElection implements LeaderElection, LeaseListener {
 				LeadershipListener::revoked);
 	}
 
-	private Future<?> submit(Runnable task) {
+	private @Nullable Future<?> submit(Runnable task) {
 		try {
 			return this.executor.submit(() -> {
 				try {
@@ -498,7 +502,7 @@ public class EtcdLeaderElection implements LeaderElection, LeaseListener {
 		}
 	}
 
-	private void await(Future<?> future) {
+	private void await(@Nullable Future<?> future) {
 		if (future == null) {
 			return;
 		}
@@ -531,7 +535,7 @@ public class EtcdLeaderElection implements LeaderElection, LeaseListener {
 	@FunctionalInterface
 	interface ThrowingSupplier<T> {
 
-		T get() throws Throwable;
+		@Nullable T get() throws Throwable;
 
 	}
 

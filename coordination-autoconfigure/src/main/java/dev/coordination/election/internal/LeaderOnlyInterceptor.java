@@ -14,9 +14,11 @@ import dev.coordination.election.NotLeaderException;
 import dev.coordination.election.internal.LeaderContextHolder.Running;
 import org.aopalliance.intercept.MethodInterceptor;
 import org.aopalliance.intercept.MethodInvocation;
+import org.jspecify.annotations.Nullable;
 
 import org.springframework.aop.support.AopUtils;
 import org.springframework.core.annotation.AnnotatedElementUtils;
+import org.springframework.util.Assert;
 
 /**
  * Runs a {@link LeaderOnly} method only when this instance leads its election, checked at every
@@ -33,7 +35,7 @@ class LeaderOnlyInterceptor implements MethodInterceptor {
 	}
 
 	@Override
-	public Object invoke(MethodInvocation invocation) throws Throwable {
+	public @Nullable Object invoke(MethodInvocation invocation) throws Throwable {
 		Method method = invocation.getMethod();
 		// synthesized annotations are slow to read: resolve once per method
 		Settings settings = this.settings.computeIfAbsent(method, (key) -> Settings.of(find(key,
@@ -61,10 +63,16 @@ class LeaderOnlyInterceptor implements MethodInterceptor {
 	static LeaderOnly find(Method method, Class<?> targetClass) {
 		Method specific = AopUtils.getMostSpecificMethod(method, targetClass);
 		LeaderOnly onMethod = AnnotatedElementUtils.findMergedAnnotation(specific, LeaderOnly.class);
-		return (onMethod != null) ? onMethod : AnnotatedElementUtils.findMergedAnnotation(targetClass, LeaderOnly.class);
+		if (onMethod != null) {
+			return onMethod;
+		}
+		LeaderOnly onClass = AnnotatedElementUtils.findMergedAnnotation(targetClass, LeaderOnly.class);
+		Assert.state(onClass != null, () -> "Neither " + describe(method) + " nor " + targetClass.getName()
+				+ " is annotated with @LeaderOnly, yet the advisor matched it");
+		return onClass;
 	}
 
-	static Object skipped(Method method) {
+	static @Nullable Object skipped(Method method) {
 		return (method.getReturnType() == Optional.class) ? Optional.empty() : null;
 	}
 

@@ -16,6 +16,7 @@ import io.etcd.jetcd.common.exception.EtcdException;
 import io.grpc.Status;
 import io.grpc.StatusException;
 import io.grpc.StatusRuntimeException;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Turns whatever jetcd, gRPC or a future reported into one {@link EtcdAccessException}.
@@ -98,7 +99,7 @@ public final class EtcdExceptionTranslator {
 		return detail.startsWith(code.name()) ? detail : code.name() + ": " + detail;
 	}
 
-	private static String detail(Throwable failure) {
+	private static @Nullable String detail(Throwable failure) {
 		String detail = (failure instanceof StatusRuntimeException || failure instanceof StatusException)
 				? Status.fromThrowable(failure).getDescription() : failure.getMessage();
 		return (detail == null || detail.isBlank()) ? null : detail;

@@ -51,7 +51,9 @@ public class EtcdHealthIndicator extends AbstractHealthIndicator {
 		}
 		catch (CompletionException ex) {
 			Throwable cause = (ex.getCause() != null) ? ex.getCause() : ex;
-			builder.down().withDetail("error", cause.getMessage());
+			// a detail must not be null: a failure without a message is named by its type
+			String message = cause.getMessage();
+			builder.down().withDetail("error", (message != null) ? message : cause.getClass().getName());
 		}
 	}
 

@@ -24,6 +24,9 @@ import io.etcd.jetcd.options.GetOption;
 import io.etcd.jetcd.watch.WatchEvent;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.util.Assert;
 
 /**
  * A copy of the keys under some prefixes, read at one revision and kept current by one
@@ -53,7 +56,7 @@ public final class PrefixMirror {
 
 	private final RetryPolicy.Backoff backoff;
 
-	private volatile ScheduledExecutorService thread;
+	private volatile @Nullable ScheduledExecutorService thread;
 
 	private volatile boolean running;
 
@@ -68,7 +71,7 @@ public final class PrefixMirror {
 
 	private long pendingSince;
 
-	private ScheduledFuture<?> flush;
+	private @Nullable ScheduledFuture<?> flush;
 
 	private long readRevision;
 
@@ -190,8 +193,10 @@ public final class PrefixMirror {
 		if (!this.running || readAndWatch()) {
 			return;
 		}
+		ScheduledExecutorService executor = this.thread;
+		Assert.state(executor != null, "A mirror reads on its thread, which start() creates");
 		try {
-			this.thread.schedule(this::readAndWatchOrRetry, this.backoff.nextDelayNanos(), TimeUnit.NANOSECONDS);
+			executor.schedule(this::readAndWatchOrRetry, this.backoff.nextDelayNanos(), TimeUnit.NANOSECONDS);
 		}
 		catch (RejectedExecutionException ex) {
 			// stopped
@@ -328,8 +333,10 @@ public final class PrefixMirror {
 		}
 		else if (this.flush == null) {
 			long wait = this.delay.toNanos() - (System.nanoTime() - this.pendingSince);
+			ScheduledExecutorService executor = this.thread;
+			Assert.state(executor != null, "A mirror handles events on its thread, which start() creates");
 			try {
-				this.flush = this.thread.schedule(() -> flush(false), Math.max(0, wait), TimeUnit.NANOSECONDS);
+				this.flush = executor.schedule(() -> flush(false), Math.max(0, wait), TimeUnit.NANOSECONDS);
 			}
 			catch (RejectedExecutionException ex) {
 				// stopped

@@ -32,6 +32,7 @@ import io.etcd.jetcd.lease.LeaseGrantResponse;
 import io.etcd.jetcd.lease.LeaseKeepAliveResponse;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
 
 import org.springframework.context.SmartLifecycle;
 import org.springframework.util.Assert;
@@ -89,15 +90,15 @@ public class EtcdSession implements CoordinationSession, SmartLifecycle {
 
 	private final Object lifecycleMonitor = new Object();
 
-	private volatile ScheduledThreadPoolExecutor executor;
+	private volatile @Nullable ScheduledThreadPoolExecutor executor;
 
 	private volatile boolean running;
 
-	private volatile CurrentLease current;
+	private volatile @Nullable CurrentLease current;
 
-	private volatile SessionLossReason lastLossReason;
+	private volatile @Nullable SessionLossReason lastLossReason;
 
-	private volatile String lastError;
+	private volatile @Nullable String lastError;
 
 	private volatile CompletableFuture<Void> firstLease = new CompletableFuture<>();
 
@@ -106,11 +107,11 @@ public class EtcdSession implements CoordinationSession, SmartLifecycle {
 
 	// Confined to the session thread.
 
-	private ScheduledFuture<?> keepAliveTask;
+	private @Nullable ScheduledFuture<?> keepAliveTask;
 
-	private ScheduledFuture<?> deadlineTask;
+	private @Nullable ScheduledFuture<?> deadlineTask;
 
-	private ScheduledFuture<?> grantTask;
+	private @Nullable ScheduledFuture<?> grantTask;
 
 	private boolean granted;
 
@@ -178,10 +179,11 @@ public class EtcdSession implements CoordinationSession, SmartLifecycle {
 
 	@Override
 	public SessionInfo info() {
-		CurrentLease lease = this.current;
-		boolean valid = lease != null && lease.isValid(System.nanoTime());
-		return new SessionInfo(valid, valid ? lease.id() : 0, this.ttl, this.safetyMargin, timeLeft(),
-				valid ? lease.grantedAt() : null, valid ? lease.sentNanos() : 0, this.lastLossReason, this.lastError);
+		CurrentLease current = this.current;
+		CurrentLease lease = (current != null && current.isValid(System.nanoTime())) ? current : null;
+		return new SessionInfo(lease != null, (lease != null) ? lease.id() : 0, this.ttl, this.safetyMargin, timeLeft(),
+				(lease != null) ? lease.grantedAt() : null, (lease != null) ? lease.sentNanos() : 0,
+				this.lastLossReason, this.lastError);
 	}
 
 	@Override
@@ -268,7 +270,7 @@ public class EtcdSession implements CoordinationSession, SmartLifecycle {
 				return;
 			}
 			this.running = false;
-			executor = this.executor;
+			executor = executor();
 		}
 		CompletableFuture<Void> closed = new CompletableFuture<>();
 		try {
@@ -316,7 +318,8 @@ public class EtcdSession implements CoordinationSession, SmartLifecycle {
 			.whenComplete((response, failure) -> execute(() -> granted(generation, sent, response, failure)));
 	}
 
-	private void granted(int generation, long sent, LeaseGrantResponse response, Throwable failure) {
+	private void granted(int generation, long sent, @Nullable LeaseGrantResponse response,
+			@Nullable Throwable failure) {
 		if (!this.running || generation != this.generation) {
 			// an answer to a grant of a session that was stopped (and maybe started again) since
 			if (response != null) {
@@ -328,6 +331,7 @@ public class EtcdSession implements CoordinationSession, SmartLifecycle {
 			retryGrant(EtcdExceptionTranslator.translate("grant session lease", failure));
 			return;
 		}
+		Assert.state(response != null, "jetcd completed a lease grant with neither a response nor a failure");
 		CurrentLease lease = new CurrentLease(response.getID(), sent,
 				sent + TimeUnit.SECONDS.toNanos(response.getTTL()) - this.safetyMargin.toNanos(), Instant.now());
 		if (!lease.isValid(System.nanoTime())) {
@@ -349,7 +353,7 @@ public class EtcdSession implements CoordinationSession, SmartLifecycle {
 		// a slow grant leaves less than the whole window: keep two keep-alives before the deadline
 		long firstKeepAlive = Math.max(0, Math.min(this.keepAliveIntervalNanos,
 				lease.deadlineNanos() - System.nanoTime() - 2 * this.keepAliveIntervalNanos));
-		this.keepAliveTask = this.executor.scheduleWithFixedDelay(() -> keepAlive(lease.id()), firstKeepAlive,
+		this.keepAliveTask = executor().scheduleWithFixedDelay(() -> keepAlive(lease.id()), firstKeepAlive,
 				this.keepAliveIntervalNanos, TimeUnit.NANOSECONDS);
 		scheduleDeadlineCheck(lease);
 		notifyAll((listener) -> listener.leaseGranted(lease.id(), renewal));
@@ -368,7 +372,7 @@ public class EtcdSession implements CoordinationSession, SmartLifecycle {
 		else if (logger.isDebugEnabled()) {
 			logger.debug("Still cannot grant a coordination session lease: " + failure.getMessage());
 		}
-		this.grantTask = this.executor.schedule(this::grant, this.backoff.nextDelayNanos(), TimeUnit.NANOSECONDS);
+		this.grantTask = executor().schedule(this::grant, this.backoff.nextDelayNanos(), TimeUnit.NANOSECONDS);
 	}
 
 	private void keepAlive(long leaseId) {
@@ -383,7 +387,8 @@ public class EtcdSession implements CoordinationSession, SmartLifecycle {
 			.whenComplete((response, failure) -> execute(() -> acknowledged(leaseId, sent, response, failure)));
 	}
 
-	private void acknowledged(long leaseId, long sent, LeaseKeepAliveResponse response, Throwable failure) {
+	private void acknowledged(long leaseId, long sent, @Nullable LeaseKeepAliveResponse response,
+			@Nullable Throwable failure) {
 		long now = System.nanoTime();
 		this.metrics.keepAlive(Duration.ofNanos(now - sent), failure == null);
 		CurrentLease lease = this.current;
@@ -411,6 +416,7 @@ public class EtcdSession implements CoordinationSession, SmartLifecycle {
 			return;
 		}
 		this.lastError = null;
+		Assert.state(response != null, "jetcd completed a keep-alive with neither a response nor a failure");
 		long deadline = sent + TimeUnit.SECONDS.toNanos(response.getTTL()) - this.safetyMargin.toNanos();
 		if (deadline - lease.deadlineNanos() > 0) {
 			CurrentLease extended = new CurrentLease(lease.id(), sent, deadline, lease.grantedAt());
@@ -421,7 +427,7 @@ public class EtcdSession implements CoordinationSession, SmartLifecycle {
 
 	private void scheduleDeadlineCheck(CurrentLease lease) {
 		cancel(this.deadlineTask);
-		this.deadlineTask = this.executor.schedule(() -> checkDeadline(lease.id()),
+		this.deadlineTask = executor().schedule(() -> checkDeadline(lease.id()),
 				lease.deadlineNanos() - System.nanoTime(), TimeUnit.NANOSECONDS);
 	}
 
@@ -499,14 +505,20 @@ public class EtcdSession implements CoordinationSession, SmartLifecycle {
 
 	private void execute(Runnable task) {
 		try {
-			this.executor.execute(task);
+			executor().execute(task);
 		}
 		catch (RejectedExecutionException ex) {
 			// the session is stopped: late answers from etcd are of no use
 		}
 	}
 
-	private static void cancel(ScheduledFuture<?> task) {
+	private ScheduledThreadPoolExecutor executor() {
+		ScheduledThreadPoolExecutor executor = this.executor;
+		Assert.state(executor != null, "The session's thread is created by start(): the session was never started");
+		return executor;
+	}
+
+	private static void cancel(@Nullable ScheduledFuture<?> task) {
 		if (task != null) {
 			task.cancel(false);
 		}

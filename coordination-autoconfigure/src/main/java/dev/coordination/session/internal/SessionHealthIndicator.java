@@ -1,5 +1,7 @@
 package dev.coordination.session.internal;
 
+import java.time.Instant;
+
 import dev.coordination.session.CoordinationSession;
 import dev.coordination.session.SessionInfo;
 
@@ -28,9 +30,11 @@ public class SessionHealthIndicator extends AbstractHealthIndicator {
 			.withDetail("ttl", info.ttl().toString())
 			.withDetail("safetyMargin", info.safetyMargin().toString());
 		if (info.valid()) {
-			builder.withDetail("leaseId", info.leaseHex())
-				.withDetail("timeLeft", info.timeLeft().toString())
-				.withDetail("grantedAt", info.grantedAt().toString());
+			builder.withDetail("leaseId", info.leaseHex()).withDetail("timeLeft", info.timeLeft().toString());
+			Instant grantedAt = info.grantedAt();
+			if (grantedAt != null) {
+				builder.withDetail("grantedAt", grantedAt.toString());
+			}
 		}
 		if (info.lastLossReason() != null) {
 			builder.withDetail("lastLossReason", info.lastLossReason().name());

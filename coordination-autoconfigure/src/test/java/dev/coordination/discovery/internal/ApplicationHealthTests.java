@@ -40,6 +40,15 @@ class ApplicationHealthTests {
 		assertThat(health(Set.of("nothing")::contains)).isEqualTo("UP");
 	}
 
+	@Test
+	void anIndicatorThatAnswersNoHealthCountsForNothingAndTheOthersStillCount() {
+		this.registry.registerContributor("silent", (HealthIndicator) () -> null);
+		this.registry.registerContributor("db", up());
+		assertThat(health((name) -> true)).isEqualTo("UP");
+		this.registry.registerContributor("disk", down());
+		assertThat(health((name) -> true)).isEqualTo("DOWN");
+	}
+
 	private String health(java.util.function.Predicate<String> member) {
 		return new ApplicationHealth(this.registry, member, StatusAggregator.getDefault()).get();
 	}

@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 import dev.coordination.discovery.ServiceRecord;
+import org.jspecify.annotations.Nullable;
 
 import org.springframework.cloud.client.serviceregistry.Registration;
 
@@ -77,7 +78,7 @@ public class EtcdServiceInstance implements Registration {
 	}
 
 	@Override
-	public boolean equals(Object other) {
+	public boolean equals(@Nullable Object other) {
 		return other instanceof EtcdServiceInstance instance && this.record.equals(instance.record);
 	}
 

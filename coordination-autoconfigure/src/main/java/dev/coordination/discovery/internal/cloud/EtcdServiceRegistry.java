@@ -2,13 +2,16 @@ package dev.coordination.discovery.internal.cloud;
 
 import java.time.Instant;
 import java.util.Locale;
+import java.util.Map;
 
 import dev.coordination.discovery.InstanceStatus;
 import dev.coordination.discovery.ServiceRecord;
 import dev.coordination.discovery.internal.EtcdServiceRegistration;
+import org.jspecify.annotations.Nullable;
 
 import org.springframework.cloud.client.serviceregistry.Registration;
 import org.springframework.cloud.client.serviceregistry.ServiceRegistry;
+import org.springframework.util.Assert;
 
 /**
  * Spring Cloud {@link ServiceRegistry} over this instance's {@link EtcdServiceRegistration}, also
@@ -24,13 +27,14 @@ public class EtcdServiceRegistry implements ServiceRegistry<Registration> {
 	}
 
 	@Override
-	public void register(Registration registration) {
+	public void register(@Nullable Registration registration) {
+		Assert.notNull(registration, "registration must not be null");
 		this.registration.register(record(registration));
 	}
 
 	@Override
-	public void deregister(Registration registration) {
-		if (isCurrent(registration)) {
+	public void deregister(@Nullable Registration registration) {
+		if (registration != null && isCurrent(registration)) {
 			this.registration.deregister();
 		}
 	}
@@ -56,13 +60,22 @@ public class EtcdServiceRegistry implements ServiceRegistry<Registration> {
 		this.registration.setStatus(parsed);
 	}
 
+	/**
+	 * The status this instance publishes with its registration.
+	 * @param registration this instance's registration
+	 * @return the status, {@code UP}, {@code DOWN} or {@code OUT_OF_SERVICE}
+	 * @throws IllegalArgumentException when {@code registration} is not what this instance registers
+	 * now: Spring Cloud's contract has no {@code null} status for it ({@link CurrentRegistration}
+	 * throws {@link IllegalStateException} already while nothing is registered)
+	 */
 	@Override
 	@SuppressWarnings("unchecked")
 	public <T> T getStatus(Registration registration) {
 		return (T) this.registration.registration()
 			.filter((record) -> matches(record, registration))
 			.map((record) -> record.status().name())
-			.orElse(null);
+			.orElseThrow(() -> new IllegalArgumentException("Instance '" + registration.getInstanceId()
+					+ "' is not this instance's registration"));
 	}
 
 	private boolean isCurrent(Registration registration) {
@@ -78,10 +91,13 @@ public class EtcdServiceRegistry implements ServiceRegistry<Registration> {
 		if (registration instanceof EtcdServiceInstance instance) {
 			return instance.getRecord();
 		}
-		String zone = registration.getMetadata().get("zone");
-		return new ServiceRecord(registration.getInstanceId(), registration.getServiceId(), registration.getHost(),
+		String instanceId = registration.getInstanceId();
+		Assert.notNull(instanceId, "registration must have an instance id");
+		Map<String, String> metadata = registration.getMetadata();
+		String zone = (metadata != null) ? metadata.get("zone") : null;
+		return new ServiceRecord(instanceId, registration.getServiceId(), registration.getHost(),
 				registration.getPort(), registration.isSecure(), InstanceStatus.UP, zone, Instant.now(),
-				registration.getMetadata());
+				(metadata != null) ? metadata : Map.of());
 	}
 
 }

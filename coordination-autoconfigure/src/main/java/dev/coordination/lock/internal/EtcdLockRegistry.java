@@ -52,10 +52,9 @@ public class EtcdLockRegistry implements DistributedLockRegistry, LeaseListener,
 
 	private final List<LockListener> listeners = new CopyOnWriteArrayList<>();
 
-
 	private final Prefixes prefixes;
 
-	private final EtcdQueue queue;
+	private final SessionKeyQueue queue;
 
 	private final boolean interruptOnLoss;
 
@@ -73,7 +72,7 @@ public class EtcdLockRegistry implements DistributedLockRegistry, LeaseListener,
 	public EtcdLockRegistry(Prefixes prefixes, EtcdTemplate etcd, EtcdSession session, boolean interruptOnLoss,
 			CoordinationEvents events, RetryPolicy retry) {
 		this.prefixes = prefixes;
-		this.queue = new EtcdQueue(etcd, session, retry);
+		this.queue = new SessionKeyQueue(etcd, session, retry);
 		this.interruptOnLoss = interruptOnLoss;
 		this.events = events;
 		session.addLeaseListener(this);
@@ -82,7 +81,8 @@ public class EtcdLockRegistry implements DistributedLockRegistry, LeaseListener,
 	@Override
 	public DistributedLock obtain(String key) {
 		EtcdKeys.segment("lock key", key);
-		return obtain(this.locks, key, (name) -> new EtcdDistributedLock(name, this.prefixes.locks(), this.queue, this));
+		return obtain(this.locks, key, (name) -> new EtcdDistributedLock(name, this.prefixes.locks(), this.queue, this))
+			.lock();
 	}
 
 	@Override

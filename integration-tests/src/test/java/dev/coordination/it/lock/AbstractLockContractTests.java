@@ -194,14 +194,7 @@ abstract class AbstractLockContractTests {
 	@Test
 	void acquisitionThatTimesOutLeavesNoKeyInEtcd() {
 		this.contextRunner.run((a) -> this.contextRunner.run((b) -> {
-			List<Actor> blockers = new ArrayList<>();
-			List<Hold> blocking = new ArrayList<>();
-			for (int i = 0; i < excluders(); i++) {
-				Actor blocker = actor();
-				Contender rival = rival(registry(a), "timeout");
-				blocking.add(blocker.call(() -> rival.tryAcquire(Duration.ofSeconds(5)).orElseThrow()));
-				blockers.add(blocker);
-			}
+			Runnable releaseExcluders = holdExcluders(a, "timeout");
 			long keys = keysUnder(keyPrefix("timeout"));
 			Contender onB = contender(registry(b), "timeout");
 			Actor waiter = actor();
@@ -210,9 +203,7 @@ abstract class AbstractLockContractTests {
 			assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(SHORT);
 			assertThat(waiter.call(() -> onB.tryAcquire(Duration.ZERO))).isEmpty();
 			assertThat(keysUnder(keyPrefix("timeout"))).isEqualTo(keys);
-			for (int i = 0; i < blockers.size(); i++) {
-				blockers.get(i).run(blocking.get(i)::release);
-			}
+			releaseExcluders.run();
 			assertThat(keysUnder(keyPrefix("timeout"))).isZero();
 			waiter.run(() -> onB.tryAcquire(Duration.ofSeconds(5)).orElseThrow().release());
 			assertThat(keysUnder(keyPrefix("timeout"))).isZero();
@@ -222,14 +213,7 @@ abstract class AbstractLockContractTests {
 	@Test
 	void interruptingAWaiterThrowsInterruptedExceptionAndLeavesNoKey() {
 		this.contextRunner.run((a) -> this.contextRunner.run((b) -> {
-			List<Actor> blockers = new ArrayList<>();
-			List<Hold> blocking = new ArrayList<>();
-			for (int i = 0; i < excluders(); i++) {
-				Actor blocker = actor();
-				Contender rival = rival(registry(a), "interrupted-wait");
-				blocking.add(blocker.call(() -> rival.tryAcquire(Duration.ofSeconds(5)).orElseThrow()));
-				blockers.add(blocker);
-			}
+			Runnable releaseExcluders = holdExcluders(a, "interrupted-wait");
 			long keys = keysUnder(keyPrefix("interrupted-wait"));
 			Contender onB = contender(registry(b), "interrupted-wait");
 			ExecutorService waiter = Executors.newSingleThreadExecutor();
@@ -248,9 +232,7 @@ abstract class AbstractLockContractTests {
 			waiter.shutdownNow();
 			assertThat(outcome.get(5, TimeUnit.SECONDS)).isInstanceOf(InterruptedException.class);
 			await().atMost(Duration.ofSeconds(5)).until(() -> keysUnder(keyPrefix("interrupted-wait")) == keys);
-			for (int i = 0; i < blockers.size(); i++) {
-				blockers.get(i).run(blocking.get(i)::release);
-			}
+			releaseExcluders.run();
 			assertThat(keysUnder(keyPrefix("interrupted-wait"))).isZero();
 		}));
 	}
@@ -378,6 +360,29 @@ abstract class AbstractLockContractTests {
 			assertThat(a.getBean(EtcdTemplate.class).get("/test/tokens").map((kv) -> EtcdKeys.string(kv.getValue())))
 				.contains(Long.toString(last));
 		}));
+	}
+
+	/**
+	 * Hold as many rivals of {@code key} on {@code context}'s instance as keep this kind out, each on
+	 * a thread of its own.
+	 * @return what releases them all
+	 */
+	private Runnable holdExcluders(AssertableApplicationContext context, String key) throws Exception {
+		List<Runnable> releases = new ArrayList<>();
+		for (int i = 0; i < excluders(); i++) {
+			Actor blocker = actor();
+			Contender rival = rival(registry(context), key);
+			Hold hold = blocker.call(() -> rival.tryAcquire(Duration.ofSeconds(5)).orElseThrow());
+			releases.add(() -> {
+				try {
+					blocker.run(hold::release);
+				}
+				catch (Exception ex) {
+					throw new IllegalStateException(ex);
+				}
+			});
+		}
+		return () -> releases.forEach(Runnable::run);
 	}
 
 	private static DistributedLockRegistry registry(AssertableApplicationContext context) {

@@ -6,6 +6,12 @@ import java.util.List;
  * Obtains the distributed locks, read-write locks and semaphores of keys. Keys are any non-empty
  * text ({@code /}, spaces and non-ASCII letters are fine). A lock, a read-write lock and a
  * semaphore of the same key are unrelated: each kind has its own etcd prefix.
+ * <p>
+ * Thread-safe. Every kind keeps the same contract: holds never overlap beyond what the kind allows,
+ * in this instance or another; an acquisition that times out or is interrupted deletes its key
+ * (in the background while etcd does not answer); a hold lost with the session is invalid at once,
+ * reported to the {@link LockListener}s, and its release and fenced writes fail with
+ * {@link LockLostException}; fencing tokens grow from one hold to the next.
  */
 public interface DistributedLockRegistry {
 

@@ -12,6 +12,9 @@ import java.util.concurrent.locks.ReadWriteLock;
  * one under {@code <prefix>/<key>/write/}. A reader waits for writers created before it, a writer
  * for everything created before it, so neither kind starves the other. The layout is that of
  * etcd's Go {@code recipe.RWMutex}.
+ * <p>
+ * Both locks keep the {@link DistributedLock} contract; a lost read or write hold is told apart by
+ * {@link HeldLock.Kind}.
  */
 public interface DistributedReadWriteLock extends ReadWriteLock {
 

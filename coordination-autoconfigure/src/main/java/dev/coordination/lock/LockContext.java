@@ -3,9 +3,13 @@ package dev.coordination.lock;
 import java.util.OptionalLong;
 
 import dev.coordination.lock.internal.LockContextHolder;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What a {@link DistributedLocked} method can learn about the lock it runs under.
+ * <p>
+ * Answers for the current thread, from memory, and only inside a {@code @DistributedLocked}
+ * method: nested methods see the innermost lock.
  */
 public final class LockContext {
 
@@ -25,7 +29,7 @@ public final class LockContext {
 	 * The lock the current {@code @DistributedLocked} method runs under.
 	 * @return the lock, or {@code null} outside such a method
 	 */
-	public static DistributedLock currentLock() {
+	public static @Nullable DistributedLock currentLock() {
 		return LockContextHolder.current();
 	}
 

@@ -42,6 +42,12 @@ import org.springframework.core.env.Environment;
 /**
  * {@link org.springframework.boot.autoconfigure.EnableAutoConfiguration Auto-configuration} of
  * distributed locks: the {@link DistributedLockRegistry} on the coordination session.
+ * <p>
+ * Active with an {@link EtcdTemplate} and an {@link EtcdSession} unless
+ * {@code coordination.etcd.lock.enabled=false}; an application's own registry replaces the
+ * starter's. {@code @DistributedLocked} methods are checked when their bean is created and advised
+ * by an infrastructure advisor; {@link LockListener} beans are registered once every bean exists.
+ * Overlapping prefixes fail start-up naming the property.
  */
 @AutoConfiguration(after = SessionAutoConfiguration.class,
 		afterName = { "org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration",

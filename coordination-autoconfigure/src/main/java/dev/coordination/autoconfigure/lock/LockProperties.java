@@ -6,6 +6,9 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 
 /**
  * Configuration properties of distributed locks ({@code coordination.etcd.lock.*}).
+ * <p>
+ * Pure data: the prefixes are normalised and checked for overlaps by
+ * {@link LockAutoConfiguration}, and the default wait time is read before this class is bound.
  */
 @ConfigurationProperties("coordination.etcd.lock")
 public class LockProperties {

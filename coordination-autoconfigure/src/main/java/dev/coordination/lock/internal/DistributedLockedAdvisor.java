@@ -15,6 +15,7 @@ import dev.coordination.lock.LockNotAcquiredException;
 import org.aopalliance.aop.Advice;
 import org.aopalliance.intercept.MethodInterceptor;
 import org.aopalliance.intercept.MethodInvocation;
+import org.jspecify.annotations.Nullable;
 
 import org.springframework.aop.Pointcut;
 import org.springframework.aop.support.AbstractPointcutAdvisor;
@@ -25,6 +26,11 @@ import org.springframework.core.annotation.AnnotatedElementUtils;
 /**
  * Applies {@link DistributedLocked} to annotated methods: evaluate the key, acquire its lock within
  * the wait time, run the method, release.
+ * <p>
+ * A lock not acquired in time throws {@link LockNotAcquiredException} or skips the call, as the
+ * annotation says. A lock lost while the method ran makes the call throw {@link LockLostException},
+ * unless the method failed itself: its own exception wins and carries the loss as suppressed.
+ * The registry and metrics are looked up at the first call.
  */
 public class DistributedLockedAdvisor extends AbstractPointcutAdvisor {
 
@@ -96,7 +102,7 @@ public class DistributedLockedAdvisor extends AbstractPointcutAdvisor {
 		}
 
 		private static void release(DistributedLock lock, LockedMethod locked, LockMetrics metrics, long acquiredAt,
-				Throwable failure) {
+				@Nullable Throwable failure) {
 			metrics.held(locked.name(), Duration.ofNanos(System.nanoTime() - acquiredAt));
 			try {
 				lock.unlock();

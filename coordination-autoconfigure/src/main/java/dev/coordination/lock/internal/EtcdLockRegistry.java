@@ -29,12 +29,12 @@ import org.apache.commons.logging.LogFactory;
  * {@link DistributedLockRegistry} on etcd: one lock, read-write lock or semaphore object per key
  * while anyone uses it, all on the coordination session (no lease per lock).
  * <p>
- * What is held or awaited is strongly referenced here; an idle object only weakly, so the keys of
- * finished work (an order id per call) do not accumulate. Because the object in use is always the
- * one this registry returns, two threads of this instance never hold two objects of one key. When
- * the session is lost, every hold on it is reported lost to the {@link LockListener}s and, when
- * configured, its holder threads are interrupted. Run one registry per session: two would both take
- * the session's key of a lock for their own.
+ * Thread-safe. What is held or awaited is strongly referenced here; an idle object only weakly, so
+ * the keys of finished work (an order id per call) do not accumulate. Because the object in use is
+ * always the one this registry returns, two threads of this instance never hold two objects of one
+ * key. When the session is lost, every hold on it is reported lost to the {@link LockListener}s
+ * and, when configured, its holder threads are interrupted. Not supported: two registries on one
+ * session, which would both take the session's key of a lock for their own.
  */
 public class EtcdLockRegistry implements DistributedLockRegistry, LeaseListener, AutoCloseable {
 
@@ -52,10 +52,9 @@ public class EtcdLockRegistry implements DistributedLockRegistry, LeaseListener,
 
 	private final List<LockListener> listeners = new CopyOnWriteArrayList<>();
 
-
 	private final Prefixes prefixes;
 
-	private final EtcdQueue queue;
+	private final SessionKeyQueue queue;
 
 	private final boolean interruptOnLoss;
 
@@ -73,7 +72,7 @@ public class EtcdLockRegistry implements DistributedLockRegistry, LeaseListener,
 	public EtcdLockRegistry(Prefixes prefixes, EtcdTemplate etcd, EtcdSession session, boolean interruptOnLoss,
 			CoordinationEvents events, RetryPolicy retry) {
 		this.prefixes = prefixes;
-		this.queue = new EtcdQueue(etcd, session, retry);
+		this.queue = new SessionKeyQueue(etcd, session, retry);
 		this.interruptOnLoss = interruptOnLoss;
 		this.events = events;
 		session.addLeaseListener(this);
@@ -82,7 +81,8 @@ public class EtcdLockRegistry implements DistributedLockRegistry, LeaseListener,
 	@Override
 	public DistributedLock obtain(String key) {
 		EtcdKeys.segment("lock key", key);
-		return obtain(this.locks, key, (name) -> new EtcdDistributedLock(name, this.prefixes.locks(), this.queue, this));
+		return obtain(this.locks, key, (name) -> new EtcdDistributedLock(name, this.prefixes.locks(), this.queue, this))
+			.lock();
 	}
 
 	@Override

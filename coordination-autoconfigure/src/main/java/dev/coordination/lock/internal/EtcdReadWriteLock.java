@@ -3,25 +3,17 @@ package dev.coordination.lock.internal;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.OptionalLong;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
-import dev.coordination.etcd.EtcdTemplate;
-import dev.coordination.etcd.FencedWrite;
-import dev.coordination.etcd.WriteResult;
-import dev.coordination.etcd.internal.EtcdKeys;
 import dev.coordination.lock.DistributedLock;
 import dev.coordination.lock.DistributedReadWriteLock;
 import dev.coordination.lock.HeldLock;
-import dev.coordination.lock.LockLostException;
-import dev.coordination.session.internal.EtcdSession;
-import io.etcd.jetcd.KeyValue;
-import io.etcd.jetcd.kv.GetResponse;
-import io.etcd.jetcd.options.GetOption;
+import dev.coordination.lock.internal.SessionKeyQueue.Entry;
+import dev.coordination.lock.internal.SessionKeyQueue.Line;
+import org.jspecify.annotations.Nullable;
 
 /**
  * {@link DistributedReadWriteLock} on the coordination session, with the layout of etcd's Go
@@ -31,28 +23,19 @@ import io.etcd.jetcd.options.GetOption;
  * <p>
  * Locally a fair {@link ReentrantReadWriteLock} decides first, so this instance's readers share one
  * read key and at most one of its writers queues in etcd. New readers stop joining the shared read
- * key once a writer of another instance waits behind it, so readers do not starve writers. A writer
- * that takes the read lock reads under its write key. A reader skips this registry's own write keys:
- * the local lock only lets a reader in while no other thread of this instance writes, so such a key
- * is one whose release is still being retried.
+ * key once a writer waits behind it (looked at after each {@link SharedHold hand-off window}), so
+ * readers do not starve writers. A writer that takes the read lock reads under its write key. A
+ * reader skips this registry's own write keys: the local lock only lets a reader in while no other
+ * thread of this instance writes, so such a key is one whose release is still being retried.
+ * Guarantees of both sides are those of {@link AbstractDistributedLock}.
  */
-class EtcdReadWriteLock implements DistributedReadWriteLock, RegisteredLock {
-
-	private final String key;
-
-	private final String prefix;
-
-	private final String readPrefix;
+class EtcdReadWriteLock extends RegisteredLock implements DistributedReadWriteLock {
 
 	private final String writePrefix;
 
-	private final EtcdQueue queue;
+	private final Line readLine;
 
-	private final EtcdTemplate etcd;
-
-	private final EtcdSession session;
-
-	private final EtcdLockRegistry registry;
+	private final Line writeLine;
 
 	private final ReentrantReadWriteLock local = new ReentrantReadWriteLock(true);
 
@@ -61,48 +44,26 @@ class EtcdReadWriteLock implements DistributedReadWriteLock, RegisteredLock {
 
 	private final ThreadLocal<Hold> readHoldOfThread = new ThreadLocal<>();
 
-	private final KeySlots slots = new KeySlots();
-
 	private final ReadLock readLock = new ReadLock();
 
 	private final WriteLock writeLock = new WriteLock();
 
-	/**
-	 * How long readers of this instance join its read key without asking etcd whether a writer of
-	 * another instance waits behind it; if one does, later readers queue behind the writer.
-	 */
-	static final long JOIN_WINDOW_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
-
 	// guarded by this: the read key that new readers of this instance join, while no writer waits
-	private Hold sharedRead;
+	private @Nullable Hold sharedRead;
 
 	// guarded by this: every hold some thread uses
 	private final Set<Hold> holds = new HashSet<>();
 
 	// guarded by this: the hold the writing thread uses
-	private Hold write;
+	private @Nullable Hold write;
 
-	// guarded by this: threads inside an acquisition
-	private int acquiring;
-
-	EtcdReadWriteLock(String key, String lockPrefix, EtcdQueue queue, EtcdLockRegistry registry) {
-		this.key = key;
-		this.prefix = EtcdKeys.key(lockPrefix, EtcdKeys.segment("read-write lock key", key)) + "/";
-		this.readPrefix = this.prefix + "read/";
-		this.writePrefix = this.prefix + "write/";
-		this.queue = queue;
-		this.etcd = queue.etcd();
-		this.session = queue.session();
-		this.registry = registry;
-	}
-
-	@Override
-	public String key() {
-		return this.key;
-	}
-
-	String keyPrefix() {
-		return this.prefix;
+	EtcdReadWriteLock(String key, String lockPrefix, SessionKeyQueue queue, EtcdLockRegistry registry) {
+		super("DistributedReadWriteLock", "read-write lock key", key, lockPrefix, queue, registry);
+		this.writePrefix = keyPrefix() + "write/";
+		KeySlots slots = new KeySlots();
+		// a reader waits for older write keys, a writer for every older key
+		this.readLine = new Line(keyPrefix() + "read/", slots, this.writePrefix, 1, true);
+		this.writeLine = new Line(this.writePrefix, slots, keyPrefix(), 1, false);
 	}
 
 	@Override
@@ -116,22 +77,22 @@ class EtcdReadWriteLock implements DistributedReadWriteLock, RegisteredLock {
 	}
 
 	@Override
-	public synchronized List<HeldLock> held() {
+	synchronized List<HeldLock> held() {
 		List<HeldLock> held = new ArrayList<>();
 		for (Hold hold : this.holds) {
-			if (valid(hold)) {
-				held.addAll(hold.held(this.key, this.local.getQueueLength()));
+			if (valid(hold.entry())) {
+				held.addAll(hold.held(key(), this.local.getQueueLength()));
 			}
 		}
 		return held;
 	}
 
 	@Override
-	public synchronized List<HeldLock> sessionLost(long leaseId, boolean interruptHolders) {
+	synchronized List<HeldLock> sessionLost(long leaseId, boolean interruptHolders) {
 		List<HeldLock> lost = new ArrayList<>();
 		for (Hold hold : this.holds) {
-			if (hold.entry.leaseId() == leaseId) {
-				lost.addAll(hold.held(this.key, this.local.getQueueLength()));
+			if (hold.entry().leaseId() == leaseId) {
+				lost.addAll(hold.held(key(), this.local.getQueueLength()));
 				if (interruptHolders) {
 					hold.interrupt();
 				}
@@ -140,72 +101,9 @@ class EtcdReadWriteLock implements DistributedReadWriteLock, RegisteredLock {
 		return lost;
 	}
 
-	private synchronized void beginAcquire() {
-		this.acquiring++;
-		this.registry.inUse(this, true);
-	}
-
-	private synchronized void endAcquire() {
-		this.acquiring--;
-		releaseIfIdle();
-	}
-
-	private synchronized void releaseIfIdle() {
-		if (this.acquiring == 0 && this.holds.isEmpty()) {
-			this.registry.inUse(this, false);
-		}
-	}
-
-	private boolean valid(Hold hold) {
-		return hold != null && this.session.isValid(hold.entry.leaseId());
-	}
-
-	private static boolean tryLocal(Lock lock, long timeoutNanos) throws InterruptedException {
-		return (timeoutNanos == 0) ? lock.tryLock() : lock.tryLock(timeoutNanos, TimeUnit.NANOSECONDS);
-	}
-
-	private static long deadline(long timeoutNanos) {
-		return System.nanoTime() + Math.min(timeoutNanos, Long.MAX_VALUE / 2);
-	}
-
-	private static long left(long deadline) {
-		return Math.max(0, deadline - System.nanoTime());
-	}
-
-	private boolean acquireRead(long timeoutNanos) throws InterruptedException {
-		long deadline = deadline(timeoutNanos);
-		boolean tryOnce = timeoutNanos == 0;
-		beginAcquire();
-		try {
-			if (!tryLocal(this.local.readLock(), Math.min(timeoutNanos, Long.MAX_VALUE / 2))) {
-				return false;
-			}
-			boolean acquired = false;
-			try {
-				if (this.local.getReadHoldCount() > 1) {
-					Hold hold = this.readHoldOfThread.get();
-					if (!valid(hold)) {
-						throw lost(hold);
-					}
-					acquired = true;
-					return true;
-				}
-				Hold hold = this.local.isWriteLockedByCurrentThread() ? downgrade() : joinOrCreateRead(deadline, tryOnce);
-				if (hold != null) {
-					this.readHoldOfThread.set(hold);
-					acquired = true;
-				}
-				return acquired;
-			}
-			finally {
-				if (!acquired) {
-					this.local.readLock().unlock();
-				}
-			}
-		}
-		finally {
-			endAcquire();
-		}
+	@Override
+	boolean idle() {
+		return this.holds.isEmpty();
 	}
 
 	/**
@@ -214,19 +112,19 @@ class EtcdReadWriteLock implements DistributedReadWriteLock, RegisteredLock {
 	 */
 	private synchronized Hold downgrade() {
 		Hold hold = this.write;
-		if (!valid(hold)) {
-			throw lost(hold);
+		if (hold == null || !valid(hold.entry())) {
+			throw lost((hold != null) ? hold.entry() : null);
 		}
 		hold.readers.add(Thread.currentThread());
 		return hold;
 	}
 
-	private Hold joinOrCreateRead(long deadline, boolean tryOnce) throws InterruptedException {
+	private @Nullable Hold joinOrCreateRead(Deadline deadline) throws InterruptedException {
 		Hold joined = joinWithinWindow();
 		if (joined != null) {
 			return joined;
 		}
-		if (!tryLocal(this.readGate, tryOnce ? 0 : Math.max(1, left(deadline)))) {
+		if (!deadline.tryLock(this.readGate)) {
 			return null;
 		}
 		try {
@@ -236,14 +134,14 @@ class EtcdReadWriteLock implements DistributedReadWriteLock, RegisteredLock {
 			}
 			Hold shared;
 			synchronized (this) {
-				shared = valid(this.sharedRead) ? this.sharedRead : null;
+				shared = this.sharedRead;
 			}
-			if (shared != null) {
-				boolean writerWaits = writerWaitsBehind(shared);
+			if (shared != null && valid(shared.entry())) {
+				// a read key is given up once a writer waits behind it
+				boolean join = shared.mayPassOn(queue(), this.writePrefix);
 				synchronized (this) {
-					if (this.sharedRead == shared && valid(shared)) {
-						if (!writerWaits) {
-							shared.joinWindowStart = System.nanoTime();
+					if (this.sharedRead == shared && valid(shared.entry())) {
+						if (join) {
 							shared.readers.add(Thread.currentThread());
 							return shared;
 						}
@@ -252,7 +150,7 @@ class EtcdReadWriteLock implements DistributedReadWriteLock, RegisteredLock {
 					}
 				}
 			}
-			EtcdQueue.Entry entry = EtcdQueue.interruptibly(() -> enter(false, deadline, tryOnce));
+			Entry entry = queue().enter(this.readLine, deadline);
 			if (entry == null) {
 				return null;
 			}
@@ -270,359 +168,198 @@ class EtcdReadWriteLock implements DistributedReadWriteLock, RegisteredLock {
 	}
 
 	/**
-	 * Join this instance's read key without asking etcd, within {@link #JOIN_WINDOW_NANOS} of its
-	 * creation or of the last check that no writer waits behind it.
+	 * Join this instance's read key without asking etcd, within the hand-off window of its creation
+	 * or of the last look whether a writer waits behind it.
 	 */
-	private synchronized Hold joinWithinWindow() {
+	private synchronized @Nullable Hold joinWithinWindow() {
 		Hold shared = this.sharedRead;
-		if (valid(shared) && System.nanoTime() - shared.joinWindowStart < JOIN_WINDOW_NANOS) {
+		if (shared != null && valid(shared.entry()) && shared.isWindowOpen()) {
 			shared.readers.add(Thread.currentThread());
 			return shared;
 		}
 		return null;
 	}
 
-	private boolean writerWaitsBehind(Hold shared) {
-		// etcd counts before it filters by revision: read the keys (at most one) instead of counting
-		return !this.etcd.call("find writers behind " + shared.entry.key(), () -> this.etcd.getClient()
-			.getKVClient()
-			.get(EtcdKeys.bytes(this.writePrefix), GetOption.builder()
-				.withRange(EtcdQueue.rangeEnd(this.writePrefix))
-				.withMinCreateRevision(shared.entry.token() + 1)
-				.withKeysOnly(true)
-				.withLimit(1)
-				.build()))
-			.getKvs()
-			.isEmpty();
-	}
-
-	private void unlockRead() {
-		if (this.local.getReadHoldCount() == 0) {
-			throw new IllegalMonitorStateException(
-					"The read lock of '" + this.key + "' is not held by the current thread");
-		}
-		Hold hold = this.readHoldOfThread.get();
-		boolean valid = valid(hold);
-		if (this.local.getReadHoldCount() > 1) {
-			this.local.readLock().unlock();
-			if (!valid) {
-				throw lost(hold);
-			}
-			return;
-		}
-		this.readHoldOfThread.remove();
-		try {
-			Hold unused;
-			synchronized (this) {
-				hold.readers.remove(Thread.currentThread());
-				unused = forgetIfUnused(hold);
-			}
-			if (unused != null && valid) {
-				this.queue.release(unused.entry);
-			}
-		}
-		finally {
-			this.local.readLock().unlock();
-			releaseIfIdle();
-		}
-		if (!valid) {
-			throw lost(hold);
-		}
-	}
-
-	// guarded by this
-	private Hold forgetIfUnused(Hold hold) {
-		if (hold.writer != null || !hold.readers.isEmpty()) {
-			return null;
-		}
-		this.holds.remove(hold);
-		if (this.sharedRead == hold) {
-			this.sharedRead = null;
-		}
-		return hold;
-	}
-
-	private boolean acquireWrite(long timeoutNanos) throws InterruptedException {
-		long deadline = deadline(timeoutNanos);
-		boolean tryOnce = timeoutNanos == 0;
-		beginAcquire();
-		try {
-			if (!tryLocal(this.local.writeLock(), Math.min(timeoutNanos, Long.MAX_VALUE / 2))) {
-				return false;
-			}
-			boolean acquired = false;
-			try {
-				if (this.local.getWriteHoldCount() > 1) {
-					Hold hold;
-					synchronized (this) {
-						hold = this.write;
-					}
-					if (!valid(hold)) {
-						throw lost(hold);
-					}
-					acquired = true;
-					return true;
-				}
-				EtcdQueue.Entry entry = EtcdQueue.interruptibly(() -> enter(true, deadline, tryOnce));
-				if (entry != null) {
-					synchronized (this) {
-						Hold hold = new Hold(entry);
-						hold.writer = Thread.currentThread();
-						this.write = hold;
-						this.holds.add(hold);
-					}
-					acquired = true;
-				}
-				return acquired;
-			}
-			finally {
-				if (!acquired) {
-					this.local.writeLock().unlock();
-				}
-			}
-		}
-		finally {
-			endAcquire();
-		}
-	}
-
-	private void unlockWrite() {
-		if (!this.local.isWriteLockedByCurrentThread()) {
-			throw new IllegalMonitorStateException(
-					"The write lock of '" + this.key + "' is not held by the current thread");
-		}
-		Hold hold;
+	/**
+	 * Forget a hold that no thread uses any more, and give its key up; a lost one went with its
+	 * lease.
+	 */
+	private void releaseIfUnused(Hold hold) {
 		synchronized (this) {
-			hold = this.write;
-		}
-		boolean valid = valid(hold);
-		if (this.local.getWriteHoldCount() > 1) {
-			this.local.writeLock().unlock();
-			if (!valid) {
-				throw lost(hold);
+			// the last of its users gives it up, once
+			if (hold.writer != null || !hold.readers.isEmpty() || !this.holds.remove(hold)) {
+				return;
 			}
-			return;
-		}
-		try {
-			Hold unused;
-			synchronized (this) {
-				this.write = null;
-				hold.writer = null;
-				// after a downgrade the thread still reads under the write key: it stays until the read ends
-				unused = forgetIfUnused(hold);
-			}
-			if (unused != null && valid) {
-				this.queue.release(unused.entry);
+			if (this.sharedRead == hold) {
+				this.sharedRead = null;
 			}
 		}
-		finally {
-			this.local.writeLock().unlock();
-			releaseIfIdle();
-		}
-		if (!valid) {
-			throw lost(hold);
-		}
-	}
-
-	/**
-	 * Queue a read or write key in etcd and wait for its turn.
-	 * @return the held entry, or {@code null} when the time ran out
-	 */
-	private EtcdQueue.Entry enter(boolean write, long deadline, boolean tryOnce) throws InterruptedException {
-		while (true) {
-			long leaseId = this.queue.awaitSession(deadline, tryOnce);
-			if (leaseId == 0) {
-				return null;
-			}
-			// a writer counts every older key, a reader the older write keys
-			String counted = write ? this.prefix : this.writePrefix;
-			EtcdQueue.Created created = this.queue.create(write ? this.writePrefix : this.readPrefix, this.slots, leaseId,
-					EtcdKeys.bytes(counted), EtcdQueue.rangeEnd(counted));
-			EtcdQueue.Entry entry = created.entry();
-			boolean holding = created.counted() == (write ? 1 : 0);
-			try {
-				if ((holding || this.queue.await(leaseId, () -> ahead(entry, write), deadline, tryOnce))
-						&& this.session.isValid(leaseId)) {
-					return entry;
-				}
-			}
-			catch (InterruptedException | RuntimeException ex) {
-				this.queue.release(entry);
-				throw ex;
-			}
-			if (this.session.isValid(leaseId)) {
-				this.queue.release(entry);
-				return null;
-			}
-			// the session was lost while waiting: its key went with it; queue again on the next lease
-		}
-	}
-
-	/**
-	 * The newest key ahead of {@code entry} that excludes it, or {@code null} when none is left.
-	 */
-	private EtcdQueue.Ahead ahead(EtcdQueue.Entry entry, boolean write) {
-		String range = write ? this.prefix : this.writePrefix;
-		String own = this.writePrefix + this.queue.ownKeyNamePrefix(entry.leaseId());
-		GetResponse before = this.etcd.call("find what is ahead of " + entry.key(), () -> this.etcd.getClient()
-			.getKVClient()
-			.get(EtcdKeys.bytes(range), GetOption.builder()
-				.withRange(EtcdQueue.rangeEnd(range))
-				.withMaxCreateRevision(entry.token() - 1)
-				.withSortField(GetOption.SortTarget.CREATE)
-				.withSortOrder(GetOption.SortOrder.DESCEND)
-				.withKeysOnly(true)
-				.build()));
-		for (KeyValue kv : before.getKvs()) {
-			if (write || !kv.getKey().startsWith(EtcdKeys.bytes(own))) {
-				return new EtcdQueue.Ahead(kv.getKey(), null, before.getHeader().getRevision());
-			}
-		}
-		return null;
-	}
-
-	private LockLostException lost(Hold hold) {
-		return new LockLostException(this.key, (hold != null) ? hold.entry.token() : 0);
-	}
-
-	@Override
-	public String toString() {
-		return "DistributedReadWriteLock '" + this.key + "' (" + this.prefix + ")";
+		queue().release(hold.entry());
 	}
 
 	/**
 	 * A read or write key of this instance and the threads that use it: readers, and the writer while
 	 * it writes. A writer that takes the read lock (a downgrade) reads under its write key.
 	 */
-	private static final class Hold {
-
-		final EtcdQueue.Entry entry;
+	private final class Hold extends SharedHold {
 
 		// guarded by the lock's monitor
 		final Set<Thread> readers = new HashSet<>();
 
 		// guarded by the lock's monitor
-		Thread writer;
+		@Nullable Thread writer;
 
-		// guarded by the lock's monitor
-		long joinWindowStart = System.nanoTime();
-
-		Hold(EtcdQueue.Entry entry) {
-			this.entry = entry;
+		Hold(Entry entry) {
+			super(entry);
 		}
 
 		List<HeldLock> held(String key, int waitingThreads) {
 			List<HeldLock> held = new ArrayList<>(2);
 			if (this.writer != null) {
-				held.add(new HeldLock(key, HeldLock.Kind.WRITE, this.entry.token(), this.entry.since(), waitingThreads));
+				held.add(entry().held(key, HeldLock.Kind.WRITE, waitingThreads));
 			}
 			if (!this.readers.isEmpty()) {
-				held.add(new HeldLock(key, HeldLock.Kind.READ, this.entry.token(), this.entry.since(), waitingThreads));
+				held.add(entry().held(key, HeldLock.Kind.READ, waitingThreads));
 			}
 			return held;
 		}
 
 		void interrupt() {
 			this.readers.forEach(Thread::interrupt);
-			if (this.writer != null) {
-				this.writer.interrupt();
+			Thread thread = this.writer;
+			if (thread != null) {
+				thread.interrupt();
 			}
 		}
 
 	}
 
 	/**
-	 * The read or the write lock.
+	 * The read or the write lock, on its side of the local read-write lock.
 	 */
 	private abstract class Side extends AbstractDistributedLock {
 
-		abstract Hold currentHold();
+		private final Lock local;
 
-		@Override
-		public String key() {
-			return EtcdReadWriteLock.this.key;
+		Side(Lock local) {
+			this.local = local;
 		}
 
 		@Override
-		public boolean isHeldByCurrentThread() {
-			return valid(currentHold());
+		RegisteredLock owner() {
+			return EtcdReadWriteLock.this;
 		}
 
 		@Override
-		public OptionalLong fencingToken() {
-			Hold hold = currentHold();
-			return valid(hold) ? OptionalLong.of(hold.entry.token()) : OptionalLong.empty();
-		}
-
-		@Override
-		public WriteResult fencedWrite(FencedWrite write) {
-			Hold hold = currentHold();
-			if (hold == null) {
-				throw new IllegalMonitorStateException(description() + " is not held by the current thread");
-			}
-			if (!valid(hold)) {
-				throw lost(hold);
-			}
-			return EtcdReadWriteLock.this.etcd.fencedWrite(hold.entry.key(), hold.entry.token(), write);
-		}
-
-		@Override
-		public String toString() {
-			return description() + " (" + EtcdReadWriteLock.this.prefix + ")";
+		Lock local() {
+			return this.local;
 		}
 
 	}
 
+	/**
+	 * The read lock: shared by the readers of every instance.
+	 */
 	private final class ReadLock extends Side {
 
-		@Override
-		boolean acquire(long timeoutNanos) throws InterruptedException {
-			return acquireRead(timeoutNanos);
+		ReadLock() {
+			super(EtcdReadWriteLock.this.local.readLock());
 		}
 
 		@Override
-		Hold currentHold() {
-			return (EtcdReadWriteLock.this.local.getReadHoldCount() > 0) ? EtcdReadWriteLock.this.readHoldOfThread.get()
-					: null;
+		int holdCount() {
+			return EtcdReadWriteLock.this.local.getReadHoldCount();
+		}
+
+		@Override
+		@Nullable Entry heldEntry() {
+			Hold hold = EtcdReadWriteLock.this.readHoldOfThread.get();
+			return (holdCount() > 0 && hold != null) ? hold.entry() : null;
+		}
+
+		@Override
+		boolean acquireFirst(Deadline deadline) throws InterruptedException {
+			Hold hold = EtcdReadWriteLock.this.local.isWriteLockedByCurrentThread() ? downgrade()
+					: joinOrCreateRead(deadline);
+			if (hold == null) {
+				return false;
+			}
+			EtcdReadWriteLock.this.readHoldOfThread.set(hold);
+			return true;
+		}
+
+		@Override
+		void releaseLast(boolean valid) {
+			Hold hold = EtcdReadWriteLock.this.readHoldOfThread.get();
+			EtcdReadWriteLock.this.readHoldOfThread.remove();
+			synchronized (EtcdReadWriteLock.this) {
+				hold.readers.remove(Thread.currentThread());
+			}
+			releaseIfUnused(hold);
 		}
 
 		@Override
 		String description() {
-			return "The read lock of '" + EtcdReadWriteLock.this.key + "'";
-		}
-
-		@Override
-		public void unlock() {
-			unlockRead();
+			return "The read lock of '" + key() + "'";
 		}
 
 	}
 
+	/**
+	 * The write lock: one writer of all instances, and no reader beside it.
+	 */
 	private final class WriteLock extends Side {
 
-		@Override
-		boolean acquire(long timeoutNanos) throws InterruptedException {
-			return acquireWrite(timeoutNanos);
+		WriteLock() {
+			super(EtcdReadWriteLock.this.local.writeLock());
 		}
 
 		@Override
-		Hold currentHold() {
-			if (!EtcdReadWriteLock.this.local.isWriteLockedByCurrentThread()) {
+		int holdCount() {
+			return EtcdReadWriteLock.this.local.getWriteHoldCount();
+		}
+
+		@Override
+		@Nullable Entry heldEntry() {
+			if (holdCount() == 0) {
 				return null;
 			}
 			synchronized (EtcdReadWriteLock.this) {
-				return EtcdReadWriteLock.this.write;
+				Hold hold = EtcdReadWriteLock.this.write;
+				return (hold != null) ? hold.entry() : null;
 			}
 		}
 
 		@Override
-		String description() {
-			return "The write lock of '" + EtcdReadWriteLock.this.key + "'";
+		boolean acquireFirst(Deadline deadline) throws InterruptedException {
+			Entry entry = queue().enter(EtcdReadWriteLock.this.writeLine, deadline);
+			if (entry == null) {
+				return false;
+			}
+			synchronized (EtcdReadWriteLock.this) {
+				Hold hold = new Hold(entry);
+				hold.writer = Thread.currentThread();
+				EtcdReadWriteLock.this.write = hold;
+				EtcdReadWriteLock.this.holds.add(hold);
+			}
+			return true;
 		}
 
 		@Override
-		public void unlock() {
-			unlockWrite();
+		void releaseLast(boolean valid) {
+			Hold hold;
+			synchronized (EtcdReadWriteLock.this) {
+				hold = EtcdReadWriteLock.this.write;
+				EtcdReadWriteLock.this.write = null;
+				// after a downgrade the thread still reads under the write key: it stays until the read ends
+				hold.writer = null;
+			}
+			releaseIfUnused(hold);
+		}
+
+		@Override
+		String description() {
+			return "The write lock of '" + key() + "'";
 		}
 
 	}

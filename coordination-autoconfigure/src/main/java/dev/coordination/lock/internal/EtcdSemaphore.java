@@ -5,7 +5,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -16,74 +15,45 @@ import dev.coordination.etcd.internal.EtcdKeys;
 import dev.coordination.lock.DistributedLock;
 import dev.coordination.lock.DistributedSemaphore;
 import dev.coordination.lock.HeldLock;
-import dev.coordination.lock.LockLostException;
 import dev.coordination.lock.LockNotAcquiredException;
-import dev.coordination.session.internal.EtcdSession;
-import io.etcd.jetcd.kv.GetResponse;
+import dev.coordination.lock.internal.SessionKeyQueue.Entry;
+import dev.coordination.lock.internal.SessionKeyQueue.Line;
 import io.etcd.jetcd.options.GetOption;
+import org.jspecify.annotations.Nullable;
 
 /**
  * {@link DistributedSemaphore} on the coordination session: each permit is a unique key
  * {@code <prefix>/<key>/<leaseHex>-<registry>-<slot>} on the session lease, and a permit is held while
  * fewer than {@code permits} keys older than its own are left. Keys created later never get ahead,
- * so no more than {@code permits} are held at once. Interrupt-on-loss reaches only the thread running
- * {@link #executeWithPermit}'s task: other permits belong to no thread.
+ * so no more than {@code permits} are held at once. Threads of this instance pass a fair local gate
+ * first: etcd sees at most one waiter per instance.
  * <p>
- * A waiter cannot know which older key will go first, so it watches the whole prefix for deletes
- * and counts again on each. Threads of this instance pass a fair local gate first: etcd sees at
- * most one waiter per instance.
+ * A permit belongs to no thread: any thread may release it, once; a lost one is invalid at once and
+ * its release throws {@link dev.coordination.lock.LockLostException}. Interrupt-on-loss reaches only
+ * the thread running {@link #executeWithPermit}'s task.
  */
-class EtcdSemaphore implements DistributedSemaphore, RegisteredLock {
-
-	private final String key;
+class EtcdSemaphore extends RegisteredLock implements DistributedSemaphore {
 
 	private final int permits;
 
-	private final String prefix;
-
-	private final EtcdQueue queue;
-
-	private final EtcdTemplate etcd;
-
-	private final EtcdSession session;
-
-	private final EtcdLockRegistry registry;
+	private final Line line;
 
 	private final ReentrantLock gate = new ReentrantLock(true);
 
-	private final KeySlots slots = new KeySlots();
-
 	private final Set<EtcdPermit> held = ConcurrentHashMap.newKeySet();
 
-	// guarded by this: threads inside acquire()
-	private int acquiring;
-
-	EtcdSemaphore(String key, int permits, String semaphorePrefix, EtcdQueue queue, EtcdLockRegistry registry) {
+	EtcdSemaphore(String key, int permits, String semaphorePrefix, SessionKeyQueue queue, EtcdLockRegistry registry) {
+		super("DistributedSemaphore", "semaphore key", key, semaphorePrefix, queue, registry);
 		if (permits < 1) {
-			throw new IllegalArgumentException(
-					"Semaphore '" + key + "' needs at least 1 permit, got " + permits);
+			throw new IllegalArgumentException("Semaphore '" + key + "' needs at least 1 permit, got " + permits);
 		}
-		this.key = key;
 		this.permits = permits;
-		this.prefix = EtcdKeys.key(semaphorePrefix, EtcdKeys.segment("semaphore key", key)) + "/";
-		this.queue = queue;
-		this.etcd = queue.etcd();
-		this.session = queue.session();
-		this.registry = registry;
-	}
-
-	@Override
-	public String key() {
-		return this.key;
+		this.line = new Line(keyPrefix(), new KeySlots(), keyPrefix(), permits, false);
 	}
 
 	@Override
 	public int permits() {
 		return this.permits;
-	}
-
-	String keyPrefix() {
-		return this.prefix;
 	}
 
 	@Override
@@ -94,7 +64,7 @@ class EtcdSemaphore implements DistributedSemaphore, RegisteredLock {
 	@Override
 	public Optional<Permit> tryAcquire(Duration waitTime) throws InterruptedException {
 		if (waitTime.isNegative()) {
-			throw new IllegalArgumentException("The wait time for semaphore '" + this.key + "' must not be negative, got "
+			throw new IllegalArgumentException("The wait time for semaphore '" + key() + "' must not be negative, got "
 					+ waitTime);
 		}
 		return acquire(waitTime.toNanos());
@@ -104,7 +74,7 @@ class EtcdSemaphore implements DistributedSemaphore, RegisteredLock {
 	public <T> T executeWithPermit(Duration waitTime, DistributedLock.LockedTask<T> task) throws Exception {
 		Optional<Permit> permit = tryAcquire(waitTime);
 		if (permit.isEmpty()) {
-			throw new LockNotAcquiredException(this.key, "No permit of semaphore '" + this.key + "' was acquired within "
+			throw new LockNotAcquiredException(key(), "No permit of semaphore '" + key() + "' was acquired within "
 					+ waitTime.toMillis() + " ms");
 		}
 		EtcdPermit held = (EtcdPermit) permit.get();
@@ -119,44 +89,47 @@ class EtcdSemaphore implements DistributedSemaphore, RegisteredLock {
 
 	@Override
 	public int availablePermits() {
-		long used = this.etcd.call("count permits of " + this.prefix, () -> this.etcd.getClient()
+		EtcdTemplate etcd = queue().etcd();
+		long used = etcd.call("count permits of " + keyPrefix(), () -> etcd.getClient()
 			.getKVClient()
-			.get(EtcdKeys.bytes(this.prefix),
-					GetOption.builder().withRange(EtcdQueue.rangeEnd(this.prefix)).withCountOnly(true).build()))
+			.get(EtcdKeys.bytes(keyPrefix()),
+					GetOption.builder().withRange(SessionKeyQueue.rangeEnd(keyPrefix())).withCountOnly(true).build()))
 			.getCount();
 		return (int) Math.max(0, this.permits - used);
 	}
 
 	@Override
-	public List<HeldLock> held() {
+	List<HeldLock> held() {
 		return this.held.stream()
 			.filter(EtcdPermit::isValid)
-			.map((permit) -> permit.held(this.gate.getQueueLength()))
+			.map((permit) -> permit.entry.held(key(), HeldLock.Kind.PERMIT, this.gate.getQueueLength()))
 			.toList();
 	}
 
 	@Override
-	public List<HeldLock> sessionLost(long leaseId, boolean interruptHolders) {
+	List<HeldLock> sessionLost(long leaseId, boolean interruptHolders) {
 		return this.held.stream().filter((permit) -> permit.entry.leaseId() == leaseId).map((permit) -> {
 			Thread user = permit.user;
 			if (interruptHolders && user != null) {
 				user.interrupt();
 			}
-			return permit.held(this.gate.getQueueLength());
+			return permit.entry.held(key(), HeldLock.Kind.PERMIT, this.gate.getQueueLength());
 		}).toList();
 	}
 
+	@Override
+	boolean idle() {
+		return this.held.isEmpty();
+	}
+
 	private Optional<Permit> acquire(long timeoutNanos) throws InterruptedException {
-		long bounded = Math.min(timeoutNanos, Long.MAX_VALUE / 2);
-		long deadline = System.nanoTime() + bounded;
-		boolean tryOnce = timeoutNanos == 0;
-		beginAcquire();
-		try {
-			if (!(tryOnce ? this.gate.tryLock() : this.gate.tryLock(bounded, TimeUnit.NANOSECONDS))) {
+		Deadline deadline = Deadline.after(timeoutNanos);
+		return acquisition(() -> {
+			if (!deadline.tryLock(this.gate)) {
 				return Optional.empty();
 			}
 			try {
-				EtcdQueue.Entry entry = EtcdQueue.interruptibly(() -> enter(deadline, tryOnce));
+				Entry entry = queue().enter(this.line, deadline);
 				if (entry == null) {
 					return Optional.empty();
 				}
@@ -167,92 +140,24 @@ class EtcdSemaphore implements DistributedSemaphore, RegisteredLock {
 			finally {
 				this.gate.unlock();
 			}
-		}
-		finally {
-			endAcquire();
-		}
-	}
-
-	private EtcdQueue.Entry enter(long deadline, boolean tryOnce) throws InterruptedException {
-		while (true) {
-			long leaseId = this.queue.awaitSession(deadline, tryOnce);
-			if (leaseId == 0) {
-				return null;
-			}
-			EtcdQueue.Created created = this.queue.create(this.prefix, this.slots, leaseId, EtcdKeys.bytes(this.prefix),
-					EtcdQueue.rangeEnd(this.prefix));
-			EtcdQueue.Entry entry = created.entry();
-			// the count includes the new key
-			boolean holding = created.counted() <= this.permits;
-			try {
-				if ((holding || this.queue.await(leaseId, () -> ahead(entry), deadline, tryOnce))
-						&& this.session.isValid(leaseId)) {
-					return entry;
-				}
-			}
-			catch (InterruptedException | RuntimeException ex) {
-				this.queue.release(entry);
-				throw ex;
-			}
-			if (this.session.isValid(leaseId)) {
-				this.queue.release(entry);
-				return null;
-			}
-			// the session was lost while waiting: its key went with it; queue again on the next lease
-		}
-	}
-
-	/**
-	 * The whole prefix while {@code permits} or more keys are older than {@code entry}'s, else
-	 * {@code null}.
-	 */
-	private EtcdQueue.Ahead ahead(EtcdQueue.Entry entry) {
-		// etcd counts before it filters by revision: read the oldest keys (at most permits) instead of counting
-		GetResponse before = this.etcd.call("find what is ahead of " + entry.key(), () -> this.etcd.getClient()
-			.getKVClient()
-			.get(EtcdKeys.bytes(this.prefix), GetOption.builder()
-				.withRange(EtcdQueue.rangeEnd(this.prefix))
-				.withMaxCreateRevision(entry.token() - 1)
-				.withSortField(GetOption.SortTarget.CREATE)
-				.withSortOrder(GetOption.SortOrder.ASCEND)
-				.withLimit(this.permits)
-				.withKeysOnly(true)
-				.build()));
-		return (before.getKvs().size() < this.permits) ? null : new EtcdQueue.Ahead(EtcdKeys.bytes(this.prefix),
-				EtcdQueue.rangeEnd(this.prefix), before.getHeader().getRevision());
-	}
-
-	private synchronized void beginAcquire() {
-		this.acquiring++;
-		this.registry.inUse(this, true);
-	}
-
-	private synchronized void endAcquire() {
-		this.acquiring--;
-		releaseIfIdle();
-	}
-
-	private synchronized void releaseIfIdle() {
-		if (this.acquiring == 0 && this.held.isEmpty()) {
-			this.registry.inUse(this, false);
-		}
+		});
 	}
 
 	@Override
 	public String toString() {
-		return "DistributedSemaphore '" + this.key + "' with " + this.permits + " permits (" + this.prefix + ")";
+		return "DistributedSemaphore '" + key() + "' with " + this.permits + " permits (" + keyPrefix() + ")";
 	}
 
 	private final class EtcdPermit implements Permit {
 
-		final EtcdQueue.Entry entry;
+		final Entry entry;
 
 		// the thread running executeWithPermit's task: a permit is not owned by a thread otherwise
-		volatile Thread user;
+		volatile @Nullable Thread user;
 
 		private final AtomicBoolean released = new AtomicBoolean();
 
-		EtcdPermit(EtcdQueue.Entry entry) {
+		EtcdPermit(Entry entry) {
 			this.entry = entry;
 		}
 
@@ -263,39 +168,36 @@ class EtcdSemaphore implements DistributedSemaphore, RegisteredLock {
 
 		@Override
 		public boolean isValid() {
-			return !this.released.get() && EtcdSemaphore.this.session.isValid(this.entry.leaseId());
+			return !this.released.get() && valid(this.entry);
 		}
 
 		@Override
 		public WriteResult fencedWrite(FencedWrite write) {
 			if (this.released.get()) {
-				throw new IllegalStateException(
-						"The permit of semaphore '" + EtcdSemaphore.this.key + "' (token " + token() + ") was released");
+				throw new IllegalStateException(this + " was released");
 			}
 			if (!isValid()) {
-				throw new LockLostException(EtcdSemaphore.this.key, token());
+				throw lost(this.entry);
 			}
-			return EtcdSemaphore.this.etcd.fencedWrite(this.entry.key(), this.entry.token(), write);
+			return queue().etcd().fencedWrite(this.entry.key(), this.entry.token(), write);
 		}
 
 		@Override
 		public void release() {
 			if (!this.released.compareAndSet(false, true)) {
-				throw new IllegalStateException(
-						"The permit of semaphore '" + EtcdSemaphore.this.key + "' (token " + token() + ") was released before");
+				throw new IllegalStateException(this + " was released before");
 			}
-			boolean valid = EtcdSemaphore.this.session.isValid(this.entry.leaseId());
+			boolean valid = valid(this.entry);
 			try {
-				if (valid) {
-					EtcdSemaphore.this.queue.release(this.entry);
-				}
+				// a lost permit went with its lease
+				queue().release(this.entry);
 			}
 			finally {
 				EtcdSemaphore.this.held.remove(this);
-				releaseIfIdle();
+				settle();
 			}
 			if (!valid) {
-				throw new LockLostException(EtcdSemaphore.this.key, token());
+				throw lost(this.entry);
 			}
 		}
 
@@ -304,14 +206,9 @@ class EtcdSemaphore implements DistributedSemaphore, RegisteredLock {
 			release();
 		}
 
-		HeldLock held(int waitingThreads) {
-			return new HeldLock(EtcdSemaphore.this.key, HeldLock.Kind.PERMIT, this.entry.token(), this.entry.since(),
-					waitingThreads);
-		}
-
 		@Override
 		public String toString() {
-			return "Permit of semaphore '" + EtcdSemaphore.this.key + "' (token " + token() + ")";
+			return "The permit of semaphore '" + key() + "' (token " + token() + ")";
 		}
 
 	}

@@ -8,6 +8,8 @@ import java.util.BitSet;
  * key names of a busy lock stay few. etcd keeps every key name it saw in its index until the history
  * is compacted, and a prefix read walks them all: a name per acquisition would slow every later
  * acquisition down on a cluster that does not compact.
+ * <p>
+ * Thread-safe. A slot is taken until whoever took it frees it, exactly once.
  */
 final class KeySlots {
 

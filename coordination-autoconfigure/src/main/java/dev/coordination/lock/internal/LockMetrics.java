@@ -3,7 +3,7 @@ package dev.coordination.lock.internal;
 import java.time.Duration;
 
 /**
- * What {@link DistributedLocked} methods report for metrics, by the lock's bounded name (never the
+ * What {@link dev.coordination.lock.DistributedLocked} methods report for metrics, by the lock's bounded name (never the
  * evaluated key). The Micrometer implementation is used when a {@code MeterRegistry} exists.
  */
 public interface LockMetrics {

@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.Optional;
 
 import dev.coordination.lock.DistributedLocked;
+import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.convert.DurationStyle;
 import org.springframework.context.expression.MethodBasedEvaluationContext;
@@ -17,6 +18,12 @@ import org.springframework.expression.spel.standard.SpelExpressionParser;
 /**
  * A {@link DistributedLocked} method, checked and parsed once: its key expression, wait time and
  * what a skipped call returns.
+ * <p>
+ * Immutable and thread-safe. {@link #of} rejects an annotation that cannot work (a key that does
+ * not parse, a wait time that is no duration or is negative, a skipped call the return type cannot
+ * express) with an {@link IllegalStateException} naming the method, so that it fails when the bean
+ * is created; {@link #key} rejects a key that evaluates to nothing with an
+ * {@link IllegalArgumentException} naming the method, when it is called.
  */
 final class LockedMethod {
 
@@ -80,7 +87,15 @@ final class LockedMethod {
 		return new LockedMethod(method, key, waitTime, annotation.onTimeout(), name);
 	}
 
-	String key(Object target, Object[] arguments) {
+	/**
+	 * Evaluate the key of one call.
+	 * @param target the bean the method is called on
+	 * @param arguments the call's arguments
+	 * @return the key, never empty
+	 * @throws IllegalArgumentException when the expression fails or gives {@code null} or an empty
+	 * text
+	 */
+	String key(@Nullable Object target, @Nullable Object[] arguments) {
 		MethodBasedEvaluationContext context = new MethodBasedEvaluationContext(target, this.method, arguments,
 				parameterNames);
 		Object value;
@@ -111,7 +126,11 @@ final class LockedMethod {
 		return this.name;
 	}
 
-	Object skipped() {
+	/**
+	 * What a skipped call returns: an empty {@code Optional}, or {@code null}.
+	 * @return the result of a skipped call
+	 */
+	@Nullable Object skipped() {
 		return (this.method.getReturnType() == Optional.class) ? Optional.empty() : null;
 	}
 

@@ -2,19 +2,81 @@ package dev.coordination.lock.internal;
 
 import java.util.List;
 
+import dev.coordination.etcd.internal.EtcdKeys;
 import dev.coordination.lock.HeldLock;
+import dev.coordination.lock.LockLostException;
+import dev.coordination.lock.internal.SessionKeyQueue.Entry;
+import dev.coordination.lock.internal.SessionKeyQueue.InterruptibleCall;
+import org.jspecify.annotations.Nullable;
 
 /**
- * A lock or semaphore of an {@link EtcdLockRegistry} that is held or awaited: what the registry
- * reports and tells of a lost session.
+ * A lock, read-write lock or semaphore of an {@link EtcdLockRegistry}: its key and etcd prefix,
+ * and the bookkeeping that keeps it registered while any thread of this instance holds it or is
+ * inside an acquisition, so that the registry can report its holds and tell of their loss.
+ * <p>
+ * The registry references a lock in use strongly and an idle one only weakly, so that the keys of
+ * finished work do not accumulate; because the object in use is always the one the registry
+ * returns, two threads of this instance never hold two objects of one key. Subclasses guard what
+ * {@link #idle()} and {@link #releaseAbandoned()} read with this object's monitor.
  */
-interface RegisteredLock {
+abstract class RegisteredLock {
+
+	private final String key;
+
+	private final String prefix;
+
+	private final String kind;
+
+	private final SessionKeyQueue queue;
+
+	private final EtcdLockRegistry registry;
+
+	// guarded by this: threads inside an acquisition
+	private int acquiring;
+
+	/**
+	 * Create a lock of a key.
+	 * @param kind what it is, for messages: {@code DistributedLock}
+	 * @param keyKind what its key is, for messages: {@code lock key}
+	 * @param key the key
+	 * @param kindPrefix the normalised etcd prefix of its kind
+	 * @param queue the lines its keys queue in
+	 * @param registry the registry it belongs to
+	 */
+	RegisteredLock(String kind, String keyKind, String key, String kindPrefix, SessionKeyQueue queue,
+			EtcdLockRegistry registry) {
+		this.kind = kind;
+		this.key = key;
+		this.prefix = EtcdKeys.key(kindPrefix, EtcdKeys.segment(keyKind, key)) + "/";
+		this.queue = queue;
+		this.registry = registry;
+	}
+
+	/**
+	 * The key of this lock.
+	 * @return the key
+	 */
+	public String key() {
+		return this.key;
+	}
+
+	/**
+	 * The etcd prefix of this key's keys, ending with {@code /}.
+	 * @return the prefix
+	 */
+	String keyPrefix() {
+		return this.prefix;
+	}
+
+	SessionKeyQueue queue() {
+		return this.queue;
+	}
 
 	/**
 	 * The holds of this instance whose session is provably alive.
 	 * @return the holds
 	 */
-	List<HeldLock> held();
+	abstract List<HeldLock> held();
 
 	/**
 	 * Called on the session's thread when the lease {@code leaseId} is lost.
@@ -22,6 +84,87 @@ interface RegisteredLock {
 	 * @param interruptHolders whether to interrupt the threads that hold what was lost
 	 * @return the holds that lived on that lease
 	 */
-	List<HeldLock> sessionLost(long leaseId, boolean interruptHolders);
+	abstract List<HeldLock> sessionLost(long leaseId, boolean interruptHolders);
+
+	/**
+	 * Whether this instance holds nothing of this lock. Called under this object's monitor.
+	 * @return {@code true} when nothing is held
+	 */
+	abstract boolean idle();
+
+	/**
+	 * Give up a hold that no thread of this instance holds, waits for or is on its way to, if there
+	 * is one. Called under this object's monitor, after an acquisition ended and after a release.
+	 */
+	void releaseAbandoned() {
+	}
+
+	/**
+	 * Run an acquisition: this lock stays registered throughout, and afterwards while it holds
+	 * anything.
+	 * @param <T> the result type
+	 * @param acquisition the acquisition
+	 * @return its result
+	 * @throws InterruptedException when interrupted while waiting
+	 */
+	final <T extends @Nullable Object> T acquisition(InterruptibleCall<T> acquisition) throws InterruptedException {
+		synchronized (this) {
+			this.acquiring++;
+			this.registry.inUse(this, true);
+		}
+		try {
+			return acquisition.call();
+		}
+		finally {
+			synchronized (this) {
+				this.acquiring--;
+				// an acquirer that gave up may have been the one a hold was kept for
+				settle();
+			}
+		}
+	}
+
+	/**
+	 * Whether a thread of this instance is inside an acquisition.
+	 * @return {@code true} when one is
+	 */
+	final synchronized boolean acquiring() {
+		return this.acquiring > 0;
+	}
+
+	/**
+	 * After a release: give up an abandoned hold, and leave the registry's strong references when
+	 * nothing is held or acquired any more.
+	 */
+	final synchronized void settle() {
+		releaseAbandoned();
+		// idle locks are only weakly reachable from the registry: it forgets unused keys
+		if (this.acquiring == 0 && idle()) {
+			this.registry.inUse(this, false);
+		}
+	}
+
+	/**
+	 * Whether {@code entry} is held on a session lease that is provably alive.
+	 * @param entry the entry, or {@code null}
+	 * @return {@code true} when it is
+	 */
+	final boolean valid(@Nullable Entry entry) {
+		return entry != null && this.queue.session().isValid(entry.leaseId());
+	}
+
+	/**
+	 * The exception that tells a holder its hold is gone.
+	 * @param entry the lost entry, or {@code null} when not known
+	 * @return the exception
+	 */
+	final LockLostException lost(@Nullable Entry entry) {
+		return new LockLostException(this.key, (entry != null) ? entry.token() : 0);
+	}
+
+	@Override
+	public String toString() {
+		return this.kind + " '" + this.key + "' (" + this.prefix + ")";
+	}
 
 }

@@ -3,15 +3,12 @@ package dev.coordination.it.lock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 
 import dev.coordination.autoconfigure.etcd.EtcdAutoConfiguration;
 import dev.coordination.autoconfigure.lock.LockAutoConfiguration;
@@ -20,15 +17,10 @@ import dev.coordination.etcd.EtcdTemplate;
 import dev.coordination.etcd.internal.EtcdKeys;
 import dev.coordination.lock.DistributedLock;
 import dev.coordination.lock.DistributedLockRegistry;
-import dev.coordination.lock.LockLostException;
 import dev.coordination.lock.internal.EtcdLockRegistry;
 import dev.coordination.session.CoordinationSession;
 import dev.coordination.test.EtcdSpec;
 import dev.coordination.test.junit.EtcdExtension;
-import io.etcd.jetcd.op.Cmp;
-import io.etcd.jetcd.op.CmpTarget;
-import io.etcd.jetcd.op.Op;
-import io.etcd.jetcd.options.PutOption;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -41,8 +33,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * Distributed locks of several instances (application contexts with their own client and session)
- * and threads against a real etcd.
+ * What only the lock does, with several instances (application contexts with their own client and
+ * session) and threads against a real etcd: increments under the lock, hand-offs between threads
+ * of an instance, interoperation with {@code etcdctl lock}. The contract every kind keeps is
+ * {@link DistributedLockContractTests}'s.
  */
 class DistributedLockIntegrationTests {
 
@@ -116,28 +110,6 @@ class DistributedLockIntegrationTests {
 	}
 
 	@Test
-	void tryLockThatTimesOutLeavesNoKeyBehind() {
-		this.contextRunner.run((a) -> this.contextRunner.run((b) -> {
-			awaitSession(a);
-			awaitSession(b);
-			DistributedLock onA = a.getBean(DistributedLockRegistry.class).obtain("timeout");
-			DistributedLock onB = b.getBean(DistributedLockRegistry.class).obtain("timeout");
-			assertThat(onA.tryLock()).isTrue();
-			try {
-				long start = System.nanoTime();
-				assertThat(onOtherThread(() -> onB.tryLock(300, TimeUnit.MILLISECONDS))).isFalse();
-				assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(300));
-				assertThat(onOtherThread(onB::tryLock)).isFalse();
-				assertThat(keysUnder("/locks/timeout/")).isEqualTo(1);
-			}
-			finally {
-				onA.unlock();
-			}
-			assertThat(keysUnder("/locks/timeout/")).isZero();
-		}));
-	}
-
-	@Test
 	void reentrantAndSameInstanceHandOffKeepTheEtcdKey() {
 		this.contextRunner.run((context) -> {
 			awaitSession(context);
@@ -171,118 +143,6 @@ class DistributedLockIntegrationTests {
 			await().atMost(Duration.ofSeconds(2)).until(() -> keysUnder("/locks/orders%2F42/") == 0);
 			assertThat(context.getBean(EtcdLockRegistry.class).heldLocks()).isEmpty();
 		});
-	}
-
-	@Test
-	void holderIsToldItLostTheLockBeforeTheLeaseCouldExpireAndItsFencedWriteIsRejected() {
-		this.contextRunner.withPropertyValues("coordination.etcd.lock.interrupt-on-loss=true").run((context) -> {
-			CoordinationSession session = awaitSession(context);
-			EtcdLockRegistry registry = context.getBean(EtcdLockRegistry.class);
-			Map<String, Long> lost = new ConcurrentHashMap<>();
-			AtomicLong lostAt = new AtomicLong();
-			registry.addListener((event) -> {
-				lostAt.set(System.nanoTime());
-				lost.put(event.getLock().key(), event.getLock().token());
-			});
-			DistributedLock lock = registry.obtain("pause");
-			AtomicLong token = new AtomicLong();
-			CountDownLatch holding = new CountDownLatch(1);
-			CompletableFuture<String> holder = CompletableFuture.supplyAsync(() -> {
-				lock.lock();
-				token.set(lock.fencingToken().getAsLong());
-				holding.countDown();
-				String outcome;
-				try {
-					new CountDownLatch(1).await(30, TimeUnit.SECONDS);
-					outcome = "not interrupted";
-				}
-				catch (InterruptedException ex) {
-					outcome = "interrupted, held: " + lock.isHeldByCurrentThread();
-				}
-				try {
-					lock.unlock();
-					return outcome + ", unlocked";
-				}
-				catch (LockLostException ex) {
-					return outcome + ", " + ex.getMessage();
-				}
-			});
-			assertThat(holding.await(5, TimeUnit.SECONDS)).isTrue();
-			String lockKey = "/locks/pause/" + EtcdKeys.leaseHex(session.leaseId());
-			AtomicLong acknowledgedSent = new AtomicLong();
-			etcd.cluster().member(0).pause();
-			await().atMost(TTL.plusSeconds(1)).pollInterval(Duration.ofMillis(10)).until(() -> {
-				if (session.info().valid()) {
-					acknowledgedSent.set(session.info().acknowledgedSentNanos());
-				}
-				return lost.containsKey("pause");
-			});
-			assertThat(etcd.cluster().member(0).isPaused()).isTrue();
-			assertThat(lost).containsEntry("pause", token.get());
-			assertThat(lostAt.get() - acknowledgedSent.get()).isLessThan(TTL.toNanos());
-			// interrupt-on-loss: the holder was interrupted, no longer holds, and unlock says it was lost
-			assertThat(holder.get(5, TimeUnit.SECONDS)).startsWith("interrupted, held: false, Lock 'pause' (token "
-					+ token.get() + ") was lost while held");
-			etcd.cluster().member(0).resume();
-			// a write fenced by the lost hold's token is rejected once etcd is back
-			EtcdTemplate etcdTemplate = context.getBean(EtcdTemplate.class);
-			await().atMost(Duration.ofSeconds(10)).ignoreExceptions().until(() -> !etcdTemplate.txn("fenced write",
-					(txn) -> txn.If(new Cmp(EtcdKeys.bytes(lockKey), Cmp.Op.EQUAL, CmpTarget.createRevision(token.get())))
-						.Then(Op.put(EtcdKeys.bytes("/test/fenced"), EtcdKeys.bytes("stale"), PutOption.DEFAULT)))
-				.isSucceeded());
-			assertThat(etcdTemplate.get("/test/fenced")).isEmpty();
-		});
-	}
-
-	@Test
-	void anInterruptedThreadStillReleasesItsLockAndKeepsItsInterrupt() {
-		this.contextRunner.run((context) -> {
-			awaitSession(context);
-			DistributedLock lock = context.getBean(DistributedLockRegistry.class).obtain("interrupted-unlock");
-			assertThat(onOtherThread(() -> {
-				lock.lock();
-				Thread.currentThread().interrupt();
-				lock.unlock();
-				return Thread.currentThread().isInterrupted();
-			})).isTrue();
-			assertThat(keysUnder("/locks/interrupted-unlock/")).isZero();
-		});
-	}
-
-	@Test
-	void interruptingAWaiterThrowsInterruptedExceptionAndLeavesNoKey() {
-		this.contextRunner.run((a) -> this.contextRunner.run((b) -> {
-			awaitSession(a);
-			awaitSession(b);
-			DistributedLock onA = a.getBean(DistributedLockRegistry.class).obtain("interrupted-wait");
-			DistributedLock onB = b.getBean(DistributedLockRegistry.class).obtain("interrupted-wait");
-			assertThat(onA.tryLock()).isTrue();
-			try {
-				ExecutorService waiter = Executors.newSingleThreadExecutor();
-				try {
-					Future<Throwable> outcome = waiter.submit(() -> {
-						try {
-							onB.lockInterruptibly();
-							return null;
-						}
-						catch (InterruptedException ex) {
-							return ex;
-						}
-					});
-					await().atMost(Duration.ofSeconds(5)).until(() -> keysUnder("/locks/interrupted-wait/") == 2);
-					waiter.shutdownNow();
-					assertThat(outcome.get(5, TimeUnit.SECONDS)).isInstanceOf(InterruptedException.class);
-				}
-				finally {
-					waiter.shutdownNow();
-				}
-				await().atMost(Duration.ofSeconds(5)).until(() -> keysUnder("/locks/interrupted-wait/") == 1);
-			}
-			finally {
-				onA.unlock();
-			}
-			assertThat(keysUnder("/locks/interrupted-wait/")).isZero();
-		}));
 	}
 
 	@Test

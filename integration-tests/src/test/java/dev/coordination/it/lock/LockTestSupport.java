@@ -1,6 +1,9 @@
 package dev.coordination.it.lock;
 
 import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 import dev.coordination.etcd.internal.EtcdKeys;
@@ -44,6 +47,40 @@ final class LockTestSupport {
 			.get(EtcdKeys.bytes(prefix), GetOption.builder().isPrefix(true).withCountOnly(true).build())
 			.get(5, TimeUnit.SECONDS)
 			.getCount();
+	}
+
+	/**
+	 * One thread that holds what it acquires, as lock ownership needs. Every call waits at most 30 s.
+	 *
+	 * @param thread the thread
+	 */
+	record Actor(ExecutorService thread) {
+
+		<T> T call(Callable<T> task) throws Exception {
+			return this.thread.submit(task).get(30, TimeUnit.SECONDS);
+		}
+
+		void run(ThrowingRunnable task) throws Exception {
+			call(() -> {
+				task.run();
+				return null;
+			});
+		}
+
+		<T> Future<T> submit(Callable<T> task) {
+			return this.thread.submit(task);
+		}
+
+	}
+
+	/**
+	 * A task that may throw.
+	 */
+	@FunctionalInterface
+	interface ThrowingRunnable {
+
+		void run() throws Exception;
+
 	}
 
 }

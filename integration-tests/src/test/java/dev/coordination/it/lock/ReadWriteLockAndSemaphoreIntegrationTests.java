@@ -3,7 +3,6 @@ package dev.coordination.it.lock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -17,13 +16,13 @@ import dev.coordination.etcd.EtcdTemplate;
 import dev.coordination.etcd.FencedWrite;
 import dev.coordination.etcd.WriteResult;
 import dev.coordination.etcd.internal.EtcdKeys;
+import dev.coordination.it.lock.LockTestSupport.Actor;
 import dev.coordination.lock.DistributedLock;
 import dev.coordination.lock.DistributedLockRegistry;
 import dev.coordination.lock.DistributedReadWriteLock;
 import dev.coordination.lock.DistributedSemaphore.Permit;
 import dev.coordination.lock.DistributedSemaphore;
 import dev.coordination.lock.HeldLock;
-import dev.coordination.lock.LockLostException;
 import dev.coordination.lock.LockNotAcquiredException;
 import dev.coordination.lock.internal.EtcdLockRegistry;
 import dev.coordination.session.CoordinationSession;
@@ -47,8 +46,9 @@ import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
 import static org.awaitility.Awaitility.await;
 
 /**
- * Read-write locks, semaphores and fenced writes of several instances (application contexts with
- * their own client and session) and threads against a real etcd.
+ * What only read-write locks and semaphores do, and fenced writes, with several instances
+ * (application contexts with their own client and session) and threads against a real etcd. The
+ * contract every kind keeps is in {@link AbstractLockContractTests}.
  */
 class ReadWriteLockAndSemaphoreIntegrationTests {
 
@@ -419,39 +419,6 @@ class ReadWriteLockAndSemaphoreIntegrationTests {
 	}
 
 	@Test
-	void readHoldsAndPermitsAreReportedLostBeforeTheLeaseCouldExpire() {
-		this.contextRunner.run((context) -> {
-			awaitSession(context);
-			EtcdLockRegistry registry = context.getBean(EtcdLockRegistry.class);
-			List<HeldLock> lost = new java.util.concurrent.CopyOnWriteArrayList<>();
-			registry.addListener((event) -> lost.add(event.getLock()));
-			DistributedReadWriteLock readWrite = registry.readWriteLock("paused");
-			DistributedSemaphore semaphore = registry.semaphore("paused", 3);
-			Actor reader = actor();
-			assertThat(reader.call(() -> readWrite.readLock().tryLock(1, TimeUnit.SECONDS))).isTrue();
-			Permit permit = semaphore.tryAcquire(Duration.ofSeconds(1)).orElseThrow();
-			etcd.cluster().member(0).pause();
-			await().atMost(TTL.plusSeconds(1)).until(() -> lost.size() == 2);
-			assertThat(lost).extracting(HeldLock::kind)
-				.containsExactlyInAnyOrder(HeldLock.Kind.READ, HeldLock.Kind.PERMIT);
-			assertThat(permit.isValid()).isFalse();
-			assertThat(reader.call(() -> readWrite.readLock().isHeldByCurrentThread())).isFalse();
-			assertThatExceptionOfType(LockLostException.class).isThrownBy(permit::release);
-			assertThat(reader.call(() -> {
-				try {
-					readWrite.readLock().unlock();
-					return "unlocked";
-				}
-				catch (LockLostException ex) {
-					return ex.getMessage();
-				}
-			})).startsWith("Lock 'paused' (token ");
-			assertThat(registry.heldLocks()).isEmpty();
-			etcd.cluster().member(0).resume();
-		});
-	}
-
-	@Test
 	void overlappingPrefixesFailStartUpNamingTheProperty() {
 		this.contextRunner.withPropertyValues("coordination.etcd.lock.semaphore-prefix=/locks/semaphores/")
 			.run((context) -> assertThat(context).getFailure()
@@ -482,35 +449,6 @@ class ReadWriteLockAndSemaphoreIntegrationTests {
 
 	private static long keysUnder(String prefix) throws Exception {
 		return LockTestSupport.keysUnder(etcd, prefix);
-	}
-
-	/**
-	 * One thread that holds what it acquires, as lock ownership needs.
-	 */
-	private record Actor(ExecutorService thread) {
-
-		<T> T call(Callable<T> task) throws Exception {
-			return this.thread.submit(task).get(30, TimeUnit.SECONDS);
-		}
-
-		void run(ThrowingRunnable task) throws Exception {
-			call(() -> {
-				task.run();
-				return null;
-			});
-		}
-
-		<T> Future<T> submit(Callable<T> task) {
-			return this.thread.submit(task);
-		}
-
-	}
-
-	@FunctionalInterface
-	private interface ThrowingRunnable {
-
-		void run() throws Exception;
-
 	}
 
 }

@@ -2,6 +2,7 @@ package dev.coordination.autoconfigure.config;
 
 import dev.coordination.autoconfigure.etcd.EtcdAutoConfiguration;
 import dev.coordination.config.ConfigListener;
+import dev.coordination.config.ConfigTemplate;
 import dev.coordination.config.FeatureFlags;
 import dev.coordination.config.internal.ConfigMetrics;
 import dev.coordination.config.internal.EtcdConfigState;
@@ -28,7 +29,7 @@ import org.springframework.context.annotation.Configuration;
 /**
  * {@link org.springframework.boot.autoconfigure.EnableAutoConfiguration Auto-configuration} of
  * configuration from etcd: the live refresh of what {@code spring.config.import=etcd:} imported,
- * feature flags, and the configuration writer with snapshots. {@link EtcdConfigProperties}
+ * feature flags, and the {@link ConfigTemplate} with snapshots. {@link EtcdConfigProperties}
  * checks the properties.
  */
 @AutoConfiguration(after = EtcdAutoConfiguration.class,
@@ -38,8 +39,8 @@ import org.springframework.context.annotation.Configuration;
 public final class EtcdConfigAutoConfiguration {
 
 	@Bean
-	@ConditionalOnMissingBean
-	EtcdConfigTemplate etcdConfigTemplate(EtcdTemplate etcdTemplate, EtcdConfigProperties properties) {
+	@ConditionalOnMissingBean(ConfigTemplate.class)
+	ConfigTemplate etcdConfigTemplate(EtcdTemplate etcdTemplate, EtcdConfigProperties properties) {
 		return new EtcdConfigTemplate(etcdTemplate, properties.determinePrefix(),
 				properties.getSnapshots().determinePrefix());
 	}

@@ -406,8 +406,9 @@ final class ConfigChangeValidator {
 		}
 		if (!annotation.ignoreUnknownFields()) {
 			// as Boot: what the system environment and properties hold is never unknown
-			handler = new NoUnboundElementsBindHandler(handler, (source) -> !(source
-				.getUnderlyingSource() instanceof PropertySource<?> underlying && BENIGN_SOURCES.contains(underlying.getName())));
+			handler = new NoUnboundElementsBindHandler(handler,
+					(source) -> !(source.getUnderlyingSource() instanceof PropertySource<?> underlying
+							&& BENIGN_SOURCES.contains(underlying.getName())));
 		}
 		List<Validator> validators = validators(bean);
 		if (!validators.isEmpty()) {
@@ -443,8 +444,8 @@ final class ConfigChangeValidator {
 	@SuppressWarnings("rawtypes")
 	private List<ConversionService> conversionServices() {
 		ConfigurableListableBeanFactory beans = this.context.getBeanFactory();
-		if (beans.containsBean(ConfigurableApplicationContext.CONVERSION_SERVICE_BEAN_NAME)
-				&& beans.getBean(ConfigurableApplicationContext.CONVERSION_SERVICE_BEAN_NAME) instanceof ConversionService service) {
+		String name = ConfigurableApplicationContext.CONVERSION_SERVICE_BEAN_NAME;
+		if (beans.containsBean(name) && beans.getBean(name) instanceof ConversionService service) {
 			return List.of(service);
 		}
 		Map<String, Converter> converters = BeanFactoryAnnotationUtils.qualifiedBeansOfType(beans, Converter.class,

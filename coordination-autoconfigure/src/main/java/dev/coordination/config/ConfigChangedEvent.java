@@ -3,13 +3,19 @@ package dev.coordination.config;
 import java.util.Map;
 import java.util.Set;
 
+import org.jspecify.annotations.Nullable;
+
 import org.springframework.context.ApplicationEvent;
 
 /**
- * Published after a change in etcd reached the {@code Environment}: the properties that changed,
- * with their old and new values as etcd's contexts together give them ({@code null} when absent).
- * Published on the configuration's thread, after {@code @ConfigurationProperties} beans were
- * rebound and, with Spring Cloud Context, after its {@code RefreshEvent}.
+ * An event that a change in etcd reached the {@code Environment}: the properties that changed, with
+ * their old and new values as etcd's contexts together give them ({@code null} when absent).
+ * <p>
+ * Published on the starter's event thread, {@code coordination-events}, once the
+ * {@code @ConfigurationProperties} beans the change touches were rebound and, with Spring Cloud's
+ * refresh, the refresh scope was refreshed; one change at a time, in the order of etcd's revisions.
+ * A change that is hidden by a context of higher precedence, or that was not applied because it did
+ * not bind, is not in it. Immutable.
  */
 public class ConfigChangedEvent extends ApplicationEvent {
 
@@ -63,7 +69,7 @@ public class ConfigChangedEvent extends ApplicationEvent {
 	 * @param oldValue the value before, {@code null} when it was not set in etcd
 	 * @param newValue the value now, {@code null} when it was deleted
 	 */
-	public record Change(String oldValue, String newValue) {
+	public record Change(@Nullable String oldValue, @Nullable String newValue) {
 
 	}
 

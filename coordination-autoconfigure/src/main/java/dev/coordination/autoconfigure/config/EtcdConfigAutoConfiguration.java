@@ -1,9 +1,8 @@
 package dev.coordination.autoconfigure.config;
 
-import java.time.Duration;
-
 import dev.coordination.autoconfigure.etcd.EtcdAutoConfiguration;
 import dev.coordination.config.ConfigListener;
+import dev.coordination.config.ConfigTemplate;
 import dev.coordination.config.FeatureFlags;
 import dev.coordination.config.internal.ConfigMetrics;
 import dev.coordination.config.internal.EtcdConfigState;
@@ -13,7 +12,6 @@ import dev.coordination.config.internal.EtcdFeatureFlags;
 import dev.coordination.config.internal.MicrometerConfigMetrics;
 import dev.coordination.etcd.EtcdTemplate;
 import dev.coordination.etcd.internal.CoordinationEvents;
-import dev.coordination.etcd.internal.EtcdKeys;
 import io.micrometer.core.instrument.MeterRegistry;
 
 import org.springframework.beans.factory.ObjectProvider;
@@ -24,7 +22,6 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProp
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
-import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -32,36 +29,26 @@ import org.springframework.context.annotation.Configuration;
 /**
  * {@link org.springframework.boot.autoconfigure.EnableAutoConfiguration Auto-configuration} of
  * configuration from etcd: the live refresh of what {@code spring.config.import=etcd:} imported,
- * feature flags, and the configuration writer with snapshots.
+ * feature flags, and the {@link ConfigTemplate} with snapshots. {@link EtcdConfigProperties}
+ * checks the properties.
  */
-// after Spring Cloud's refresh: its listener must know the application is ready before the watcher
-// refreshes what changed while it started
 @AutoConfiguration(after = EtcdAutoConfiguration.class,
-		afterName = { "org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration",
-				"org.springframework.cloud.autoconfigure.RefreshAutoConfiguration" })
+		afterName = "org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration")
 @ConditionalOnBean(EtcdTemplate.class)
 @EnableConfigurationProperties(EtcdConfigProperties.class)
 public final class EtcdConfigAutoConfiguration {
 
 	@Bean
-	@ConditionalOnMissingBean
-	EtcdConfigTemplate etcdConfigTemplate(EtcdTemplate etcdTemplate, EtcdConfigProperties properties) {
-		String prefix = prefix("coordination.etcd.config.prefix", properties.getPrefix());
-		String snapshots = prefix("coordination.etcd.config.snapshots.prefix", properties.getSnapshots().getPrefix());
-		try {
-			return new EtcdConfigTemplate(etcdTemplate, prefix, snapshots);
-		}
-		catch (IllegalArgumentException ex) {
-			throw new InvalidConfigurationPropertyValueException("coordination.etcd.config.snapshots.prefix", snapshots,
-					ex.getMessage());
-		}
+	@ConditionalOnMissingBean(ConfigTemplate.class)
+	ConfigTemplate etcdConfigTemplate(EtcdTemplate etcdTemplate, EtcdConfigProperties properties) {
+		return new EtcdConfigTemplate(etcdTemplate, properties.determinePrefix(),
+				properties.getSnapshots().determinePrefix());
 	}
 
 	@Bean
 	@ConditionalOnMissingBean(FeatureFlags.class)
 	EtcdFeatureFlags featureFlags(EtcdTemplate etcdTemplate, EtcdConfigProperties properties) {
-		return new EtcdFeatureFlags(etcdTemplate,
-				prefix("coordination.etcd.config.flags.prefix", properties.getFlags().getPrefix()));
+		return new EtcdFeatureFlags(etcdTemplate, properties.getFlags().determinePrefix());
 	}
 
 	@Bean
@@ -71,12 +58,7 @@ public final class EtcdConfigAutoConfiguration {
 	EtcdConfigWatcher etcdConfigWatcher(EtcdTemplate etcdTemplate, EtcdConfigState state,
 			EtcdConfigProperties properties, ConfigurableApplicationContext context,
 			ObjectProvider<ConfigMetrics> metrics, CoordinationEvents events) {
-		Duration delay = properties.getWatch().getDelay();
-		if (delay == null || delay.isNegative()) {
-			throw new InvalidConfigurationPropertyValueException("coordination.etcd.config.watch.delay", delay,
-					"Must be zero or a positive duration, for example 20ms.");
-		}
-		return new EtcdConfigWatcher(etcdTemplate, state, delay, context,
+		return new EtcdConfigWatcher(etcdTemplate, state, properties.getWatch().getDelay(), context,
 				metrics.getIfAvailable(() -> ConfigMetrics.NONE), events);
 	}
 
@@ -85,15 +67,6 @@ public final class EtcdConfigAutoConfiguration {
 			ObjectProvider<ConfigListener> listeners) {
 		// once every bean exists, before the watcher starts
 		return () -> watcher.ifAvailable((configuration) -> listeners.orderedStream().forEach(configuration::addListener));
-	}
-
-	private static String prefix(String property, String value) {
-		try {
-			return EtcdKeys.prefix(property, value);
-		}
-		catch (IllegalArgumentException ex) {
-			throw new InvalidConfigurationPropertyValueException(property, value, ex.getMessage());
-		}
 	}
 
 	@Configuration(proxyBeanMethods = false)

@@ -23,6 +23,12 @@ import org.springframework.util.StringUtils;
  * {@code {prefix}/{app}/}, {@code {prefix}/{app},{profile}/}, where {@code {app}} is
  * {@code spring.application.name} and the prefix {@code coordination.etcd.config.prefix}
  * ({@code /config}).
+ * <p>
+ * Reads the {@code coordination.etcd.config.*} properties that shape the contexts as
+ * {@link EtcdConfigProperties} checks them: an invalid prefix or format fails the import with an
+ * {@link InvalidConfigurationPropertyValueException} naming the property. Registers the bootstrap
+ * etcd connection once, and hands the imported state to the application context when the
+ * bootstrap context closes.
  */
 public class EtcdConfigDataLocationResolver implements ConfigDataLocationResolver<EtcdConfigDataResource> {
 
@@ -32,10 +38,6 @@ public class EtcdConfigDataLocationResolver implements ConfigDataLocationResolve
 	 * The bean name of the imported {@link EtcdConfigState} in the application context.
 	 */
 	public static final String STATE_BEAN = "etcdConfigState";
-
-	private static final String PREFIX_PROPERTY = "coordination.etcd.config.prefix";
-
-	private static final String FORMAT_PROPERTY = "coordination.etcd.config.format";
 
 	@Override
 	public boolean isResolvable(ConfigDataLocationResolverContext context, ConfigDataLocation location) {
@@ -55,17 +57,20 @@ public class EtcdConfigDataLocationResolver implements ConfigDataLocationResolve
 			ConfigDataLocation location, Profiles profiles) {
 		register(context);
 		Binder binder = context.getBinder();
+		// only what the import reads: the application context checks the rest
+		EtcdConfigProperties properties = new EtcdConfigProperties();
+		binder.bind(EtcdConfigProperties.PREFIX + ".prefix", String.class).ifBound(properties::setPrefix);
+		binder.bind(EtcdConfigProperties.PREFIX + ".profile-separator", String.class)
+			.ifBound(properties::setProfileSeparator);
+		binder.bind(EtcdConfigProperties.PREFIX + ".format", String.class).ifBound(properties::setFormat);
+		binder.bind(EtcdConfigProperties.PREFIX + ".data-key", String.class).ifBound(properties::setDataKey);
 		String explicit = location.getNonPrefixedValue(PREFIX);
 		String prefix = StringUtils.hasText(explicit) ? prefix("spring.config.import", explicit)
-				: prefix(PREFIX_PROPERTY, binder.bind(PREFIX_PROPERTY, String.class).orElse("/config"));
-		String separator = binder.bind("coordination.etcd.config.profile-separator", String.class).orElse(",");
+				: properties.determinePrefix();
+		String separator = properties.getProfileSeparator();
+		String format = properties.determineFormat();
+		String dataKey = properties.getDataKey();
 		String application = binder.bind("spring.application.name", String.class).orElse(null);
-		String format = binder.bind(FORMAT_PROPERTY, String.class).orElse("key-value").trim().toLowerCase(java.util.Locale.ROOT);
-		if (!List.of("key-value", "yaml", "properties").contains(format)) {
-			throw new InvalidConfigurationPropertyValueException(FORMAT_PROPERTY, format,
-					"Must be key-value (one key per property), yaml or properties (one document in the data key).");
-		}
-		String dataKey = binder.bind("coordination.etcd.config.data-key", String.class).orElse("data");
 		List<String> names = new ArrayList<>();
 		names.add("application");
 		if (StringUtils.hasText(application)) {

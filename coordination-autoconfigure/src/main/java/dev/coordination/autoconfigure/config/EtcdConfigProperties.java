@@ -1,6 +1,10 @@
 package dev.coordination.autoconfigure.config;
 
 import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+
+import dev.coordination.etcd.internal.EtcdKeys;
 
 import org.springframework.beans.factory.InitializingBean;
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -10,9 +14,21 @@ import org.springframework.boot.context.properties.source.InvalidConfigurationPr
  * Configuration properties of configuration from etcd ({@code coordination.etcd.config.*}). The
  * prefix, profile separator, format and data key are read while {@code spring.config.import=etcd:}
  * is processed, so set them where the import is (application.yml, command line, environment).
+ * <p>
+ * {@link #afterPropertiesSet()} checks every value, as Boot's {@code OAuth2ClientProperties} does:
+ * an invalid one fails with an {@link InvalidConfigurationPropertyValueException} that names the
+ * property and what would be valid. The {@code determine...} methods give the checked values in
+ * the form the starter uses them.
  */
-@ConfigurationProperties("coordination.etcd.config")
+@ConfigurationProperties(EtcdConfigProperties.PREFIX)
 public class EtcdConfigProperties implements InitializingBean {
+
+	/**
+	 * The prefix of these properties.
+	 */
+	public static final String PREFIX = "coordination.etcd.config";
+
+	private static final List<String> FORMATS = List.of("key-value", "yaml", "properties");
 
 	/**
 	 * Key prefix of the configuration contexts that spring.config.import=etcd: reads:
@@ -46,12 +62,58 @@ public class EtcdConfigProperties implements InitializingBean {
 
 	private final Snapshots snapshots = new Snapshots();
 
+	/**
+	 * Check every property.
+	 * @throws InvalidConfigurationPropertyValueException naming the first property that is not
+	 * valid
+	 */
 	@Override
 	public void afterPropertiesSet() {
+		String prefix = determinePrefix();
+		determineFormat();
 		Duration delay = this.watch.getDelay();
 		if (delay == null || delay.isNegative()) {
-			throw new InvalidConfigurationPropertyValueException("coordination.etcd.config.watch.delay", delay,
+			throw new InvalidConfigurationPropertyValueException(PREFIX + ".watch.delay", delay,
 					"Must be zero or a positive duration, for example 20ms.");
+		}
+		this.flags.determinePrefix();
+		String snapshots = this.snapshots.determinePrefix();
+		if ((snapshots + "/").startsWith(prefix + "/") || (prefix + "/").startsWith(snapshots + "/")) {
+			throw new InvalidConfigurationPropertyValueException(PREFIX + ".snapshots.prefix", this.snapshots.getPrefix(),
+					"Must be outside the configuration prefix " + prefix + " (" + PREFIX
+							+ ".prefix) and not contain it, for example /config-snapshots.");
+		}
+	}
+
+	/**
+	 * The configuration prefix, normalised: starts with {@code /}, no trailing {@code /}.
+	 * @return the prefix, for example {@code /config}
+	 * @throws InvalidConfigurationPropertyValueException when it is not valid
+	 */
+	public String determinePrefix() {
+		return prefix(PREFIX + ".prefix", this.prefix);
+	}
+
+	/**
+	 * The format, in lower case.
+	 * @return {@code key-value}, {@code yaml} or {@code properties}
+	 * @throws InvalidConfigurationPropertyValueException when it is none of them
+	 */
+	public String determineFormat() {
+		String format = (this.format != null) ? this.format.trim().toLowerCase(Locale.ROOT) : "";
+		if (!FORMATS.contains(format)) {
+			throw new InvalidConfigurationPropertyValueException(PREFIX + ".format", this.format,
+					"Must be key-value (one key per property), yaml or properties (one document in the data key).");
+		}
+		return format;
+	}
+
+	private static String prefix(String property, String value) {
+		try {
+			return EtcdKeys.prefix(property, value);
+		}
+		catch (IllegalArgumentException ex) {
+			throw new InvalidConfigurationPropertyValueException(property, value, ex.getMessage());
 		}
 	}
 
@@ -144,6 +206,15 @@ public class EtcdConfigProperties implements InitializingBean {
 		 */
 		private String prefix = "/flags";
 
+		/**
+		 * The prefix of the flags, normalised: starts with {@code /}, no trailing {@code /}.
+		 * @return the prefix, for example {@code /flags}
+		 * @throws InvalidConfigurationPropertyValueException when it is not valid
+		 */
+		public String determinePrefix() {
+			return prefix(PREFIX + ".flags.prefix", this.prefix);
+		}
+
 		public String getPrefix() {
 			return this.prefix;
 		}
@@ -163,6 +234,15 @@ public class EtcdConfigProperties implements InitializingBean {
 		 * Key prefix of saved configuration snapshots; must be outside the configuration prefix.
 		 */
 		private String prefix = "/config-snapshots";
+
+		/**
+		 * The prefix of the snapshots, normalised: starts with {@code /}, no trailing {@code /}.
+		 * @return the prefix, for example {@code /config-snapshots}
+		 * @throws InvalidConfigurationPropertyValueException when it is not valid
+		 */
+		public String determinePrefix() {
+			return prefix(PREFIX + ".snapshots.prefix", this.prefix);
+		}
 
 		public String getPrefix() {
 			return this.prefix;

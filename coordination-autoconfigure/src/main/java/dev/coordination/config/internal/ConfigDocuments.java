@@ -7,6 +7,7 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.Collection;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 import dev.coordination.etcd.internal.EtcdKeys;
@@ -20,11 +21,21 @@ import org.springframework.core.env.PropertySource;
 import org.springframework.core.io.ByteArrayResource;
 
 /**
- * Turns the keys of one configuration context into properties: one key per property
- * ({@code {context}/database/host} is {@code database.host}), or one YAML or properties document in
- * the context's data key.
+ * The parser of configuration contexts: turns the keys of one context into properties, one key per
+ * property ({@code {context}/database/host} is {@code database.host}), or one YAML or properties
+ * document in the context's data key.
+ * <p>
+ * Values are text, as the key-value format gives them; of a YAML file with several documents the
+ * later wins, as in Boot. Values must be UTF-8: other bytes are refused rather than turned into
+ * replacement characters. A value or document that cannot be read fails with an
+ * {@link InvalidConfigDocumentException} naming its key and revision. Stateless.
  */
 final class ConfigDocuments {
+
+	/**
+	 * The formats a context can have.
+	 */
+	static final List<String> FORMATS = List.of("key-value", "yaml", "properties");
 
 	private ConfigDocuments() {
 	}
@@ -34,9 +45,14 @@ final class ConfigDocuments {
 	 * @param context the context
 	 * @param kvs its keys (keys of other contexts are ignored)
 	 * @return the properties, in key order
-	 * @throws InvalidConfigDocumentException when the context's document cannot be read
+	 * @throws InvalidConfigDocumentException when a value or the context's document cannot be read
+	 * @throws IllegalArgumentException when the context's format is not one of {@link #FORMATS}
 	 */
 	static Map<String, Object> properties(EtcdConfigDataResource context, Collection<KeyValue> kvs) {
+		if (!FORMATS.contains(context.getFormat())) {
+			throw new IllegalArgumentException(
+					"Unknown configuration format '" + context.getFormat() + "': must be one of " + FORMATS);
+		}
 		Map<String, Object> properties = new LinkedHashMap<>();
 		String path = context.getPath();
 		if ("key-value".equals(context.getFormat())) {
@@ -79,11 +95,16 @@ final class ConfigDocuments {
 
 	/**
 	 * The properties of one YAML or properties document.
+	 * @param format {@code yaml} or {@code properties}
+	 * @param key the key of the document, for messages
+	 * @param revision the revision of the document, for messages; 0 when it is not in etcd yet
+	 * @param text the document
+	 * @return the properties, in document order
 	 * @throws InvalidConfigDocumentException when it cannot be read
+	 * @throws IllegalArgumentException when the format is neither
 	 */
 	static Map<String, Object> document(String format, String key, long revision, String text) {
-		PropertySourceLoader loader = "yaml".equals(format) ? new YamlPropertySourceLoader()
-				: new PropertiesPropertySourceLoader();
+		PropertySourceLoader loader = loader(format);
 		Map<String, Object> properties = new LinkedHashMap<>();
 		try {
 			for (PropertySource<?> source : loader.load(key, new ByteArrayResource(EtcdKeys.bytes(text).getBytes(), key))) {
@@ -104,8 +125,17 @@ final class ConfigDocuments {
 		return properties;
 	}
 
+	private static PropertySourceLoader loader(String format) {
+		return switch (format) {
+			case "properties" -> new PropertiesPropertySourceLoader();
+			case "yaml" -> new YamlPropertySourceLoader();
+			default -> throw new IllegalArgumentException(
+					"Unknown document format '" + format + "': must be yaml or properties");
+		};
+	}
+
 	/**
-	 * A configuration document in etcd that cannot be read.
+	 * A configuration value or document in etcd that cannot be read.
 	 */
 	static final class InvalidConfigDocumentException extends IllegalStateException {
 

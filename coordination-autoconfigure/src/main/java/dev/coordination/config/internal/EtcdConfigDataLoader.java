@@ -17,14 +17,17 @@ import org.springframework.boot.context.config.ConfigDataLoaderContext;
 import org.springframework.boot.logging.DeferredLogFactory;
 
 /**
- * Loads one configuration context from etcd, one key per property ({@code {context}/database/host}
- * becomes {@code database.host}), or one YAML or properties document in the context's data key. All
- * contexts are read at one revision. A required context that cannot be read fails start-up, naming
+ * The loader of the configuration contexts that {@code spring.config.import=etcd:} imports: one key
+ * per property ({@code {context}/database/host} becomes {@code database.host}), or one YAML or
+ * properties document in the context's data key.
+ * <p>
+ * All contexts are read at one revision. A required context that cannot be read fails start-up, naming
  * the endpoints and what to do; an optional one starts empty and is filled once etcd answers.
  * <p>
  * Each context becomes an {@link EtcdPropertySource} of the application's {@link EtcdConfigState},
- * which the watch keeps current. When Spring Cloud Context reloads the configuration for a refresh
- * the watch started, the same property sources are handed back, without reading etcd again.
+ * which the watch keeps current. When Spring Cloud Context reloads the configuration (its refresh
+ * endpoint, Spring Cloud Bus), the same property sources are handed back, without reading etcd
+ * again.
  */
 public class EtcdConfigDataLoader implements ConfigDataLoader<EtcdConfigDataResource> {
 
@@ -36,10 +39,6 @@ public class EtcdConfigDataLoader implements ConfigDataLoader<EtcdConfigDataReso
 
 	@Override
 	public ConfigData load(ConfigDataLoaderContext context, EtcdConfigDataResource resource) throws IOException {
-		EtcdConfigState refreshing = EtcdConfigState.refreshing(resource.getPath());
-		if (refreshing != null) {
-			return new ConfigData(List.of(refreshing.source(resource)));
-		}
 		EtcdConfigSource source = context.getBootstrapContext().get(EtcdConfigSource.class);
 		if (source.isClosed()) {
 			// a reload of Spring Cloud's refresh (its refresh endpoint, Spring Cloud Bus) in the same

@@ -11,17 +11,18 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 import io.etcd.jetcd.KeyValue;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The configuration an application imported from etcd: its contexts in increasing precedence, the
- * properties of all of them at one revision, and how current they are. Made while the application
- * starts and kept up to date by {@link EtcdConfigWatcher}; the {@code etcd:} property sources in the
- * {@code Environment} read from it, so a refresh is one swap that every context sees at once.
+ * properties of all of them at one revision, and how current they are.
+ * <p>
+ * Made while the application starts and kept up to date by {@link EtcdConfigWatcher}. The
+ * {@code etcd:} property sources in the {@code Environment} read its immutable snapshot, so a
+ * refresh is one swap that every context sees at once. Thread-safe: the snapshot is immutable and
+ * every other field volatile or guarded; refreshes are applied by the watch's thread only.
  */
 public final class EtcdConfigState {
-
-	// the state whose refresh runs on this thread, with the snapshot it applies
-	private static final ThreadLocal<EtcdConfigState> refreshing = new ThreadLocal<>();
 
 	private final Map<String, EtcdConfigDataResource> contexts = new LinkedHashMap<>();
 
@@ -31,19 +32,17 @@ public final class EtcdConfigState {
 
 	private volatile ConfigSnapshot snapshot = ConfigSnapshot.EMPTY;
 
-	private volatile ConfigSnapshot pending;
-
 	private volatile boolean loaded;
 
 	private volatile boolean incomplete;
 
-	private volatile Instant lastRefresh;
+	private volatile @Nullable Instant lastRefresh;
 
-	private volatile String lastError;
+	private volatile @Nullable String lastError;
 
-	private volatile Instant lastErrorAt;
+	private volatile @Nullable Instant lastErrorAt;
 
-	private volatile Instant staleSince;
+	private volatile @Nullable Instant staleSince;
 
 	private volatile long appliedAt;
 
@@ -173,10 +172,6 @@ public final class EtcdConfigState {
 		return this.sources.values();
 	}
 
-	boolean has(String path) {
-		return this.sources.containsKey(path);
-	}
-
 	/**
 	 * A context read at start-up.
 	 */
@@ -236,43 +231,6 @@ public final class EtcdConfigState {
 		else if (this.staleSince == null) {
 			this.staleSince = Instant.now();
 		}
-	}
-
-	/**
-	 * Run a refresh of Spring Cloud Context that applies {@code snapshot}: when it reloads the
-	 * configuration, {@link #refreshing(String)} hands it this state's sources, and they change
-	 * to the snapshot at that moment, so Spring Cloud sees the keys change.
-	 * @return whether the snapshot was applied during the refresh
-	 */
-	boolean applyDuring(ConfigSnapshot snapshot, Runnable refresh) {
-		this.pending = snapshot;
-		refreshing.set(this);
-		try {
-			refresh.run();
-		}
-		finally {
-			refreshing.remove();
-			this.pending = null;
-		}
-		return this.snapshot == snapshot;
-	}
-
-	/**
-	 * The state whose refresh runs on this thread, when a reload of the configuration (Spring
-	 * Cloud's refresh) asks for one of its contexts: the reload reuses its property source instead of
-	 * reading etcd again, and the pending snapshot is applied at that moment.
-	 * @return the state, or {@code null} when the reload was started by something else
-	 */
-	static EtcdConfigState refreshing(String path) {
-		EtcdConfigState current = refreshing.get();
-		if (current == null || !current.has(path)) {
-			return null;
-		}
-		ConfigSnapshot pending = current.pending;
-		if (pending != null && current.snapshot != pending) {
-			current.apply(pending);
-		}
-		return current;
 	}
 
 }

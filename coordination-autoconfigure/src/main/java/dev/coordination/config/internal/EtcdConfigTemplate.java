@@ -2,11 +2,15 @@ package dev.coordination.config.internal;
 
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.function.Supplier;
 
+import dev.coordination.config.ConfigTemplate;
 import dev.coordination.etcd.EtcdAccessException;
 import dev.coordination.etcd.EtcdTemplate;
 import dev.coordination.etcd.internal.EtcdKeys;
@@ -20,16 +24,21 @@ import io.etcd.jetcd.op.Op;
 import io.etcd.jetcd.options.DeleteOption;
 import io.etcd.jetcd.options.GetOption;
 import io.etcd.jetcd.options.PutOption;
+import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.context.properties.source.ConfigurationPropertyName;
 
 /**
- * Writes configuration to etcd, for administrators and tests: properties of a context, whole
- * documents, and named snapshots of everything under the configuration prefix that can be restored
- * in one transaction (a rollback after a bad change). Every write checks its input first and is one
- * etcd transaction: it applies whole or not at all.
+ * The {@link ConfigTemplate} on etcd: properties as one key each under
+ * {@code {prefix}/{context}/}, documents in a context's data key, and snapshots under their own
+ * prefix, outside the configuration's.
+ * <p>
+ * Every write checks its input first and is one etcd transaction: it applies whole or not at all.
+ * A snapshot holds the configuration of one revision; saving or restoring one applies only while
+ * the keys it replaces are as it read them, so a concurrent write makes it read and try again, up
+ * to three times. Thread-safe: it keeps no state besides its prefixes.
  */
-public class EtcdConfigTemplate {
+public class EtcdConfigTemplate implements ConfigTemplate {
 
 	private static final int ATTEMPTS = 3;
 
@@ -44,6 +53,7 @@ public class EtcdConfigTemplate {
 	 * @param etcd the etcd access
 	 * @param prefix the normalised configuration prefix, for example {@code /config}
 	 * @param snapshots the normalised prefix of snapshots, for example {@code /config-snapshots}
+	 * @throws IllegalArgumentException when one prefix is inside the other
 	 */
 	public EtcdConfigTemplate(EtcdTemplate etcd, String prefix, String snapshots) {
 		if ((snapshots + "/").startsWith(prefix + "/") || (prefix + "/").startsWith(snapshots + "/")) {
@@ -55,23 +65,12 @@ public class EtcdConfigTemplate {
 		this.snapshots = snapshots;
 	}
 
-	/**
-	 * Set a property in one context, one key per property.
-	 * @param context the context, for example {@code orders}, {@code orders,dev} or {@code application}
-	 * @param property the property, for example {@code database.host}
-	 * @param value its value
-	 * @return the revision of the write
-	 */
+	@Override
 	public long put(String context, String property, String value) {
 		return putAll(context, Map.of(property, value));
 	}
 
-	/**
-	 * Set several properties of one context in one transaction.
-	 * @param context the context
-	 * @param properties the properties and their values
-	 * @return the revision of the write
-	 */
+	@Override
 	public long putAll(String context, Map<String, String> properties) {
 		List<Op> puts = new ArrayList<>();
 		properties.forEach((property, value) -> {
@@ -91,25 +90,12 @@ public class EtcdConfigTemplate {
 		}
 	}
 
-	/**
-	 * Delete a property of one context, so that a lower-precedence value or the default applies again.
-	 * @param context the context
-	 * @param property the property
-	 * @return whether it existed
-	 */
+	@Override
 	public boolean delete(String context, String property) {
 		return this.etcd.delete(key(context, property)) > 0;
 	}
 
-	/**
-	 * Store a whole YAML or properties document in a context's data key, once it parses.
-	 * @param context the context
-	 * @param dataKey the data key ({@code coordination.etcd.config.data-key}, {@code data} by default)
-	 * @param format {@code yaml} or {@code properties}
-	 * @param document the document
-	 * @return the revision of the write
-	 * @throws IllegalArgumentException when the document does not parse; nothing is written
-	 */
+	@Override
 	public long putDocument(String context, String dataKey, String format, String document) {
 		if (!"yaml".equals(format) && !"properties".equals(format)) {
 			throw new IllegalArgumentException("The format must be yaml or properties, not '" + format + "'");
@@ -142,12 +128,7 @@ public class EtcdConfigTemplate {
 		return ex;
 	}
 
-	/**
-	 * Save everything under the configuration prefix, read at one revision, as a named snapshot,
-	 * replacing a snapshot of that name.
-	 * @param name the snapshot's name
-	 * @return the snapshot
-	 */
+	@Override
 	public Snapshot save(String name) {
 		String data = dataPrefix(name);
 		String manifest = manifest(name);
@@ -159,7 +140,7 @@ public class EtcdConfigTemplate {
 			}
 			Snapshot snapshot = new Snapshot(name, read.getHeader().getRevision(), read.getKvs().size(), Instant.now());
 			if (replaceExactly("save snapshot " + name, data, keys,
-					Op.put(EtcdKeys.bytes(manifest), EtcdKeys.bytes(snapshot.encode()), PutOption.DEFAULT), null)) {
+					Op.put(EtcdKeys.bytes(manifest), EtcdKeys.bytes(encode(snapshot)), PutOption.DEFAULT), null)) {
 				return snapshot;
 			}
 			if (attempt == ATTEMPTS) {
@@ -169,13 +150,7 @@ public class EtcdConfigTemplate {
 		}
 	}
 
-	/**
-	 * Make everything under the configuration prefix exactly a snapshot, in one transaction: every
-	 * watching application sees the whole restored configuration at one revision.
-	 * @param name the snapshot's name
-	 * @return the revision of the restored configuration
-	 * @throws IllegalArgumentException when there is no such snapshot
-	 */
+	@Override
 	public long restore(String name) {
 		String manifest = manifest(name);
 		String data = dataPrefix(name);
@@ -207,26 +182,19 @@ public class EtcdConfigTemplate {
 		}
 	}
 
-	/**
-	 * The saved snapshots.
-	 * @return them, by name
-	 */
+	@Override
 	public List<Snapshot> snapshots() {
 		String manifests = this.snapshots + "/manifests/";
 		List<Snapshot> found = new ArrayList<>();
 		for (KeyValue kv : this.etcd.getPrefix(manifests).getKvs()) {
-			Snapshot.decode(EtcdKeys.name(EtcdKeys.string(kv.getKey()).substring(manifests.length())),
+			decode(EtcdKeys.name(EtcdKeys.string(kv.getKey()).substring(manifests.length())),
 					EtcdKeys.string(kv.getValue()))
 				.ifPresent(found::add);
 		}
 		return found;
 	}
 
-	/**
-	 * Delete a snapshot.
-	 * @param name its name
-	 * @return whether it existed
-	 */
+	@Override
 	public boolean deleteSnapshot(String name) {
 		TxnResponse response = this.etcd.txn("delete configuration snapshot " + name,
 				(txn) -> txn.Then(Op.delete(EtcdKeys.bytes(dataPrefix(name)), DeleteOption.builder().isPrefix(true).build()),
@@ -234,7 +202,8 @@ public class EtcdConfigTemplate {
 		return response.getDeleteResponses().get(1).getDeleted() > 0;
 	}
 
-	private boolean replaceExactly(String what, String prefix, Map<String, ByteSequence> keys, Op also, Cmp guard) {
+	private boolean replaceExactly(String what, String prefix, Map<String, ByteSequence> keys, @Nullable Op also,
+			@Nullable Cmp guard) {
 		return replaceExactly(what, prefix, keys, also, guard, new long[1]);
 	}
 
@@ -245,8 +214,8 @@ public class EtcdConfigTemplate {
 	 * since a key created meanwhile under the prefix cannot be compared.
 	 * @return whether it applied and the prefix holds exactly the keys afterwards
 	 */
-	private boolean replaceExactly(String what, String prefix, Map<String, ByteSequence> keys, Op also, Cmp guard,
-			long[] revision) {
+	private boolean replaceExactly(String what, String prefix, Map<String, ByteSequence> keys, @Nullable Op also,
+			@Nullable Cmp guard, long[] revision) {
 		List<Op> ops = new ArrayList<>();
 		List<Cmp> cmps = new ArrayList<>();
 		if (guard != null) {
@@ -254,7 +223,7 @@ public class EtcdConfigTemplate {
 		}
 		GetResponse existing = this.etcd.call("read " + prefix, () -> this.etcd.getClient().getKVClient()
 			.get(EtcdKeys.bytes(prefix), GetOption.builder().isPrefix(true).withKeysOnly(true).build()));
-		java.util.Set<String> present = new java.util.HashSet<>();
+		Set<String> present = new HashSet<>();
 		for (KeyValue kv : existing.getKvs()) {
 			String key = EtcdKeys.string(kv.getKey());
 			present.add(key);
@@ -284,7 +253,7 @@ public class EtcdConfigTemplate {
 		return after.getKvs().size() == keys.size();
 	}
 
-	private TxnResponse transaction(String what, int operations, java.util.function.Supplier<TxnResponse> txn) {
+	private TxnResponse transaction(String what, int operations, Supplier<TxnResponse> txn) {
 		try {
 			return txn.get();
 		}
@@ -298,7 +267,7 @@ public class EtcdConfigTemplate {
 		}
 	}
 
-	private String key(String context, String property) {
+	private String key(String context, @Nullable String property) {
 		if (property == null || !ConfigurationPropertyName.isValid(property)) {
 			throw new IllegalArgumentException("'" + property + "' is not a valid property name: use the canonical"
 					+ " form, lower-case words separated by '.' or '-', for example database.max-size");
@@ -318,36 +287,29 @@ public class EtcdConfigTemplate {
 		return this.snapshots + "/data/" + EtcdKeys.segment("snapshot name", name) + "/";
 	}
 
+	private static String encode(Snapshot snapshot) {
+		return "revision=" + snapshot.revision() + "\nkeys=" + snapshot.keys() + "\nsaved-at=" + snapshot.savedAt()
+				+ "\n";
+	}
+
 	/**
-	 * A saved snapshot.
-	 * @param name its name
-	 * @param revision the revision of the configuration it holds
-	 * @param keys how many keys it holds
-	 * @param savedAt when it was saved
+	 * A snapshot's manifest, or empty when it is not one (written by something else).
 	 */
-	public record Snapshot(String name, long revision, int keys, Instant savedAt) {
-
-		String encode() {
-			return "revision=" + this.revision + "\nkeys=" + this.keys + "\nsaved-at=" + this.savedAt + "\n";
-		}
-
-		static Optional<Snapshot> decode(String name, String text) {
-			Map<String, String> fields = new LinkedHashMap<>();
-			for (String line : text.split("\n")) {
-				int equals = line.indexOf('=');
-				if (equals > 0) {
-					fields.put(line.substring(0, equals), line.substring(equals + 1));
-				}
-			}
-			try {
-				return Optional.of(new Snapshot(name, Long.parseLong(fields.get("revision")),
-						Integer.parseInt(fields.get("keys")), Instant.parse(fields.get("saved-at"))));
-			}
-			catch (RuntimeException ex) {
-				return Optional.empty();
+	private static Optional<Snapshot> decode(String name, String text) {
+		Map<String, String> fields = new LinkedHashMap<>();
+		for (String line : text.split("\n")) {
+			int equals = line.indexOf('=');
+			if (equals > 0) {
+				fields.put(line.substring(0, equals), line.substring(equals + 1));
 			}
 		}
-
+		try {
+			return Optional.of(new Snapshot(name, Long.parseLong(fields.get("revision")),
+					Integer.parseInt(fields.get("keys")), Instant.parse(fields.get("saved-at"))));
+		}
+		catch (RuntimeException ex) {
+			return Optional.empty();
+		}
 	}
 
 }

@@ -10,19 +10,23 @@ import dev.coordination.config.ConfigListener;
 import dev.coordination.etcd.EtcdTemplate;
 import dev.coordination.etcd.internal.CoordinationEvents;
 import dev.coordination.etcd.internal.PrefixMirror;
+import org.jspecify.annotations.Nullable;
 
-import org.springframework.boot.context.event.ApplicationReadyEvent;
-import org.springframework.context.ApplicationListener;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.SmartLifecycle;
 
 /**
- * Keeps the configuration imported with {@code spring.config.import=etcd:} current: one watch per
- * imported prefix, from the revision read at start-up + 1 (or, when an {@code optional:etcd:} import
- * started without etcd, from the first read that works). Changes within
- * {@code coordination.etcd.config.watch.delay} are applied together, see {@link ConfigRefresher}.
+ * Keeps the configuration imported with {@code spring.config.import=etcd:} current while the
+ * application runs.
+ * <p>
+ * One watch per imported prefix, from the revision read at start-up + 1 (or, when an
+ * {@code optional:etcd:} import started without etcd, from the first read that works; after a stop,
+ * from a new read). Changes within {@code coordination.etcd.config.watch.delay} are applied
+ * together, one batch at a time on the configuration's thread: checked, then applied, see
+ * {@link ConfigRefresher}. While the watch is cut off from etcd the last values stay and the state
+ * is stale. Listeners added before {@link #start()} hear every change.
  */
-public class EtcdConfigWatcher implements SmartLifecycle, ApplicationListener<ApplicationReadyEvent> {
+public class EtcdConfigWatcher implements SmartLifecycle {
 
 	/**
 	 * Lifecycle phase: started early, so a change during start-up is not missed, and stopped late.
@@ -39,7 +43,7 @@ public class EtcdConfigWatcher implements SmartLifecycle, ApplicationListener<Ap
 
 	private final List<ConfigListener> listeners = new CopyOnWriteArrayList<>();
 
-	private volatile PrefixMirror mirror;
+	private volatile @Nullable PrefixMirror mirror;
 
 	private volatile boolean restarted;
 
@@ -95,11 +99,6 @@ public class EtcdConfigWatcher implements SmartLifecycle, ApplicationListener<Ap
 		}
 		this.restarted = true;
 		this.state.watched(true);
-	}
-
-	@Override
-	public void onApplicationEvent(ApplicationReadyEvent event) {
-		this.refresher.ready();
 	}
 
 	@Override

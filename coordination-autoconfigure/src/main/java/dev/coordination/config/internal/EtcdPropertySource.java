@@ -1,13 +1,17 @@
 package dev.coordination.config.internal;
 
+import org.jspecify.annotations.Nullable;
+
 import org.springframework.boot.origin.Origin;
 import org.springframework.boot.origin.OriginLookup;
 import org.springframework.core.env.EnumerablePropertySource;
 
 /**
- * The properties of one configuration context in etcd, named {@code etcd:{context prefix}}. It reads
- * the current snapshot of {@link EtcdConfigState} on every call: a refresh changes it in place,
- * together with every other context.
+ * The properties of one configuration context in etcd, named {@code etcd:{context prefix}}.
+ * <p>
+ * It reads the current snapshot of {@link EtcdConfigState} on every call: a refresh changes it in
+ * place, in the same swap as every other context. Thread-safe. Each property's origin names the
+ * context and the revision.
  */
 public final class EtcdPropertySource extends EnumerablePropertySource<EtcdConfigState>
 		implements OriginLookup<String> {
@@ -19,8 +23,15 @@ public final class EtcdPropertySource extends EnumerablePropertySource<EtcdConfi
 		this.path = path;
 	}
 
+	/**
+	 * The key prefix of the context, ending with {@code /}.
+	 */
+	String path() {
+		return this.path;
+	}
+
 	@Override
-	public Object getProperty(String name) {
+	public @Nullable Object getProperty(String name) {
 		return getSource().snapshot().properties(this.path).get(name);
 	}
 
@@ -35,7 +46,7 @@ public final class EtcdPropertySource extends EnumerablePropertySource<EtcdConfi
 	}
 
 	@Override
-	public Origin getOrigin(String name) {
+	public @Nullable Origin getOrigin(String name) {
 		ConfigSnapshot snapshot = getSource().snapshot();
 		if (!snapshot.properties(this.path).containsKey(name)) {
 			return null;

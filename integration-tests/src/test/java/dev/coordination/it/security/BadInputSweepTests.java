@@ -13,8 +13,8 @@ import dev.coordination.autoconfigure.election.ElectionAutoConfiguration;
 import dev.coordination.autoconfigure.etcd.EtcdAutoConfiguration;
 import dev.coordination.autoconfigure.lock.LockAutoConfiguration;
 import dev.coordination.autoconfigure.session.SessionAutoConfiguration;
+import dev.coordination.config.ConfigTemplate;
 import dev.coordination.config.FeatureFlags;
-import dev.coordination.config.internal.EtcdConfigTemplate;
 import dev.coordination.discovery.ServiceDiscovery;
 import dev.coordination.election.LeaderElections;
 import dev.coordination.etcd.internal.EtcdKeys;
@@ -185,7 +185,7 @@ class BadInputSweepTests {
 	@Test
 	void aDocumentLargerThanEtcdTakesOrThatDoesNotParseIsRefusedAndNothingIsStored() {
 		this.contextRunner.run((context) -> {
-			EtcdConfigTemplate writer = context.getBean(EtcdConfigTemplate.class);
+			ConfigTemplate writer = context.getBean(ConfigTemplate.class);
 			StringBuilder large = new StringBuilder();
 			while (large.length() < 2 * 1024 * 1024) {
 				large.append("key").append(large.length()).append(": ").append("x".repeat(60)).append('\n');

@@ -4,8 +4,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
+import dev.coordination.config.ConfigTemplate;
 import dev.coordination.config.FeatureFlags;
-import dev.coordination.config.internal.EtcdConfigTemplate;
 import dev.coordination.discovery.ServiceDiscovery;
 import dev.coordination.discovery.internal.EtcdServiceRegistration;
 import dev.coordination.election.LeaderElection;
@@ -121,7 +121,7 @@ class LeastPrivilegeIntegrationTests {
 			FeatureFlags flags = context.getBean(FeatureFlags.class);
 			flags.enable("new-checkout");
 			assertThat(flags.isEnabled("new-checkout")).isTrue();
-			EtcdConfigTemplate config = context.getBean(EtcdConfigTemplate.class);
+			ConfigTemplate config = context.getBean(ConfigTemplate.class);
 			assertThat(config.save("before-release").keys()).isEqualTo(1);
 			// but the configuration itself is read-only for this user, and the rest of etcd closed
 			EtcdTemplate template = context.getBean(EtcdTemplate.class);

@@ -360,6 +360,17 @@ class DiscoveryAutoConfigurationTests {
 	}
 
 	@Test
+	void userDefinedDiscoveryClientSitsNextToOursForSpringCloudsCompositeClient() {
+		this.contextRunner.withUserConfiguration(StaticDiscoveryConfiguration.class)
+			.withBean("userDiscoveryClient", DiscoveryClient.class,
+					() -> new org.springframework.cloud.client.discovery.simple.SimpleDiscoveryClient(
+							new org.springframework.cloud.client.discovery.simple.SimpleDiscoveryProperties()))
+			.run((context) -> assertThat(context.getBeansOfType(DiscoveryClient.class)).hasSize(2)
+				.containsKey("userDiscoveryClient")
+				.containsKey("etcdDiscoveryClient"));
+	}
+
+	@Test
 	void userDefinedRegistrationMakesOursBackOff() {
 		this.contextRunner.withUserConfiguration(StaticDiscoveryConfiguration.class)
 			.withBean("userRegistration", Registration.class, () -> new UserRegistration())

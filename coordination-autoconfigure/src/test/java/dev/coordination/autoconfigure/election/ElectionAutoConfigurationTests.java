@@ -333,6 +333,17 @@ class ElectionAutoConfigurationTests {
 	}
 
 	@Test
+	void leaderOnlyWorksWhenBootsAopAutoConfigurationIsSwitchedOff() {
+		this.contextRunner.withPropertyValues("spring.aop.auto=false")
+			.withUserConfiguration(JobConfiguration.class)
+			.run((context) -> {
+				Job job = context.getBean(Job.class);
+				assertThat(AopUtils.isCglibProxy(job)).isTrue();
+				assertThat(job.text()).isNull();
+			});
+	}
+
+	@Test
 	void leaderLifecycleBeanThatStartsByItselfIsRejected() {
 		this.contextRunner.withUserConfiguration(AutoStartingLifecycleConfiguration.class)
 			.run((context) -> assertThat(context).getFailure()

@@ -1,8 +1,10 @@
 package dev.coordination.autoconfigure.discovery;
 
+import java.net.URI;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicReference;
@@ -41,6 +43,8 @@ import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.cloud.client.discovery.DiscoveryClient;
 import org.springframework.cloud.client.discovery.ReactiveDiscoveryClient;
+import org.springframework.cloud.client.discovery.simple.SimpleDiscoveryClient;
+import org.springframework.cloud.client.discovery.simple.SimpleDiscoveryProperties;
 import org.springframework.cloud.client.serviceregistry.AutoServiceRegistration;
 import org.springframework.cloud.client.serviceregistry.Registration;
 import org.springframework.cloud.client.serviceregistry.ServiceRegistry;
@@ -355,7 +359,7 @@ class DiscoveryAutoConfigurationTests {
 	@Test
 	void userDefinedInstanceChooserMakesOursBackOff() {
 		this.contextRunner.withUserConfiguration(StaticDiscoveryConfiguration.class)
-			.withBean("userChooser", InstanceChooser.class, () -> (serviceId) -> java.util.Optional.empty())
+			.withBean("userChooser", InstanceChooser.class, () -> (serviceId) -> Optional.empty())
 			.run((context) -> assertThat(context).hasSingleBean(InstanceChooser.class).hasBean("userChooser"));
 	}
 
@@ -363,8 +367,7 @@ class DiscoveryAutoConfigurationTests {
 	void userDefinedDiscoveryClientSitsNextToOursForSpringCloudsCompositeClient() {
 		this.contextRunner.withUserConfiguration(StaticDiscoveryConfiguration.class)
 			.withBean("userDiscoveryClient", DiscoveryClient.class,
-					() -> new org.springframework.cloud.client.discovery.simple.SimpleDiscoveryClient(
-							new org.springframework.cloud.client.discovery.simple.SimpleDiscoveryProperties()))
+					() -> new SimpleDiscoveryClient(new SimpleDiscoveryProperties()))
 			.run((context) -> assertThat(context.getBeansOfType(DiscoveryClient.class)).hasSize(2)
 				.containsKey("userDiscoveryClient")
 				.containsKey("etcdDiscoveryClient"));
@@ -607,8 +610,8 @@ class DiscoveryAutoConfigurationTests {
 		}
 
 		@Override
-		public java.net.URI getUri() {
-			return java.net.URI.create("http://10.0.0.9:8080");
+		public URI getUri() {
+			return URI.create("http://10.0.0.9:8080");
 		}
 
 		@Override

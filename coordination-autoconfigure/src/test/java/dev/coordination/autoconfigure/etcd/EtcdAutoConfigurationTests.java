@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 
 import dev.coordination.etcd.EtcdTemplate;
+import dev.coordination.etcd.internal.CoordinationEvents;
 import dev.coordination.etcd.internal.RetryPolicy;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
@@ -96,6 +97,13 @@ class EtcdAutoConfigurationTests {
 	}
 
 	@Test
+	void defaultsDefineTheEventThreadAndTheRetryPolicy() {
+		this.contextRunner.run((context) -> assertThat(context).hasSingleBean(CoordinationEvents.class)
+			.hasSingleBean(RetryPolicy.class)
+			.hasSingleBean(EtcdProperties.class));
+	}
+
+	@Test
 	void disabledStarterCreatesNoBeans() {
 		this.contextRunner.withPropertyValues("coordination.enabled=false").run((context) -> {
 			assertThat(context).doesNotHaveBean(Client.class)
@@ -105,9 +113,49 @@ class EtcdAutoConfigurationTests {
 	}
 
 	@Test
+	void disabledStarterDoesNotValidateItsProperties() {
+		this.contextRunner.withPropertyValues("coordination.enabled=false", "coordination.etcd.endpoints=not a uri")
+			.run((context) -> assertThat(context).hasNotFailed()
+				.doesNotHaveBean(EtcdProperties.class)
+				.doesNotHaveBean(CoordinationEvents.class)
+				.doesNotHaveBean(RetryPolicy.class));
+	}
+
+	@Test
 	void withoutJetcdOnTheClasspathBacksOff() {
 		this.contextRunner.withClassLoader(new FilteredClassLoader(Client.class))
 			.run((context) -> assertThat(context).doesNotHaveBean(EtcdTemplate.class));
+	}
+
+	@Test
+	void withoutAnyJetcdPackageNothingIsDefinedAndTheContextStarts() {
+		this.contextRunner.withClassLoader(new FilteredClassLoader("io.etcd.jetcd"))
+			.run((context) -> assertThat(context).hasNotFailed()
+				.doesNotHaveBean(EtcdTemplate.class)
+				.doesNotHaveBean(EtcdConnectionDetails.class)
+				.doesNotHaveBean(EtcdProperties.class)
+				.doesNotHaveBean(CoordinationEvents.class)
+				.doesNotHaveBean(RetryPolicy.class)
+				.doesNotHaveBean("etcdClient"));
+	}
+
+	@Test
+	void userDefinedTemplateMakesOursBackOff() {
+		this.contextRunner.withUserConfiguration(UserTemplateConfiguration.class).run((context) -> {
+			assertThat(context).hasSingleBean(EtcdTemplate.class).hasBean("userTemplate");
+			assertThat(context.getBean(EtcdTemplate.class).getRequestTimeout()).isEqualTo(Duration.ofMillis(750));
+		});
+	}
+
+	@Test
+	void userDefinedRetryPolicyMakesOursBackOff() {
+		this.contextRunner.withBean("userRetryPolicy", RetryPolicy.class,
+				() -> new RetryPolicy(Duration.ofMillis(10), Duration.ofMillis(20)))
+			.run((context) -> {
+				assertThat(context).hasSingleBean(RetryPolicy.class).hasBean("userRetryPolicy");
+				assertThat(context.getBean(RetryPolicy.class))
+					.isEqualTo(new RetryPolicy(Duration.ofMillis(10), Duration.ofMillis(20)));
+			});
 	}
 
 	@Test
@@ -185,6 +233,44 @@ class EtcdAutoConfigurationTests {
 	void negativeDurationFails() {
 		assertInvalid("coordination.etcd.request-timeout=-1s", "coordination.etcd.request-timeout",
 				"positive duration");
+	}
+
+	@Test
+	void zeroKeepaliveTimeFails() {
+		assertInvalid("coordination.etcd.keepalive-time=0s", "coordination.etcd.keepalive-time", "positive duration");
+	}
+
+	@Test
+	void zeroKeepaliveTimeoutFails() {
+		assertInvalid("coordination.etcd.keepalive-timeout=0s", "coordination.etcd.keepalive-timeout",
+				"positive duration");
+	}
+
+	@Test
+	void zeroRetryDelayFails() {
+		assertInvalid("coordination.etcd.retry.delay=0ms", "coordination.etcd.retry.delay", "positive duration");
+	}
+
+	@Test
+	void emptyEndpointsFailNamingTheProperty() {
+		assertInvalid("coordination.etcd.endpoints=", "coordination.etcd.endpoints", "At least one endpoint");
+	}
+
+	@Test
+	void emptyNamespaceFailsNamingTheProperty() {
+		assertInvalid("coordination.etcd.namespace=", "coordination.etcd.namespace", "Must not be empty");
+	}
+
+	@Test
+	void zeroMaxInboundMessageSizeFailsNamingTheProperty() {
+		assertInvalid("coordination.etcd.max-inbound-message-size=0B", "coordination.etcd.max-inbound-message-size",
+				"at most 2GB");
+	}
+
+	@Test
+	void maxInboundMessageSizeAboveTwoGigabytesFailsNamingTheProperty() {
+		assertInvalid("coordination.etcd.max-inbound-message-size=3GB", "coordination.etcd.max-inbound-message-size",
+				"at most 2GB");
 	}
 
 	@Test
@@ -277,6 +363,16 @@ class EtcdAutoConfigurationTests {
 		@Bean(destroyMethod = "close")
 		Client userClient() {
 			return Client.builder().endpoints("http://127.0.0.1:2379").build();
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class UserTemplateConfiguration {
+
+		@Bean
+		EtcdTemplate userTemplate(Client etcdClient) {
+			return new EtcdTemplate(etcdClient, Duration.ofMillis(750));
 		}
 
 	}

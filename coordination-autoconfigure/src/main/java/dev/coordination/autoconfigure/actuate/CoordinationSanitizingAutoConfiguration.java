@@ -1,7 +1,12 @@
 package dev.coordination.autoconfigure.actuate;
 
+import java.util.Locale;
+
+import io.etcd.jetcd.Client;
+
 import org.springframework.boot.actuate.endpoint.SanitizingFunction;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.context.annotation.Bean;
 
@@ -13,7 +18,8 @@ import org.springframework.context.annotation.Bean;
  * hidden anyway.
  */
 @AutoConfiguration
-@ConditionalOnClass(SanitizingFunction.class)
+@ConditionalOnClass({ SanitizingFunction.class, Client.class })
+@ConditionalOnBooleanProperty(name = "coordination.enabled", matchIfMissing = true)
 public final class CoordinationSanitizingAutoConfiguration {
 
 	@Bean
@@ -22,9 +28,11 @@ public final class CoordinationSanitizingAutoConfiguration {
 	}
 
 	static boolean isSecret(String key) {
-		String lower = key.toLowerCase(java.util.Locale.ROOT);
+		// also as environment variables name them: COORDINATION_ETCD_PASSWORD
+		String lower = key.toLowerCase(Locale.ROOT).replace('_', '.');
 		return lower.endsWith("coordination.etcd.password") || (lower.contains("ssl.bundle.")
-				&& (lower.contains("private-key") || lower.contains("password") || lower.contains("privatekey")));
+				&& (lower.contains("private-key") || lower.contains("private.key") || lower.contains("password")
+						|| lower.contains("privatekey")));
 	}
 
 }

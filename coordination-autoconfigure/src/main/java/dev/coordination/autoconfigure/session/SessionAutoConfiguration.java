@@ -50,7 +50,7 @@ public final class SessionAutoConfiguration {
 	}
 
 	@Bean
-	static SmartInitializingSingleton sessionListenerBeans(ObjectProvider<EtcdSession> session,
+	static SmartInitializingSingleton sessionListenerBeans(ObjectProvider<CoordinationSession> session,
 			ObjectProvider<SessionListener> listeners) {
 		// once every bean exists: a listener may depend on what depends on the session
 		return () -> session.ifAvailable((registry) -> listeners.orderedStream().forEach(registry::addListener));

@@ -27,7 +27,8 @@ public class LeaderOnlyAdvisor extends AbstractPointcutAdvisor {
 
 	public LeaderOnlyAdvisor(Supplier<LeaderElections> elections) {
 		this.advice = new LeaderOnlyInterceptor(elections);
-		Pointcut onMethods = AnnotationMatchingPointcut.forMethodAnnotation(LeaderOnly.class);
+		// the annotation may sit on an interface method: a class proxy must find it there too
+		Pointcut onMethods = new AnnotationMatchingPointcut(null, LeaderOnly.class, true);
 		Pointcut onClasses = new ComposablePointcut((ClassFilter) new AnnotationClassFilter(LeaderOnly.class, true),
 				new PublicMethods());
 		this.pointcut = new ComposablePointcut(onMethods).union(onClasses);

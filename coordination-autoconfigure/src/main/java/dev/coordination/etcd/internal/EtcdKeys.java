@@ -52,7 +52,7 @@ public final class EtcdKeys {
 	public static String prefix(String property, @Nullable String prefix) {
 		if (prefix == null || prefix.isBlank() || !prefix.startsWith("/")) {
 			throw new InvalidConfigurationPropertyValueException(property, prefix,
-					"Must start with '/', for example /locks.");
+					"Must start with '/', like /locks or /services.");
 		}
 		if (prefix.chars().anyMatch(Character::isISOControl)) {
 			throw new InvalidConfigurationPropertyValueException(property, prefix, "Must not contain control characters.");

@@ -34,7 +34,8 @@ import org.springframework.core.annotation.AnnotatedElementUtils;
  */
 public class DistributedLockedAdvisor extends AbstractPointcutAdvisor {
 
-	private final Pointcut pointcut = AnnotationMatchingPointcut.forMethodAnnotation(DistributedLocked.class);
+	// the annotation may sit on an interface method: a class proxy must find it there too
+	private final Pointcut pointcut = new AnnotationMatchingPointcut(null, DistributedLocked.class, true);
 
 	private final Advice advice;
 

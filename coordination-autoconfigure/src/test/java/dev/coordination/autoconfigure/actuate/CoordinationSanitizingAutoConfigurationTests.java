@@ -4,13 +4,12 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 import dev.coordination.autoconfigure.etcd.EtcdAutoConfiguration;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.boot.actuate.endpoint.SanitizingFunction;
 import org.springframework.boot.actuate.endpoint.Show;
-import org.springframework.boot.actuate.env.EnvironmentEndpoint;
 import org.springframework.boot.actuate.env.EnvironmentEndpoint.PropertySourceDescriptor;
+import org.springframework.boot.actuate.env.EnvironmentEndpoint;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.autoconfigure.ImportAutoConfiguration;
 import org.springframework.boot.test.context.FilteredClassLoader;
@@ -78,10 +77,6 @@ class CoordinationSanitizingAutoConfigurationTests {
 	}
 
 	@Test
-	@Disabled("bug: CoordinationSanitizingAutoConfiguration.isSecret matches 'coordination.etcd.password' and "
-			+ "'ssl.bundle.' in dotted form only, while /actuator/env lists environment variables under their own "
-			+ "names: COORDINATION_ETCD_PASSWORD and SPRING_SSL_BUNDLE_PEM_ETCD_KEYSTORE_PRIVATE_KEY are shown in clear "
-			+ "with show-values=always")
 	void etcdPasswordAndBundleKeysFromEnvironmentVariablesAreMasked() {
 		this.contextRunner.run((context) -> {
 			Map<String, Object> shown = shown(context,
@@ -103,10 +98,6 @@ class CoordinationSanitizingAutoConfigurationTests {
 	}
 
 	@Test
-	@Disabled("bug: CoordinationSanitizingAutoConfiguration has no @ConditionalOnClass(Client) and no "
-			+ "coordination.enabled condition, unlike every other auto-configuration of the starter: with "
-			+ "coordination.enabled=false (\"turns the whole starter off\") or without jetcd it still defines "
-			+ "coordinationSecretsSanitizingFunction and changes how /actuator/env shows every spring.ssl.bundle.*")
 	void nothingIsDefinedWhenTheStarterIsDisabledOrWithoutJetcd() {
 		new ApplicationContextRunner().withUserConfiguration(ImportedAutoConfigurations.class)
 			.withPropertyValues("coordination.enabled=false")

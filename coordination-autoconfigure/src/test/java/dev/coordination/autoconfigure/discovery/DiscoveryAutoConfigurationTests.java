@@ -457,12 +457,12 @@ class DiscoveryAutoConfigurationTests {
 	@Test
 	void prefixWithoutLeadingSlashFailsNamingTheProperty() {
 		assertInvalid("coordination.etcd.discovery.prefix=services", "coordination.etcd.discovery.prefix",
-				"must start with '/'");
+				"Must start with '/'");
 	}
 
 	@Test
 	void emptyPrefixFailsNamingTheProperty() {
-		assertInvalid("coordination.etcd.discovery.prefix=", "coordination.etcd.discovery.prefix", "must start with '/'");
+		assertInvalid("coordination.etcd.discovery.prefix=", "coordination.etcd.discovery.prefix", "Must start with '/'");
 	}
 
 	@Test

@@ -35,7 +35,6 @@ import dev.coordination.session.internal.EtcdSession;
 import dev.coordination.session.internal.LocalInstance;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.aop.support.AopUtils;
@@ -244,10 +243,6 @@ class ElectionAutoConfigurationTests {
 	}
 
 	@Test
-	@Disabled("bug: LeaderOnlyAdvisor matches methods with AnnotationMatchingPointcut.forMethodAnnotation, which does not "
-			+ "look at interfaces, while LeaderOnlyBeanPostProcessor (findMergedAnnotation) does: @LeaderOnly on an "
-			+ "interface method joins the election but, with class proxies (the default), the method runs on every "
-			+ "instance; with JDK proxies it is guarded")
 	void leaderOnlyOnAnInterfaceMethodIsHonouredWithClassProxies() {
 		this.contextRunner.withUserConfiguration(AnnotatedInterfaceConfiguration.class).run((context) -> {
 			AnnotatedTask task = context.getBean(AnnotatedTask.class);

@@ -20,7 +20,6 @@ import dev.coordination.session.internal.SessionHealthIndicator;
 import dev.coordination.session.internal.SessionMetrics;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
@@ -263,10 +262,6 @@ class SessionAutoConfigurationTests {
 	}
 
 	@Test
-	@Disabled("bug: SessionAutoConfiguration.sessionListenerBeans looks up ObjectProvider<EtcdSession>, so SessionListener "
-			+ "beans are never added to a user-defined CoordinationSession that is not an EtcdSession, although the "
-			+ "session backs off for any CoordinationSession and SessionListener's javadoc says beans are registered "
-			+ "automatically")
 	void sessionListenerBeansAreRegisteredWithAUserDefinedSessionOfAnotherImplementation() {
 		this.contextRunner.withUserConfiguration(ForeignSessionConfiguration.class, SessionListenersConfiguration.class)
 			.run((context) -> {

@@ -1,15 +1,9 @@
 package dev.coordination.autoconfigure.lock;
 
-import java.time.Duration;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-
 import dev.coordination.autoconfigure.CoordinationProxyRegistrar;
 import dev.coordination.autoconfigure.session.SessionAutoConfiguration;
 import dev.coordination.etcd.EtcdTemplate;
 import dev.coordination.etcd.internal.CoordinationEvents;
-import dev.coordination.etcd.internal.EtcdKeys;
 import dev.coordination.etcd.internal.RetryPolicy;
 import dev.coordination.lock.DistributedLockRegistry;
 import dev.coordination.lock.LockListener;
@@ -31,8 +25,6 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProp
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
-import org.springframework.boot.context.properties.bind.Binder;
-import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
@@ -47,7 +39,6 @@ import org.springframework.core.env.Environment;
  * {@code coordination.etcd.lock.enabled=false}; an application's own registry replaces the
  * starter's. {@code @DistributedLocked} methods are checked when their bean is created and advised
  * by an infrastructure advisor; {@link LockListener} beans are registered once every bean exists.
- * Overlapping prefixes fail start-up naming the property.
  */
 @AutoConfiguration(after = SessionAutoConfiguration.class,
 		afterName = { "org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration",
@@ -62,31 +53,9 @@ public final class LockAutoConfiguration {
 	@ConditionalOnMissingBean(DistributedLockRegistry.class)
 	EtcdLockRegistry distributedLockRegistry(EtcdTemplate etcdTemplate, EtcdSession session,
 			LockProperties properties, CoordinationEvents events, RetryPolicy retryPolicy) {
-		Map<String, String> prefixes = new LinkedHashMap<>();
-		prefixes.put("coordination.etcd.lock.prefix", prefix("coordination.etcd.lock.prefix", properties.getPrefix()));
-		prefixes.put("coordination.etcd.lock.read-write-prefix",
-				prefix("coordination.etcd.lock.read-write-prefix", properties.getReadWritePrefix()));
-		prefixes.put("coordination.etcd.lock.semaphore-prefix",
-				prefix("coordination.etcd.lock.semaphore-prefix", properties.getSemaphorePrefix()));
-		prefixes.forEach((property, prefix) -> prefixes.forEach((other, otherPrefix) -> {
-			if (!property.equals(other) && ("/".equals(otherPrefix) || (prefix + "/").startsWith(otherPrefix + "/"))) {
-				throw new InvalidConfigurationPropertyValueException(property, prefix, "Overlaps " + other + " ("
-						+ otherPrefix + "): a key of one kind could be taken for a key of another. Use prefixes"
-						+ " that do not contain each other, such as /locks, /rwlocks and /semaphores.");
-			}
-		}));
-		List<String> normalised = List.copyOf(prefixes.values());
-		return new EtcdLockRegistry(new EtcdLockRegistry.Prefixes(normalised.get(0), normalised.get(1), normalised.get(2)),
+		return new EtcdLockRegistry(new EtcdLockRegistry.Prefixes(properties.lockKeyPrefix(),
+				properties.readWriteKeyPrefix(), properties.semaphoreKeyPrefix()),
 				etcdTemplate, session, properties.isInterruptOnLoss(), events, retryPolicy);
-	}
-
-	private static String prefix(String property, String value) {
-		try {
-			return EtcdKeys.prefix(property, value);
-		}
-		catch (IllegalArgumentException ex) {
-			throw new InvalidConfigurationPropertyValueException(property, value, ex.getMessage());
-		}
 	}
 
 	@Bean
@@ -101,13 +70,13 @@ public final class LockAutoConfiguration {
 	static DistributedLockedAdvisor distributedLockedAdvisor(ObjectProvider<DistributedLockRegistry> registry,
 			Environment environment, ObjectProvider<LockMetrics> metrics) {
 		// resolved at the first call: an infrastructure bean must not initialize the meter registry early
-		return new DistributedLockedAdvisor(registry::getObject, defaultWaitTime(environment),
+		return new DistributedLockedAdvisor(registry::getObject, LockProperties.defaultWaitTime(environment),
 				() -> metrics.getIfAvailable(() -> LockMetrics.NONE));
 	}
 
 	@Bean
 	static DistributedLockedBeanPostProcessor distributedLockedBeanPostProcessor(Environment environment) {
-		return new DistributedLockedBeanPostProcessor(defaultWaitTime(environment));
+		return new DistributedLockedBeanPostProcessor(LockProperties.defaultWaitTime(environment));
 	}
 
 	@Configuration(proxyBeanMethods = false)
@@ -121,18 +90,6 @@ public final class LockAutoConfiguration {
 			return new MicrometerLockMetrics(meterRegistry, observations.getIfAvailable(() -> ObservationRegistry.NOOP));
 		}
 
-	}
-
-	// static infrastructure beans are created before properties beans: bind the one value directly
-	private static Duration defaultWaitTime(Environment environment) {
-		Duration waitTime = Binder.get(environment)
-			.bind("coordination.etcd.lock.default-wait-time", Duration.class)
-			.orElse(Duration.ofSeconds(5));
-		if (waitTime.isNegative()) {
-			throw new InvalidConfigurationPropertyValueException("coordination.etcd.lock.default-wait-time", waitTime,
-					"Must not be negative; 0 tries once.");
-		}
-		return waitTime;
 	}
 
 }

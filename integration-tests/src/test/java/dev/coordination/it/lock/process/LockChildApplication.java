@@ -28,7 +28,7 @@ import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.context.annotation.Bean;
 
 /**
- * An application instance run as a child JVM by {@link LockProcessTests}, in one of three modes
+ * An application instance run as a child JVM by {@link LockProcessIT}, in one of three modes
  * ({@code --lock.mode}), reporting on stdout one machine-readable line per event:
  * <ul>
  * <li>{@code increment}: waits for {@value #GO_KEY}, then {@code --lock.count} times locks

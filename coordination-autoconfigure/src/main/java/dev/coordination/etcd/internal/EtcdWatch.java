@@ -54,7 +54,7 @@ public final class EtcdWatch implements AutoCloseable {
 
 	private volatile boolean closed;
 
-	private EtcdWatch(EtcdTemplate etcd, String name, ByteSequence key, boolean prefix, @Nullable ByteSequence rangeEnd,
+	EtcdWatch(Watching watching, String name, ByteSequence key, boolean prefix, @Nullable ByteSequence rangeEnd,
 			long fromRevision, boolean noPut, Executor executor, Listener listener) {
 		this.name = name;
 		this.executor = executor;
@@ -70,9 +70,7 @@ public final class EtcdWatch implements AutoCloseable {
 			option.withRange(rangeEnd);
 		}
 		// jetcd may call these holding its own lock: only hand the work over
-		this.watcher = etcd.getClient()
-			.getWatchClient()
-			.watch(key, option.build(), Watch.listener((response) -> run(() -> onResponse(response)),
+		this.watcher = watching.watch(key, option.build(), Watch.listener((response) -> run(() -> onResponse(response)),
 					(error) -> run(() -> onError(error)), () -> run(() -> resync("the watch ended"))));
 	}
 
@@ -87,7 +85,8 @@ public final class EtcdWatch implements AutoCloseable {
 	 */
 	public static EtcdWatch prefix(EtcdTemplate etcd, String prefix, long fromRevision, Executor executor,
 			Listener listener) {
-		return new EtcdWatch(etcd, prefix, EtcdKeys.bytes(prefix), true, null, fromRevision, false, executor, listener);
+		return new EtcdWatch(watching(etcd), prefix, EtcdKeys.bytes(prefix), true, null, fromRevision, false, executor,
+				listener);
 	}
 
 	/**
@@ -102,7 +101,12 @@ public final class EtcdWatch implements AutoCloseable {
 	 */
 	public static EtcdWatch deletes(EtcdTemplate etcd, ByteSequence key, @Nullable ByteSequence rangeEnd,
 			long fromRevision, Executor executor, Listener listener) {
-		return new EtcdWatch(etcd, EtcdKeys.string(key), key, false, rangeEnd, fromRevision, true, executor, listener);
+		return new EtcdWatch(watching(etcd), EtcdKeys.string(key), key, false, rangeEnd, fromRevision, true, executor,
+				listener);
+	}
+
+	private static Watching watching(EtcdTemplate etcd) {
+		return (key, option, listener) -> etcd.getClient().getWatchClient().watch(key, option, listener);
 	}
 
 	private void run(Runnable task) {
@@ -194,6 +198,16 @@ public final class EtcdWatch implements AutoCloseable {
 	public void close() {
 		this.closed = true;
 		this.watcher.close();
+	}
+
+	/**
+	 * Starts jetcd's watch: the client's watch service, or a test's.
+	 */
+	@FunctionalInterface
+	interface Watching {
+
+		Watch.Watcher watch(ByteSequence key, WatchOption option, Watch.Listener listener);
+
 	}
 
 	/**

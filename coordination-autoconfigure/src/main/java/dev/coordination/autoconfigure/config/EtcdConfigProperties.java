@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Locale;
 
 import dev.coordination.etcd.internal.EtcdKeys;
+import org.jspecify.annotations.Nullable;
 
 import org.springframework.beans.factory.InitializingBean;
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -76,12 +77,18 @@ public class EtcdConfigProperties implements InitializingBean {
 			throw new InvalidConfigurationPropertyValueException(PREFIX + ".watch.delay", delay,
 					"Must be zero or a positive duration, for example 20ms.");
 		}
-		this.flags.determinePrefix();
-		String snapshots = this.snapshots.determinePrefix();
-		if ((snapshots + "/").startsWith(prefix + "/") || (prefix + "/").startsWith(snapshots + "/")) {
-			throw new InvalidConfigurationPropertyValueException(PREFIX + ".snapshots.prefix", this.snapshots.getPrefix(),
+		checkApart(prefix, "flags.prefix", this.flags.determinePrefix(), this.flags.getPrefix(), "/flags");
+		checkApart(prefix, "snapshots.prefix", this.snapshots.determinePrefix(), this.snapshots.getPrefix(),
+				"/config-snapshots");
+	}
+
+	// the configuration is only read; what the starter writes lives apart from it
+	private static void checkApart(String prefix, String property, String normalised, @Nullable String value,
+			String example) {
+		if ((normalised + "/").startsWith(prefix + "/") || (prefix + "/").startsWith(normalised + "/")) {
+			throw new InvalidConfigurationPropertyValueException(PREFIX + "." + property, value,
 					"Must be outside the configuration prefix " + prefix + " (" + PREFIX
-							+ ".prefix) and not contain it, for example /config-snapshots.");
+							+ ".prefix) and not contain it, for example " + example + ".");
 		}
 	}
 

@@ -25,7 +25,6 @@ import dev.coordination.etcd.internal.CoordinationEvents;
 import io.etcd.jetcd.Client;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
@@ -361,19 +360,12 @@ class EtcdConfigAutoConfigurationTests {
 	}
 
 	@Test
-	@Disabled("bug: EtcdConfigProperties.afterPropertiesSet does not check the flags prefix against the configuration "
-			+ "prefix: with flags.prefix=/config/flags start-up succeeds, ConfigTemplate.save puts the flags into every "
-			+ "snapshot, restore rewrites or deletes them, and a role granting read-only on /config/ cannot write them")
 	void flagsPrefixInsideTheConfigurationPrefixFailsNamingTheProperty() {
 		assertInvalid("coordination.etcd.config.flags.prefix=/config/flags", "coordination.etcd.config.flags.prefix",
 				"/config");
 	}
 
 	@Test
-	@Disabled("bug: EtcdConfigProperties.afterPropertiesSet does not check the flags prefix against the configuration "
-			+ "prefix: with prefix=/app/config and flags.prefix=/app start-up succeeds; the flags' watch then reads and "
-			+ "watches every configuration key (and skips them), and the read-write permission the flags need covers "
-			+ "the configuration, which the starter otherwise only reads (the snapshots prefix is refused in this case)")
 	void flagsPrefixContainingTheConfigurationPrefixFailsNamingTheProperty() {
 		this.contextRunner
 			.withPropertyValues("coordination.etcd.config.prefix=/app/config", "coordination.etcd.config.flags.prefix=/app")

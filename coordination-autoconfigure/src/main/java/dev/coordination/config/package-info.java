@@ -1,4 +1,7 @@
 /**
  * Configuration from etcd: {@code spring.config.import=etcd:}.
  */
+@NullMarked
 package dev.coordination.config;
+
+import org.jspecify.annotations.NullMarked;

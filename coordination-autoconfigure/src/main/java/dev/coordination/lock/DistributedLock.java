@@ -6,6 +6,7 @@ import java.util.concurrent.locks.Lock;
 
 import dev.coordination.etcd.FencedWrite;
 import dev.coordination.etcd.WriteResult;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A lock shared by every instance of the application, and by every thread of this instance: a
@@ -65,7 +66,7 @@ public interface DistributedLock extends Lock {
 	 * @throws InterruptedException when interrupted while waiting
 	 * @throws Exception what the task threw
 	 */
-	<T> T executeLocked(Duration waitTime, LockedTask<T> task) throws Exception;
+	<T extends @Nullable Object> T executeLocked(Duration waitTime, LockedTask<T> task) throws Exception;
 
 	/**
 	 * A task run while holding a lock.
@@ -73,7 +74,7 @@ public interface DistributedLock extends Lock {
 	 * @param <T> the result type
 	 */
 	@FunctionalInterface
-	interface LockedTask<T> {
+	interface LockedTask<T extends @Nullable Object> {
 
 		/**
 		 * Run the task.

@@ -5,6 +5,7 @@ import java.util.Optional;
 
 import dev.coordination.etcd.FencedWrite;
 import dev.coordination.etcd.WriteResult;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A counting semaphore shared by every instance of the application: at most {@link #permits()}
@@ -56,7 +57,8 @@ public interface DistributedSemaphore {
 	 * @throws InterruptedException when interrupted while waiting
 	 * @throws Exception what the task threw
 	 */
-	<T> T executeWithPermit(Duration waitTime, DistributedLock.LockedTask<T> task) throws Exception;
+	<T extends @Nullable Object> T executeWithPermit(Duration waitTime, DistributedLock.LockedTask<T> task)
+			throws Exception;
 
 	/**
 	 * Permits free now, read from etcd (one request).

@@ -19,6 +19,7 @@ import org.springframework.cloud.context.scope.refresh.RefreshScope;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.core.env.MutablePropertySources;
 import org.springframework.core.env.PropertySource;
+import org.springframework.util.Assert;
 import org.springframework.util.ClassUtils;
 
 /**
@@ -137,6 +138,8 @@ final class ConfigChangeApplier {
 			return;
 		}
 		Object target = bean.getInstance();
+		Assert.state(target != null, () -> "The @ConfigurationProperties bean " + bean.getName()
+				+ " has no instance to rebind");
 		if (AopUtils.isAopProxy(target)) {
 			Object singleton = AopProxyUtils.getSingletonTarget(target);
 			target = (singleton != null) ? singleton : target;

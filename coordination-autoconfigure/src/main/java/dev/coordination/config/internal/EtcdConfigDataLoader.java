@@ -15,6 +15,7 @@ import org.springframework.boot.context.config.ConfigData;
 import org.springframework.boot.context.config.ConfigDataLoader;
 import org.springframework.boot.context.config.ConfigDataLoaderContext;
 import org.springframework.boot.logging.DeferredLogFactory;
+import org.springframework.util.Assert;
 
 /**
  * The loader of the configuration contexts that {@code spring.config.import=etcd:} imports: one key
@@ -40,6 +41,8 @@ public class EtcdConfigDataLoader implements ConfigDataLoader<EtcdConfigDataReso
 	@Override
 	public ConfigData load(ConfigDataLoaderContext context, EtcdConfigDataResource resource) throws IOException {
 		EtcdConfigSource source = context.getBootstrapContext().get(EtcdConfigSource.class);
+		Assert.state(source != null,
+				"No etcd configuration source in the bootstrap context: the etcd: location resolver registers one");
 		if (source.isClosed()) {
 			// a reload of Spring Cloud's refresh (its refresh endpoint, Spring Cloud Bus) in the same
 			// bootstrap context: the watch keeps these property sources current, nothing to read

@@ -2,6 +2,8 @@ package dev.coordination.config.internal;
 
 import java.util.Objects;
 
+import org.jspecify.annotations.Nullable;
+
 import org.springframework.boot.context.config.ConfigDataResource;
 
 /**
@@ -96,7 +98,7 @@ public class EtcdConfigDataResource extends ConfigDataResource {
 	}
 
 	@Override
-	public boolean equals(Object other) {
+	public boolean equals(@Nullable Object other) {
 		return other instanceof EtcdConfigDataResource resource && this.path.equals(resource.path);
 	}
 

@@ -11,6 +11,7 @@ import dev.coordination.etcd.internal.EtcdKeys;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.kv.GetResponse;
 import io.etcd.jetcd.options.GetOption;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The etcd connection of configuration loading, made before the application context exists from
@@ -30,12 +31,12 @@ public final class EtcdConfigSource implements AutoCloseable {
 	private long revision;
 
 	// the first failure: later contexts fail at once instead of waiting for the timeout again
-	private EtcdAccessException failure;
+	private @Nullable EtcdAccessException failure;
 
 	private final EtcdTemplate etcd;
 
 	// a reload that Spring Cloud starts itself uses a bootstrap context that nobody closes
-	private CompletableFuture<Void> idleClose;
+	private @Nullable CompletableFuture<Void> idleClose;
 
 	private boolean closed;
 

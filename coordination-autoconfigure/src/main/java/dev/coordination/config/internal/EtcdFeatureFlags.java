@@ -15,6 +15,7 @@ import dev.coordination.etcd.internal.PrefixMirror;
 import io.etcd.jetcd.KeyValue;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
 
 import org.springframework.context.SmartLifecycle;
 
@@ -37,7 +38,7 @@ public class EtcdFeatureFlags implements FeatureFlags, SmartLifecycle {
 
 	private volatile long revision;
 
-	private PrefixMirror mirror;
+	private @Nullable PrefixMirror mirror;
 
 	private boolean stopped;
 

@@ -2,4 +2,7 @@
  * Internals of the starter: not API. Types here may change or disappear in any release; program
  * against the public types the README lists.
  */
+@NullMarked
 package dev.coordination.config.internal;
+
+import org.jspecify.annotations.NullMarked;

@@ -204,7 +204,7 @@ abstract class AbstractDistributedLock implements DistributedLock {
 	}
 
 	@Override
-	public final <T> T executeLocked(Duration waitTime, LockedTask<T> task) throws Exception {
+	public final <T extends @Nullable Object> T executeLocked(Duration waitTime, LockedTask<T> task) throws Exception {
 		if (!tryLock(waitTime.toNanos(), TimeUnit.NANOSECONDS)) {
 			throw new LockNotAcquiredException(key(),
 					description() + " was not acquired within " + waitTime.toMillis() + " ms");

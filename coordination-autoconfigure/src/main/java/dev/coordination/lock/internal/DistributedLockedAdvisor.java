@@ -22,6 +22,7 @@ import org.springframework.aop.support.AbstractPointcutAdvisor;
 import org.springframework.aop.support.AopUtils;
 import org.springframework.aop.support.annotation.AnnotationMatchingPointcut;
 import org.springframework.core.annotation.AnnotatedElementUtils;
+import org.springframework.util.Assert;
 
 /**
  * Applies {@link DistributedLocked} to annotated methods: evaluate the key, acquire its lock within
@@ -71,12 +72,16 @@ public class DistributedLockedAdvisor extends AbstractPointcutAdvisor {
 		}
 
 		@Override
-		public Object invoke(MethodInvocation invocation) throws Throwable {
+		public @Nullable Object invoke(MethodInvocation invocation) throws Throwable {
 			Object target = invocation.getThis();
 			Method method = AopUtils.getMostSpecificMethod(invocation.getMethod(),
 					(target != null) ? AopUtils.getTargetClass(target) : invocation.getMethod().getDeclaringClass());
-			LockedMethod locked = this.methods.computeIfAbsent(method, (key) -> LockedMethod.of(key,
-					AnnotatedElementUtils.findMergedAnnotation(key, DistributedLocked.class), this.defaultWaitTime));
+			LockedMethod locked = this.methods.computeIfAbsent(method, (key) -> {
+				DistributedLocked annotation = AnnotatedElementUtils.findMergedAnnotation(key, DistributedLocked.class);
+				Assert.state(annotation != null, () -> LockedMethod.describe(key)
+						+ " is not annotated with @DistributedLocked, yet the advisor matched it");
+				return LockedMethod.of(key, annotation, this.defaultWaitTime);
+			});
 			DistributedLock lock = this.registry.get().obtain(locked.key(target, invocation.getArguments()));
 			LockMetrics metrics = this.metrics.get();
 			if (!metrics.acquire(locked.name(),

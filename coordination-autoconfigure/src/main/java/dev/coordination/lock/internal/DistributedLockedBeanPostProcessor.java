@@ -37,7 +37,7 @@ public class DistributedLockedBeanPostProcessor implements BeanPostProcessor {
 				LockedMethod.of(method, annotation, this.defaultWaitTime);
 			}
 			catch (IllegalStateException ex) {
-				throw new BeanCreationException(beanName, ex.getMessage(), ex);
+				throw new BeanCreationException(beanName, String.valueOf(ex.getMessage()), ex);
 			}
 		});
 		return bean;

@@ -15,6 +15,8 @@ import dev.coordination.lock.internal.SessionKeyQueue.Entry;
 import dev.coordination.lock.internal.SessionKeyQueue.Line;
 import org.jspecify.annotations.Nullable;
 
+import org.springframework.util.Assert;
+
 /**
  * {@link DistributedReadWriteLock} on the coordination session, with the layout of etcd's Go
  * {@code recipe.RWMutex}: readers write keys under {@code <prefix>/<key>/read/}, writers under
@@ -42,7 +44,7 @@ class EtcdReadWriteLock extends RegisteredLock implements DistributedReadWriteLo
 	// readers of this instance enter etcd one at a time: the first creates the read key, the others join it
 	private final ReentrantLock readGate = new ReentrantLock(true);
 
-	private final ThreadLocal<Hold> readHoldOfThread = new ThreadLocal<>();
+	private final ThreadLocal<@Nullable Hold> readHoldOfThread = new ThreadLocal<>();
 
 	private final ReadLock readLock = new ReadLock();
 
@@ -291,6 +293,7 @@ class EtcdReadWriteLock extends RegisteredLock implements DistributedReadWriteLo
 		@Override
 		void releaseLast(boolean valid) {
 			Hold hold = EtcdReadWriteLock.this.readHoldOfThread.get();
+			Assert.state(hold != null, "The current thread holds the read lock, yet has no read hold");
 			EtcdReadWriteLock.this.readHoldOfThread.remove();
 			synchronized (EtcdReadWriteLock.this) {
 				hold.readers.remove(Thread.currentThread());
@@ -350,6 +353,7 @@ class EtcdReadWriteLock extends RegisteredLock implements DistributedReadWriteLo
 			Hold hold;
 			synchronized (EtcdReadWriteLock.this) {
 				hold = EtcdReadWriteLock.this.write;
+				Assert.state(hold != null, "The current thread holds the write lock, yet there is no write hold");
 				EtcdReadWriteLock.this.write = null;
 				// after a downgrade the thread still reads under the write key: it stays until the read ends
 				hold.writer = null;

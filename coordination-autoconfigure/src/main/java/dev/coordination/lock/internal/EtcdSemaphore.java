@@ -71,7 +71,8 @@ class EtcdSemaphore extends RegisteredLock implements DistributedSemaphore {
 	}
 
 	@Override
-	public <T> T executeWithPermit(Duration waitTime, DistributedLock.LockedTask<T> task) throws Exception {
+	public <T extends @Nullable Object> T executeWithPermit(Duration waitTime, DistributedLock.LockedTask<T> task)
+			throws Exception {
 		Optional<Permit> permit = tryAcquire(waitTime);
 		if (permit.isEmpty()) {
 			throw new LockNotAcquiredException(key(), "No permit of semaphore '" + key() + "' was acquired within "

@@ -9,7 +9,7 @@ import org.jspecify.annotations.Nullable;
  */
 public final class LockContextHolder {
 
-	private static final ThreadLocal<DistributedLock> current = new ThreadLocal<>();
+	private static final ThreadLocal<@Nullable DistributedLock> current = new ThreadLocal<>();
 
 	private LockContextHolder() {
 	}

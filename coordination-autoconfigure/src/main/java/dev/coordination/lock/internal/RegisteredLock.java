@@ -9,6 +9,8 @@ import dev.coordination.lock.internal.SessionKeyQueue.Entry;
 import dev.coordination.lock.internal.SessionKeyQueue.InterruptibleCall;
 import org.jspecify.annotations.Nullable;
 
+import org.springframework.lang.Contract;
+
 /**
  * A lock, read-write lock or semaphore of an {@link EtcdLockRegistry}: its key and etcd prefix,
  * and the bookkeeping that keeps it registered while any thread of this instance holds it or is
@@ -149,6 +151,7 @@ abstract class RegisteredLock {
 	 * @param entry the entry, or {@code null}
 	 * @return {@code true} when it is
 	 */
+	@Contract("null -> false")
 	final boolean valid(@Nullable Entry entry) {
 		return entry != null && this.queue.session().isValid(entry.leaseId());
 	}

@@ -98,7 +98,7 @@ final class SessionKeyQueue {
 	 * @throws EtcdAccessException when etcd did not answer
 	 */
 	@Nullable Entry enter(Line line, Deadline deadline) throws InterruptedException {
-		return interruptibly(() -> {
+		try {
 			while (true) {
 				long leaseId = awaitSession(deadline);
 				if (leaseId == 0) {
@@ -125,7 +125,10 @@ final class SessionKeyQueue {
 					return null;
 				}
 			}
-		});
+		}
+		catch (EtcdInterruptedException ex) {
+			throw interrupted(ex);
+		}
 	}
 
 	/**
@@ -161,7 +164,7 @@ final class SessionKeyQueue {
 			// once only: a slot freed twice could be taken by a live key and freed under it
 			AtomicBoolean taken = new AtomicBoolean(slots != null);
 			Runnable free = () -> {
-				if (taken.compareAndSet(true, false)) {
+				if (slots != null && taken.compareAndSet(true, false)) {
 					slots.free(slot);
 				}
 			};
@@ -403,19 +406,14 @@ final class SessionKeyQueue {
 	}
 
 	/**
-	 * Run {@code call}, turning an interrupt of an etcd call into an {@link InterruptedException}:
-	 * {@code Lock}'s contract for an interrupt while waiting.
+	 * An interrupt of an etcd call as an {@link InterruptedException}, with the interrupt flag
+	 * cleared: {@code Lock}'s contract for an interrupt while waiting.
 	 */
-	static <T extends @Nullable Object> T interruptibly(InterruptibleCall<T> call) throws InterruptedException {
-		try {
-			return call.call();
-		}
-		catch (EtcdInterruptedException ex) {
-			Thread.interrupted();
-			InterruptedException interrupted = new InterruptedException(ex.getMessage());
-			interrupted.initCause(ex);
-			throw interrupted;
-		}
+	private static InterruptedException interrupted(EtcdInterruptedException ex) {
+		Thread.interrupted();
+		InterruptedException interrupted = new InterruptedException(ex.getMessage());
+		interrupted.initCause(ex);
+		return interrupted;
 	}
 
 	/**

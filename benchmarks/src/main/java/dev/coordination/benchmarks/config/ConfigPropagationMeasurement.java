@@ -20,9 +20,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
 
-import dev.coordination.autoconfigure.config.EtcdConfigAutoConfiguration;
+import dev.coordination.autoconfigure.config.ConfigAutoConfiguration;
+import dev.coordination.autoconfigure.config.ConfigProperties;
 import dev.coordination.autoconfigure.config.EtcdConfigDataLocationResolver;
-import dev.coordination.autoconfigure.config.EtcdConfigProperties;
 import dev.coordination.autoconfigure.etcd.EtcdAutoConfiguration;
 import dev.coordination.config.ConfigChangedEvent.Change;
 import dev.coordination.config.ConfigChangedEvent;
@@ -150,7 +150,7 @@ public final class ConfigPropagationMeasurement {
 						throw new IllegalStateException("The starter did not import " + KEY + " at start-up: " + PROPERTY
 								+ "=" + environment.getProperty(PROPERTY));
 					}
-					watchDelay = context.getBean(EtcdConfigProperties.class).getWatch().getDelay();
+					watchDelay = context.getBean(ConfigProperties.class).getWatch().getDelay();
 					int before = 0;
 					for (int n = 0; n < warmup + runs; n++) {
 						if (n == warmup) {
@@ -523,7 +523,7 @@ public final class ConfigPropagationMeasurement {
 	}
 
 	@Configuration(proxyBeanMethods = false)
-	@ImportAutoConfiguration({ EtcdAutoConfiguration.class, EtcdConfigAutoConfiguration.class })
+	@ImportAutoConfiguration({ EtcdAutoConfiguration.class, ConfigAutoConfiguration.class })
 	static class ConfigConfiguration {
 
 	}

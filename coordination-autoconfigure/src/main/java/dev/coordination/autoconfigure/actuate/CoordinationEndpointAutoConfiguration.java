@@ -1,7 +1,7 @@
 package dev.coordination.autoconfigure.actuate;
 
 import dev.coordination.actuate.internal.CoordinationEndpoint;
-import dev.coordination.autoconfigure.config.EtcdConfigAutoConfiguration;
+import dev.coordination.autoconfigure.config.ConfigAutoConfiguration;
 import dev.coordination.autoconfigure.discovery.DiscoveryAutoConfiguration;
 import dev.coordination.autoconfigure.election.ElectionAutoConfiguration;
 import dev.coordination.autoconfigure.lock.LockAutoConfiguration;
@@ -29,7 +29,7 @@ import org.springframework.context.annotation.Bean;
  * {@code management.endpoints.web.exposure.include=coordination}).
  */
 @AutoConfiguration(after = { SessionAutoConfiguration.class, ElectionAutoConfiguration.class,
-		LockAutoConfiguration.class, DiscoveryAutoConfiguration.class, EtcdConfigAutoConfiguration.class })
+		LockAutoConfiguration.class, DiscoveryAutoConfiguration.class, ConfigAutoConfiguration.class })
 @ConditionalOnClass(Endpoint.class)
 @ConditionalOnBean(EtcdTemplate.class)
 @ConditionalOnAvailableEndpoint(CoordinationEndpoint.class)

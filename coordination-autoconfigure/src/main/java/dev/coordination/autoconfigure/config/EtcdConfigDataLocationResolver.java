@@ -25,7 +25,7 @@ import org.springframework.util.StringUtils;
  * ({@code /config}).
  * <p>
  * Reads the {@code coordination.etcd.config.*} properties that shape the contexts as
- * {@link EtcdConfigProperties} checks them: an invalid prefix or format fails the import with an
+ * {@link ConfigProperties} checks them: an invalid prefix or format fails the import with an
  * {@link InvalidConfigurationPropertyValueException} naming the property. Registers the bootstrap
  * etcd connection once, and hands the imported state to the application context when the
  * bootstrap context closes.
@@ -58,12 +58,12 @@ public class EtcdConfigDataLocationResolver implements ConfigDataLocationResolve
 		register(context);
 		Binder binder = context.getBinder();
 		// only what the import reads: the application context checks the rest
-		EtcdConfigProperties properties = new EtcdConfigProperties();
-		binder.bind(EtcdConfigProperties.PREFIX + ".prefix", String.class).ifBound(properties::setPrefix);
-		binder.bind(EtcdConfigProperties.PREFIX + ".profile-separator", String.class)
+		ConfigProperties properties = new ConfigProperties();
+		binder.bind(ConfigProperties.PREFIX + ".prefix", String.class).ifBound(properties::setPrefix);
+		binder.bind(ConfigProperties.PREFIX + ".profile-separator", String.class)
 			.ifBound(properties::setProfileSeparator);
-		binder.bind(EtcdConfigProperties.PREFIX + ".format", String.class).ifBound(properties::setFormat);
-		binder.bind(EtcdConfigProperties.PREFIX + ".data-key", String.class).ifBound(properties::setDataKey);
+		binder.bind(ConfigProperties.PREFIX + ".format", String.class).ifBound(properties::setFormat);
+		binder.bind(ConfigProperties.PREFIX + ".data-key", String.class).ifBound(properties::setDataKey);
 		String explicit = location.getNonPrefixedValue(PREFIX);
 		String prefix = StringUtils.hasText(explicit) ? prefix("spring.config.import", explicit)
 				: properties.determinePrefix();

@@ -10,6 +10,7 @@ import dev.coordination.config.ConfigListener;
 import dev.coordination.etcd.EtcdTemplate;
 import dev.coordination.etcd.internal.CoordinationEvents;
 import dev.coordination.etcd.internal.PrefixMirror;
+import dev.coordination.etcd.internal.RetryPolicy;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.context.ConfigurableApplicationContext;
@@ -35,6 +36,8 @@ public class EtcdConfigWatcher implements SmartLifecycle {
 
 	private final EtcdTemplate etcd;
 
+	private final RetryPolicy retry;
+
 	private final EtcdConfigState state;
 
 	private final Duration delay;
@@ -55,10 +58,12 @@ public class EtcdConfigWatcher implements SmartLifecycle {
 	 * @param context the application, whose {@code Environment} and beans are refreshed
 	 * @param metrics where to report refreshes
 	 * @param events the thread listeners are told on
+	 * @param retry how to wait before reading again after a failed read
 	 */
 	public EtcdConfigWatcher(EtcdTemplate etcd, EtcdConfigState state, Duration delay,
-			ConfigurableApplicationContext context, ConfigMetrics metrics, CoordinationEvents events) {
+			ConfigurableApplicationContext context, ConfigMetrics metrics, CoordinationEvents events, RetryPolicy retry) {
 		this.etcd = etcd;
+		this.retry = retry;
 		this.state = state;
 		this.delay = delay;
 		this.refresher = new ConfigRefresher(state, context, metrics, this, events, this.listeners);
@@ -88,7 +93,7 @@ public class EtcdConfigWatcher implements SmartLifecycle {
 		contexts.forEach((context) -> roots.add(context.getRoot()));
 		List<String> paths = contexts.stream().map(EtcdConfigDataResource::getPath).toList();
 		PrefixMirror mirror = new PrefixMirror(this.etcd, "config", List.copyOf(roots),
-				(key) -> paths.stream().anyMatch(key::startsWith), this.delay, this.refresher);
+				(key) -> paths.stream().anyMatch(key::startsWith), this.delay, this.retry, this.refresher);
 		this.mirror = mirror;
 		if (this.state.isLoaded() && !this.restarted) {
 			mirror.start(this.state.revision(), this.state.readAtStartUp());

@@ -12,6 +12,7 @@ import dev.coordination.config.FeatureFlags;
 import dev.coordination.etcd.EtcdTemplate;
 import dev.coordination.etcd.internal.EtcdKeys;
 import dev.coordination.etcd.internal.PrefixMirror;
+import dev.coordination.etcd.internal.RetryPolicy;
 import io.etcd.jetcd.KeyValue;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -29,6 +30,8 @@ public class EtcdFeatureFlags implements FeatureFlags, SmartLifecycle {
 	private static final Log logger = LogFactory.getLog(EtcdFeatureFlags.class);
 
 	private final EtcdTemplate etcd;
+
+	private final RetryPolicy retry;
 
 	private final String prefix;
 
@@ -49,9 +52,11 @@ public class EtcdFeatureFlags implements FeatureFlags, SmartLifecycle {
 	 * Create the flags.
 	 * @param etcd the etcd access
 	 * @param prefix the normalised prefix of the flags, for example {@code /flags}
+	 * @param retry how to wait before reading again after a failed read
 	 */
-	public EtcdFeatureFlags(EtcdTemplate etcd, String prefix) {
+	public EtcdFeatureFlags(EtcdTemplate etcd, String prefix, RetryPolicy retry) {
 		this.etcd = etcd;
+		this.retry = retry;
 		this.prefix = prefix + "/";
 	}
 
@@ -103,7 +108,7 @@ public class EtcdFeatureFlags implements FeatureFlags, SmartLifecycle {
 		synchronized (this.monitor) {
 			if (this.mirror == null && !this.stopped) {
 				this.mirror = new PrefixMirror(this.etcd, "flags", List.of(this.prefix), (key) -> true, Duration.ZERO,
-						new PrefixMirror.Handler() {
+						this.retry, new PrefixMirror.Handler() {
 
 							@Override
 							public void changed(Map<String, KeyValue> kvs, Set<String> changed, long revision,

@@ -84,20 +84,6 @@ public final class PrefixMirror {
 	 * @param roots the prefixes to watch, each ending with {@code /}
 	 * @param keep which keys under them to keep
 	 * @param delay how long to gather changes before handing them over
-	 * @param handler what to do with them
-	 */
-	public PrefixMirror(EtcdTemplate etcd, String name, List<String> roots, Predicate<String> keep, Duration delay,
-			Handler handler) {
-		this(etcd, name, roots, keep, delay, RetryPolicy.DEFAULT, handler);
-	}
-
-	/**
-	 * Create a mirror.
-	 * @param etcd the etcd access
-	 * @param name what it mirrors, for logs and its thread's name
-	 * @param roots the prefixes to watch, each ending with {@code /}
-	 * @param keep which keys under them to keep
-	 * @param delay how long to gather changes before handing them over
 	 * @param retry how long to wait before reading again after a failed read
 	 * @param handler what to do with them
 	 */

@@ -26,7 +26,7 @@ import static org.assertj.core.api.Assertions.assertThatException;
  */
 class EtcdConfigImportTests {
 
-	private static final String[] ETCD = { "--coordination.etcd.endpoints=" + EtcdConfigAutoConfigurationTests.ENDPOINT,
+	private static final String[] ETCD = { "--coordination.etcd.endpoints=" + ConfigAutoConfigurationTests.ENDPOINT,
 			"--coordination.etcd.connect-timeout=200ms", "--coordination.etcd.request-timeout=200ms",
 			"--spring.application.name=orders", "--spring.main.banner-mode=off" };
 
@@ -55,7 +55,7 @@ class EtcdConfigImportTests {
 	@Test
 	void requiredImportWithoutEtcdFailsStartUpNamingTheEndpointsAndTheOptionalImport() {
 		assertThatException().isThrownBy(() -> run("--spring.config.import=etcd:").close())
-			.withStackTraceContaining(EtcdConfigAutoConfigurationTests.ENDPOINT)
+			.withStackTraceContaining(ConfigAutoConfigurationTests.ENDPOINT)
 			.withStackTraceContaining("optional:etcd:");
 	}
 
@@ -94,8 +94,8 @@ class EtcdConfigImportTests {
 	}
 
 	@Configuration(proxyBeanMethods = false)
-	@ImportAutoConfiguration({ EtcdAutoConfiguration.class, EtcdConfigAutoConfiguration.class,
-			EtcdConfigHealthContributorAutoConfiguration.class })
+	@ImportAutoConfiguration({ EtcdAutoConfiguration.class, ConfigAutoConfiguration.class,
+			ConfigHealthContributorAutoConfiguration.class })
 	static class Application {
 
 	}

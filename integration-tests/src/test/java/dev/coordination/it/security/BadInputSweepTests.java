@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
-import dev.coordination.autoconfigure.config.EtcdConfigAutoConfiguration;
+import dev.coordination.autoconfigure.config.ConfigAutoConfiguration;
 import dev.coordination.autoconfigure.discovery.DiscoveryAutoConfiguration;
 import dev.coordination.autoconfigure.election.ElectionAutoConfiguration;
 import dev.coordination.autoconfigure.etcd.EtcdAutoConfiguration;
@@ -60,7 +60,7 @@ class BadInputSweepTests {
 	private final ApplicationContextRunner contextRunner = new ApplicationContextRunner()
 		.withConfiguration(AutoConfigurations.of(AopAutoConfiguration.class, EtcdAutoConfiguration.class,
 				SessionAutoConfiguration.class, ElectionAutoConfiguration.class, LockAutoConfiguration.class,
-				DiscoveryAutoConfiguration.class, EtcdConfigAutoConfiguration.class))
+				DiscoveryAutoConfiguration.class, ConfigAutoConfiguration.class))
 		.withBean(Orders.class)
 		.withPropertyValues("coordination.etcd.endpoints=" + etcd.endpointsAsString(),
 				"coordination.etcd.request-timeout=3s");

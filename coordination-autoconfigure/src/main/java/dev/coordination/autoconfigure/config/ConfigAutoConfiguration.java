@@ -12,6 +12,7 @@ import dev.coordination.config.internal.EtcdFeatureFlags;
 import dev.coordination.config.internal.MicrometerConfigMetrics;
 import dev.coordination.etcd.EtcdTemplate;
 import dev.coordination.etcd.internal.CoordinationEvents;
+import dev.coordination.etcd.internal.RetryPolicy;
 import io.micrometer.core.instrument.MeterRegistry;
 
 import org.springframework.beans.factory.ObjectProvider;
@@ -29,26 +30,26 @@ import org.springframework.context.annotation.Configuration;
 /**
  * {@link org.springframework.boot.autoconfigure.EnableAutoConfiguration Auto-configuration} of
  * configuration from etcd: the live refresh of what {@code spring.config.import=etcd:} imported,
- * feature flags, and the {@link ConfigTemplate} with snapshots. {@link EtcdConfigProperties}
+ * feature flags, and the {@link ConfigTemplate} with snapshots. {@link ConfigProperties}
  * checks the properties.
  */
 @AutoConfiguration(after = EtcdAutoConfiguration.class,
 		afterName = "org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration")
 @ConditionalOnBean(EtcdTemplate.class)
-@EnableConfigurationProperties(EtcdConfigProperties.class)
-public final class EtcdConfigAutoConfiguration {
+@EnableConfigurationProperties(ConfigProperties.class)
+public final class ConfigAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean(ConfigTemplate.class)
-	ConfigTemplate etcdConfigTemplate(EtcdTemplate etcdTemplate, EtcdConfigProperties properties) {
+	ConfigTemplate etcdConfigTemplate(EtcdTemplate etcdTemplate, ConfigProperties properties) {
 		return new EtcdConfigTemplate(etcdTemplate, properties.determinePrefix(),
 				properties.getSnapshots().determinePrefix());
 	}
 
 	@Bean
 	@ConditionalOnMissingBean(FeatureFlags.class)
-	EtcdFeatureFlags featureFlags(EtcdTemplate etcdTemplate, EtcdConfigProperties properties) {
-		return new EtcdFeatureFlags(etcdTemplate, properties.getFlags().determinePrefix());
+	EtcdFeatureFlags featureFlags(EtcdTemplate etcdTemplate, ConfigProperties properties, RetryPolicy retryPolicy) {
+		return new EtcdFeatureFlags(etcdTemplate, properties.getFlags().determinePrefix(), retryPolicy);
 	}
 
 	@Bean
@@ -56,10 +57,10 @@ public final class EtcdConfigAutoConfiguration {
 	@ConditionalOnMissingBean
 	@ConditionalOnBooleanProperty(name = "coordination.etcd.config.watch.enabled", matchIfMissing = true)
 	EtcdConfigWatcher etcdConfigWatcher(EtcdTemplate etcdTemplate, EtcdConfigState state,
-			EtcdConfigProperties properties, ConfigurableApplicationContext context,
-			ObjectProvider<ConfigMetrics> metrics, CoordinationEvents events) {
+			ConfigProperties properties, ConfigurableApplicationContext context,
+			ObjectProvider<ConfigMetrics> metrics, CoordinationEvents events, RetryPolicy retryPolicy) {
 		return new EtcdConfigWatcher(etcdTemplate, state, properties.getWatch().getDelay(), context,
-				metrics.getIfAvailable(() -> ConfigMetrics.NONE), events);
+				metrics.getIfAvailable(() -> ConfigMetrics.NONE), events, retryPolicy);
 	}
 
 	@Bean

@@ -15,11 +15,11 @@ import org.springframework.context.annotation.Bean;
  * {@link org.springframework.boot.autoconfigure.EnableAutoConfiguration Auto-configuration} of the
  * {@code etcdConfig} health indicator.
  */
-@AutoConfiguration(after = EtcdConfigAutoConfiguration.class)
+@AutoConfiguration(after = ConfigAutoConfiguration.class)
 @ConditionalOnClass(HealthIndicator.class)
 @ConditionalOnBean(EtcdConfigState.class)
 @ConditionalOnEnabledHealthIndicator("etcd-config")
-public final class EtcdConfigHealthContributorAutoConfiguration {
+public final class ConfigHealthContributorAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean(name = "etcdConfigHealthIndicator")

@@ -22,6 +22,7 @@ import dev.coordination.config.internal.EtcdFeatureFlags;
 import dev.coordination.config.internal.MicrometerConfigMetrics;
 import dev.coordination.etcd.EtcdTemplate;
 import dev.coordination.etcd.internal.CoordinationEvents;
+import dev.coordination.etcd.internal.RetryPolicy;
 import io.etcd.jetcd.Client;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -54,12 +55,12 @@ import static org.assertj.core.api.Assertions.assertThat;
  * the watcher keeps its listeners to itself and tells them only of changes it read from etcd. They
  * are observed joining a user-defined watcher instead, through the same registration.
  */
-class EtcdConfigAutoConfigurationTests {
+class ConfigAutoConfigurationTests {
 
 	static final String ENDPOINT = "http://127.0.0.1:1";
 
 	private final ApplicationContextRunner contextRunner = new ApplicationContextRunner()
-		.withConfiguration(AutoConfigurations.of(EtcdAutoConfiguration.class, EtcdConfigAutoConfiguration.class))
+		.withConfiguration(AutoConfigurations.of(EtcdAutoConfiguration.class, ConfigAutoConfiguration.class))
 		.withPropertyValues("coordination.etcd.endpoints=" + ENDPOINT, "coordination.etcd.request-timeout=200ms");
 
 	// definitions by default, back-off and switches
@@ -71,7 +72,7 @@ class EtcdConfigAutoConfigurationTests {
 			.hasSingleBean(EtcdFeatureFlags.class)
 			.hasSingleBean(ConfigTemplate.class)
 			.hasSingleBean(EtcdConfigTemplate.class)
-			.hasSingleBean(EtcdConfigProperties.class)
+			.hasSingleBean(ConfigProperties.class)
 			.hasBean("configListenerBeans")
 			.doesNotHaveBean(EtcdConfigState.class)
 			.doesNotHaveBean(EtcdConfigWatcher.class)
@@ -119,7 +120,7 @@ class EtcdConfigAutoConfigurationTests {
 				.doesNotHaveBean(ConfigTemplate.class)
 				.doesNotHaveBean(EtcdConfigWatcher.class)
 				.doesNotHaveBean(ConfigMetrics.class)
-				.doesNotHaveBean(EtcdConfigProperties.class));
+				.doesNotHaveBean(ConfigProperties.class));
 	}
 
 	@Test
@@ -127,16 +128,16 @@ class EtcdConfigAutoConfigurationTests {
 		this.contextRunner
 			.withPropertyValues("coordination.enabled=false", "coordination.etcd.config.prefix=config",
 					"coordination.etcd.config.format=json")
-			.run((context) -> assertThat(context).hasNotFailed().doesNotHaveBean(EtcdConfigProperties.class));
+			.run((context) -> assertThat(context).hasNotFailed().doesNotHaveBean(ConfigProperties.class));
 	}
 
 	@Test
 	void backsOffWithoutAnEtcdTemplate() {
-		new ApplicationContextRunner().withConfiguration(AutoConfigurations.of(EtcdConfigAutoConfiguration.class))
+		new ApplicationContextRunner().withConfiguration(AutoConfigurations.of(ConfigAutoConfiguration.class))
 			.run((context) -> assertThat(context).hasNotFailed()
 				.doesNotHaveBean(FeatureFlags.class)
 				.doesNotHaveBean(ConfigTemplate.class)
-				.doesNotHaveBean(EtcdConfigProperties.class));
+				.doesNotHaveBean(ConfigProperties.class));
 	}
 
 	@Test
@@ -262,7 +263,7 @@ class EtcdConfigAutoConfigurationTests {
 				.doesNotHaveBean(FeatureFlags.class)
 				.doesNotHaveBean(ConfigTemplate.class)
 				.doesNotHaveBean(EtcdConfigWatcher.class)
-				.doesNotHaveBean(EtcdConfigProperties.class));
+				.doesNotHaveBean(ConfigProperties.class));
 	}
 
 	// properties
@@ -292,7 +293,7 @@ class EtcdConfigAutoConfigurationTests {
 	@Test
 	void formatIsReadIgnoringCaseAndSurroundingBlanks() {
 		this.contextRunner.withPropertyValues("coordination.etcd.config.format= YAML ")
-			.run((context) -> assertThat(context.getBean(EtcdConfigProperties.class).determineFormat())
+			.run((context) -> assertThat(context.getBean(ConfigProperties.class).determineFormat())
 				.isEqualTo("yaml"));
 	}
 
@@ -352,7 +353,7 @@ class EtcdConfigAutoConfigurationTests {
 					"coordination.etcd.config.flags.prefix=/config-flags")
 			.run((context) -> {
 				assertThat(context).hasNotFailed();
-				EtcdConfigProperties properties = context.getBean(EtcdConfigProperties.class);
+				ConfigProperties properties = context.getBean(ConfigProperties.class);
 				assertThat(properties.determinePrefix()).isEqualTo("/config");
 				assertThat(properties.getSnapshots().determinePrefix()).isEqualTo("/configs");
 				assertThat(properties.getFlags().determinePrefix()).isEqualTo("/config-flags");
@@ -392,7 +393,7 @@ class EtcdConfigAutoConfigurationTests {
 	}
 
 	@Configuration(proxyBeanMethods = false)
-	@ImportAutoConfiguration({ EtcdAutoConfiguration.class, EtcdConfigAutoConfiguration.class })
+	@ImportAutoConfiguration({ EtcdAutoConfiguration.class, ConfigAutoConfiguration.class })
 	static class ImportedAutoConfigurations {
 
 	}
@@ -443,7 +444,7 @@ class EtcdConfigAutoConfigurationTests {
 
 		RecordingWatcher(EtcdTemplate etcd, EtcdConfigState state, ConfigurableApplicationContext context,
 				CoordinationEvents events) {
-			super(etcd, state, Duration.ofMillis(20), context, ConfigMetrics.NONE, events);
+			super(etcd, state, Duration.ofMillis(20), context, ConfigMetrics.NONE, events, RetryPolicy.DEFAULT);
 		}
 
 		@Override

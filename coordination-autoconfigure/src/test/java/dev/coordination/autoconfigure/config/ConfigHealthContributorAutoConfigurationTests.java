@@ -2,7 +2,7 @@ package dev.coordination.autoconfigure.config;
 
 import java.util.List;
 
-import dev.coordination.autoconfigure.config.EtcdConfigAutoConfigurationTests.ImportedConfiguration;
+import dev.coordination.autoconfigure.config.ConfigAutoConfigurationTests.ImportedConfiguration;
 import dev.coordination.autoconfigure.etcd.EtcdAutoConfiguration;
 import dev.coordination.config.internal.ConfigHealthIndicator;
 import dev.coordination.config.internal.EtcdConfigWatcher;
@@ -23,15 +23,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The {@code etcdConfig} health indicator's auto-configuration, without etcd: the import is
- * simulated as in {@link EtcdConfigAutoConfigurationTests}, as an {@code optional:etcd:} import
+ * simulated as in {@link ConfigAutoConfigurationTests}, as an {@code optional:etcd:} import
  * leaves it when etcd does not answer.
  */
-class EtcdConfigHealthContributorAutoConfigurationTests {
+class ConfigHealthContributorAutoConfigurationTests {
 
 	private final ApplicationContextRunner contextRunner = new ApplicationContextRunner()
-		.withConfiguration(AutoConfigurations.of(EtcdAutoConfiguration.class, EtcdConfigAutoConfiguration.class,
-				EtcdConfigHealthContributorAutoConfiguration.class))
-		.withPropertyValues("coordination.etcd.endpoints=" + EtcdConfigAutoConfigurationTests.ENDPOINT,
+		.withConfiguration(AutoConfigurations.of(EtcdAutoConfiguration.class, ConfigAutoConfiguration.class,
+				ConfigHealthContributorAutoConfiguration.class))
+		.withPropertyValues("coordination.etcd.endpoints=" + ConfigAutoConfigurationTests.ENDPOINT,
 				"coordination.etcd.request-timeout=200ms");
 
 	@Test
@@ -124,7 +124,7 @@ class EtcdConfigHealthContributorAutoConfigurationTests {
 		// imported as an application imports auto-configurations: without spring-boot-health, the
 		// import filter drops the auto-configuration before its health condition is looked at
 		new ApplicationContextRunner().withUserConfiguration(ImportedAutoConfigurations.class, ImportedConfiguration.class)
-			.withPropertyValues("coordination.etcd.endpoints=" + EtcdConfigAutoConfigurationTests.ENDPOINT,
+			.withPropertyValues("coordination.etcd.endpoints=" + ConfigAutoConfigurationTests.ENDPOINT,
 					"coordination.etcd.request-timeout=200ms")
 			.withClassLoader(
 					new FilteredClassLoader("org.springframework.boot.health", "org.springframework.boot.actuate"))
@@ -134,8 +134,8 @@ class EtcdConfigHealthContributorAutoConfigurationTests {
 	}
 
 	@Configuration(proxyBeanMethods = false)
-	@ImportAutoConfiguration({ EtcdAutoConfiguration.class, EtcdConfigAutoConfiguration.class,
-			EtcdConfigHealthContributorAutoConfiguration.class })
+	@ImportAutoConfiguration({ EtcdAutoConfiguration.class, ConfigAutoConfiguration.class,
+			ConfigHealthContributorAutoConfiguration.class })
 	static class ImportedAutoConfigurations {
 
 	}

@@ -21,8 +21,8 @@ import org.springframework.boot.context.properties.source.InvalidConfigurationPr
  * property and what would be valid. The {@code determine...} methods give the checked values in
  * the form the starter uses them.
  */
-@ConfigurationProperties(EtcdConfigProperties.PREFIX)
-public class EtcdConfigProperties implements InitializingBean {
+@ConfigurationProperties(ConfigProperties.PREFIX)
+public class ConfigProperties implements InitializingBean {
 
 	/**
 	 * The prefix of these properties.

@@ -1,15 +1,9 @@
 package dev.coordination.discovery;
 
-import org.springframework.context.ApplicationEvent;
-
 /**
  * Published when the catalog sees an instance registered.
  */
-public class InstanceAddedEvent extends ApplicationEvent {
-
-	private final ServiceRecord instance;
-
-	private final long revision;
+public class InstanceAddedEvent extends InstanceEvent {
 
 	/**
 	 * Create the event.
@@ -18,31 +12,7 @@ public class InstanceAddedEvent extends ApplicationEvent {
 	 * @param revision the etcd revision of the change
 	 */
 	public InstanceAddedEvent(ServiceDiscovery source, ServiceRecord instance, long revision) {
-		super(source);
-		this.instance = instance;
-		this.revision = revision;
-	}
-
-	/**
-	 * The instance.
-	 * @return the instance
-	 */
-	public ServiceRecord getInstance() {
-		return this.instance;
-	}
-
-	/**
-	 * The etcd revision the catalog reflects with this change.
-	 * @return the revision
-	 */
-	public long getRevision() {
-		return this.revision;
-	}
-
-	@Override
-	public String toString() {
-		return "InstanceAddedEvent[" + this.instance.serviceId() + "/" + this.instance.instanceId() + ", revision="
-				+ this.revision + "]";
+		super(source, instance, revision);
 	}
 
 }

@@ -1,17 +1,12 @@
 package dev.coordination.discovery;
 
-import org.springframework.context.ApplicationEvent;
-
 /**
- * Published when the catalog sees a registered instance change, for example its status.
+ * Published when the catalog sees a registered instance change, for example its status;
+ * {@link #getInstance()} is the instance after the change.
  */
-public class InstanceUpdatedEvent extends ApplicationEvent {
+public class InstanceUpdatedEvent extends InstanceEvent {
 
 	private final ServiceRecord before;
-
-	private final ServiceRecord after;
-
-	private final long revision;
 
 	/**
 	 * Create the event.
@@ -21,10 +16,8 @@ public class InstanceUpdatedEvent extends ApplicationEvent {
 	 * @param revision the etcd revision of the change
 	 */
 	public InstanceUpdatedEvent(ServiceDiscovery source, ServiceRecord before, ServiceRecord after, long revision) {
-		super(source);
+		super(source, after, revision);
 		this.before = before;
-		this.after = after;
-		this.revision = revision;
 	}
 
 	/**
@@ -35,26 +28,10 @@ public class InstanceUpdatedEvent extends ApplicationEvent {
 		return this.before;
 	}
 
-	/**
-	 * The instance after the change.
-	 * @return the instance
-	 */
-	public ServiceRecord getAfter() {
-		return this.after;
-	}
-
-	/**
-	 * The etcd revision the catalog reflects with this change.
-	 * @return the revision
-	 */
-	public long getRevision() {
-		return this.revision;
-	}
-
 	@Override
 	public String toString() {
-		return "InstanceUpdatedEvent[" + this.after.serviceId() + "/" + this.after.instanceId() + ", status "
-				+ this.before.status() + " -> " + this.after.status() + ", revision=" + this.revision + "]";
+		return "InstanceUpdatedEvent[" + getInstance().serviceId() + "/" + getInstance().instanceId() + ", status "
+				+ this.before.status() + " -> " + getInstance().status() + ", revision=" + getRevision() + "]";
 	}
 
 }

@@ -21,4 +21,17 @@ public interface LeaderElections {
 	 */
 	Collection<LeaderElection> elections();
 
+	/**
+	 * Register a listener of every election, joined already or later (beans of type
+	 * {@link LeadershipListener} are registered automatically).
+	 * @param listener the listener
+	 */
+	void addListener(LeadershipListener listener);
+
+	/**
+	 * Unregister a listener of every election.
+	 * @param listener the listener
+	 */
+	void removeListener(LeadershipListener listener);
+
 }

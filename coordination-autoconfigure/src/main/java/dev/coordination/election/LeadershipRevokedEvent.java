@@ -1,44 +1,21 @@
 package dev.coordination.election;
 
-import org.springframework.context.ApplicationEvent;
-
 /**
  * Published when this instance stops leading an election.
  */
-public class LeadershipRevokedEvent extends ApplicationEvent {
-
-	private final LeaderTerm term;
+public class LeadershipRevokedEvent extends LeadershipEvent {
 
 	private final RevocationReason reason;
 
+	/**
+	 * Create the event.
+	 * @param source the election
+	 * @param term the term that ended
+	 * @param reason why it ended
+	 */
 	public LeadershipRevokedEvent(LeaderElection source, LeaderTerm term, RevocationReason reason) {
-		super(source);
-		this.term = term;
+		super(source, term);
 		this.reason = reason;
-	}
-
-	/**
-	 * The election name.
-	 * @return the name
-	 */
-	public String getElection() {
-		return this.term.election();
-	}
-
-	/**
-	 * The fencing token of the term that ended.
-	 * @return the token
-	 */
-	public long getToken() {
-		return this.term.token();
-	}
-
-	/**
-	 * The term that ended.
-	 * @return the term
-	 */
-	public LeaderTerm getTerm() {
-		return this.term;
 	}
 
 	/**
@@ -51,7 +28,8 @@ public class LeadershipRevokedEvent extends ApplicationEvent {
 
 	@Override
 	public String toString() {
-		return "LeadershipRevokedEvent[election=" + getElection() + ", token=" + getToken() + ", reason=" + this.reason + "]";
+		return "LeadershipRevokedEvent[election=" + getElection() + ", token=" + getToken() + ", reason=" + this.reason
+				+ "]";
 	}
 
 }

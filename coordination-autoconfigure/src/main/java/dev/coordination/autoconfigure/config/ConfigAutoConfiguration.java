@@ -1,5 +1,6 @@
 package dev.coordination.autoconfigure.config;
 
+import dev.coordination.autoconfigure.ListenerBeans;
 import dev.coordination.autoconfigure.etcd.EtcdAutoConfiguration;
 import dev.coordination.config.ConfigListener;
 import dev.coordination.config.ConfigTemplate;
@@ -66,8 +67,7 @@ public final class ConfigAutoConfiguration {
 	@Bean
 	static SmartInitializingSingleton configListenerBeans(ObjectProvider<EtcdConfigWatcher> watcher,
 			ObjectProvider<ConfigListener> listeners) {
-		// once every bean exists, before the watcher starts
-		return () -> watcher.ifAvailable((configuration) -> listeners.orderedStream().forEach(configuration::addListener));
+		return ListenerBeans.register(watcher, listeners, EtcdConfigWatcher::addListener);
 	}
 
 	@Configuration(proxyBeanMethods = false)

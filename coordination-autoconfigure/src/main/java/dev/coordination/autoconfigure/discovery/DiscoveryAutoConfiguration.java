@@ -1,5 +1,6 @@
 package dev.coordination.autoconfigure.discovery;
 
+import dev.coordination.autoconfigure.ListenerBeans;
 import dev.coordination.autoconfigure.session.SessionAutoConfiguration;
 import dev.coordination.discovery.DiscoveryListener;
 import dev.coordination.discovery.InstanceChooser;
@@ -67,8 +68,7 @@ public final class DiscoveryAutoConfiguration {
 	@Bean
 	static SmartInitializingSingleton discoveryListenerBeans(ObjectProvider<ServiceDiscovery> discovery,
 			ObjectProvider<DiscoveryListener> listeners) {
-		// once every bean exists: a listener may depend on what depends on the catalog
-		return () -> discovery.ifAvailable((catalog) -> listeners.orderedStream().forEach(catalog::addListener));
+		return ListenerBeans.register(discovery, listeners, ServiceDiscovery::addListener);
 	}
 
 	@Bean

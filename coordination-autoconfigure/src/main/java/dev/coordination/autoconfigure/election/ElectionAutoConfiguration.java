@@ -1,6 +1,7 @@
 package dev.coordination.autoconfigure.election;
 
 import dev.coordination.autoconfigure.CoordinationProxyRegistrar;
+import dev.coordination.autoconfigure.ListenerBeans;
 import dev.coordination.autoconfigure.session.SessionAutoConfiguration;
 import dev.coordination.election.LeaderElections;
 import dev.coordination.election.LeadershipListener;
@@ -56,10 +57,9 @@ public final class ElectionAutoConfiguration {
 	}
 
 	@Bean
-	static SmartInitializingSingleton leadershipListenerBeans(ObjectProvider<EtcdLeaderElections> elections,
+	static SmartInitializingSingleton leadershipListenerBeans(ObjectProvider<LeaderElections> elections,
 			ObjectProvider<LeadershipListener> listeners) {
-		// once every bean exists: a listener may depend on what depends on the elections
-		return () -> elections.ifAvailable((registry) -> listeners.orderedStream().forEach(registry::addListener));
+		return ListenerBeans.register(elections, listeners, LeaderElections::addListener);
 	}
 
 	@Bean

@@ -1,6 +1,7 @@
 package dev.coordination.autoconfigure.lock;
 
 import dev.coordination.autoconfigure.CoordinationProxyRegistrar;
+import dev.coordination.autoconfigure.ListenerBeans;
 import dev.coordination.autoconfigure.session.SessionAutoConfiguration;
 import dev.coordination.etcd.EtcdTemplate;
 import dev.coordination.etcd.internal.CoordinationEvents;
@@ -61,8 +62,7 @@ public final class LockAutoConfiguration {
 	@Bean
 	static SmartInitializingSingleton lockListenerBeans(ObjectProvider<DistributedLockRegistry> registry,
 			ObjectProvider<LockListener> listeners) {
-		// once every bean exists: a listener may depend on what depends on the registry
-		return () -> registry.ifAvailable((locks) -> listeners.orderedStream().forEach(locks::addListener));
+		return ListenerBeans.register(registry, listeners, DistributedLockRegistry::addListener);
 	}
 
 	@Bean

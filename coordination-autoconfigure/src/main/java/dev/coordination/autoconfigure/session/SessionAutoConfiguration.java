@@ -1,5 +1,6 @@
 package dev.coordination.autoconfigure.session;
 
+import dev.coordination.autoconfigure.ListenerBeans;
 import dev.coordination.autoconfigure.etcd.EtcdAutoConfiguration;
 import dev.coordination.etcd.EtcdTemplate;
 import dev.coordination.etcd.internal.CoordinationEvents;
@@ -52,8 +53,7 @@ public final class SessionAutoConfiguration {
 	@Bean
 	static SmartInitializingSingleton sessionListenerBeans(ObjectProvider<CoordinationSession> session,
 			ObjectProvider<SessionListener> listeners) {
-		// once every bean exists: a listener may depend on what depends on the session
-		return () -> session.ifAvailable((registry) -> listeners.orderedStream().forEach(registry::addListener));
+		return ListenerBeans.register(session, listeners, CoordinationSession::addListener);
 	}
 
 	@Configuration(proxyBeanMethods = false)

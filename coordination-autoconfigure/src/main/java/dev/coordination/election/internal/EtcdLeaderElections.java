@@ -82,12 +82,14 @@ public class EtcdLeaderElections implements LeaderElections, SmartLifecycle {
 		this.retry = retry;
 	}
 
-	/**
-	 * Register a listener of every election, joined already or later.
-	 * @param listener the listener
-	 */
+	@Override
 	public void addListener(LeadershipListener listener) {
 		this.sharedListeners.add(listener);
+	}
+
+	@Override
+	public void removeListener(LeadershipListener listener) {
+		this.sharedListeners.remove(listener);
 	}
 
 	@Override

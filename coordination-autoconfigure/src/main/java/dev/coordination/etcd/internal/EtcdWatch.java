@@ -32,8 +32,10 @@ import org.jspecify.annotations.Nullable;
  * <li>A member cut off from the quorum ends the watch instead of falling silent (require leader);
  * a transport error only tells the listener it is disconnected, jetcd resumes by itself.</li>
  * </ul>
- * The listener runs on the given executor, never on a jetcd thread, one callback at a time when the
- * executor runs one task at a time. Nothing is delivered after {@link #close()}.
+ * The listener runs on the given executor, one callback at a time when the executor runs one task at
+ * a time; jetcd may call back holding its own lock, so a direct executor ({@code Runnable::run}) is
+ * only for a listener that hands over at once (a lock waiter counting down a latch). Nothing is
+ * delivered after {@link #close()}.
  */
 public final class EtcdWatch implements AutoCloseable {
 

@@ -29,6 +29,9 @@ public final class LocalInstance {
 
 	private final Environment environment;
 
+	// this machine's name does not change: resolved once, on first use (a lookup can be slow)
+	private volatile @Nullable String localHost;
+
 	/**
 	 * Create the resolver.
 	 * @param id the configured instance id, or {@code null} for
@@ -85,9 +88,15 @@ public final class LocalInstance {
 	}
 
 	private String localHost() {
+		String resolved = this.localHost;
+		if (resolved != null) {
+			return resolved;
+		}
 		try {
 			InetAddress local = InetAddress.getLocalHost();
-			return this.preferIpAddress ? local.getHostAddress() : local.getHostName();
+			resolved = this.preferIpAddress ? local.getHostAddress() : local.getHostName();
+			this.localHost = resolved;
+			return resolved;
 		}
 		catch (UnknownHostException ex) {
 			throw new InvalidConfigurationPropertyValueException("coordination.etcd.instance.host", null,

@@ -133,6 +133,14 @@ class ElectionAutoConfigurationTests {
 	}
 
 	@Test
+	void leadershipListenerBeansJoinUserDefinedLeaderElections() {
+		this.contextRunner.withUserConfiguration(LeadingElectionsConfiguration.class, LeadershipListenersConfiguration.class)
+			.run((context) -> assertThat(context.getBean(LeadingElections.class).added).containsExactly(
+					context.getBean("firstLeadershipListener", LeadershipListener.class),
+					context.getBean("secondLeadershipListener", LeadershipListener.class)));
+	}
+
+	@Test
 	void micrometerElectionMetricsReportEveryJoinedElection() {
 		this.contextRunner.withBean(MeterRegistry.class, SimpleMeterRegistry::new)
 			.withUserConfiguration(JobConfiguration.class)
@@ -581,6 +589,18 @@ class ElectionAutoConfigurationTests {
 		@Override
 		public Collection<LeaderElection> elections() {
 			return List.copyOf(this.elections.values());
+		}
+
+		final List<LeadershipListener> added = new CopyOnWriteArrayList<>();
+
+		@Override
+		public void addListener(LeadershipListener listener) {
+			this.added.add(listener);
+		}
+
+		@Override
+		public void removeListener(LeadershipListener listener) {
+			this.added.remove(listener);
 		}
 
 	}

@@ -24,8 +24,8 @@ import dev.coordination.etcd.internal.EtcdKeys;
 import dev.coordination.it.lock.LockTestSupport.Actor;
 import dev.coordination.lock.DistributedLock;
 import dev.coordination.lock.DistributedLockRegistry;
-import dev.coordination.lock.DistributedSemaphore;
 import dev.coordination.lock.DistributedSemaphore.Permit;
+import dev.coordination.lock.DistributedSemaphore;
 import dev.coordination.lock.HeldLock;
 import dev.coordination.lock.LockListener;
 import dev.coordination.lock.LockLostEvent;
@@ -45,7 +45,6 @@ import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
-import static org.assertj.core.api.Assumptions.assumeThat;
 import static org.awaitility.Awaitility.await;
 
 /**
@@ -322,18 +321,34 @@ abstract class AbstractLockContractTests {
 	}
 
 	@Test
-	void reentrantHoldKeepsItsKeyAndTokenUntilTheLastRelease() {
-		assumeThat(heldByThread()).as("holds of this kind belong to no thread").isTrue();
+	void aSecondAcquisitionByTheHoldingThreadIsReentrantOrASeparateHoldAsTheKindSays() {
 		this.contextRunner.run((context) -> {
 			Contender contender = contender(registry(context), "reentrant");
 			Actor holder = actor();
 			Hold outer = holder.call(() -> contender.tryAcquire(Duration.ofSeconds(5)).orElseThrow());
-			Hold inner = holder.call(() -> contender.tryAcquire(Duration.ZERO).orElseThrow());
-			assertThat(inner.token()).isEqualTo(outer.token());
-			assertThat(keysUnder(keyPrefix("reentrant"))).isOne();
-			holder.run(inner::release);
-			assertThat(holder.call(outer::isValid)).isTrue();
-			assertThat(keysUnder(keyPrefix("reentrant"))).isOne();
+			if (heldByThread()) {
+				// re-entrant: the same key and token until the last release
+				Hold inner = holder.call(() -> contender.tryAcquire(Duration.ZERO).orElseThrow());
+				assertThat(inner.token()).isEqualTo(outer.token());
+				assertThat(keysUnder(keyPrefix("reentrant"))).isOne();
+				holder.run(inner::release);
+				assertThat(holder.call(outer::isValid)).isTrue();
+				assertThat(keysUnder(keyPrefix("reentrant"))).isOne();
+			}
+			else {
+				// permits belong to no thread: a second one is a hold of its own, or none when all are taken
+				Optional<Hold> second = holder.call(() -> contender.tryAcquire(Duration.ZERO));
+				if (permits() > 1) {
+					assertThat(second).hasValueSatisfying((hold) -> assertThat(hold.token()).isGreaterThan(outer.token()));
+					assertThat(keysUnder(keyPrefix("reentrant"))).isEqualTo(2);
+					holder.run(second.get()::release);
+				}
+				else {
+					assertThat(second).isEmpty();
+				}
+				assertThat(holder.call(outer::isValid)).isTrue();
+				assertThat(keysUnder(keyPrefix("reentrant"))).isOne();
+			}
 			holder.run(outer::release);
 			assertThat(holder.call(outer::isValid)).isFalse();
 			assertThat(keysUnder(keyPrefix("reentrant"))).isZero();

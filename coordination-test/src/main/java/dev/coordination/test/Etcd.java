@@ -17,8 +17,10 @@ import org.testcontainers.DockerClientFactory;
  * <li>{@code ETCD_ENDPOINTS} (comma-separated client URLs) is set and the spec does not
  * {@linkplain EtcdSpec#requiresLaunched() require a launched etcd}: that external cluster is used as is,
  * and its members refuse fault injection;</li>
- * <li>an etcd binary, {@code ETCD_BINARY} if set (it must be an executable file) or else {@code etcd}
- * on the {@code PATH}: members run as child processes of this JVM;</li>
+ * <li>an etcd binary, the system property {@code etcd.binary} or else the environment variable
+ * {@code ETCD_BINARY} if set (it must be an executable file; {@code mvn verify -Detcd.binary=...} runs
+ * a build's tests on another etcd version), or else {@code etcd} on the {@code PATH}: members run as
+ * child processes of this JVM;</li>
  * <li>a Docker engine: members run in containers of {@code ETCD_IMAGE} (default
  * {@value EtcdContainer#DEFAULT_IMAGE}) through Testcontainers;</li>
  * <li>otherwise {@link IllegalStateException} saying how to get etcd.</li>
@@ -31,10 +33,12 @@ public final class Etcd {
 
 	static final String BINARY_ENV = "ETCD_BINARY";
 
+	static final String BINARY_PROPERTY = "etcd.binary";
+
 	static final String IMAGE_ENV = "ETCD_IMAGE";
 
 	static final String HOW_TO_GET_ETCD = "install etcd 3.4+ (Debian/Ubuntu: apt-get install etcd-server; "
-			+ "macOS: brew install etcd), or set ETCD_BINARY to an etcd binary, or ETCD_ENDPOINTS to a running "
+			+ "macOS: brew install etcd), or set ETCD_BINARY (or -Detcd.binary) to an etcd binary, or ETCD_ENDPOINTS to a running "
 			+ "cluster, or start Docker";
 
 	private Etcd() {
@@ -57,7 +61,7 @@ public final class Etcd {
 	 */
 	public static EtcdCluster start(EtcdSpec spec) {
 		Objects.requireNonNull(spec, "spec must not be null");
-		Source source = resolve(spec, System.getenv(), System.getenv("PATH"),
+		Source source = resolve(spec, System.getenv(), System.getProperty(BINARY_PROPERTY), System.getenv("PATH"),
 				() -> DockerClientFactory.instance().isDockerAvailable());
 		return switch (source.kind()) {
 			case EXTERNAL -> ExternalEtcdCluster.of(source.location());
@@ -70,23 +74,26 @@ public final class Etcd {
 	 * Decide where etcd comes from. Reads nothing but its arguments and the file system.
 	 * @param spec what is needed
 	 * @param env the environment variables
+	 * @param binaryProperty the system property {@code etcd.binary}, may be {@code null}
 	 * @param path the {@code PATH}, may be {@code null}
 	 * @param dockerAvailable asked only when no binary is found
 	 * @return the source to start etcd from
-	 * @throws IllegalStateException if {@code ETCD_BINARY} is not an executable file or nothing is
-	 * available
+	 * @throws IllegalStateException if {@code etcd.binary} or {@code ETCD_BINARY} is not an executable
+	 * file or nothing is available
 	 */
-	static Source resolve(EtcdSpec spec, Map<String, String> env, String path, BooleanSupplier dockerAvailable) {
+	static Source resolve(EtcdSpec spec, Map<String, String> env, String binaryProperty, String path,
+			BooleanSupplier dockerAvailable) {
 		String endpoints = env.get(ENDPOINTS_ENV);
 		if (hasText(endpoints) && !spec.requiresLaunched()) {
 			return new Source(Kind.EXTERNAL, endpoints.trim());
 		}
-		String binary = env.get(BINARY_ENV);
+		String binarySetting = hasText(binaryProperty) ? "system property " + BINARY_PROPERTY : BINARY_ENV;
+		String binary = hasText(binaryProperty) ? binaryProperty : env.get(BINARY_ENV);
 		if (hasText(binary)) {
 			Path file = Path.of(binary.trim());
 			if (!isExecutableFile(file)) {
-				throw new IllegalStateException(BINARY_ENV + "=" + binary + " is not an executable file: point it to "
-						+ "an etcd binary, or unset it to use etcd from the PATH");
+				throw new IllegalStateException(binarySetting + "=" + binary + " is not an executable file: point it "
+						+ "to an etcd binary, or unset it to use etcd from the PATH");
 			}
 			return new Source(Kind.LOCAL, file.toAbsolutePath().toString());
 		}

@@ -34,7 +34,7 @@ class EtcdResolutionTests {
 	void endpointsWithoutLaunchRequirementUseTheExternalCluster() throws IOException {
 		Path bin = executable("etcd");
 		Etcd.Source source = Etcd.resolve(EtcdSpec.defaults(),
-				Map.of("ETCD_ENDPOINTS", " http://10.0.0.1:2379,http://10.0.0.2:2379 "), bin.getParent().toString(),
+				Map.of("ETCD_ENDPOINTS", " http://10.0.0.1:2379,http://10.0.0.2:2379 "), null, bin.getParent().toString(),
 				DOCKER_MUST_NOT_BE_ASKED);
 		assertThat(source).isEqualTo(new Etcd.Source(Etcd.Kind.EXTERNAL, "http://10.0.0.1:2379,http://10.0.0.2:2379"));
 	}
@@ -45,16 +45,16 @@ class EtcdResolutionTests {
 		Map<String, String> env = Map.of("ETCD_ENDPOINTS", "http://10.0.0.1:2379");
 		String path = bin.getParent().toString();
 		Etcd.Source local = new Etcd.Source(Etcd.Kind.LOCAL, bin.toString());
-		assertThat(Etcd.resolve(EtcdSpec.builder().requireLaunched().build(), env, path, NO_DOCKER)).isEqualTo(local);
-		assertThat(Etcd.resolve(EtcdSpec.builder().members(3).build(), env, path, NO_DOCKER)).isEqualTo(local);
-		assertThat(Etcd.resolve(EtcdSpec.builder().tls(bin, bin, null, false).build(), env, path, NO_DOCKER))
+		assertThat(Etcd.resolve(EtcdSpec.builder().requireLaunched().build(), env, null, path, NO_DOCKER)).isEqualTo(local);
+		assertThat(Etcd.resolve(EtcdSpec.builder().members(3).build(), env, null, path, NO_DOCKER)).isEqualTo(local);
+		assertThat(Etcd.resolve(EtcdSpec.builder().tls(bin, bin, null, false).build(), env, null, path, NO_DOCKER))
 			.isEqualTo(local);
 	}
 
 	@Test
 	void blankEndpointsAreIgnored() throws IOException {
 		Path bin = executable("etcd");
-		assertThat(Etcd.resolve(EtcdSpec.defaults(), Map.of("ETCD_ENDPOINTS", "  "), bin.getParent().toString(),
+		assertThat(Etcd.resolve(EtcdSpec.defaults(), Map.of("ETCD_ENDPOINTS", "  "), null, bin.getParent().toString(),
 				NO_DOCKER))
 			.isEqualTo(new Etcd.Source(Etcd.Kind.LOCAL, bin.toString()));
 	}
@@ -63,16 +63,34 @@ class EtcdResolutionTests {
 	void etcdBinaryWinsOverThePath() throws IOException {
 		Path onPath = executable("etcd");
 		Path configured = executable("custom/etcd-3.4");
-		assertThat(Etcd.resolve(EtcdSpec.defaults(), Map.of("ETCD_BINARY", configured.toString()),
+		assertThat(Etcd.resolve(EtcdSpec.defaults(), Map.of("ETCD_BINARY", configured.toString()), null,
 				onPath.getParent().toString(), DOCKER_MUST_NOT_BE_ASKED))
 			.isEqualTo(new Etcd.Source(Etcd.Kind.LOCAL, configured.toString()));
+	}
+
+	@Test
+	void etcdBinaryPropertyWinsOverTheEnvironment() throws IOException {
+		Path fromEnv = executable("env/etcd");
+		Path fromProperty = executable("property/etcd");
+		assertThat(Etcd.resolve(EtcdSpec.defaults(), Map.of("ETCD_BINARY", fromEnv.toString()), fromProperty.toString(),
+				null, DOCKER_MUST_NOT_BE_ASKED))
+			.isEqualTo(new Etcd.Source(Etcd.Kind.LOCAL, fromProperty.toString()));
+	}
+
+	@Test
+	void etcdBinaryPropertyPointingToAMissingFileFailsNamingTheProperty() {
+		Path missing = this.temp.resolve("no-such-etcd");
+		assertThatIllegalStateException()
+			.isThrownBy(() -> Etcd.resolve(EtcdSpec.defaults(), Map.of(), missing.toString(), null, DOCKER))
+			.withMessageContaining("system property etcd.binary=" + missing)
+			.withMessageContaining("is not an executable file");
 	}
 
 	@Test
 	void etcdBinaryPointingToAMissingFileFails() {
 		Path missing = this.temp.resolve("no-such-etcd");
 		assertThatIllegalStateException()
-			.isThrownBy(() -> Etcd.resolve(EtcdSpec.defaults(), Map.of("ETCD_BINARY", missing.toString()), null,
+			.isThrownBy(() -> Etcd.resolve(EtcdSpec.defaults(), Map.of("ETCD_BINARY", missing.toString()), null, null,
 					DOCKER))
 			.withMessageContaining("ETCD_BINARY=" + missing)
 			.withMessageContaining("is not an executable file");
@@ -82,7 +100,7 @@ class EtcdResolutionTests {
 	void etcdBinaryPointingToANonExecutableFileFails() throws IOException {
 		Path plain = Files.writeString(this.temp.resolve("etcd"), "not a program");
 		assertThatIllegalStateException()
-			.isThrownBy(() -> Etcd.resolve(EtcdSpec.defaults(), Map.of("ETCD_BINARY", plain.toString()), null, DOCKER))
+			.isThrownBy(() -> Etcd.resolve(EtcdSpec.defaults(), Map.of("ETCD_BINARY", plain.toString()), null, null, DOCKER))
 			.withMessageContaining("ETCD_BINARY=" + plain);
 	}
 
@@ -93,19 +111,19 @@ class EtcdResolutionTests {
 		Path bin = executable("bin/etcd");
 		String path = String.join(":", empty.toString(), "", this.temp.resolve("plain").toString(),
 				this.temp.resolve("missing").toString(), bin.getParent().toString());
-		assertThat(Etcd.resolve(EtcdSpec.defaults(), Map.of(), path, DOCKER_MUST_NOT_BE_ASKED))
+		assertThat(Etcd.resolve(EtcdSpec.defaults(), Map.of(), null, path, DOCKER_MUST_NOT_BE_ASKED))
 			.isEqualTo(new Etcd.Source(Etcd.Kind.LOCAL, bin.toString()));
 	}
 
 	@Test
 	void dockerIsUsedWithTheDefaultImageWhenNoBinaryIsFound() {
-		assertThat(Etcd.resolve(EtcdSpec.builder().members(3).build(), Map.of(), this.temp.toString(), DOCKER))
+		assertThat(Etcd.resolve(EtcdSpec.builder().members(3).build(), Map.of(), null, this.temp.toString(), DOCKER))
 			.isEqualTo(new Etcd.Source(Etcd.Kind.DOCKER, "quay.io/coreos/etcd:v3.5.17"));
 	}
 
 	@Test
 	void dockerUsesEtcdImage() {
-		assertThat(Etcd.resolve(EtcdSpec.defaults(), Map.of("ETCD_IMAGE", "gcr.io/etcd-development/etcd:v3.5.21"),
+		assertThat(Etcd.resolve(EtcdSpec.defaults(), Map.of("ETCD_IMAGE", "gcr.io/etcd-development/etcd:v3.5.21"), null,
 				null, DOCKER))
 			.isEqualTo(new Etcd.Source(Etcd.Kind.DOCKER, "gcr.io/etcd-development/etcd:v3.5.21"));
 	}
@@ -113,9 +131,9 @@ class EtcdResolutionTests {
 	@Test
 	void nothingAvailableFailsSayingHowToGetEtcd() {
 		assertThatIllegalStateException()
-			.isThrownBy(() -> Etcd.resolve(EtcdSpec.defaults(), Map.of(), this.temp.toString(), NO_DOCKER))
+			.isThrownBy(() -> Etcd.resolve(EtcdSpec.defaults(), Map.of(), null, this.temp.toString(), NO_DOCKER))
 			.withMessageContaining("install etcd 3.4+ (Debian/Ubuntu: apt-get install etcd-server; "
-					+ "macOS: brew install etcd), or set ETCD_BINARY to an etcd binary, "
+					+ "macOS: brew install etcd), or set ETCD_BINARY (or -Detcd.binary) to an etcd binary, "
 					+ "or ETCD_ENDPOINTS to a running cluster, or start Docker");
 	}
 

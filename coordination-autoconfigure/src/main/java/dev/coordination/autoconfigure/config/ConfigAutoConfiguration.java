@@ -14,6 +14,7 @@ import dev.coordination.config.internal.MicrometerConfigMetrics;
 import dev.coordination.etcd.EtcdTemplate;
 import dev.coordination.etcd.internal.CoordinationEvents;
 import dev.coordination.etcd.internal.RetryPolicy;
+import dev.coordination.etcd.internal.WatchProgress;
 import io.micrometer.core.instrument.MeterRegistry;
 
 import org.springframework.beans.factory.ObjectProvider;
@@ -49,8 +50,10 @@ public final class ConfigAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean(FeatureFlags.class)
-	EtcdFeatureFlags featureFlags(EtcdTemplate etcdTemplate, ConfigProperties properties, RetryPolicy retryPolicy) {
-		return new EtcdFeatureFlags(etcdTemplate, properties.getFlags().determinePrefix(), retryPolicy);
+	EtcdFeatureFlags featureFlags(EtcdTemplate etcdTemplate, ConfigProperties properties, RetryPolicy retryPolicy,
+			WatchProgress watchProgress) {
+		return new EtcdFeatureFlags(etcdTemplate, properties.getFlags().determinePrefix(), retryPolicy,
+				watchProgress);
 	}
 
 	@Bean
@@ -59,9 +62,10 @@ public final class ConfigAutoConfiguration {
 	@ConditionalOnBooleanProperty(name = "coordination.etcd.config.watch.enabled", matchIfMissing = true)
 	EtcdConfigWatcher etcdConfigWatcher(EtcdTemplate etcdTemplate, EtcdConfigState state,
 			ConfigProperties properties, ConfigurableApplicationContext context,
-			ObjectProvider<ConfigMetrics> metrics, CoordinationEvents events, RetryPolicy retryPolicy) {
+			ObjectProvider<ConfigMetrics> metrics, CoordinationEvents events, RetryPolicy retryPolicy,
+			WatchProgress watchProgress) {
 		return new EtcdConfigWatcher(etcdTemplate, state, properties.getWatch().getDelay(), context,
-				metrics.getIfAvailable(() -> ConfigMetrics.NONE), events, retryPolicy);
+				metrics.getIfAvailable(() -> ConfigMetrics.NONE), events, retryPolicy, watchProgress);
 	}
 
 	@Bean

@@ -21,6 +21,7 @@ import dev.coordination.discovery.internal.cloud.HeartbeatPublisher;
 import dev.coordination.etcd.EtcdTemplate;
 import dev.coordination.etcd.internal.CoordinationEvents;
 import dev.coordination.etcd.internal.RetryPolicy;
+import dev.coordination.etcd.internal.WatchProgress;
 import dev.coordination.session.internal.EtcdSession;
 import dev.coordination.session.internal.LocalInstance;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -60,9 +61,10 @@ public final class DiscoveryAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean(ServiceDiscovery.class)
 	EtcdServiceCatalog serviceDiscovery(EtcdTemplate etcdTemplate, DiscoveryProperties properties,
-			ObjectProvider<DiscoveryMetrics> metrics, CoordinationEvents events, RetryPolicy retryPolicy) {
-		return new EtcdServiceCatalog(etcdTemplate, properties.keyPrefix(), metrics.getIfAvailable(() -> DiscoveryMetrics.NONE),
-				events, retryPolicy);
+			ObjectProvider<DiscoveryMetrics> metrics, CoordinationEvents events, RetryPolicy retryPolicy,
+			WatchProgress watchProgress) {
+		return new EtcdServiceCatalog(etcdTemplate, properties.keyPrefix(),
+				metrics.getIfAvailable(() -> DiscoveryMetrics.NONE), events, retryPolicy, watchProgress);
 	}
 
 	@Bean

@@ -13,6 +13,7 @@ import dev.coordination.election.internal.MicrometerElectionMetrics;
 import dev.coordination.etcd.EtcdTemplate;
 import dev.coordination.etcd.internal.CoordinationEvents;
 import dev.coordination.etcd.internal.RetryPolicy;
+import dev.coordination.etcd.internal.WatchProgress;
 import dev.coordination.session.internal.EtcdSession;
 import dev.coordination.session.internal.LocalInstance;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -48,12 +49,13 @@ public final class ElectionAutoConfiguration {
 	@ConditionalOnMissingBean(LeaderElections.class)
 	EtcdLeaderElections leaderElections(EtcdTemplate etcdTemplate, EtcdSession session,
 			ElectionProperties properties, LocalInstance localInstance,
-			ObjectProvider<ElectionMetrics> metrics, CoordinationEvents events, RetryPolicy retryPolicy) {
+			ObjectProvider<ElectionMetrics> metrics, CoordinationEvents events, RetryPolicy retryPolicy,
+			WatchProgress watchProgress) {
 		return new EtcdLeaderElections(etcdTemplate, session, properties.keyPrefix(), localInstance::identity,
 				metrics.getIfAvailable(() -> ElectionMetrics.NONE), (name) -> {
 					ElectionProperties.Election election = properties.getElections().get(name);
 					return election == null || election.isCandidate();
-				}, events, retryPolicy);
+				}, events, retryPolicy, watchProgress);
 	}
 
 	@Bean

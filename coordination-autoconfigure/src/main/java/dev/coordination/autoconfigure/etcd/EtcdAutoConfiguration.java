@@ -3,6 +3,7 @@ package dev.coordination.autoconfigure.etcd;
 import dev.coordination.etcd.EtcdTemplate;
 import dev.coordination.etcd.internal.CoordinationEvents;
 import dev.coordination.etcd.internal.RetryPolicy;
+import dev.coordination.etcd.internal.WatchProgress;
 import io.etcd.jetcd.Client;
 
 import org.springframework.beans.factory.ObjectProvider;
@@ -54,6 +55,12 @@ public final class EtcdAutoConfiguration {
 	@ConditionalOnMissingBean
 	RetryPolicy coordinationRetryPolicy(EtcdProperties properties) {
 		return new RetryPolicy(properties.getRetry().getDelay(), properties.getRetry().getMaxDelay());
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	WatchProgress coordinationWatchProgress(EtcdTemplate etcdTemplate, EtcdProperties properties) {
+		return new WatchProgress(etcdTemplate, properties.getWatch().getProgressInterval());
 	}
 
 	@Bean

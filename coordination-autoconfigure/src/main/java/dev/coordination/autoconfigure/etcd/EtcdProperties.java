@@ -94,6 +94,12 @@ public class EtcdProperties implements InitializingBean {
 	 */
 	private final Retry retry = new Retry();
 
+	/**
+	 * Settings of the watches that keep the configuration, the service catalog, the feature flags
+	 * and the elections current.
+	 */
+	private final Watch watch = new Watch();
+
 	public List<String> getEndpoints() {
 		return this.endpoints;
 	}
@@ -190,6 +196,10 @@ public class EtcdProperties implements InitializingBean {
 		return this.retry;
 	}
 
+	public Watch getWatch() {
+		return this.watch;
+	}
+
 	@Override
 	public void afterPropertiesSet() {
 		validate();
@@ -213,6 +223,11 @@ public class EtcdProperties implements InitializingBean {
 		positive("coordination.etcd.keepalive-timeout", this.keepaliveTimeout);
 		positive("coordination.etcd.retry.delay", this.retry.delay);
 		positive("coordination.etcd.retry.max-delay", this.retry.maxDelay);
+		Duration progressInterval = this.watch.progressInterval;
+		if (progressInterval == null || progressInterval.isNegative()) {
+			throw new InvalidConfigurationPropertyValueException("coordination.etcd.watch.progress-interval",
+					progressInterval, "Must be a positive duration, for example 5s, or 0 to never ask for progress.");
+		}
 		if (this.retry.maxDelay.compareTo(this.retry.delay) < 0) {
 			throw new InvalidConfigurationPropertyValueException("coordination.etcd.retry.max-delay",
 					this.retry.maxDelay, "Must not be smaller than coordination.etcd.retry.delay ("
@@ -336,6 +351,31 @@ public class EtcdProperties implements InitializingBean {
 
 		public void setMaxDelay(Duration maxDelay) {
 			this.maxDelay = maxDelay;
+		}
+
+	}
+
+	/**
+	 * Settings of the watches that keep the configuration, the service catalog, the feature flags
+	 * and the elections current.
+	 */
+	public static class Watch {
+
+		/**
+		 * How often each watch asks etcd how far it is (a progress request), where every member runs
+		 * etcd 3.4.31+ or 3.5.13+, whose answers come in order with the events. The answer keeps a
+		 * quiet watch's revision current, and a watch left unanswered twice in a row is reported
+		 * disconnected (configuration health 'stale') instead of waiting for gRPC's keep-alive.
+		 * 0 never asks.
+		 */
+		private Duration progressInterval = Duration.ofSeconds(5);
+
+		public Duration getProgressInterval() {
+			return this.progressInterval;
+		}
+
+		public void setProgressInterval(Duration progressInterval) {
+			this.progressInterval = progressInterval;
 		}
 
 	}

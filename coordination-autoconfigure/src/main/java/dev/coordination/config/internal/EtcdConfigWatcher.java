@@ -11,6 +11,7 @@ import dev.coordination.etcd.EtcdTemplate;
 import dev.coordination.etcd.internal.CoordinationEvents;
 import dev.coordination.etcd.internal.PrefixMirror;
 import dev.coordination.etcd.internal.RetryPolicy;
+import dev.coordination.etcd.internal.WatchProgress;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.context.ConfigurableApplicationContext;
@@ -38,6 +39,8 @@ public class EtcdConfigWatcher implements SmartLifecycle {
 
 	private final RetryPolicy retry;
 
+	private final WatchProgress progress;
+
 	private final EtcdConfigState state;
 
 	private final Duration delay;
@@ -59,11 +62,14 @@ public class EtcdConfigWatcher implements SmartLifecycle {
 	 * @param metrics where to report refreshes
 	 * @param events the thread listeners are told on
 	 * @param retry how to wait before reading again after a failed read
+	 * @param progress whether and how often its watch asks etcd how far it is
 	 */
 	public EtcdConfigWatcher(EtcdTemplate etcd, EtcdConfigState state, Duration delay,
-			ConfigurableApplicationContext context, ConfigMetrics metrics, CoordinationEvents events, RetryPolicy retry) {
+			ConfigurableApplicationContext context, ConfigMetrics metrics, CoordinationEvents events, RetryPolicy retry,
+			WatchProgress progress) {
 		this.etcd = etcd;
 		this.retry = retry;
+		this.progress = progress;
 		this.state = state;
 		this.delay = delay;
 		this.refresher = new ConfigRefresher(state, context, metrics, this, events, this.listeners);
@@ -93,7 +99,7 @@ public class EtcdConfigWatcher implements SmartLifecycle {
 		contexts.forEach((context) -> roots.add(context.getRoot()));
 		List<String> paths = contexts.stream().map(EtcdConfigDataResource::getPath).toList();
 		PrefixMirror mirror = new PrefixMirror(this.etcd, "config", List.copyOf(roots),
-				(key) -> paths.stream().anyMatch(key::startsWith), this.delay, this.retry, this.refresher);
+				(key) -> paths.stream().anyMatch(key::startsWith), this.delay, this.retry, this.progress, this.refresher);
 		this.mirror = mirror;
 		if (this.state.isLoaded() && !this.restarted) {
 			mirror.start(this.state.revision(), this.state.readAtStartUp());

@@ -13,6 +13,7 @@ import dev.coordination.etcd.EtcdTemplate;
 import dev.coordination.etcd.internal.EtcdKeys;
 import dev.coordination.etcd.internal.PrefixMirror;
 import dev.coordination.etcd.internal.RetryPolicy;
+import dev.coordination.etcd.internal.WatchProgress;
 import io.etcd.jetcd.KeyValue;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -32,6 +33,8 @@ public class EtcdFeatureFlags implements FeatureFlags, SmartLifecycle {
 	private final EtcdTemplate etcd;
 
 	private final RetryPolicy retry;
+
+	private final WatchProgress progress;
 
 	private final String prefix;
 
@@ -53,10 +56,12 @@ public class EtcdFeatureFlags implements FeatureFlags, SmartLifecycle {
 	 * @param etcd the etcd access
 	 * @param prefix the normalised prefix of the flags, for example {@code /flags}
 	 * @param retry how to wait before reading again after a failed read
+	 * @param progress whether and how often its watch asks etcd how far it is
 	 */
-	public EtcdFeatureFlags(EtcdTemplate etcd, String prefix, RetryPolicy retry) {
+	public EtcdFeatureFlags(EtcdTemplate etcd, String prefix, RetryPolicy retry, WatchProgress progress) {
 		this.etcd = etcd;
 		this.retry = retry;
+		this.progress = progress;
 		this.prefix = prefix + "/";
 	}
 
@@ -108,7 +113,7 @@ public class EtcdFeatureFlags implements FeatureFlags, SmartLifecycle {
 		synchronized (this.monitor) {
 			if (this.mirror == null && !this.stopped) {
 				this.mirror = new PrefixMirror(this.etcd, "flags", List.of(this.prefix), (key) -> true, Duration.ZERO,
-						this.retry, new PrefixMirror.Handler() {
+						this.retry, this.progress, new PrefixMirror.Handler() {
 
 							@Override
 							public void changed(Map<String, KeyValue> kvs, Set<String> changed, long revision,

@@ -27,6 +27,7 @@ import dev.coordination.etcd.internal.CoordinationEvents;
 import dev.coordination.etcd.internal.EtcdKeys;
 import dev.coordination.etcd.internal.PrefixMirror;
 import dev.coordination.etcd.internal.RetryPolicy;
+import dev.coordination.etcd.internal.WatchProgress;
 import io.etcd.jetcd.KeyValue;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -67,6 +68,8 @@ public class EtcdServiceCatalog implements ServiceDiscovery, SmartLifecycle {
 
 	private final RetryPolicy retry;
 
+	private final WatchProgress progress;
+
 	// a new snapshot per change: lookups read it without locking
 	private volatile Map<String, List<ServiceRecord>> snapshot = Map.of();
 
@@ -84,10 +87,12 @@ public class EtcdServiceCatalog implements ServiceDiscovery, SmartLifecycle {
 	 * @param metrics where to report skipped records
 	 * @param events the thread listeners are told on
 	 * @param retry how to wait before reading again after a failed read
+	 * @param progress whether and how often its watch asks etcd how far it is
 	 */
 	public EtcdServiceCatalog(EtcdTemplate etcd, String prefix, DiscoveryMetrics metrics, CoordinationEvents events,
-			RetryPolicy retry) {
+			RetryPolicy retry, WatchProgress progress) {
 		this.retry = retry;
+		this.progress = progress;
 		this.etcd = etcd;
 		this.events = events;
 		this.prefix = prefix + "/";
@@ -138,7 +143,7 @@ public class EtcdServiceCatalog implements ServiceDiscovery, SmartLifecycle {
 	@Override
 	public void start() {
 		PrefixMirror mirror = new PrefixMirror(this.etcd, "discovery", List.of(this.prefix), (key) -> true,
-				Duration.ZERO, this.retry, this::changed);
+				Duration.ZERO, this.retry, this.progress, this::changed);
 		this.mirror = mirror;
 		mirror.start(0, List.of());
 		// the first read while starting, so the catalog is there when the application is ready;

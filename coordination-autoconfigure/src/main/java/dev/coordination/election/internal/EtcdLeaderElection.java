@@ -39,6 +39,7 @@ import dev.coordination.etcd.internal.CoordinationThreads;
 import dev.coordination.etcd.internal.EtcdKeys;
 import dev.coordination.etcd.internal.PrefixMirror;
 import dev.coordination.etcd.internal.RetryPolicy;
+import dev.coordination.etcd.internal.WatchProgress;
 import dev.coordination.session.SessionLossReason;
 import dev.coordination.session.internal.EtcdSession;
 import dev.coordination.session.internal.InstanceIdentity;
@@ -136,11 +137,13 @@ public class EtcdLeaderElection implements LeaderElection, LeaseListener {
 	 * @param events the thread listeners are told on
 	 * @param sharedListeners listeners of every election, told after this election's own
 	 * @param retry how to wait between failed campaigns and reads
+	 * @param progress whether and how often its watch asks etcd how far it is
 	 * @param metrics where to report leadership changes
 	 */
 	public EtcdLeaderElection(String name, String prefix, EtcdTemplate etcd, EtcdSession session,
 			Supplier<InstanceIdentity> identity, boolean candidate, CoordinationEvents events,
-			List<LeadershipListener> sharedListeners, RetryPolicy retry, ElectionMetrics metrics) {
+			List<LeadershipListener> sharedListeners, RetryPolicy retry, WatchProgress progress,
+			ElectionMetrics metrics) {
 		this.metrics = metrics;
 		this.name = name;
 		this.prefix = EtcdKeys.key(prefix, EtcdKeys.segment("election name", name)) + "/";
@@ -151,7 +154,7 @@ public class EtcdLeaderElection implements LeaderElection, LeaseListener {
 		this.events = events;
 		this.campaignBackoff = retry.backoff();
 		this.view = new PrefixMirror(etcd, "election-" + name, List.of(this.prefix), (key) -> true, Duration.ZERO, retry,
-				(kvs, changed, revision, receivedAt) -> submit(() -> onView(kvs.values(), revision)));
+				progress, (kvs, changed, revision, receivedAt) -> submit(() -> onView(kvs.values(), revision)));
 		this.allListeners = () -> Stream.concat(this.listeners.stream(), sharedListeners.stream()).iterator();
 		this.executor = Executors.newSingleThreadExecutor(CoordinationThreads.daemon("coordination-election-" + name));
 	}

@@ -14,6 +14,7 @@ import dev.coordination.election.LeadershipListener;
 import dev.coordination.etcd.EtcdTemplate;
 import dev.coordination.etcd.internal.CoordinationEvents;
 import dev.coordination.etcd.internal.RetryPolicy;
+import dev.coordination.etcd.internal.WatchProgress;
 import dev.coordination.session.internal.EtcdSession;
 import dev.coordination.session.internal.InstanceIdentity;
 
@@ -52,6 +53,8 @@ public class EtcdLeaderElections implements LeaderElections, SmartLifecycle {
 
 	private final RetryPolicy retry;
 
+	private final WatchProgress progress;
+
 	private final List<LeadershipListener> sharedListeners = new CopyOnWriteArrayList<>();
 
 	private volatile boolean running;
@@ -68,10 +71,12 @@ public class EtcdLeaderElections implements LeaderElections, SmartLifecycle {
 	 * observing it
 	 * @param events the thread listeners are told on
 	 * @param retry how elections wait between failed attempts
+	 * @param progress whether and how often their watches ask etcd how far they are
 	 */
 	public EtcdLeaderElections(EtcdTemplate etcd, EtcdSession session, String prefix,
 			Supplier<InstanceIdentity> identity, ElectionMetrics metrics,
-			Predicate<String> candidate, CoordinationEvents events, RetryPolicy retry) {
+			Predicate<String> candidate, CoordinationEvents events, RetryPolicy retry,
+			WatchProgress progress) {
 		this.etcd = etcd;
 		this.session = session;
 		this.prefix = prefix;
@@ -80,6 +85,7 @@ public class EtcdLeaderElections implements LeaderElections, SmartLifecycle {
 		this.candidate = candidate;
 		this.events = events;
 		this.retry = retry;
+		this.progress = progress;
 	}
 
 	@Override
@@ -100,7 +106,8 @@ public class EtcdLeaderElections implements LeaderElections, SmartLifecycle {
 
 	private EtcdLeaderElection create(String name) {
 		EtcdLeaderElection election = new EtcdLeaderElection(name, this.prefix, this.etcd, this.session, this.identity,
-				this.candidate.test(name), this.events, this.sharedListeners, this.retry, this.metrics);
+				this.candidate.test(name), this.events, this.sharedListeners, this.retry, this.progress,
+				this.metrics);
 		this.metrics.joined(election);
 		if (this.running) {
 			election.start();

@@ -54,6 +54,12 @@ public final class EtcdWatch implements AutoCloseable {
 
 	private boolean interrupted;
 
+	// whether anything arrived since the last progress request
+	private volatile boolean answered = true;
+
+	// set by the first progress request: the owner trusts etcd's answers
+	private volatile boolean progressRequested;
+
 	private volatile boolean closed;
 
 	EtcdWatch(Watching watching, String name, ByteSequence key, boolean prefix, @Nullable ByteSequence rangeEnd,
@@ -128,6 +134,7 @@ public final class EtcdWatch implements AutoCloseable {
 	}
 
 	private void onResponse(WatchResponse response) {
+		this.answered = true;
 		this.listener.connected(true);
 		long headerRevision = response.getHeader().getRevision();
 		if (response.isCreatedNotify()) {
@@ -151,14 +158,35 @@ public final class EtcdWatch implements AutoCloseable {
 				this.lastRevision = Math.max(this.lastRevision, revision);
 			}
 		}
-		// only events advance the watch: a header can be ahead of events still to come while the
-		// watcher catches up, and taking it would drop them as replays
+		// only events and answers to our own progress requests advance the watch: any other header
+		// can be ahead of events still to come while the watcher catches up (so can a progress answer
+		// of etcd before 3.4.31 and 3.5.13, whose progress is never asked), and taking it would drop
+		// them as replays
 		if (!fresh.isEmpty()) {
 			this.listener.events(fresh, this.lastRevision);
 		}
-		else if (response.getEvents().isEmpty()) {
+		else if (this.progressRequested && response.isProgressNotify() && headerRevision > this.lastRevision) {
+			this.lastRevision = headerRevision;
 			this.listener.progressed(headerRevision);
 		}
+	}
+
+	/**
+	 * Ask etcd how far the watch is: it answers with a progress notice at the revision the watch has
+	 * reached once every event up to it was sent, which then {@linkplain Listener#progressed moves
+	 * the watch on}. Only for etcd whose answers come in order with the events
+	 * ({@link WatchProgress#trusted()}).
+	 * @return whether anything (an event or an answer) arrived since the previous request; true for
+	 * the first
+	 */
+	public boolean requestProgress() {
+		boolean answered = this.answered;
+		this.answered = false;
+		this.progressRequested = true;
+		if (!this.closed) {
+			this.watcher.requestProgress();
+		}
+		return answered;
 	}
 
 	private void onError(Throwable error) {
@@ -240,8 +268,9 @@ public final class EtcdWatch implements AutoCloseable {
 		}
 
 		/**
-		 * etcd answered without an event of this watch (a progress notice).
-		 * @param revision the revision of the answer
+		 * etcd confirmed that every event up to a revision was handed over: the answer to a
+		 * {@linkplain EtcdWatch#requestProgress() progress request}.
+		 * @param revision the revision
 		 */
 		default void progressed(long revision) {
 		}

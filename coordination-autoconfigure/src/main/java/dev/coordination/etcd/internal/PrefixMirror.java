@@ -56,6 +56,8 @@ public final class PrefixMirror {
 
 	private final RetryPolicy.Backoff backoff;
 
+	private final WatchProgress progress;
+
 	private volatile @Nullable ScheduledExecutorService thread;
 
 	private volatile boolean running;
@@ -77,6 +79,9 @@ public final class PrefixMirror {
 
 	private long generation;
 
+	// progress requests in a row that the watches left unanswered
+	private int unanswered;
+
 	/**
 	 * Create a mirror.
 	 * @param etcd the etcd access
@@ -85,11 +90,13 @@ public final class PrefixMirror {
 	 * @param keep which keys under them to keep
 	 * @param delay how long to gather changes before handing them over
 	 * @param retry how long to wait before reading again after a failed read
+	 * @param progress whether and how often the watches ask etcd how far they are
 	 * @param handler what to do with them
 	 */
 	public PrefixMirror(EtcdTemplate etcd, String name, List<String> roots, Predicate<String> keep, Duration delay,
-			RetryPolicy retry, Handler handler) {
+			RetryPolicy retry, WatchProgress progress, Handler handler) {
 		this.backoff = retry.backoff();
+		this.progress = progress;
 		this.etcd = etcd;
 		this.name = name;
 		this.roots = List.copyOf(roots);
@@ -110,6 +117,12 @@ public final class PrefixMirror {
 		executor.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
 		this.thread = executor;
 		this.running = true;
+		long interval = this.progress.interval().toNanos();
+		if (interval > 0) {
+			// learn the members' versions before the first request
+			this.progress.trusted();
+			executor.scheduleWithFixedDelay(this::requestProgress, interval, interval, TimeUnit.NANOSECONDS);
+		}
 		executor.execute(() -> {
 			if (revision > 0) {
 				for (KeyValue kv : read) {
@@ -279,9 +292,11 @@ public final class PrefixMirror {
 
 				@Override
 				public void progressed(long revision) {
-					if (generation == PrefixMirror.this.generation && PrefixMirror.this.pending.isEmpty()) {
+					if (generation == PrefixMirror.this.generation) {
 						PrefixMirror.this.revision = Math.max(PrefixMirror.this.revision, revision);
-						PrefixMirror.this.handler.progressed(PrefixMirror.this.revision);
+						if (PrefixMirror.this.pending.isEmpty()) {
+							PrefixMirror.this.handler.progressed(PrefixMirror.this.revision);
+						}
 					}
 				}
 
@@ -363,6 +378,42 @@ public final class PrefixMirror {
 	private void closeWatches() {
 		this.watches.forEach(EtcdWatch::close);
 		this.watches.clear();
+		this.unanswered = 0;
+	}
+
+	/**
+	 * Ask every watch how far it is, where etcd answers in order. Their answers move the mirror on
+	 * (its revision stays current while nothing under its prefixes changes, and a watch that breaks
+	 * resumes from there); a watch that leaves two requests in a row unanswered is silent (a stream
+	 * cut off without an error, which gRPC's keep-alive notices only after
+	 * {@code keepalive-time + keepalive-timeout}): the mirror counts as disconnected until an answer
+	 * arrives.
+	 */
+	private void requestProgress() {
+		if (!this.running || this.watches.isEmpty() || !this.progress.trusted()) {
+			return;
+		}
+		boolean answered = true;
+		for (EtcdWatch watch : this.watches) {
+			try {
+				answered &= watch.requestProgress();
+			}
+			catch (RuntimeException ex) {
+				// a stream jetcd is replacing: the next request goes to the new one
+				logger.debug("Could not ask the watch of " + this.roots + " (" + this.name + ") for progress", ex);
+			}
+		}
+		if (answered) {
+			if (this.unanswered >= 2) {
+				logger.info("etcd answers the watch of " + this.roots + " (" + this.name + ") again");
+			}
+			this.unanswered = 0;
+		}
+		else if (++this.unanswered == 2) {
+			logger.warn("etcd has not answered the watch of " + this.roots + " (" + this.name + ") for "
+					+ this.progress.interval().multipliedBy(2).toMillis() + " ms: its changes may not arrive until it answers");
+			this.handler.connected(false);
+		}
 	}
 
 	/**

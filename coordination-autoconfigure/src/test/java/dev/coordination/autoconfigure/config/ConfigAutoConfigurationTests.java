@@ -23,6 +23,7 @@ import dev.coordination.config.internal.MicrometerConfigMetrics;
 import dev.coordination.etcd.EtcdTemplate;
 import dev.coordination.etcd.internal.CoordinationEvents;
 import dev.coordination.etcd.internal.RetryPolicy;
+import dev.coordination.etcd.internal.WatchProgress;
 import io.etcd.jetcd.Client;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -444,7 +445,8 @@ class ConfigAutoConfigurationTests {
 
 		RecordingWatcher(EtcdTemplate etcd, EtcdConfigState state, ConfigurableApplicationContext context,
 				CoordinationEvents events) {
-			super(etcd, state, Duration.ofMillis(20), context, ConfigMetrics.NONE, events, RetryPolicy.DEFAULT);
+			super(etcd, state, Duration.ofMillis(20), context, ConfigMetrics.NONE, events, RetryPolicy.DEFAULT,
+					WatchProgress.off());
 		}
 
 		@Override

@@ -31,6 +31,7 @@ import dev.coordination.etcd.FencedWrite;
 import dev.coordination.etcd.WriteResult;
 import dev.coordination.etcd.internal.CoordinationEvents;
 import dev.coordination.etcd.internal.RetryPolicy;
+import dev.coordination.etcd.internal.WatchProgress;
 import dev.coordination.session.internal.EtcdSession;
 import dev.coordination.session.internal.LocalInstance;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -672,7 +673,7 @@ class ElectionAutoConfigurationTests {
 		RecordingElections(EtcdTemplate etcdTemplate, EtcdSession session, LocalInstance localInstance,
 				CoordinationEvents events, RetryPolicy retryPolicy) {
 			super(etcdTemplate, session, "/elections", localInstance::identity, ElectionMetrics.NONE, (name) -> true,
-					events, retryPolicy);
+					events, retryPolicy, WatchProgress.off());
 		}
 
 		@Override

@@ -3,6 +3,7 @@ package dev.coordination.etcd.internal;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 import com.google.protobuf.ByteString;
@@ -34,6 +35,8 @@ class EtcdWatchTests {
 
 	private final AtomicBoolean closed = new AtomicBoolean();
 
+	private final AtomicInteger progressRequests = new AtomicInteger();
+
 	private EtcdWatch watchFrom(long revision) {
 		return new EtcdWatch((key, option, listener) -> {
 			this.option.set(option);
@@ -47,6 +50,7 @@ class EtcdWatchTests {
 
 				@Override
 				public void requestProgress() {
+					EtcdWatchTests.this.progressRequests.incrementAndGet();
 				}
 
 				@Override
@@ -84,11 +88,46 @@ class EtcdWatchTests {
 	}
 
 	@Test
-	void aResponseWithoutEventsIsProgress() {
-		watchFrom(11);
+	void aProgressNoticeNobodyAskedForDoesNotMoveTheWatch() {
+		// etcd before 3.4.31 and 3.5.13 can answer ahead of events still to come: only the answers to
+		// this watch's own requests (made for etcd that answers in order) count
+		EtcdWatch watch = watchFrom(11);
+		respond(20);
+		assertThat(this.recorder.progress).isEmpty();
+		assertThat(watch.lastRevision()).isEqualTo(10);
+		respond(15, put("/test/a", 15));
+		assertThat(this.recorder.events).containsExactly("PUT /test/a@15");
+	}
+
+	@Test
+	void anAnsweredProgressRequestMovesTheWatchOn() {
+		EtcdWatch watch = watchFrom(11);
+		assertThat(watch.requestProgress()).isTrue();
+		assertThat(this.progressRequests).hasValue(1);
 		respond(20);
 		assertThat(this.recorder.progress).containsExactly(20L);
-		assertThat(this.recorder.events).isEmpty();
+		assertThat(watch.lastRevision()).isEqualTo(20);
+		// an event jetcd replays from before the confirmed revision is dropped
+		respond(20, put("/test/a", 18));
+		respond(21, put("/test/b", 21));
+		assertThat(this.recorder.events).containsExactly("PUT /test/b@21");
+		// an answer behind the watch does not move it back
+		respond(19);
+		assertThat(this.recorder.progress).containsExactly(20L);
+		assertThat(watch.lastRevision()).isEqualTo(21);
+	}
+
+	@Test
+	void aProgressRequestTellsWhetherAnythingArrivedSinceThePreviousOne() {
+		EtcdWatch watch = watchFrom(11);
+		assertThat(watch.requestProgress()).isTrue();
+		assertThat(watch.requestProgress()).isFalse();
+		respond(12, put("/test/a", 12));
+		assertThat(watch.requestProgress()).isTrue();
+		assertThat(watch.requestProgress()).isFalse();
+		respond(12);
+		assertThat(watch.requestProgress()).isTrue();
+		assertThat(this.progressRequests).hasValue(5);
 	}
 
 	@Test

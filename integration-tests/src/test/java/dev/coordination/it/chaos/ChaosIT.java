@@ -932,6 +932,7 @@ class ChaosIT {
 			StringBuilder out = new StringBuilder();
 			out.append(String.format(Locale.ROOT, "Chaos summary (seed %d, %d s, 3 etcd members, %d instances, TTL %d s)%n",
 					seed, TimeUnit.NANOSECONDS.toSeconds(duration), INSTANCES, TTL_SECONDS));
+			out.append(String.format(Locale.ROOT, "  etcd: %s%n", etcd.cluster().description()));
 			Map<Fault, Long> byKind = ChaosIT.this.faults.stream()
 				.collect(Collectors.groupingBy((entry) -> entry.kind, TreeMap::new, Collectors.counting()));
 			out.append(String.format(Locale.ROOT, "  faults injected: %d %s%n", ChaosIT.this.faults.size(), byKind));

@@ -1,5 +1,6 @@
 package dev.coordination.it.config;
 
+import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -9,6 +10,7 @@ import java.util.concurrent.TimeUnit;
 import dev.coordination.config.ConfigChangedEvent.Change;
 import dev.coordination.config.internal.EtcdConfigState;
 import dev.coordination.etcd.internal.EtcdKeys;
+import dev.coordination.etcd.internal.WatchProgress;
 import dev.coordination.it.config.EtcdConfigRefreshIntegrationTests.Events;
 import dev.coordination.it.config.EtcdConfigRefreshIntegrationTests.GreetingProperties;
 import dev.coordination.test.EtcdSpec;
@@ -98,6 +100,36 @@ class EtcdConfigFaultTests {
 	}
 
 	@Test
+	void aFrozenMemberMakesTheHealthStaleWithinTwoProgressRequestsWhereEtcdAnswersThemInOrder() throws Exception {
+		put(etcd.client(), "/config/orders/greeting/message", "one");
+		ConfigurableApplicationContext context = start(false, "--coordination.etcd.watch.progress-interval=300ms");
+		HealthIndicator health = context.getBean("etcdConfigHealthIndicator", HealthIndicator.class);
+		assertThat(health.health(true).getStatus()).isEqualTo(Status.UP);
+		URI member = etcd.cluster().member(0).clientEndpoint();
+		String version = etcd.client().getMaintenanceClient().statusMember(member.getHost() + ":" + member.getPort())
+			.get(5, TimeUnit.SECONDS)
+			.getVersion();
+		boolean answersInOrder = WatchProgress.answersInOrder(version);
+		// SIGSTOP: the connection stays open, nothing answers
+		etcd.cluster().member(0).pause();
+		if (answersInOrder) {
+			// etcd 3.4.31+ / 3.5.13+: two unanswered progress requests, not gRPC's keep-alive (40 s)
+			await().atMost(Duration.ofSeconds(3))
+				.untilAsserted(() -> assertThat(health.health(true).getDetails()).containsEntry("state", "stale"));
+			etcd.cluster().member(0).resume();
+			await().atMost(Duration.ofSeconds(5))
+				.untilAsserted(() -> assertThat(health.health(true).getStatus()).isEqualTo(Status.UP));
+		}
+		else {
+			// older etcd is never asked: the silence goes unnoticed until gRPC's keep-alive
+			await().during(Duration.ofSeconds(2))
+				.atMost(Duration.ofSeconds(3))
+				.untilAsserted(() -> assertThat(health.health(true).getStatus()).isEqualTo(Status.UP));
+			etcd.cluster().member(0).resume();
+		}
+	}
+
+	@Test
 	void anOptionalImportStartsWithoutEtcdAndAttachesItOnceItAnswers() throws Exception {
 		try (Client other = Client.builder().endpoints(etcd.cluster().member(1).clientEndpoint()).build()) {
 			put(other, "/config/orders/greeting/message", "from etcd");
@@ -122,15 +154,16 @@ class EtcdConfigFaultTests {
 		client.getKVClient().put(EtcdKeys.bytes(key), EtcdKeys.bytes(value)).get(5, TimeUnit.SECONDS);
 	}
 
-	private ConfigurableApplicationContext start(boolean optional) {
+	private ConfigurableApplicationContext start(boolean optional, String... args) {
+		List<String> arguments = new ArrayList<>(List.of("--spring.main.web-application-type=none",
+				"--spring.main.banner-mode=off", "--coordination.etcd.endpoints=" + etcd.cluster().member(0).clientEndpoint(),
+				"--coordination.etcd.connect-timeout=1s", "--coordination.etcd.request-timeout=1s",
+				"--spring.application.name=orders", "--spring.config.import=" + (optional ? "optional:etcd:" : "etcd:")));
+		arguments.addAll(List.of(args));
 		ConfigurableApplicationContext context = new SpringApplicationBuilder(
 				EtcdConfigRefreshIntegrationTests.Application.class)
 			.properties("greeting.message=from application.properties")
-			.run("--spring.main.web-application-type=none", "--spring.main.banner-mode=off",
-					"--coordination.etcd.endpoints=" + etcd.cluster().member(0).clientEndpoint(),
-					"--coordination.etcd.connect-timeout=1s", "--coordination.etcd.request-timeout=1s",
-					"--spring.application.name=orders",
-					"--spring.config.import=" + (optional ? "optional:etcd:" : "etcd:"));
+			.run(arguments.toArray(String[]::new));
 		this.applications.add(context);
 		return context;
 	}

@@ -149,8 +149,8 @@ class DistributedLockIntegrationTests {
 	void etcdctlLockExcludesUs() throws Exception {
 		this.contextRunner.run((context) -> {
 			awaitSession(context);
-			Process etcdctl = new ProcessBuilder("etcdctl", "--endpoints=" + etcd.endpointsAsString(), "lock",
-					"/locks/shared")
+			Process etcdctl = new ProcessBuilder(LockTestSupport.etcdctl(), "--endpoints=" + etcd.endpointsAsString(),
+					"lock", "/locks/shared")
 				.redirectErrorStream(true)
 				.start();
 			try {

@@ -123,8 +123,8 @@ class DistributedLockedIntegrationTests {
 			await().atMost(Duration.ofSeconds(5)).until(() -> context.getBean(CoordinationSession.class).isValid());
 			Orders orders = context.getBean(Orders.class);
 			// etcdctl holds the lock of key 'orders/9' under the default prefix: /locks/orders%2F9
-			Process etcdctl = new ProcessBuilder("etcdctl", "--endpoints=" + etcd.endpointsAsString(), "lock",
-					"/locks/orders%2F9")
+			Process etcdctl = new ProcessBuilder(LockTestSupport.etcdctl(), "--endpoints=" + etcd.endpointsAsString(),
+					"lock", "/locks/orders%2F9")
 				.redirectErrorStream(true)
 				.start();
 			try {

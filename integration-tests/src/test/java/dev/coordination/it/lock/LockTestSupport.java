@@ -1,5 +1,7 @@
 package dev.coordination.it.lock;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
@@ -21,6 +23,26 @@ import static org.awaitility.Awaitility.await;
 final class LockTestSupport {
 
 	private LockTestSupport() {
+	}
+
+	/**
+	 * The etcdctl of the etcd the tests run on: the one beside {@code etcd.binary} or
+	 * {@code ETCD_BINARY} when there is one there (so the Go client of the same version takes part),
+	 * else etcdctl from the {@code PATH}.
+	 * @return the command
+	 */
+	static String etcdctl() {
+		String binary = System.getProperty("etcd.binary");
+		if (binary == null || binary.isBlank()) {
+			binary = System.getenv("ETCD_BINARY");
+		}
+		if (binary != null && !binary.isBlank()) {
+			Path beside = Path.of(binary.trim()).resolveSibling("etcdctl");
+			if (Files.isExecutable(beside)) {
+				return beside.toString();
+			}
+		}
+		return "etcdctl";
 	}
 
 	/**

@@ -16,6 +16,7 @@ import dev.coordination.discovery.internal.EtcdServiceCatalog;
 import dev.coordination.etcd.EtcdTemplate;
 import dev.coordination.etcd.internal.CoordinationEvents;
 import dev.coordination.etcd.internal.RetryPolicy;
+import dev.coordination.etcd.internal.WatchProgress;
 import dev.coordination.it.process.ChildLine;
 import dev.coordination.it.process.ChildProcess;
 import dev.coordination.it.process.ChildProcesses;
@@ -73,7 +74,7 @@ class DiscoveryProcessIT {
 		LeftoverKeys.remove(etcd.client(), PREFIX + "/");
 		this.observerClient = etcd.cluster().newClient();
 		this.observer = new EtcdServiceCatalog(new EtcdTemplate(this.observerClient, Duration.ofSeconds(1)), PREFIX,
-				DiscoveryMetrics.NONE, new CoordinationEvents(null), RetryPolicy.DEFAULT);
+				DiscoveryMetrics.NONE, new CoordinationEvents(null), RetryPolicy.DEFAULT, WatchProgress.off());
 		this.observer.addListener(this.events);
 		this.observer.start();
 		assertThat(this.observer.services()).as("services in the catalog before the test").isEmpty();

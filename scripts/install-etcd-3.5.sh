@@ -20,10 +20,17 @@ fail() {
 	exit 1
 }
 
-if [ -x "$binary" ] && "$binary" --version 2>/dev/null | grep -q '^etcd Version: 3\.5\.'; then
+version_of() {
+	# read whole: grep -q stopping early would fail the pipe (pipefail)
+	"$1" --version 2>/dev/null | head -n 1 || true
+}
+
+case $( [ -x "$binary" ] && version_of "$binary") in
+"etcd Version: 3.5."*)
 	echo "$binary"
 	exit 0
-fi
+	;;
+esac
 command -v apt-get >/dev/null 2>&1 && command -v dpkg >/dev/null 2>&1 ||
 	fail "needs apt-get and dpkg (Debian or Ubuntu); elsewhere download etcd 3.5 from https://github.com/etcd-io/etcd/releases"
 
@@ -49,6 +56,8 @@ mkdir -p "$home"
 for package in "$work"/etcd-server_*.deb "$work"/etcd-client_*.deb; do
 	dpkg -x "$package" "$home/root"
 done
-"$binary" --version | grep -q '^etcd Version: 3\.5\.' ||
-	fail "the unpacked $binary is not etcd 3.5: $("$binary" --version | head -n 1)"
-echo "$binary"
+version=$(version_of "$binary")
+case $version in
+"etcd Version: 3.5."*) echo "$binary" ;;
+*) fail "the unpacked $binary is not etcd 3.5: $version" ;;
+esac

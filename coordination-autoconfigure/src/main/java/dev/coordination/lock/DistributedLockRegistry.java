@@ -1,6 +1,8 @@
 package dev.coordination.lock;
 
+import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * Obtains the distributed locks, read-write locks and semaphores of keys. Keys are any non-empty
@@ -22,6 +24,22 @@ public interface DistributedLockRegistry {
 	 * @throws IllegalArgumentException when the key is null or empty
 	 */
 	DistributedLock obtain(String key);
+
+	/**
+	 * Acquire the lock of {@code key} without a thread waiting: the returned future completes once
+	 * this instance holds it, with a {@link LockHold} that belongs to no thread and must be
+	 * {@linkplain LockHold#release() released}. Threads and asynchronous holds of this instance take
+	 * the lock in the order they come; waiting holds no thread, and only the etcd round trips of the
+	 * one acquisition at the head run on a thread of the starter's (a virtual thread with
+	 * {@code spring.threads.virtual.enabled=true} on Java 21+).
+	 * @param key the key
+	 * @param waitTime how long to wait at most; {@link Duration#ZERO} tries once
+	 * @return a future of the hold that completes exceptionally with {@link LockNotAcquiredException}
+	 * when the wait time passed first, or with an {@link dev.coordination.etcd.EtcdAccessException};
+	 * cancelling it gives up waiting (and a hold acquired at that moment is released)
+	 * @throws IllegalArgumentException when the key is null or empty, or the wait time negative
+	 */
+	CompletableFuture<LockHold> acquireAsync(String key, Duration waitTime);
 
 	/**
 	 * The read-write lock of {@code key}: the same object for every caller while anyone uses it.

@@ -21,8 +21,7 @@ public final class LockContext {
 	 * @return the token, empty outside such a method or when the lock was lost
 	 */
 	public static OptionalLong currentToken() {
-		DistributedLock lock = LockContextHolder.current();
-		return (lock != null) ? lock.fencingToken() : OptionalLong.empty();
+		return LockContextHolder.currentToken();
 	}
 
 	/**
@@ -31,6 +30,18 @@ public final class LockContext {
 	 */
 	public static @Nullable DistributedLock currentLock() {
 		return LockContextHolder.current();
+	}
+
+	/**
+	 * The hold the current {@code @DistributedLocked} method runs under when it returns a
+	 * {@code CompletionStage} or a reactive type: known while the method itself runs, so keep it for
+	 * the stages it starts (reactive code finds it in the Reactor context too, see
+	 * {@link ReactiveLocks#currentHold()}). The lock is held until the returned stage completes or the
+	 * returned publisher terminates or is cancelled.
+	 * @return the hold, or {@code null} outside such a method
+	 */
+	public static @Nullable LockHold currentHold() {
+		return LockContextHolder.currentHold();
 	}
 
 

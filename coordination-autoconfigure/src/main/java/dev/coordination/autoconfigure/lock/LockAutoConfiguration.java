@@ -8,6 +8,7 @@ import dev.coordination.etcd.internal.CoordinationEvents;
 import dev.coordination.etcd.internal.RetryPolicy;
 import dev.coordination.lock.DistributedLockRegistry;
 import dev.coordination.lock.LockListener;
+import dev.coordination.lock.ReactiveLocks;
 import dev.coordination.lock.internal.DistributedLockedAdvisor;
 import dev.coordination.lock.internal.DistributedLockedBeanPostProcessor;
 import dev.coordination.lock.internal.EtcdLockRegistry;
@@ -16,6 +17,7 @@ import dev.coordination.lock.internal.MicrometerLockMetrics;
 import dev.coordination.session.internal.EtcdSession;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.observation.ObservationRegistry;
+import reactor.core.publisher.Mono;
 
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.SmartInitializingSingleton;
@@ -26,6 +28,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProp
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.thread.Threading;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
@@ -53,10 +56,11 @@ public final class LockAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean(DistributedLockRegistry.class)
 	EtcdLockRegistry distributedLockRegistry(EtcdTemplate etcdTemplate, EtcdSession session,
-			LockProperties properties, CoordinationEvents events, RetryPolicy retryPolicy) {
+			LockProperties properties, CoordinationEvents events, RetryPolicy retryPolicy, Environment environment) {
 		return new EtcdLockRegistry(new EtcdLockRegistry.Prefixes(properties.lockKeyPrefix(),
 				properties.readWriteKeyPrefix(), properties.semaphoreKeyPrefix()),
-				etcdTemplate, session, properties.isInterruptOnLoss(), events, retryPolicy);
+				etcdTemplate, session, properties.isInterruptOnLoss(), events, retryPolicy,
+				Threading.VIRTUAL.isActive(environment));
 	}
 
 	@Bean
@@ -77,6 +81,19 @@ public final class LockAutoConfiguration {
 	@Bean
 	static DistributedLockedBeanPostProcessor distributedLockedBeanPostProcessor(Environment environment) {
 		return new DistributedLockedBeanPostProcessor(LockProperties.defaultWaitTime(environment));
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass(Mono.class)
+	static class ReactiveLocksConfiguration {
+
+		@Bean
+		@ConditionalOnMissingBean
+		@ConditionalOnBean(DistributedLockRegistry.class)
+		ReactiveLocks reactiveLocks(DistributedLockRegistry registry, Environment environment) {
+			return new ReactiveLocks(registry, LockProperties.defaultWaitTime(environment));
+		}
+
 	}
 
 	@Configuration(proxyBeanMethods = false)

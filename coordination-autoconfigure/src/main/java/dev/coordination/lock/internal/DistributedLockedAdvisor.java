@@ -3,13 +3,17 @@ package dev.coordination.lock.internal;
 import java.lang.reflect.Method;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
+import dev.coordination.etcd.internal.AsyncReturnType;
 import dev.coordination.lock.DistributedLock;
 import dev.coordination.lock.DistributedLockRegistry;
 import dev.coordination.lock.DistributedLocked;
+import dev.coordination.lock.LockHold;
 import dev.coordination.lock.LockLostException;
 import dev.coordination.lock.LockNotAcquiredException;
 import org.aopalliance.aop.Advice;
@@ -32,6 +36,14 @@ import org.springframework.util.Assert;
  * annotation says. A lock lost while the method ran makes the call throw {@link LockLostException},
  * unless the method failed itself: its own exception wins and carries the loss as suppressed.
  * The registry and metrics are looked up at the first call.
+ * <p>
+ * A method that returns a {@code CompletionStage} or a reactive type holds the lock until its work
+ * is done ({@link AsyncReturnType}): the call returns at once, the lock is acquired without a thread
+ * waiting (for a publisher, when it is subscribed to), the method runs once it is held, and the
+ * lock is released when the returned stage completes or the publisher terminates or is cancelled;
+ * only then does the caller see the outcome. Not acquired in time, or lost, arrives as the stage's
+ * or publisher's error (or, skipped, as a {@code null} result or an empty publisher), never as an
+ * exception of the call.
  */
 public class DistributedLockedAdvisor extends AbstractPointcutAdvisor {
 
@@ -82,7 +94,19 @@ public class DistributedLockedAdvisor extends AbstractPointcutAdvisor {
 						+ " is not annotated with @DistributedLocked, yet the advisor matched it");
 				return LockedMethod.of(key, annotation, this.defaultWaitTime);
 			});
-			DistributedLock lock = this.registry.get().obtain(locked.key(target, invocation.getArguments()));
+			String key = locked.key(target, invocation.getArguments());
+			switch (locked.returnType().kind()) {
+				case COMPLETION_STAGE:
+					return invokeAsync(invocation, locked, key);
+				case PUBLISHER:
+					return ReactorLocking.invoke(invocation, locked.returnType().adapter(),
+							() -> this.metrics.get().acquireAsync(locked.name(),
+									() -> this.registry.get().acquireAsync(key, locked.waitTime())),
+							locked.onTimeout() == DistributedLocked.OnTimeout.SKIP, releaseReporter(locked));
+				default:
+					break;
+			}
+			DistributedLock lock = this.registry.get().obtain(key);
 			LockMetrics metrics = this.metrics.get();
 			if (!metrics.acquire(locked.name(),
 					() -> lock.tryLock(locked.waitTime().toNanos(), TimeUnit.NANOSECONDS))) {
@@ -92,7 +116,7 @@ public class DistributedLockedAdvisor extends AbstractPointcutAdvisor {
 				return locked.skipped();
 			}
 			long acquiredAt = System.nanoTime();
-			DistributedLock previous = LockContextHolder.enter(lock);
+			Object previous = LockContextHolder.enter(lock);
 			Object result;
 			try {
 				result = invocation.proceed();
@@ -105,6 +129,105 @@ public class DistributedLockedAdvisor extends AbstractPointcutAdvisor {
 			LockContextHolder.exit(previous);
 			release(lock, locked, metrics, acquiredAt, null);
 			return result;
+		}
+
+		/**
+		 * A method returning a {@code CompletionStage}: acquire without waiting, run it once held, release
+		 * when its stage completes, then complete the returned one.
+		 */
+		private CompletableFuture<@Nullable Object> invokeAsync(MethodInvocation invocation, LockedMethod locked,
+				String key) {
+			MethodInvocation call = ReactorLocking.invocable(invocation);
+			LockMetrics metrics = this.metrics.get();
+			CompletableFuture<@Nullable Object> result = new CompletableFuture<>();
+			CompletableFuture<LockHold> acquisition = metrics.acquireAsync(locked.name(),
+					() -> this.registry.get().acquireAsync(key, locked.waitTime()));
+			result.whenComplete((value, failure) -> {
+				if (result.isCancelled()) {
+					acquisition.cancel(false);
+				}
+			});
+			acquisition.whenComplete((hold, failure) -> {
+				if (failure != null) {
+					Throwable cause = ReactorLocking.unwrap(failure);
+					if (cause instanceof LockNotAcquiredException && locked.onTimeout() == DistributedLocked.OnTimeout.SKIP) {
+						result.complete(null);
+					}
+					else {
+						result.completeExceptionally(cause);
+					}
+					return;
+				}
+				long acquiredAt = System.nanoTime();
+				Object previous = LockContextHolder.enter(hold);
+				Object returned;
+				try {
+					returned = call.proceed();
+				}
+				catch (Throwable ex) {
+					LockContextHolder.exit(previous);
+					finish(hold, locked, metrics, acquiredAt, null, ex, result);
+					return;
+				}
+				LockContextHolder.exit(previous);
+				if (returned == null) {
+					finish(hold, locked, metrics, acquiredAt, null, null, result);
+					return;
+				}
+				CompletableFuture<?> work = ((CompletionStage<?>) returned).toCompletableFuture();
+				result.whenComplete((value, failure2) -> {
+					if (result.isCancelled()) {
+						work.cancel(true);
+					}
+				});
+				if (hold instanceof InterruptibleHold interruptible) {
+					interruptible.interruption().thenRun(() -> work.completeExceptionally(
+							new LockLostException(hold.key(), hold.fencingToken())));
+				}
+				work.whenComplete((value, workFailure) -> finish(hold, locked, metrics, acquiredAt, value,
+						(workFailure != null) ? ReactorLocking.unwrap(workFailure) : null, result));
+			});
+			return result;
+		}
+
+		/**
+		 * Release an asynchronous hold after its work, then complete the caller's stage: with the work's
+		 * outcome, or the loss of the hold when the work succeeded.
+		 */
+		private static void finish(LockHold hold, LockedMethod locked, LockMetrics metrics, long acquiredAt,
+				@Nullable Object value, @Nullable Throwable failure, CompletableFuture<@Nullable Object> result) {
+			metrics.held(locked.name(), Duration.ofNanos(System.nanoTime() - acquiredAt));
+			hold.release().whenComplete((released, releaseFailure) -> {
+				Throwable lost = (releaseFailure != null) ? ReactorLocking.unwrap(releaseFailure) : null;
+				if (lost instanceof LockLostException) {
+					metrics.lost(locked.name());
+				}
+				if (failure != null) {
+					if (lost != null) {
+						failure.addSuppressed(lost);
+					}
+					result.completeExceptionally(failure);
+				}
+				else if (lost != null) {
+					result.completeExceptionally(lost);
+				}
+				else {
+					result.complete(value);
+				}
+			});
+		}
+
+		/**
+		 * What a publisher method reports when its hold ends: the held time, and a loss.
+		 */
+		private ReactorLocking.Released releaseReporter(LockedMethod locked) {
+			return (heldNanos, lost) -> {
+				LockMetrics metrics = this.metrics.get();
+				metrics.held(locked.name(), Duration.ofNanos(heldNanos));
+				if (lost) {
+					metrics.lost(locked.name());
+				}
+			};
 		}
 
 		private static void release(DistributedLock lock, LockedMethod locked, LockMetrics metrics, long acquiredAt,

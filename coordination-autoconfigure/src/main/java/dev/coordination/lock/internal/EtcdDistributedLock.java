@@ -1,11 +1,18 @@
 package dev.coordination.lock.internal;
 
+import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.Lock;
-import java.util.concurrent.locks.ReentrantLock;
 
+import dev.coordination.etcd.FencedWrite;
+import dev.coordination.etcd.WriteResult;
 import dev.coordination.lock.DistributedLock;
 import dev.coordination.lock.HeldLock;
+import dev.coordination.lock.LockHold;
+import dev.coordination.lock.LockNotAcquiredException;
 import dev.coordination.lock.internal.SessionKeyQueue.Entry;
 import org.jspecify.annotations.Nullable;
 
@@ -22,12 +29,16 @@ import org.jspecify.annotations.Nullable;
  * while no other instance queues behind the key, so that a busy instance does not starve the
  * others. A waiter that times out or is interrupted deletes its own key; a hold kept for a thread
  * that gave up at that moment is released. Guarantees are those of {@link AbstractDistributedLock}.
+ * <p>
+ * An {@linkplain #acquireAsync asynchronous hold} queues on the same local lock as a future, with no
+ * thread waiting; once it is at the head, its etcd round trips run on a thread of the registry's,
+ * and it is held by an object of its own instead of a thread.
  */
 class EtcdDistributedLock extends RegisteredLock {
 
 	private final SessionKeyQueue.Line line;
 
-	private final ReentrantLock local = new ReentrantLock(true);
+	private final LocalLock local = new LocalLock();
 
 	private final Exclusive lock = new Exclusive();
 
@@ -35,6 +46,8 @@ class EtcdDistributedLock extends RegisteredLock {
 	private volatile @Nullable SharedHold ownership;
 
 	private volatile @Nullable Thread holder;
+
+	private volatile @Nullable AsyncHold asyncHolder;
 
 	EtcdDistributedLock(String key, String lockPrefix, SessionKeyQueue queue, EtcdLockRegistry registry) {
 		super("DistributedLock", "lock key", key, lockPrefix, queue, registry);
@@ -58,6 +71,10 @@ class EtcdDistributedLock extends RegisteredLock {
 		Thread thread = this.holder;
 		if (interruptHolders && thread != null) {
 			thread.interrupt();
+		}
+		AsyncHold asyncHold = this.asyncHolder;
+		if (interruptHolders && asyncHold != null && asyncHold.entry == current.entry()) {
+			asyncHold.interruption.complete(null);
 		}
 		return List.of(current.entry().held(key(), HeldLock.Kind.LOCK, this.local.getQueueLength()));
 	}
@@ -90,6 +107,128 @@ class EtcdDistributedLock extends RegisteredLock {
 		}
 		this.ownership = null;
 		queue().release(abandoned.entry());
+	}
+
+	/**
+	 * Acquire without a thread waiting: queue on the local lock as a future, then take the etcd key on
+	 * a thread of the registry's, as a thread's first hold does.
+	 * @param waitTime how long to wait at most
+	 * @return the hold, see {@link dev.coordination.lock.DistributedLockRegistry#acquireAsync}
+	 */
+	CompletableFuture<LockHold> acquireAsync(Duration waitTime) {
+		Deadline deadline = Deadline.after(waitTime.toNanos());
+		AsyncHold hold = new AsyncHold();
+		CompletableFuture<LockHold> result = new CompletableFuture<>();
+		beginAcquisition();
+		CompletableFuture<Boolean> local = this.local.lockAsync(hold, deadline, registry().timer());
+		result.whenComplete((held, failure) -> {
+			if (result.isCancelled()) {
+				// waiting locally: give up; taking the etcd key: interrupt it
+				local.cancel(false);
+				Thread worker = hold.worker.get();
+				if (worker != null) {
+					worker.interrupt();
+				}
+			}
+		});
+		local.whenCompleteAsync((granted, failure) -> {
+			if (failure != null || !Boolean.TRUE.equals(granted)) {
+				endAcquisition();
+				result.completeExceptionally((failure != null && !local.isCancelled()) ? failure
+						: new LockNotAcquiredException(key(), waitTime));
+				return;
+			}
+			takeKey(hold, deadline, waitTime, result);
+		}, registry().asyncExecutor());
+		return result;
+	}
+
+	/**
+	 * On a thread of the registry's, with the local lock held by {@code hold}: take the etcd key (or
+	 * the one a hand-off kept) and complete {@code result}.
+	 */
+	private void takeKey(AsyncHold hold, Deadline deadline, Duration waitTime, CompletableFuture<LockHold> result) {
+		boolean acquired = false;
+		Throwable failure = null;
+		hold.worker.set(Thread.currentThread());
+		try {
+			if (!result.isDone()) {
+				SharedHold current;
+				synchronized (this) {
+					current = this.ownership;
+				}
+				if (current == null || !valid(current.entry())) {
+					this.ownership = null;
+					Entry entry = queue().enter(this.line, deadline);
+					if (entry != null) {
+						this.ownership = new SharedHold(entry);
+					}
+				}
+				SharedHold taken = this.ownership;
+				if (taken != null) {
+					hold.entry = taken.entry();
+					this.asyncHolder = hold;
+					acquired = true;
+				}
+			}
+		}
+		catch (InterruptedException ex) {
+			// cancelled
+		}
+		catch (RuntimeException ex) {
+			failure = ex;
+		}
+		finally {
+			hold.worker.set(null);
+			// this thread ends here; an interrupt of a cancel that came too late is dropped with it
+			if (!acquired) {
+				this.local.unlock(hold);
+			}
+			endAcquisition();
+		}
+		if (acquired) {
+			if (!result.complete(hold)) {
+				// cancelled at the last moment: nobody will release it
+				hold.release();
+			}
+		}
+		else {
+			result.completeExceptionally((failure != null) ? failure : new LockNotAcquiredException(key(), waitTime));
+		}
+	}
+
+	/**
+	 * Give up an asynchronous hold, as a thread's last release does, on a thread of the registry's.
+	 */
+	private void release(AsyncHold hold) {
+		Entry entry = hold.entry;
+		boolean valid = valid(entry);
+		try {
+			if (this.asyncHolder == hold) {
+				this.asyncHolder = null;
+			}
+			SharedHold current = this.ownership;
+			if (!(valid && current != null && othersAcquiring() && current.mayPassOn(queue(), keyPrefix()))) {
+				this.ownership = null;
+				if (current != null) {
+					queue().release(current.entry());
+				}
+			}
+		}
+		catch (RuntimeException ex) {
+			hold.released.completeExceptionally(ex);
+			return;
+		}
+		finally {
+			this.local.unlock(hold);
+			settle();
+		}
+		if (valid) {
+			hold.released.complete(null);
+		}
+		else {
+			hold.released.completeExceptionally(lost(entry));
+		}
 	}
 
 	/**
@@ -168,6 +307,77 @@ class EtcdDistributedLock extends RegisteredLock {
 		@Override
 		public String toString() {
 			return EtcdDistributedLock.this.toString();
+		}
+
+	}
+
+	/**
+	 * An asynchronous hold: holds the local lock as itself, and the etcd key once taken.
+	 */
+	private final class AsyncHold implements InterruptibleHold {
+
+		// the thread taking the etcd key, interrupted when the acquisition is cancelled
+		final AtomicReference<@Nullable Thread> worker = new AtomicReference<>();
+
+		// completed when the session it lives on is lost and holders are to be interrupted
+		final CompletableFuture<@Nullable Void> interruption = new CompletableFuture<>();
+
+		final CompletableFuture<Void> released = new CompletableFuture<>();
+
+		private final AtomicBoolean releasing = new AtomicBoolean();
+
+		volatile @Nullable Entry entry;
+
+		@Override
+		public String key() {
+			return EtcdDistributedLock.this.key();
+		}
+
+		@Override
+		public CompletableFuture<@Nullable Void> interruption() {
+			return this.interruption;
+		}
+
+		@Override
+		public long fencingToken() {
+			Entry held = this.entry;
+			return (held != null) ? held.token() : 0;
+		}
+
+		@Override
+		public boolean isValid() {
+			return !this.releasing.get() && valid(this.entry);
+		}
+
+		@Override
+		public WriteResult fencedWrite(FencedWrite write) {
+			Entry held = this.entry;
+			if (held == null || this.releasing.get()) {
+				throw new IllegalStateException("The hold of lock '" + key() + "' was released");
+			}
+			if (!valid(held)) {
+				throw lost(held);
+			}
+			return queue().etcd().fencedWrite(held.key(), held.token(), write);
+		}
+
+		@Override
+		public CompletableFuture<Void> release() {
+			if (this.releasing.compareAndSet(false, true)) {
+				try {
+					registry().asyncExecutor().execute(() -> EtcdDistributedLock.this.release(this));
+				}
+				catch (RuntimeException ex) {
+					// no thread to run it on: release here
+					EtcdDistributedLock.this.release(this);
+				}
+			}
+			return this.released;
+		}
+
+		@Override
+		public String toString() {
+			return "asynchronous hold of " + EtcdDistributedLock.this;
 		}
 
 	}

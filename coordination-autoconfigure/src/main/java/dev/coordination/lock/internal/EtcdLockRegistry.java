@@ -1,11 +1,14 @@
 package dev.coordination.lock.internal;
 
 import java.lang.ref.WeakReference;
+import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executor;
 import java.util.function.Function;
 
 import dev.coordination.etcd.EtcdTemplate;
@@ -17,6 +20,7 @@ import dev.coordination.lock.DistributedLockRegistry;
 import dev.coordination.lock.DistributedReadWriteLock;
 import dev.coordination.lock.DistributedSemaphore;
 import dev.coordination.lock.HeldLock;
+import dev.coordination.lock.LockHold;
 import dev.coordination.lock.LockListener;
 import dev.coordination.lock.LockLostEvent;
 import dev.coordination.session.SessionLossReason;
@@ -24,6 +28,9 @@ import dev.coordination.session.internal.EtcdSession;
 import dev.coordination.session.internal.LeaseListener;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
+
+import org.springframework.core.task.SimpleAsyncTaskExecutor;
+import org.springframework.util.Assert;
 
 /**
  * {@link DistributedLockRegistry} on etcd: one lock, read-write lock or semaphore object per key
@@ -60,8 +67,13 @@ public class EtcdLockRegistry implements DistributedLockRegistry, LeaseListener,
 
 	private final CoordinationEvents events;
 
+	// a new thread for each etcd step of an asynchronous hold: few at a time, one per key at most
+	private final SimpleAsyncTaskExecutor asyncExecutor;
+
+	private final LocalLock.DelayedExecutor timer;
+
 	/**
-	 * Create a registry and listen to the session.
+	 * Create a registry and listen to the session, with platform threads for asynchronous holds.
 	 * @param prefixes the normalised key prefixes of each kind
 	 * @param etcd the etcd access
 	 * @param session the session every lock lives on
@@ -71,10 +83,30 @@ public class EtcdLockRegistry implements DistributedLockRegistry, LeaseListener,
 	 */
 	public EtcdLockRegistry(Prefixes prefixes, EtcdTemplate etcd, EtcdSession session, boolean interruptOnLoss,
 			CoordinationEvents events, RetryPolicy retry) {
+		this(prefixes, etcd, session, interruptOnLoss, events, retry, false);
+	}
+
+	/**
+	 * Create a registry and listen to the session.
+	 * @param prefixes the normalised key prefixes of each kind
+	 * @param etcd the etcd access
+	 * @param session the session every lock lives on
+	 * @param interruptOnLoss whether to interrupt holder threads when their hold is lost
+	 * @param events the thread listeners are told on
+	 * @param retry how to wait between failed releases
+	 * @param virtualThreads whether the etcd steps of asynchronous holds run on virtual threads
+	 * (Java 21+)
+	 */
+	public EtcdLockRegistry(Prefixes prefixes, EtcdTemplate etcd, EtcdSession session, boolean interruptOnLoss,
+			CoordinationEvents events, RetryPolicy retry, boolean virtualThreads) {
 		this.prefixes = prefixes;
 		this.queue = new SessionKeyQueue(etcd, session, retry);
 		this.interruptOnLoss = interruptOnLoss;
 		this.events = events;
+		this.asyncExecutor = new SimpleAsyncTaskExecutor("coordination-lock-");
+		this.asyncExecutor.setDaemon(true);
+		this.asyncExecutor.setVirtualThreads(virtualThreads);
+		this.timer = LocalLock.DelayedExecutor.timeoutAfter(this.asyncExecutor);
 		session.addLeaseListener(this);
 	}
 
@@ -83,6 +115,23 @@ public class EtcdLockRegistry implements DistributedLockRegistry, LeaseListener,
 		EtcdKeys.segment("lock key", key);
 		return obtain(this.locks, key, (name) -> new EtcdDistributedLock(name, this.prefixes.locks(), this.queue, this))
 			.lock();
+	}
+
+	@Override
+	public CompletableFuture<LockHold> acquireAsync(String key, Duration waitTime) {
+		EtcdKeys.segment("lock key", key);
+		Assert.isTrue(waitTime != null && !waitTime.isNegative(), () -> "Lock '" + key
+				+ "': the wait time must be zero or positive, got " + waitTime);
+		return obtain(this.locks, key, (name) -> new EtcdDistributedLock(name, this.prefixes.locks(), this.queue, this))
+			.acquireAsync(waitTime);
+	}
+
+	Executor asyncExecutor() {
+		return this.asyncExecutor;
+	}
+
+	LocalLock.DelayedExecutor timer() {
+		return this.timer;
 	}
 
 	@Override

@@ -1,6 +1,10 @@
 package dev.coordination.lock.internal;
 
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
+
+import dev.coordination.lock.LockHold;
 
 /**
  * What {@link dev.coordination.lock.DistributedLocked} methods report for metrics, by the lock's bounded name (never the
@@ -23,6 +27,16 @@ public interface LockMetrics {
 	 */
 	default boolean acquire(String name, Acquisition acquisition) throws InterruptedException {
 		return acquisition.acquire();
+	}
+
+	/**
+	 * Observe an asynchronous acquisition, from its start until the returned future completes.
+	 * @param name the lock's name
+	 * @param acquisition starts the acquisition
+	 * @return the acquisition's future
+	 */
+	default CompletableFuture<LockHold> acquireAsync(String name, Supplier<CompletableFuture<LockHold>> acquisition) {
+		return acquisition.get();
 	}
 
 	/**

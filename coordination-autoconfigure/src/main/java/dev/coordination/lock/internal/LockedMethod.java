@@ -4,6 +4,7 @@ import java.lang.reflect.Method;
 import java.time.Duration;
 import java.util.Optional;
 
+import dev.coordination.etcd.internal.AsyncReturnType;
 import dev.coordination.lock.DistributedLocked;
 import org.jspecify.annotations.Nullable;
 
@@ -21,8 +22,9 @@ import org.springframework.expression.spel.standard.SpelExpressionParser;
  * <p>
  * Immutable and thread-safe. {@link #of} rejects an annotation that cannot work (a key that does
  * not parse, a wait time that is no duration or is negative, a skipped call the return type cannot
- * express) with an {@link IllegalStateException} naming the method, so that it fails when the bean
- * is created; {@link #key} rejects a key that evaluates to nothing with an
+ * express, a return type whose work the lock cannot be held for, see {@link AsyncReturnType}) with
+ * an {@link IllegalStateException} naming the method, so that it fails when the bean is created;
+ * {@link #key} rejects a key that evaluates to nothing with an
  * {@link IllegalArgumentException} naming the method, when it is called.
  */
 final class LockedMethod {
@@ -41,13 +43,16 @@ final class LockedMethod {
 
 	private final String name;
 
+	private final AsyncReturnType returnType;
+
 	private LockedMethod(Method method, Expression key, Duration waitTime, DistributedLocked.OnTimeout onTimeout,
-			String name) {
+			String name, AsyncReturnType returnType) {
 		this.method = method;
 		this.key = key;
 		this.waitTime = waitTime;
 		this.onTimeout = onTimeout;
 		this.name = name;
+		this.returnType = returnType;
 	}
 
 	/**
@@ -56,6 +61,7 @@ final class LockedMethod {
 	 */
 	static LockedMethod of(Method method, DistributedLocked annotation, Duration defaultWaitTime) {
 		String described = describe(method);
+		AsyncReturnType returnType = AsyncReturnType.of(method, "@DistributedLocked");
 		Expression key;
 		try {
 			key = parser.parseExpression(annotation.key());
@@ -84,7 +90,7 @@ final class LockedMethod {
 		}
 		String name = annotation.name().isEmpty()
 				? method.getDeclaringClass().getSimpleName() + "." + method.getName() : annotation.name();
-		return new LockedMethod(method, key, waitTime, annotation.onTimeout(), name);
+		return new LockedMethod(method, key, waitTime, annotation.onTimeout(), name, returnType);
 	}
 
 	/**
@@ -124,6 +130,14 @@ final class LockedMethod {
 
 	String name() {
 		return this.name;
+	}
+
+	/**
+	 * How the method hands back its work: the lock is held until it is done.
+	 * @return the return type's kind
+	 */
+	AsyncReturnType returnType() {
+		return this.returnType;
 	}
 
 	/**

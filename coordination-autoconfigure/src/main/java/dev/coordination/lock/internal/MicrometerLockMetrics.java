@@ -1,8 +1,14 @@
 package dev.coordination.lock.internal;
 
 import java.time.Duration;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.function.Supplier;
 
 import dev.coordination.etcd.internal.CoordinationMeterNames;
+import dev.coordination.lock.LockHold;
+import dev.coordination.lock.LockNotAcquiredException;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -35,11 +41,7 @@ public class MicrometerLockMetrics implements LockMetrics {
 			boolean acquired = acquisition.acquire();
 			observation.lowCardinalityKeyValue("outcome", acquired ? "acquired" : "timeout");
 			if (!acquired) {
-				Counter.builder(CoordinationMeterNames.LOCK_TIMEOUTS)
-					.description("Lock acquisitions that timed out")
-					.tag("lock", name)
-					.register(this.meters)
-					.increment();
+				timedOut(name);
 			}
 			return acquired;
 		}
@@ -51,6 +53,52 @@ public class MicrometerLockMetrics implements LockMetrics {
 		finally {
 			observation.stop();
 		}
+	}
+
+	@Override
+	public CompletableFuture<LockHold> acquireAsync(String name, Supplier<CompletableFuture<LockHold>> acquisition) {
+		Observation observation = Observation.createNotStarted(CoordinationMeterNames.LOCK_ACQUIRE, this.observations)
+			.contextualName("lock " + name)
+			.lowCardinalityKeyValue("lock", name)
+			.start();
+		CompletableFuture<LockHold> future;
+		try {
+			future = acquisition.get();
+		}
+		catch (RuntimeException ex) {
+			observation.lowCardinalityKeyValue("outcome", "error");
+			observation.error(ex);
+			observation.stop();
+			throw ex;
+		}
+		future.whenComplete((hold, failure) -> {
+			Throwable cause = (failure instanceof CompletionException && failure.getCause() != null)
+					? failure.getCause() : failure;
+			if (cause == null) {
+				observation.lowCardinalityKeyValue("outcome", "acquired");
+			}
+			else if (cause instanceof LockNotAcquiredException) {
+				observation.lowCardinalityKeyValue("outcome", "timeout");
+				timedOut(name);
+			}
+			else if (cause instanceof CancellationException) {
+				observation.lowCardinalityKeyValue("outcome", "cancelled");
+			}
+			else {
+				observation.lowCardinalityKeyValue("outcome", "error");
+				observation.error(cause);
+			}
+			observation.stop();
+		});
+		return future;
+	}
+
+	private void timedOut(String name) {
+		Counter.builder(CoordinationMeterNames.LOCK_TIMEOUTS)
+			.description("Lock acquisitions that timed out")
+			.tag("lock", name)
+			.register(this.meters)
+			.increment();
 	}
 
 	@Override

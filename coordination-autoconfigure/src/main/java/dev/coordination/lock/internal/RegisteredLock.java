@@ -110,20 +110,39 @@ abstract class RegisteredLock {
 	 * @throws InterruptedException when interrupted while waiting
 	 */
 	final <T extends @Nullable Object> T acquisition(InterruptibleCall<T> acquisition) throws InterruptedException {
-		synchronized (this) {
-			this.acquiring++;
-			this.registry.inUse(this, true);
-		}
+		beginAcquisition();
 		try {
 			return acquisition.call();
 		}
 		finally {
-			synchronized (this) {
-				this.acquiring--;
-				// an acquirer that gave up may have been the one a hold was kept for
-				settle();
-			}
+			endAcquisition();
 		}
+	}
+
+	/**
+	 * An acquisition begins: this lock stays registered until it ends, and afterwards while it
+	 * holds anything. For an acquisition that no single call spans (an asynchronous one).
+	 */
+	final synchronized void beginAcquisition() {
+		this.acquiring++;
+		this.registry.inUse(this, true);
+	}
+
+	/**
+	 * An acquisition that {@link #beginAcquisition() began} ended, acquired or not.
+	 */
+	final synchronized void endAcquisition() {
+		this.acquiring--;
+		// an acquirer that gave up may have been the one a hold was kept for
+		settle();
+	}
+
+	/**
+	 * The registry this lock belongs to.
+	 * @return the registry
+	 */
+	final EtcdLockRegistry registry() {
+		return this.registry;
 	}
 
 	/**

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -15,11 +16,12 @@ import dev.coordination.etcd.FencedWrite;
 import dev.coordination.etcd.WriteResult;
 import dev.coordination.lock.DistributedLock;
 import dev.coordination.lock.DistributedLockRegistry;
-import dev.coordination.lock.DistributedLocked.OnTimeout;
 import dev.coordination.lock.DistributedLocked;
+import dev.coordination.lock.DistributedLocked.OnTimeout;
 import dev.coordination.lock.DistributedReadWriteLock;
 import dev.coordination.lock.DistributedSemaphore;
 import dev.coordination.lock.HeldLock;
+import dev.coordination.lock.LockHold;
 import dev.coordination.lock.LockListener;
 import dev.coordination.lock.LockNotAcquiredException;
 import dev.coordination.lock.internal.DistributedLockedAdvisor;
@@ -608,6 +610,11 @@ class LockAutoConfigurationTests {
 		public DistributedLock obtain(String key) {
 			this.obtained.add(key);
 			return new RecordingLock(key);
+		}
+
+		@Override
+		public CompletableFuture<LockHold> acquireAsync(String key, Duration waitTime) {
+			throw new UnsupportedOperationException();
 		}
 
 		@Override

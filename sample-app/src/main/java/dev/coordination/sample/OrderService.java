@@ -1,12 +1,15 @@
 package dev.coordination.sample;
 
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 import dev.coordination.etcd.EtcdTemplate;
 import dev.coordination.etcd.FencedWrite;
 import dev.coordination.lock.DistributedLock;
 import dev.coordination.lock.DistributedLocked;
 import dev.coordination.lock.LockContext;
+import dev.coordination.lock.LockHold;
 import dev.coordination.session.CoordinationSession;
 import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.op.Cmp;
@@ -69,6 +72,35 @@ class OrderService {
 				this.etcd.delete(running);
 			}
 		}
+	}
+
+	/**
+	 * The same work as {@link #process}, on another thread: the lock of the order is held until the
+	 * returned future completes, so a synchronous and an asynchronous call of one order never overlap.
+	 * @param id the order
+	 * @return the report, once the work is done and the lock released
+	 */
+	@DistributedLocked(key = "'orders/' + #id", waitTime = "30s", name = "orders-async")
+	public CompletableFuture<String> processAsync(String id) {
+		// the hold belongs to no thread: keep it for the stages that do the work
+		LockHold hold = LockContext.currentHold();
+		String instance = "port " + this.environment.getProperty("local.server.port");
+		String running = key(id, "running");
+		PutOption onSession = PutOption.builder().withLeaseId(this.session.leaseId()).build();
+		boolean alone = this.etcd.txn("mark order " + id + " running",
+				(txn) -> txn.If(new Cmp(Keys.bytes(running), Cmp.Op.EQUAL, CmpTarget.version(0)))
+					.Then(Op.put(Keys.bytes(running), Keys.bytes(instance), onSession)))
+			.isSucceeded();
+		long runs = runs(id).orElse(0L);
+		return CompletableFuture.supplyAsync(() -> {
+			boolean written = hold.fencedWrite(FencedWrite.put(key(id, "runs"), Long.toString(runs + 1))).applied();
+			if (alone) {
+				this.etcd.delete(running);
+			}
+			return (alone ? "" : "OVERLAP ") + "Order " + id + " processed asynchronously by the instance on "
+					+ instance + " under fencing token " + hold.fencingToken() + " (run " + (runs + 1)
+					+ (written ? "" : ", write rejected: lock lost") + ").\n";
+		}, CompletableFuture.delayedExecutor(50, TimeUnit.MILLISECONDS));
 	}
 
 	Optional<Long> runs(String id) {

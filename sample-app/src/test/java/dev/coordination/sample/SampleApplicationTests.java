@@ -62,6 +62,11 @@ class SampleApplicationTests {
 		assertThat(first).startsWith("Order 42 processed by the instance on port " + this.port + " under fencing token ")
 			.contains("(run 1)");
 		assertThat(token(second)).isGreaterThan(token(first));
+		String async = rest().post().uri("/orders/42/async").retrieve().body(String.class);
+		assertThat(async).startsWith("Order 42 processed asynchronously by the instance on port " + this.port
+				+ " under fencing token ")
+			.contains("(run 3)");
+		assertThat(token(async)).isGreaterThan(token(second));
 	}
 
 	@Test

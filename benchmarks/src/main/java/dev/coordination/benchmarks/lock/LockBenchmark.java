@@ -1,5 +1,6 @@
 package dev.coordination.benchmarks.lock;
 
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -8,6 +9,8 @@ import dev.coordination.etcd.internal.EtcdKeys;
 import dev.coordination.lock.DistributedLock;
 import dev.coordination.lock.DistributedLockRegistry;
 import dev.coordination.lock.DistributedSemaphore;
+import dev.coordination.lock.LockHold;
+import dev.coordination.lock.ReactiveLocks;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KV;
@@ -31,6 +34,7 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
+import reactor.core.publisher.Mono;
 
 import org.springframework.context.ConfigurableApplicationContext;
 
@@ -61,6 +65,10 @@ public class LockBenchmark {
 
 	private LockContexts.LockedTask lockedTask;
 
+	private ReactiveLocks reactiveLocks;
+
+	private final Mono<String> work = Mono.just("done");
+
 	private Client client;
 
 	private KV kv;
@@ -82,6 +90,7 @@ public class LockBenchmark {
 		this.context = LockContexts.start(Map.of());
 		this.registry = this.context.getBean(DistributedLockRegistry.class);
 		this.lockedTask = this.context.getBean(LockContexts.LockedTask.class);
+		this.reactiveLocks = this.context.getBean(ReactiveLocks.class);
 		this.client = Client.builder().endpoints(System.getProperty(LockContexts.ENDPOINTS_PROPERTY).split(",")).build();
 		this.kv = this.client.getKVClient();
 		this.lease = this.client.getLeaseClient();
@@ -144,6 +153,32 @@ public class LockBenchmark {
 	 * {@code registry.readWriteLock(key).readLock()}: {@code lock()} then {@code unlock()}.
 	 * @return the lock
 	 */
+	/**
+	 * An asynchronous hold of the starter: {@code acquireAsync(key)} then {@code release()}, the caller
+	 * waiting for each future; against the blocking path, {@code lock()} and {@code unlock()}.
+	 * @return the hold
+	 * @throws Exception if a call fails or times out
+	 */
+	@Benchmark
+	@ComparedTo("LockBenchmark.starterLockUnlock")
+	public LockHold starterAsyncAcquireRelease() throws Exception {
+		LockHold hold = this.registry.acquireAsync("benchmark-async", Duration.ofSeconds(TIMEOUT_SECONDS))
+			.get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+		hold.release().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+		return hold;
+	}
+
+	/**
+	 * Reactive work holding the starter's lock, {@code withLock(key, Mono.just(..))}, blocked on;
+	 * against the blocking path, {@code lock()} and {@code unlock()}.
+	 * @return the work's value
+	 */
+	@Benchmark
+	@ComparedTo("LockBenchmark.starterLockUnlock")
+	public String starterReactiveWithLock() {
+		return this.reactiveLocks.withLock("benchmark-reactive", this.work).block(Duration.ofSeconds(TIMEOUT_SECONDS));
+	}
+
 	@Benchmark
 	@ComparedTo("LockBenchmark.floorAcquireRelease")
 	public DistributedLock starterReadLockUnlock() {

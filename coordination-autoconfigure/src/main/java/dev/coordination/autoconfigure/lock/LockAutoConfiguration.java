@@ -89,7 +89,6 @@ public final class LockAutoConfiguration {
 
 		@Bean
 		@ConditionalOnMissingBean
-		@ConditionalOnBean(DistributedLockRegistry.class)
 		ReactiveLocks reactiveLocks(DistributedLockRegistry registry, Environment environment) {
 			return new ReactiveLocks(registry, LockProperties.defaultWaitTime(environment));
 		}

@@ -116,7 +116,7 @@ class EtcdDistributedLock extends RegisteredLock {
 	 * @return the hold, see {@link dev.coordination.lock.DistributedLockRegistry#acquireAsync}
 	 */
 	CompletableFuture<LockHold> acquireAsync(Duration waitTime) {
-		Deadline deadline = Deadline.after(waitTime.toNanos());
+		Deadline deadline = Deadline.after(saturatedNanos(waitTime));
 		AsyncHold hold = new AsyncHold();
 		CompletableFuture<LockHold> result = new CompletableFuture<>();
 		beginAcquisition();
@@ -141,6 +141,15 @@ class EtcdDistributedLock extends RegisteredLock {
 			takeKey(hold, deadline, waitTime, result);
 		}, registry().asyncExecutor());
 		return result;
+	}
+
+	private static long saturatedNanos(Duration duration) {
+		try {
+			return duration.toNanos();
+		}
+		catch (ArithmeticException ex) {
+			return Long.MAX_VALUE;
+		}
 	}
 
 	/**

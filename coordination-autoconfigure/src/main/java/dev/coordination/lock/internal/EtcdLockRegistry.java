@@ -9,10 +9,13 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.function.Function;
 
 import dev.coordination.etcd.EtcdTemplate;
 import dev.coordination.etcd.internal.CoordinationEvents;
+import dev.coordination.etcd.internal.CoordinationThreads;
 import dev.coordination.etcd.internal.EtcdKeys;
 import dev.coordination.etcd.internal.RetryPolicy;
 import dev.coordination.lock.DistributedLock;
@@ -70,6 +73,9 @@ public class EtcdLockRegistry implements DistributedLockRegistry, LeaseListener,
 	// a new thread for each etcd step of an asynchronous hold: few at a time, one per key at most
 	private final SimpleAsyncTaskExecutor asyncExecutor;
 
+	// ends the waits of asynchronous holds at their deadline
+	private final ScheduledExecutorService timeouts;
+
 	private final LocalLock.DelayedExecutor timer;
 
 	/**
@@ -106,7 +112,11 @@ public class EtcdLockRegistry implements DistributedLockRegistry, LeaseListener,
 		this.asyncExecutor = new SimpleAsyncTaskExecutor("coordination-lock-");
 		this.asyncExecutor.setDaemon(true);
 		this.asyncExecutor.setVirtualThreads(virtualThreads);
-		this.timer = LocalLock.DelayedExecutor.timeoutAfter(this.asyncExecutor);
+		ScheduledThreadPoolExecutor timeouts = new ScheduledThreadPoolExecutor(1,
+				CoordinationThreads.daemon("coordination-lock-timeout"));
+		timeouts.setRemoveOnCancelPolicy(true);
+		this.timeouts = timeouts;
+		this.timer = LocalLock.DelayedExecutor.on(timeouts);
 		session.addLeaseListener(this);
 	}
 
@@ -204,6 +214,7 @@ public class EtcdLockRegistry implements DistributedLockRegistry, LeaseListener,
 	 */
 	@Override
 	public void close() {
+		this.timeouts.shutdownNow();
 		this.queue.close();
 	}
 

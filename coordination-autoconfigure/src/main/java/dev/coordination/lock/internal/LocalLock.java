@@ -2,7 +2,9 @@ package dev.coordination.lock.internal;
 
 import java.util.ArrayDeque;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.Lock;
@@ -137,8 +139,7 @@ final class LocalLock implements Lock {
 	 * Take the lock for an asynchronous hold, without a thread waiting.
 	 * @param holder what holds it: an object of the caller's, passed to {@link #unlock(Object)}
 	 * @param deadline when to give up
-	 * @param timer what runs the give-up at the deadline (a scheduled executor's {@code execute} with a
-	 * delay, see {@link #timeoutAfter})
+	 * @param timer what runs the give-up at the deadline
 	 * @return a future that completes with {@code true} once {@code holder} holds the lock, or
 	 * {@code false} at the deadline; cancelling it gives up waiting, and releases a lock granted at
 	 * that moment
@@ -160,16 +161,18 @@ final class LocalLock implements Lock {
 		finally {
 			this.state.unlock();
 		}
-		waiter.future.whenComplete((granted, failure) -> {
-			if (waiter.future.isCancelled() && !giveUp(waiter)) {
-				unlock(holder);
-			}
-		});
-		timer.execute(() -> {
+		Runnable cancelTimeout = timer.schedule(() -> {
 			if (giveUp(waiter)) {
 				waiter.future.complete(false);
 			}
 		}, deadline.leftNanos());
+		waiter.future.whenComplete((granted, failure) -> {
+			// a long wait that ended early must not keep its timeout (and the waiter) scheduled
+			cancelTimeout.run();
+			if (waiter.future.isCancelled() && !giveUp(waiter)) {
+				unlock(holder);
+			}
+		});
 		return waiter.future;
 	}
 
@@ -310,17 +313,31 @@ final class LocalLock implements Lock {
 	@FunctionalInterface
 	interface DelayedExecutor {
 
-		void execute(Runnable task, long delayNanos);
+		/**
+		 * Run {@code task} after {@code delayNanos}.
+		 * @param task the task
+		 * @param delayNanos the delay
+		 * @return what cancels the task if it has not run yet
+		 */
+		Runnable schedule(Runnable task, long delayNanos);
 
 		/**
-		 * A delayed executor on {@code executor} after {@code delay} nanoseconds of
-		 * {@link CompletableFuture#delayedExecutor}'s timer.
-		 * @param executor where the task runs
+		 * A delayed executor on a scheduled executor that removes cancelled tasks.
+		 * @param executor the scheduled executor
 		 * @return the delayed executor
 		 */
-		static DelayedExecutor timeoutAfter(Executor executor) {
-			return (task, delayNanos) -> CompletableFuture.delayedExecutor(delayNanos, TimeUnit.NANOSECONDS, executor)
-				.execute(task);
+		static DelayedExecutor on(ScheduledExecutorService executor) {
+			return (task, delayNanos) -> {
+				try {
+					ScheduledFuture<?> scheduled = executor.schedule(task, delayNanos, TimeUnit.NANOSECONDS);
+					return () -> scheduled.cancel(false);
+				}
+				catch (RejectedExecutionException ex) {
+					// shut down: the waiter waits until it is granted or cancelled
+					return () -> {
+					};
+				}
+			};
 		}
 
 	}

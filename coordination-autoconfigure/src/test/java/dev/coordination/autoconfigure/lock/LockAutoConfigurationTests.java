@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -24,6 +25,7 @@ import dev.coordination.lock.HeldLock;
 import dev.coordination.lock.LockHold;
 import dev.coordination.lock.LockListener;
 import dev.coordination.lock.LockNotAcquiredException;
+import dev.coordination.lock.ReactiveLocks;
 import dev.coordination.lock.internal.DistributedLockedAdvisor;
 import dev.coordination.lock.internal.DistributedLockedBeanPostProcessor;
 import dev.coordination.lock.internal.EtcdLockRegistry;
@@ -79,6 +81,34 @@ class LockAutoConfigurationTests {
 			.hasSingleBean(DistributedLockedBeanPostProcessor.class)
 			.hasBean("lockListenerBeans")
 			.hasSingleBean(LockProperties.class));
+	}
+
+	@Test
+	void reactiveLocksWithReactorOnTheClasspathOverTheRegistryInUse() {
+		this.contextRunner.run((context) -> assertThat(context).hasSingleBean(ReactiveLocks.class));
+		this.contextRunner.withBean(DistributedLockRegistry.class, RecordingLockRegistry::new)
+			.run((context) -> assertThat(context).hasSingleBean(ReactiveLocks.class)
+				.doesNotHaveBean(EtcdLockRegistry.class));
+		this.contextRunner.withPropertyValues("coordination.etcd.lock.enabled=false")
+			.run((context) -> assertThat(context).doesNotHaveBean(ReactiveLocks.class));
+	}
+
+	@Test
+	void noReactiveLocksWithoutReactor() {
+		this.contextRunner.withClassLoader(new FilteredClassLoader("reactor.core"))
+			.run((context) -> assertThat(context).hasNotFailed()
+				.hasSingleBean(DistributedLockRegistry.class)
+				.doesNotHaveBean(ReactiveLocks.class));
+	}
+
+	@Test
+	void aDistributedLockedMethodWhoseWorkTheLockCannotFollowFailsStartUpNamingIt() {
+		this.contextRunner.withBean(LaterWork.class)
+			.run((context) -> assertThat(context).hasFailed()
+				.getFailure()
+				.rootCause()
+				.hasMessageContaining("@DistributedLocked method " + LaterWork.class.getName()
+						+ ".later() returns java.util.concurrent.Callable, whose work runs after the method returned"));
 	}
 
 	@Test
@@ -578,6 +608,15 @@ class LockAutoConfigurationTests {
 	@ImportAutoConfiguration({ AopAutoConfiguration.class, EtcdAutoConfiguration.class, SessionAutoConfiguration.class,
 			LockAutoConfiguration.class })
 	static class ImportedAutoConfigurations {
+
+	}
+
+	static class LaterWork {
+
+		@DistributedLocked(key = "'later'")
+		public Callable<String> later() {
+			return () -> "too late";
+		}
 
 	}
 

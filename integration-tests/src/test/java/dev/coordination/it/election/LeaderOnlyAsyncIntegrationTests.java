@@ -164,12 +164,12 @@ class LeaderOnlyAsyncIntegrationTests {
 			CompletableFuture<Throwable> failure = new CompletableFuture<>();
 			jobs.longMono().subscribe((value) -> failure.complete(new AssertionError("emitted " + value)),
 					failure::complete, () -> failure.complete(new AssertionError("completed")));
-			await().atMost(Duration.ofSeconds(2)).untilTrue(jobs.subscribed);
+			await().atMost(Duration.ofSeconds(2)).until(jobs::subscribed);
 			election.resign();
 			assertThat(failure.get(5, TimeUnit.SECONDS)).isInstanceOf(NotLeaderException.class)
 				.hasMessageContaining("election 'async' was revoked (RESIGNED) while " + AsyncJobs.class.getName()
 						+ ".longMono() ran");
-			assertThat(jobs.cancelled).isTrue();
+			assertThat(jobs.cancelled()).isTrue();
 		});
 	}
 
@@ -188,7 +188,7 @@ class LeaderOnlyAsyncIntegrationTests {
 			Throwable error = failure.get(5, TimeUnit.SECONDS);
 			assertThat(error).isInstanceOf(NotLeaderException.class);
 			assertThat(((NotLeaderException) error).getRevocationReason()).contains(RevocationReason.RESIGNED);
-			assertThat(jobs.cancelled).isTrue();
+			assertThat(jobs.cancelled()).isTrue();
 			assertThat(subscription.isDisposed()).isTrue();
 			int emitted = values.size();
 			await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(1)).until(() -> values.size() == emitted);
@@ -202,7 +202,7 @@ class LeaderOnlyAsyncIntegrationTests {
 			await().atMost(Duration.ofSeconds(10)).until(election::isLeader);
 			AsyncJobs jobs = context.getBean(AsyncJobs.class);
 			CompletableFuture<String> result = jobs.longFuture().toCompletableFuture();
-			CompletableFuture<String> own = jobs.pending.get();
+			CompletableFuture<String> own = jobs.pending();
 			assertThat(own).isNotNull();
 			assertThat(result).isNotDone();
 			election.resign();
@@ -221,7 +221,7 @@ class LeaderOnlyAsyncIntegrationTests {
 			await().atMost(Duration.ofSeconds(10)).until(election::isLeader);
 			AsyncJobs jobs = context.getBean(AsyncJobs.class);
 			CompletableFuture<String> result = jobs.longFuture().toCompletableFuture();
-			jobs.pending.get().complete("done");
+			jobs.pending().complete("done");
 			assertThat(result.get(5, TimeUnit.SECONDS)).isEqualTo("done");
 			election.resign();
 			assertThat(result.get()).isEqualTo("done");
@@ -360,6 +360,20 @@ class LeaderOnlyAsyncIntegrationTests {
 
 		public long tokenInBody() {
 			return this.tokenInBody.get();
+		}
+
+		// read through the proxy: its own fields are never set
+
+		public boolean subscribed() {
+			return this.subscribed.get();
+		}
+
+		public boolean cancelled() {
+			return this.cancelled.get();
+		}
+
+		public CompletableFuture<String> pending() {
+			return this.pending.get();
 		}
 
 		@LeaderOnly("async")

@@ -6,7 +6,10 @@ import dev.coordination.election.internal.LeaderContextHolder.Running;
 import dev.coordination.election.internal.LeaderContextHolder;
 
 /**
- * What a {@link LeaderOnly} method can learn about the leadership it runs under.
+ * What a {@link LeaderOnly} method can learn about the leadership it runs under, on the thread
+ * that runs the method body. Work that the method hands back ({@code CompletionStage},
+ * {@code Mono}, {@code Flux}) runs later, on other threads: read the term in the method body, or in
+ * a reactive pipeline with {@link ReactiveLeaderContext}.
  */
 public final class LeaderContext {
 
@@ -29,11 +32,7 @@ public final class LeaderContext {
 	 */
 	public static boolean isStillLeader() {
 		Running running = LeaderContextHolder.current();
-		return running != null && running.election()
-			.currentTerm()
-			.map((term) -> term.token() == running.term().token())
-			.orElse(false);
+		return running != null && running.isStillLeader();
 	}
-
 
 }

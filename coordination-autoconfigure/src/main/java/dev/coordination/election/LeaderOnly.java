@@ -17,6 +17,17 @@ import org.springframework.core.annotation.AliasFor;
  * {@link OnNotLeader#SKIP} when the bean is created. Inside the method,
  * {@link LeaderContext#currentTerm()} gives the fencing token and
  * {@link LeaderContext#isStillLeader()} tells whether leadership still holds.
+ * <p>
+ * Asynchronous methods: a method returning a {@code CompletionStage} (declared as
+ * {@code CompletionStage} or {@code CompletableFuture}) is checked when called; a non-leader gets a
+ * stage completed with {@code null} ({@link OnNotLeader#SKIP}) or failed with
+ * {@link NotLeaderException} ({@link OnNotLeader#THROW}). A method returning a {@code Mono}, a
+ * {@code Flux} or another reactive type is checked, and runs, at each subscription; a non-leader's
+ * subscription completes empty or fails with {@code NotLeaderException}. Neither throws from the
+ * call. The work's Reactor context holds the term ({@link ReactiveLeaderContext}). A return type
+ * whose work runs later in a way the check cannot follow (a {@code Future} that is no
+ * {@code CompletionStage}, a {@code Callable}, a Kotlin {@code suspend} function) fails bean
+ * creation, naming the method.
  */
 @Target({ ElementType.METHOD, ElementType.TYPE })
 @Retention(RetentionPolicy.RUNTIME)
@@ -44,8 +55,11 @@ public @interface LeaderOnly {
 	OnNotLeader onNotLeader() default OnNotLeader.SKIP;
 
 	/**
-	 * Whether to interrupt the thread running the method when leadership is revoked meanwhile.
-	 * @return {@code true} to interrupt
+	 * Whether to stop the method's work when leadership is revoked meanwhile: a synchronous method's
+	 * thread is interrupted; the stage a {@code CompletionStage} method returned fails with
+	 * {@link NotLeaderException} (its own stage is cancelled), and the work of a reactive method is
+	 * cancelled and its publisher fails with {@code NotLeaderException}.
+	 * @return {@code true} to stop the work
 	 */
 	boolean interruptOnRevoke() default false;
 

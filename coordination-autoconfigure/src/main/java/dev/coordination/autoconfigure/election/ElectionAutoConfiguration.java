@@ -5,6 +5,7 @@ import dev.coordination.autoconfigure.ListenerBeans;
 import dev.coordination.autoconfigure.session.SessionAutoConfiguration;
 import dev.coordination.election.LeaderElections;
 import dev.coordination.election.LeadershipListener;
+import dev.coordination.election.ReactiveLeaderElections;
 import dev.coordination.election.internal.ElectionMetrics;
 import dev.coordination.election.internal.EtcdLeaderElections;
 import dev.coordination.election.internal.LeaderOnlyAdvisor;
@@ -17,6 +18,7 @@ import dev.coordination.etcd.internal.WatchProgress;
 import dev.coordination.session.internal.EtcdSession;
 import dev.coordination.session.internal.LocalInstance;
 import io.micrometer.core.instrument.MeterRegistry;
+import reactor.core.publisher.Mono;
 
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.SmartInitializingSingleton;
@@ -35,7 +37,7 @@ import org.springframework.context.annotation.Role;
 /**
  * {@link org.springframework.boot.autoconfigure.EnableAutoConfiguration Auto-configuration} of leader
  * election: {@link LeaderElections}, {@code @LeaderOnly}, {@code @LeaderLifecycle}, leadership events
- * and metrics.
+ * and metrics; with Project Reactor on the classpath, {@link ReactiveLeaderElections}.
  */
 @AutoConfiguration(after = SessionAutoConfiguration.class,
 		afterName = "org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration")
@@ -73,6 +75,20 @@ public final class ElectionAutoConfiguration {
 	@Bean
 	static LeaderOnlyBeanPostProcessor leaderOnlyBeanPostProcessor(ObjectProvider<LeaderElections> elections) {
 		return new LeaderOnlyBeanPostProcessor(elections::getObject);
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass(Mono.class)
+	static class ReactiveLeaderElectionsConfiguration {
+
+		// no @ConditionalOnBean(LeaderElections.class): a nested configuration is read before the
+		// outer one's bean methods, so it would never match the starter's own; there always is one
+		@Bean
+		@ConditionalOnMissingBean
+		ReactiveLeaderElections reactiveLeaderElections(LeaderElections elections) {
+			return new ReactiveLeaderElections(elections);
+		}
+
 	}
 
 	@Configuration(proxyBeanMethods = false)

@@ -104,6 +104,12 @@ public class EtcdLeaderElection implements LeaderElection, LeaseListener {
 
 	private final Set<Thread> interruptible = ConcurrentHashMap.newKeySet();
 
+	// asynchronous work to be told when the term it runs under ends
+	private final Set<TermWatch> termWatches = ConcurrentHashMap.newKeySet();
+
+	// written before the term it names is revoked: a watch registered too late reads its reason here
+	private volatile @Nullable TermEnd lastTermEnd;
+
 	private final Object leadershipMonitor = new Object();
 
 	private final Object notificationMonitor = new Object();
@@ -287,6 +293,43 @@ public class EtcdLeaderElection implements LeaderElection, LeaseListener {
 		}
 	}
 
+	/**
+	 * Register a listener and read the state it starts from in one step: the listener hears exactly
+	 * the changes that {@code read} does not show yet (changes and their notifications are one step
+	 * too).
+	 * @param <T> the state type
+	 * @param listener the listener
+	 * @param read reads the state, for example {@link #currentTerm()} and {@link #leader()}
+	 * @return what {@code read} returned
+	 */
+	<T> T addListener(LeadershipListener listener, Supplier<T> read) {
+		synchronized (this.notificationMonitor) {
+			this.listeners.add(listener);
+			return read.get();
+		}
+	}
+
+	/**
+	 * Tell asynchronous work when the term it runs under ends: the future completes with the reason
+	 * when {@code term} is revoked, on the event thread, or at once, on the calling thread, when it
+	 * already was. Cancel it once the work is done, so that it is forgotten.
+	 * @param term a term of this instance
+	 * @return the future
+	 */
+	CompletableFuture<RevocationReason> revocation(LeaderTerm term) {
+		CompletableFuture<RevocationReason> revoked = new CompletableFuture<>();
+		TermWatch watch = new TermWatch(term, revoked);
+		this.termWatches.add(watch);
+		revoked.whenComplete((reason, failure) -> this.termWatches.remove(watch));
+		if (!term.equals(this.leadership.get())) {
+			// revoked before the watch was added, so perhaps without seeing it; the reason was written
+			// before the revocation. A term that never counted was undone with its session.
+			TermEnd end = this.lastTermEnd;
+			revoked.complete((end != null && end.term().equals(term)) ? end.reason() : RevocationReason.SESSION_LOST);
+		}
+		return revoked;
+	}
+
 	// Session events, on the session's thread.
 
 	@Override
@@ -389,9 +432,12 @@ public class EtcdLeaderElection implements LeaderElection, LeaseListener {
 		Candidate previous = this.leader;
 		Candidate next = (first != null) ? CandidateCodec.decode(EtcdKeys.string(first.getValue().getValue()), first.getKey())
 				: null;
-		this.leader = next;
-		if ((previous == null) ? next != null : next == null || previous.token() != next.token()) {
-			this.events.publish(new LeaderChangedEvent(this, next), this.allListeners, LeadershipListener::leaderChanged);
+		// like leadership, the leader changes in one step with its notification
+		synchronized (this.notificationMonitor) {
+			this.leader = next;
+			if ((previous == null) ? next != null : next == null || previous.token() != next.token()) {
+				this.events.publish(new LeaderChangedEvent(this, next), this.allListeners, LeadershipListener::leaderChanged);
+			}
 		}
 		Candidacy current = this.candidacy;
 		if (current == null || this.viewRevision == 0) {
@@ -475,18 +521,35 @@ public class EtcdLeaderElection implements LeaderElection, LeaseListener {
 			return;
 		}
 		LeaderTerm ended = this.leadership.get();
-		if (ended == null || ended.leaseId() != leaseId || !this.leadership.compareAndSet(ended, null)) {
+		if (ended == null || ended.leaseId() != leaseId) {
 			return;
 		}
 		Assert.state(reason != null, "Leadership was revoked without a reason");
+		// changes are serialized: the revocation below succeeds
+		this.lastTermEnd = new TermEnd(ended, reason);
+		if (!this.leadership.compareAndSet(ended, null)) {
+			return;
+		}
 		logger.info("Instance " + this.identity.get().instanceId() + " no longer leads election '" + this.name + "' (token "
 				+ ended.token() + ", " + reason + ")");
 		synchronized (this.interruptible) {
 			this.interruptible.forEach(Thread::interrupt);
 		}
+		endWatches(ended, reason);
 		this.metrics.revoked(this.name, reason, Duration.between(ended.since(), Instant.now()));
 		this.events.publish(new LeadershipRevokedEvent(this, ended, reason), this.allListeners,
 				LeadershipListener::revoked);
+	}
+
+	/**
+	 * Tell the asynchronous work running under {@code ended} that it ended: on the event thread,
+	 * never on the session's or the election's, which must not wait for the work's cancellation.
+	 */
+	private void endWatches(LeaderTerm ended, RevocationReason reason) {
+		List<TermWatch> ending = this.termWatches.stream().filter((watch) -> watch.term().equals(ended)).toList();
+		if (!ending.isEmpty()) {
+			this.events.run(() -> ending.forEach((watch) -> watch.revoked().complete(reason)));
+		}
 	}
 
 	private @Nullable Future<?> submit(Runnable task) {
@@ -533,6 +596,24 @@ public class EtcdLeaderElection implements LeaderElection, LeaseListener {
 	 * @param token the key's create revision
 	 */
 	private record Candidacy(long leaseId, String key, long token) {
+	}
+
+	/**
+	 * Asynchronous work waiting to hear that its term ended.
+	 *
+	 * @param term the term it runs under
+	 * @param revoked completed with the reason when the term ends
+	 */
+	private record TermWatch(LeaderTerm term, CompletableFuture<RevocationReason> revoked) {
+	}
+
+	/**
+	 * The last term that ended, and why.
+	 *
+	 * @param term the term
+	 * @param reason why it ended
+	 */
+	private record TermEnd(LeaderTerm term, RevocationReason reason) {
 	}
 
 	@FunctionalInterface

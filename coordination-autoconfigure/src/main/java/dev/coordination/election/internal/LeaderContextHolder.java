@@ -6,7 +6,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The term the current thread's {@code @LeaderOnly} method runs under, read by
- * {@link dev.coordination.election.LeaderContext}.
+ * {@link dev.coordination.election.LeaderContext}. Reactive {@code @LeaderOnly} work carries the
+ * same {@link Running} in its Reactor context, under {@code Running.class}.
  */
 public final class LeaderContextHolder {
 
@@ -45,6 +46,15 @@ public final class LeaderContextHolder {
 	 * @param term the term it was started under
 	 */
 	public record Running(LeaderElection election, LeaderTerm term) {
+
+		/**
+		 * Whether the term still holds: the same term, and the session provably alive.
+		 * @return {@code true} when this instance still leads in the same term
+		 */
+		public boolean isStillLeader() {
+			return this.election.currentTerm().map((current) -> current.token() == this.term.token()).orElse(false);
+		}
+
 	}
 
 }

@@ -13,6 +13,7 @@ import dev.coordination.election.LeaderOnly;
 import dev.coordination.election.LeadershipGrantedEvent;
 import dev.coordination.election.LeadershipListener;
 import dev.coordination.election.LeadershipRevokedEvent;
+import dev.coordination.etcd.internal.AsyncReturnType;
 import dev.coordination.etcd.internal.CoordinationThreads;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -31,7 +32,10 @@ import org.springframework.util.ClassUtils;
  * instance campaigns from start-up, and binds {@link LeaderLifecycle} beans to their election.
  * <p>
  * A method whose return type cannot express "skipped" (a primitive) with
- * {@link LeaderOnly.OnNotLeader#SKIP} fails bean creation with the method's name.
+ * {@link LeaderOnly.OnNotLeader#SKIP} fails bean creation with the method's name, and so does a
+ * method whose work runs after it returned in a way {@code @LeaderOnly} cannot follow (a
+ * {@code Future} that is no {@code CompletionStage}, a {@code Callable}, a Kotlin {@code suspend}
+ * function: see {@link AsyncReturnType}).
  */
 public class LeaderOnlyBeanPostProcessor implements BeanPostProcessor, DisposableBean {
 
@@ -59,7 +63,15 @@ public class LeaderOnlyBeanPostProcessor implements BeanPostProcessor, Disposabl
 							&& method.getDeclaringClass() != Object.class) ? onClass : null;
 				});
 		methods.forEach((method, leaderOnly) -> {
-			if (leaderOnly.onNotLeader() == LeaderOnly.OnNotLeader.SKIP && method.getReturnType().isPrimitive()
+			AsyncReturnType returnType;
+			try {
+				returnType = LeaderOnlyInterceptor.returnType(method);
+			}
+			catch (IllegalStateException ex) {
+				throw new BeanCreationException(beanName, String.valueOf(ex.getMessage()), ex);
+			}
+			if (returnType.kind() == AsyncReturnType.Kind.SYNCHRONOUS
+					&& leaderOnly.onNotLeader() == LeaderOnly.OnNotLeader.SKIP && method.getReturnType().isPrimitive()
 					&& method.getReturnType() != void.class) {
 				throw new BeanCreationException(beanName, "@LeaderOnly method " + LeaderOnlyInterceptor.describe(method)
 						+ " returns " + method.getReturnType() + ", which cannot express a skipped call: return void,"

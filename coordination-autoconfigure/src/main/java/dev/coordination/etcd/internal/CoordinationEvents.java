@@ -83,6 +83,30 @@ public final class CoordinationEvents implements AutoCloseable {
 		});
 	}
 
+	/**
+	 * Run one of the starter's own reactions to a change on the event thread, after what was handed
+	 * over before it: work that must not run on the thread that made the change (asynchronous work
+	 * told that the leadership it ran under ended). A failing task is logged. After {@link #close()},
+	 * on the calling thread, so that it is not lost.
+	 * @param task the reaction
+	 */
+	public void run(Runnable task) {
+		Runnable logged = () -> {
+			try {
+				task.run();
+			}
+			catch (RuntimeException ex) {
+				logger.error("Task " + task + " failed", ex);
+			}
+		};
+		try {
+			this.thread.execute(logged);
+		}
+		catch (RejectedExecutionException ex) {
+			logged.run();
+		}
+	}
+
 	private void execute(Runnable task) {
 		try {
 			this.thread.execute(task);

@@ -7,8 +7,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 import dev.coordination.autoconfigure.etcd.EtcdAutoConfiguration;
 import dev.coordination.autoconfigure.session.SessionAutoConfiguration;
@@ -21,7 +28,10 @@ import dev.coordination.election.LeaderOnly.OnNotLeader;
 import dev.coordination.election.LeaderOnly;
 import dev.coordination.election.LeaderTerm;
 import dev.coordination.election.LeadershipListener;
+import dev.coordination.election.LeadershipState;
 import dev.coordination.election.NotLeaderException;
+import dev.coordination.election.ReactiveLeaderContext;
+import dev.coordination.election.ReactiveLeaderElections;
 import dev.coordination.election.internal.ElectionMetrics;
 import dev.coordination.election.internal.EtcdLeaderElections;
 import dev.coordination.election.internal.LeaderOnlyAdvisor;
@@ -37,6 +47,8 @@ import dev.coordination.session.internal.LocalInstance;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
 
 import org.springframework.aop.support.AopUtils;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
@@ -354,6 +366,107 @@ class ElectionAutoConfigurationTests {
 				.hasStackTraceContaining("returns true from isAutoStartup()"));
 	}
 
+	@Test
+	void reactiveLeaderElectionsAreDefinedWithReactor() {
+		this.contextRunner.run((context) -> assertThat(context).hasSingleBean(ReactiveLeaderElections.class));
+	}
+
+	@Test
+	void noReactiveLeaderElectionsWithoutReactor() {
+		this.contextRunner.withClassLoader(new FilteredClassLoader(Mono.class))
+			.run((context) -> assertThat(context).hasNotFailed()
+				.hasSingleBean(EtcdLeaderElections.class)
+				.doesNotHaveBean(ReactiveLeaderElections.class));
+	}
+
+	@Test
+	void noReactiveLeaderElectionsWhenElectionIsDisabled() {
+		this.contextRunner.withPropertyValues("coordination.etcd.election.enabled=false")
+			.run((context) -> assertThat(context).doesNotHaveBean(ReactiveLeaderElections.class));
+	}
+
+	@Test
+	void reactiveLeaderElectionsFollowUserDefinedLeaderElections() {
+		this.contextRunner.withUserConfiguration(LeadingElectionsConfiguration.class).run((context) -> {
+			ReactiveLeaderElections reactive = context.getBean(ReactiveLeaderElections.class);
+			assertThat(reactive.leader("reports").block(Duration.ofSeconds(5)))
+				.extracting(Candidate::instanceId)
+				.isEqualTo("me");
+			LeadershipState state = reactive.observe("reports").blockFirst(Duration.ofSeconds(5));
+			assertThat(state).isNotNull();
+			assertThat(state.isLeader()).isTrue();
+			assertThat(state.term()).extracting(LeaderTerm::token).isEqualTo(7L);
+		});
+	}
+
+	@Test
+	void reactiveLeaderLookupIsEmptyWhileNobodyLeads() {
+		this.contextRunner.run((context) -> {
+			ReactiveLeaderElections reactive = context.getBean(ReactiveLeaderElections.class);
+			assertThat(reactive.leader("reports").blockOptional(Duration.ofSeconds(5))).isEmpty();
+			LeadershipState state = reactive.observe("reports").blockFirst(Duration.ofSeconds(5));
+			assertThat(state).isEqualTo(new LeadershipState("reports", null, null));
+		});
+	}
+
+	@Test
+	void unsupportedAsynchronousReturnTypeFailsStartUpNamingTheMethod() {
+		this.contextRunner.withBean(FutureJob.class, FutureJob::new)
+			.run((context) -> assertThat(context).getFailure()
+				.hasStackTraceContaining("@LeaderOnly method " + FutureJob.class.getName() + ".run() returns "
+						+ Future.class.getName())
+				.hasStackTraceContaining("Supported: a synchronous result (any type or void), CompletionStage or"
+						+ " CompletableFuture, and Reactive Streams types such as Mono and Flux"));
+	}
+
+	@Test
+	void primitiveCheckDoesNotApplyToAsynchronousMethods() {
+		this.contextRunner.withBean(AsyncJob.class, AsyncJob::new)
+			.run((context) -> assertThat(context).hasNotFailed());
+	}
+
+	@Test
+	void nonLeadersAsynchronousMethodsSkipOrFailThroughTheirResultWithoutThrowing() throws Exception {
+		this.contextRunner.withBean(AsyncJob.class, AsyncJob::new).run((context) -> {
+			AsyncJob job = context.getBean(AsyncJob.class);
+			assertThat(job.stage().toCompletableFuture().get(5, TimeUnit.SECONDS)).isNull();
+			CompletableFuture<String> strict = job.strictFuture();
+			assertThatExceptionOfType(ExecutionException.class).isThrownBy(() -> strict.get(5, TimeUnit.SECONDS))
+				.havingCause()
+				.isInstanceOf(NotLeaderException.class)
+				.withMessageContaining(AsyncJob.class.getName() + ".strictFuture()");
+			assertThat(job.mono().blockOptional(Duration.ofSeconds(5))).isEmpty();
+			assertThat(job.flux().collectList().block(Duration.ofSeconds(5))).isEmpty();
+			Mono<String> strictMono = job.strictMono();
+			assertThatExceptionOfType(NotLeaderException.class).isThrownBy(() -> strictMono.block(Duration.ofSeconds(5)))
+				.withMessageContaining(AsyncJob.class.getName() + ".strictMono()");
+			Flux<String> strictFlux = job.strictFlux();
+			assertThatExceptionOfType(NotLeaderException.class)
+				.isThrownBy(() -> strictFlux.blockLast(Duration.ofSeconds(5)));
+			assertThat(job.calls()).isZero();
+		});
+	}
+
+	@Test
+	void leadersReactiveMethodsRunAtEachSubscriptionWithTheTermInTheirContext() {
+		this.contextRunner.withUserConfiguration(LeadingElectionsConfiguration.class)
+			.withBean(AsyncJob.class, AsyncJob::new)
+			.run((context) -> {
+				AsyncJob job = context.getBean(AsyncJob.class);
+				Mono<String> mono = job.mono();
+				assertThat(job.calls()).isZero();
+				assertThat(mono.block(Duration.ofSeconds(5))).isEqualTo("token 7");
+				assertThat(mono.block(Duration.ofSeconds(5))).isEqualTo("token 7");
+				assertThat(job.calls()).isEqualTo(2);
+				assertThat(job.tokenInBody()).isEqualTo(7);
+				assertThat(job.flux().collectList().block(Duration.ofSeconds(5))).containsExactly("a", "b", "still true");
+				assertThat(job.stage().toCompletableFuture().get(5, TimeUnit.SECONDS)).isEqualTo("staged");
+				assertThat(job.calls()).isEqualTo(4);
+				assertThat(ReactiveLeaderContext.currentTerm().blockOptional()).isEmpty();
+				assertThat(ReactiveLeaderContext.isStillLeader().block()).isFalse();
+			});
+	}
+
 	private ApplicationContextRunner withoutBootsAop() {
 		return new ApplicationContextRunner()
 			.withConfiguration(AutoConfigurations.of(EtcdAutoConfiguration.class, SessionAutoConfiguration.class,
@@ -376,6 +489,75 @@ class ElectionAutoConfigurationTests {
 		@LeaderOnly
 		public int count() {
 			return 1;
+		}
+
+	}
+
+	/**
+	 * Asynchronous work: public, so that its class proxy can be defined by a
+	 * {@link FilteredClassLoader} too.
+	 */
+	public static class AsyncJob {
+
+		private final AtomicInteger calls = new AtomicInteger();
+
+		private final AtomicLong tokenInBody = new AtomicLong();
+
+		public int calls() {
+			return this.calls.get();
+		}
+
+		public long tokenInBody() {
+			return this.tokenInBody.get();
+		}
+
+		@LeaderOnly
+		public CompletionStage<String> stage() {
+			this.calls.incrementAndGet();
+			return CompletableFuture.completedFuture("staged");
+		}
+
+		@LeaderOnly(onNotLeader = OnNotLeader.THROW)
+		public CompletableFuture<String> strictFuture() {
+			this.calls.incrementAndGet();
+			return CompletableFuture.completedFuture("strict");
+		}
+
+		@LeaderOnly
+		public Mono<String> mono() {
+			this.calls.incrementAndGet();
+			this.tokenInBody.set(LeaderContext.currentTerm().map(LeaderTerm::token).orElse(-1L));
+			return ReactiveLeaderContext.currentTerm().map((term) -> "token " + term.token());
+		}
+
+		@LeaderOnly
+		public Flux<String> flux() {
+			this.calls.incrementAndGet();
+			return Flux.just("a", "b").concatWith(ReactiveLeaderContext.isStillLeader().map((still) -> "still " + still));
+		}
+
+		@LeaderOnly(onNotLeader = OnNotLeader.THROW)
+		public Mono<String> strictMono() {
+			this.calls.incrementAndGet();
+			return Mono.just("strict");
+		}
+
+		@LeaderOnly(onNotLeader = OnNotLeader.THROW)
+		public Flux<String> strictFlux() {
+			this.calls.incrementAndGet();
+			return Flux.just("strict");
+		}
+
+	}
+
+	/**
+	 * A method whose work {@code @LeaderOnly} cannot follow.
+	 */
+	public static class FutureJob {
+
+		@LeaderOnly
+		public Future<String> run() {
+			return CompletableFuture.completedFuture("ran");
 		}
 
 	}

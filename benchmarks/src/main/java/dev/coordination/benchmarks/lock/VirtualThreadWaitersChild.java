@@ -84,11 +84,11 @@ public final class VirtualThreadWaitersChild {
 			platformThreads.resetPeakThreadCount();
 			long elapsed = run(factory, threads, calls, waiters);
 			long peakHeap = heap.stream().mapToLong((pool) -> pool.getPeakUsage().getUsed()).sum();
-			if (waiters.calls.get() != calls) {
-				throw new IllegalStateException(waiters.calls.get() + " calls instead of " + calls);
+			if (waiters.calls() != calls) {
+				throw new IllegalStateException(waiters.calls() + " calls instead of " + calls);
 			}
 			System.out.println("RESULT " + mode + " " + threads + " " + calls + " " + elapsed + " " + peakHeap + " "
-					+ vmHwmKb() + " " + platformThreads.getPeakThreadCount() + " " + waiters.maxInside.get());
+					+ vmHwmKb() + " " + platformThreads.getPeakThreadCount() + " " + waiters.maxInside());
 		}
 		System.exit(0);
 	}
@@ -167,7 +167,8 @@ public final class VirtualThreadWaitersChild {
 	}
 
 	/**
-	 * The locked method: counts its calls and how many threads are inside at once.
+	 * The locked method: counts its calls and how many threads are inside at once. Read through
+	 * methods: the bean is a proxy, whose own fields are unset.
 	 */
 	public static class Waiters {
 
@@ -185,9 +186,17 @@ public final class VirtualThreadWaitersChild {
 			this.inside.decrementAndGet();
 		}
 
-		void reset() {
+		public void reset() {
 			this.calls.set(0);
 			this.maxInside.set(0);
+		}
+
+		public long calls() {
+			return this.calls.get();
+		}
+
+		public int maxInside() {
+			return this.maxInside.get();
 		}
 
 	}

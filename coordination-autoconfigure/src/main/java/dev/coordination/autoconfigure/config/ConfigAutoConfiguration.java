@@ -25,6 +25,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProp
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.thread.Threading;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -65,7 +66,8 @@ public final class ConfigAutoConfiguration {
 			ObjectProvider<ConfigMetrics> metrics, CoordinationEvents events, RetryPolicy retryPolicy,
 			WatchProgress watchProgress) {
 		return new EtcdConfigWatcher(etcdTemplate, state, properties.getWatch().getDelay(), context,
-				metrics.getIfAvailable(() -> ConfigMetrics.NONE), events, retryPolicy, watchProgress);
+				metrics.getIfAvailable(() -> ConfigMetrics.NONE), events, retryPolicy, watchProgress,
+				Threading.VIRTUAL.isActive(context.getEnvironment()));
 	}
 
 	@Bean

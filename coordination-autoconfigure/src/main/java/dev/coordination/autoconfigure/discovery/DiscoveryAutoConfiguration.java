@@ -36,6 +36,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.health.actuate.endpoint.HealthEndpointGroups;
 import org.springframework.boot.health.registry.HealthContributorRegistry;
+import org.springframework.boot.thread.Threading;
 import org.springframework.cloud.client.ConditionalOnBlockingDiscoveryEnabled;
 import org.springframework.cloud.client.ConditionalOnDiscoveryEnabled;
 import org.springframework.cloud.client.serviceregistry.AutoServiceRegistration;
@@ -43,6 +44,7 @@ import org.springframework.cloud.client.serviceregistry.Registration;
 import org.springframework.context.ApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.env.Environment;
 
 /**
  * {@link org.springframework.boot.autoconfigure.EnableAutoConfiguration Auto-configuration} of
@@ -122,11 +124,12 @@ public final class DiscoveryAutoConfiguration {
 		@ConditionalOnMissingBean
 		HealthDrivenStatus healthDrivenStatus(EtcdServiceRegistration registration,
 				HealthContributorRegistry contributors, ObjectProvider<HealthEndpointGroups> groups,
-				DiscoveryProperties properties) {
+				DiscoveryProperties properties, Environment environment) {
 			DiscoveryProperties.Health health = properties.getHealth();
 			return new HealthDrivenStatus(registration,
 					ApplicationHealth.of(contributors, groups.getIfAvailable(), health.getGroup()), health.getInterval(),
-					health.getDownAction() == DiscoveryProperties.DownAction.DEREGISTER);
+					health.getDownAction() == DiscoveryProperties.DownAction.DEREGISTER,
+					Threading.VIRTUAL.isActive(environment));
 		}
 
 	}

@@ -29,10 +29,12 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProp
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.thread.Threading;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
 import org.springframework.context.annotation.Role;
+import org.springframework.core.env.Environment;
 
 /**
  * {@link org.springframework.boot.autoconfigure.EnableAutoConfiguration Auto-configuration} of leader
@@ -73,8 +75,9 @@ public final class ElectionAutoConfiguration {
 	}
 
 	@Bean
-	static LeaderOnlyBeanPostProcessor leaderOnlyBeanPostProcessor(ObjectProvider<LeaderElections> elections) {
-		return new LeaderOnlyBeanPostProcessor(elections::getObject);
+	static LeaderOnlyBeanPostProcessor leaderOnlyBeanPostProcessor(ObjectProvider<LeaderElections> elections,
+			Environment environment) {
+		return new LeaderOnlyBeanPostProcessor(elections::getObject, Threading.VIRTUAL.isActive(environment));
 	}
 
 	@Configuration(proxyBeanMethods = false)

@@ -14,8 +14,10 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean
 import org.springframework.boot.autoconfigure.ssl.SslAutoConfiguration;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.ssl.SslBundles;
+import org.springframework.boot.thread.Threading;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.annotation.Bean;
+import org.springframework.core.env.Environment;
 
 /**
  * {@link org.springframework.boot.autoconfigure.EnableAutoConfiguration Auto-configuration} of the
@@ -47,8 +49,8 @@ public final class EtcdAutoConfiguration {
 
 	@Bean(destroyMethod = "close")
 	@ConditionalOnMissingBean
-	CoordinationEvents coordinationEvents(ApplicationEventPublisher publisher) {
-		return new CoordinationEvents(publisher);
+	CoordinationEvents coordinationEvents(ApplicationEventPublisher publisher, Environment environment) {
+		return new CoordinationEvents(publisher, Threading.VIRTUAL.isActive(environment));
 	}
 
 	@Bean

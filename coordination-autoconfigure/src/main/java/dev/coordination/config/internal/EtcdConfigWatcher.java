@@ -47,6 +47,8 @@ public class EtcdConfigWatcher implements SmartLifecycle {
 
 	private final ConfigRefresher refresher;
 
+	private final boolean virtualThread;
+
 	private final List<ConfigListener> listeners = new CopyOnWriteArrayList<>();
 
 	private volatile @Nullable PrefixMirror mirror;
@@ -63,10 +65,13 @@ public class EtcdConfigWatcher implements SmartLifecycle {
 	 * @param events the thread listeners are told on
 	 * @param retry how to wait before reading again after a failed read
 	 * @param progress whether and how often its watch asks etcd how far it is
+	 * @param virtualThread whether the configuration's thread, which rebinds the application's beans,
+	 * is a virtual thread
 	 */
 	public EtcdConfigWatcher(EtcdTemplate etcd, EtcdConfigState state, Duration delay,
 			ConfigurableApplicationContext context, ConfigMetrics metrics, CoordinationEvents events, RetryPolicy retry,
-			WatchProgress progress) {
+			WatchProgress progress, boolean virtualThread) {
+		this.virtualThread = virtualThread;
 		this.etcd = etcd;
 		this.retry = retry;
 		this.progress = progress;
@@ -99,7 +104,8 @@ public class EtcdConfigWatcher implements SmartLifecycle {
 		contexts.forEach((context) -> roots.add(context.getRoot()));
 		List<String> paths = contexts.stream().map(EtcdConfigDataResource::getPath).toList();
 		PrefixMirror mirror = new PrefixMirror(this.etcd, "config", List.copyOf(roots),
-				(key) -> paths.stream().anyMatch(key::startsWith), this.delay, this.retry, this.progress, this.refresher);
+				(key) -> paths.stream().anyMatch(key::startsWith), this.delay, this.retry, this.progress, this.refresher,
+				this.virtualThread);
 		this.mirror = mirror;
 		if (this.state.isLoaded() && !this.restarted) {
 			mirror.start(this.state.revision(), this.state.readAtStartUp());

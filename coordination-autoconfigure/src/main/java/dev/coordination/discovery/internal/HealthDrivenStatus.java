@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
 
 import dev.coordination.discovery.InstanceStatus;
@@ -19,6 +20,11 @@ import org.springframework.beans.factory.DisposableBean;
  * Publishes this instance as DOWN (or deregisters it) while the application's health is DOWN or
  * OUT_OF_SERVICE, and as UP (or registered again) once it is UP. A status set to OUT_OF_SERVICE on
  * purpose (through the service registry) is left alone.
+ * <p>
+ * The health is checked on a thread of its own, a virtual thread when the application runs on
+ * virtual threads. The health indicators it calls are the application's and may block, so the
+ * checks are ordered by a {@link ReentrantLock}, not a monitor, which would pin a virtual thread to
+ * its carrier meanwhile on Java 21 to 23.
  */
 public class HealthDrivenStatus implements DisposableBean {
 
@@ -32,9 +38,12 @@ public class HealthDrivenStatus implements DisposableBean {
 
 	private final boolean deregisterWhileDown;
 
-	private final ScheduledExecutorService checker = Executors.newSingleThreadScheduledExecutor(CoordinationThreads.daemon("coordination-registration-health"));
+	private final ScheduledExecutorService checker;
 
-	// guarded by this: what to register again when the health is UP after a deregistration
+	// orders the checks with the admission, and guards deregistered
+	private final ReentrantLock lock = new ReentrantLock();
+
+	// guarded by lock: what to register again when the health is UP after a deregistration
 	private @Nullable ServiceRecord deregistered;
 
 	private volatile boolean started;
@@ -45,9 +54,12 @@ public class HealthDrivenStatus implements DisposableBean {
 	 * @param health the current health status code, for example {@code UP}
 	 * @param interval how often to check
 	 * @param deregisterWhileDown whether to deregister instead of publishing DOWN
+	 * @param virtualThread whether the health is checked on a virtual thread
 	 */
 	public HealthDrivenStatus(EtcdServiceRegistration registration, Supplier<String> health, Duration interval,
-			boolean deregisterWhileDown) {
+			boolean deregisterWhileDown, boolean virtualThread) {
+		this.checker = Executors.newSingleThreadScheduledExecutor(
+				CoordinationThreads.forApplicationCode("coordination-registration-health", virtualThread));
 		this.registration = registration;
 		this.health = health;
 		this.interval = interval;
@@ -76,17 +88,23 @@ public class HealthDrivenStatus implements DisposableBean {
 	 * @param record the record, status UP
 	 * @return the record to register, or {@code null} to wait
 	 */
-	public synchronized @Nullable ServiceRecord admit(ServiceRecord record) {
-		InstanceStatus status = statusNow();
-		if (!this.deregisterWhileDown) {
-			return record.withStatus(status);
+	public @Nullable ServiceRecord admit(ServiceRecord record) {
+		this.lock.lock();
+		try {
+			InstanceStatus status = statusNow();
+			if (!this.deregisterWhileDown) {
+				return record.withStatus(status);
+			}
+			if (status == InstanceStatus.DOWN) {
+				logger.info("Health is DOWN: registering once it is UP");
+				this.deregistered = record;
+				return null;
+			}
+			return record;
 		}
-		if (status == InstanceStatus.DOWN) {
-			logger.info("Health is DOWN: registering once it is UP");
-			this.deregistered = record;
-			return null;
+		finally {
+			this.lock.unlock();
 		}
-		return record;
 	}
 
 	/**
@@ -104,7 +122,17 @@ public class HealthDrivenStatus implements DisposableBean {
 	/**
 	 * Check the health once and apply it.
 	 */
-	public synchronized void check() {
+	public void check() {
+		this.lock.lock();
+		try {
+			checkLocked();
+		}
+		finally {
+			this.lock.unlock();
+		}
+	}
+
+	private void checkLocked() {
 		InstanceStatus wanted = statusNow();
 		if (this.deregisterWhileDown) {
 			if (wanted == InstanceStatus.DOWN && this.deregistered == null) {

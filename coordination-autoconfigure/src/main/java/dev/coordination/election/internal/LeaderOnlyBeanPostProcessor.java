@@ -43,10 +43,21 @@ public class LeaderOnlyBeanPostProcessor implements BeanPostProcessor, Disposabl
 
 	private final Supplier<LeaderElections> elections;
 
-	private final ExecutorService lifecycleExecutor = Executors.newSingleThreadExecutor(CoordinationThreads.daemon("coordination-leader-lifecycle"));
+	private final ExecutorService lifecycleExecutor;
 
 	public LeaderOnlyBeanPostProcessor(Supplier<LeaderElections> elections) {
+		this(elections, false);
+	}
+
+	/**
+	 * Create the post-processor.
+	 * @param elections the elections
+	 * @param virtualThread whether {@code @LeaderLifecycle} beans start and stop on a virtual thread
+	 */
+	public LeaderOnlyBeanPostProcessor(Supplier<LeaderElections> elections, boolean virtualThread) {
 		this.elections = elections;
+		this.lifecycleExecutor = Executors.newSingleThreadExecutor(
+				CoordinationThreads.forApplicationCode("coordination-leader-lifecycle", virtualThread));
 	}
 
 	@Override

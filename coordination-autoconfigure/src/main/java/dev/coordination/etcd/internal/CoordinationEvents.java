@@ -19,7 +19,8 @@ import org.springframework.context.ApplicationEventPublisher;
 /**
  * The one thread, {@code coordination-events}, on which every capability tells the application's
  * listeners and publishes its Spring events: one event at a time, in the order they were handed
- * over. The threads that keep leases alive, watch etcd or hold locks only hand events over, so a
+ * over. It runs application code, so it is a virtual thread when the application runs on virtual
+ * threads. The threads that keep leases alive, watch etcd or hold locks only hand events over, so a
  * slow or failing listener never delays them. A failing listener is logged and the others still
  * hear the event.
  */
@@ -32,13 +33,23 @@ public final class CoordinationEvents implements AutoCloseable {
 	private final ExecutorService thread;
 
 	/**
-	 * Create the event thread.
+	 * Create the event thread, a platform thread.
 	 * @param publisher where to publish Spring events, or {@code null} to tell listeners only
 	 */
 	public CoordinationEvents(@Nullable ApplicationEventPublisher publisher) {
+		this(publisher, false);
+	}
+
+	/**
+	 * Create the event thread.
+	 * @param publisher where to publish Spring events, or {@code null} to tell listeners only
+	 * @param virtualThread whether it is a virtual thread (see
+	 * {@link CoordinationThreads#forApplicationCode})
+	 */
+	public CoordinationEvents(@Nullable ApplicationEventPublisher publisher, boolean virtualThread) {
 		this.publisher = publisher;
 		this.thread = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(),
-				CoordinationThreads.daemon("coordination-events"));
+				CoordinationThreads.forApplicationCode("coordination-events", virtualThread));
 	}
 
 	/**

@@ -58,6 +58,8 @@ public final class PrefixMirror {
 
 	private final WatchProgress progress;
 
+	private final boolean virtualThread;
+
 	private volatile @Nullable ScheduledExecutorService thread;
 
 	private volatile boolean running;
@@ -83,7 +85,7 @@ public final class PrefixMirror {
 	private int unanswered;
 
 	/**
-	 * Create a mirror.
+	 * Create a mirror on a platform thread.
 	 * @param etcd the etcd access
 	 * @param name what it mirrors, for logs and its thread's name
 	 * @param roots the prefixes to watch, each ending with {@code /}
@@ -95,6 +97,25 @@ public final class PrefixMirror {
 	 */
 	public PrefixMirror(EtcdTemplate etcd, String name, List<String> roots, Predicate<String> keep, Duration delay,
 			RetryPolicy retry, WatchProgress progress, Handler handler) {
+		this(etcd, name, roots, keep, delay, retry, progress, handler, false);
+	}
+
+	/**
+	 * Create a mirror.
+	 * @param etcd the etcd access
+	 * @param name what it mirrors, for logs and its thread's name
+	 * @param roots the prefixes to watch, each ending with {@code /}
+	 * @param keep which keys under them to keep
+	 * @param delay how long to gather changes before handing them over
+	 * @param retry how long to wait before reading again after a failed read
+	 * @param progress whether and how often the watches ask etcd how far they are
+	 * @param handler what to do with them
+	 * @param virtualThread whether the mirror's thread is a virtual thread, for a handler that runs
+	 * application code (see {@link CoordinationThreads#forApplicationCode})
+	 */
+	public PrefixMirror(EtcdTemplate etcd, String name, List<String> roots, Predicate<String> keep, Duration delay,
+			RetryPolicy retry, WatchProgress progress, Handler handler, boolean virtualThread) {
+		this.virtualThread = virtualThread;
 		this.backoff = retry.backoff();
 		this.progress = progress;
 		this.etcd = etcd;
@@ -112,7 +133,7 @@ public final class PrefixMirror {
 	 */
 	public void start(long revision, Collection<KeyValue> read) {
 		ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1,
-				CoordinationThreads.daemon("coordination-" + this.name));
+				CoordinationThreads.forApplicationCode("coordination-" + this.name, this.virtualThread));
 		// a stopped mirror hands nothing over: no coalesced flush or retry runs after stop()
 		executor.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
 		this.thread = executor;

@@ -96,17 +96,18 @@ class EtcdDistributedLock extends RegisteredLock {
 	/**
 	 * A holder that left the etcd key to a thread of this instance for a hand-off may have done so
 	 * just as that thread gave up waiting: then nobody holds the lock here, but the key still holds
-	 * it in etcd. Released under the monitor that acquirers read the ownership under: only while no
-	 * thread of this instance holds, waits or is on its way to wait, and none can take it meanwhile.
+	 * it in etcd. Taken from the ownership under the monitor that acquirers read it under, only while
+	 * no thread of this instance holds, waits or is on its way to wait; an acquirer that comes later
+	 * finds no ownership and queues a key of its own.
 	 */
 	@Override
-	void releaseAbandoned() {
+	@Nullable Entry takeAbandoned() {
 		SharedHold abandoned = this.ownership;
 		if (abandoned == null || acquiring() || this.local.isLocked() || this.local.hasQueuedThreads()) {
-			return;
+			return null;
 		}
 		this.ownership = null;
-		queue().release(abandoned.entry());
+		return abandoned.entry();
 	}
 
 	/**
@@ -242,7 +243,7 @@ class EtcdDistributedLock extends RegisteredLock {
 
 	/**
 	 * Whether another thread of this instance waits for the lock or is on its way to: the holder then
-	 * keeps the etcd key for it. One that gives up releases the key (see {@link #releaseAbandoned()}).
+	 * keeps the etcd key for it. One that gives up releases the key (see {@link #takeAbandoned()}).
 	 */
 	private synchronized boolean othersAcquiring() {
 		return acquiring() || this.local.hasQueuedThreads();

@@ -19,7 +19,7 @@ import org.springframework.lang.Contract;
  * The registry references a lock in use strongly and an idle one only weakly, so that the keys of
  * finished work do not accumulate; because the object in use is always the one the registry
  * returns, two threads of this instance never hold two objects of one key. Subclasses guard what
- * {@link #idle()} and {@link #releaseAbandoned()} read with this object's monitor.
+ * {@link #idle()} and {@link #takeAbandoned()} read with this object's monitor.
  */
 abstract class RegisteredLock {
 
@@ -95,10 +95,13 @@ abstract class RegisteredLock {
 	abstract boolean idle();
 
 	/**
-	 * Give up a hold that no thread of this instance holds, waits for or is on its way to, if there
-	 * is one. Called under this object's monitor, after an acquisition ended and after a release.
+	 * Take a hold that no thread of this instance holds, waits for or is on its way to, if there is
+	 * one, for the caller to give up. Called under this object's monitor, after an acquisition ended
+	 * and after a release.
+	 * @return the key to give up, or {@code null}
 	 */
-	void releaseAbandoned() {
+	@Nullable Entry takeAbandoned() {
+		return null;
 	}
 
 	/**
@@ -131,8 +134,10 @@ abstract class RegisteredLock {
 	/**
 	 * An acquisition that {@link #beginAcquisition() began} ended, acquired or not.
 	 */
-	final synchronized void endAcquisition() {
-		this.acquiring--;
+	final void endAcquisition() {
+		synchronized (this) {
+			this.acquiring--;
+		}
 		// an acquirer that gave up may have been the one a hold was kept for
 		settle();
 	}
@@ -155,13 +160,23 @@ abstract class RegisteredLock {
 
 	/**
 	 * After a release: give up an abandoned hold, and leave the registry's strong references when
-	 * nothing is held or acquired any more.
+	 * nothing is held or acquired any more. The abandoned key is deleted after this object's monitor
+	 * is left: an etcd call under it would hold up every acquirer of this instance, and pin a virtual
+	 * thread to its carrier on Java 21 to 23.
 	 */
-	final synchronized void settle() {
-		releaseAbandoned();
-		// idle locks are only weakly reachable from the registry: it forgets unused keys
-		if (this.acquiring == 0 && idle()) {
-			this.registry.inUse(this, false);
+	final void settle() {
+		Entry abandoned;
+		synchronized (this) {
+			abandoned = takeAbandoned();
+			// idle locks are only weakly reachable from the registry: it forgets unused keys
+			if (this.acquiring == 0 && idle()) {
+				this.registry.inUse(this, false);
+			}
+		}
+		if (abandoned != null) {
+			// an acquirer that comes meanwhile finds the key still there and deletes it before it
+			// creates its own, as it does with a release still being retried
+			this.queue.release(abandoned);
 		}
 	}
 

@@ -446,7 +446,7 @@ class ConfigAutoConfigurationTests {
 		RecordingWatcher(EtcdTemplate etcd, EtcdConfigState state, ConfigurableApplicationContext context,
 				CoordinationEvents events) {
 			super(etcd, state, Duration.ofMillis(20), context, ConfigMetrics.NONE, events, RetryPolicy.DEFAULT,
-					WatchProgress.off());
+					WatchProgress.off(), false);
 		}
 
 		@Override

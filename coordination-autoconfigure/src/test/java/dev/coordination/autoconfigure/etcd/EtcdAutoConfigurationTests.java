@@ -4,6 +4,8 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
 import dev.coordination.etcd.EtcdTemplate;
@@ -20,6 +22,7 @@ import org.springframework.boot.context.properties.source.InvalidConfigurationPr
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.assertj.AssertableApplicationContext;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.context.ApplicationEvent;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.annotation.Order;
@@ -101,6 +104,26 @@ class EtcdAutoConfigurationTests {
 		this.contextRunner.run((context) -> assertThat(context).hasSingleBean(CoordinationEvents.class)
 			.hasSingleBean(RetryPolicy.class)
 			.hasSingleBean(EtcdProperties.class));
+	}
+
+	@Test
+	void theEventThreadIsAPlatformThreadByDefault() {
+		this.contextRunner.run((context) -> {
+			Thread thread = eventThread(context);
+			assertThat(thread.getName()).isEqualTo("coordination-events");
+			assertThat(thread.isDaemon()).isTrue();
+			assertThat(isVirtual(thread)).isFalse();
+		});
+	}
+
+	@Test
+	void theEventThreadFollowsBootsVirtualThreadsSettingFromJava21() {
+		// Boot's Threading.VIRTUAL: the property counts on Java 21 or later only
+		this.contextRunner.withPropertyValues("spring.threads.virtual.enabled=true").run((context) -> {
+			Thread thread = eventThread(context);
+			assertThat(thread.getName()).isEqualTo("coordination-events");
+			assertThat(isVirtual(thread)).isEqualTo(Runtime.version().feature() >= 21);
+		});
 	}
 
 	@Test
@@ -315,6 +338,19 @@ class EtcdAutoConfigurationTests {
 				.isInstanceOf(InvalidConfigurationPropertyValueException.class)
 				.hasMessageContaining(name)
 				.hasMessageContaining(reason));
+	}
+
+	private static Thread eventThread(AssertableApplicationContext context) throws Exception {
+		CompletableFuture<Thread> ranOn = new CompletableFuture<>();
+		context.getBean(CoordinationEvents.class)
+			.publish(new ApplicationEvent(context) {
+			}, List.of(ranOn), (listener, event) -> listener.complete(Thread.currentThread()));
+		return ranOn.get(5, TimeUnit.SECONDS);
+	}
+
+	private static boolean isVirtual(Thread thread) throws ReflectiveOperationException {
+		// Thread.isVirtual() is Java 21 API, and this code compiles for Java 17
+		return Runtime.version().feature() >= 21 && (boolean) Thread.class.getMethod("isVirtual").invoke(thread);
 	}
 
 	private static ClientBuilder captured(AssertableApplicationContext context) {

@@ -3,6 +3,7 @@ package dev.coordination.lock.internal;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 
 import dev.coordination.lock.LockHold;
@@ -39,9 +40,8 @@ public final class ReactorLocking {
 	 */
 	public static <T> Mono<T> withLock(Supplier<CompletableFuture<LockHold>> acquisition, boolean skipOnTimeout,
 			Mono<T> work, Released released) {
-		return Mono.usingWhen(acquire(acquisition, skipOnTimeout), (held) -> guarded(held, work).next(),
-				(held) -> release(held, released), (held, error) -> releaseAfter(held, error, released),
-				(held) -> releaseQuietly(held, released));
+		// the value reaches the subscriber with the completion, after the release
+		return withLock(acquisition, skipOnTimeout, (Publisher<T>) work, released).singleOrEmpty();
 	}
 
 	/**
@@ -55,8 +55,11 @@ public final class ReactorLocking {
 	 */
 	public static <T> Flux<T> withLock(Supplier<CompletableFuture<LockHold>> acquisition, boolean skipOnTimeout,
 			Publisher<T> work, Released released) {
-		return Flux.usingWhen(acquire(acquisition, skipOnTimeout), (held) -> guarded(held, work),
-				(held) -> release(held, released), (held, error) -> releaseAfter(held, error, released),
+		// the release is part of the work, so that a loss it reports is the work's own error (Reactor
+		// wraps an error of a usingWhen clean-up); the clean-ups release what did not get that far
+		return Flux.usingWhen(acquire(acquisition, skipOnTimeout),
+				(held) -> guarded(held, work).concatWith(release(held, released).then(Mono.empty())),
+				(held) -> releaseQuietly(held, released), (held, error) -> releaseAfter(held, error, released),
 				(held) -> releaseQuietly(held, released));
 	}
 
@@ -131,15 +134,23 @@ public final class ReactorLocking {
 	}
 
 	private static Mono<Void> release(Held held, Released released) {
-		CompletableFuture<Void> release = held.hold().release();
-		return Mono.fromFuture(release, true)
-			.doOnTerminate(() -> released.released(System.nanoTime() - held.since(), release.isCompletedExceptionally()));
+		return Mono.defer(() -> {
+			// once only: a second release (a clean-up after the work's own) returns the same future
+			CompletableFuture<Void> release = held.hold().release();
+			if (held.reported().compareAndSet(false, true)) {
+				release.whenComplete((done, failure) -> released.released(System.nanoTime() - held.since(),
+						failure != null));
+			}
+			return Mono.fromFuture(release, true);
+		});
 	}
 
 	private static Mono<Void> releaseAfter(Held held, Throwable error, Released released) {
 		return release(held, released).onErrorResume(LockLostException.class, (lost) -> {
-			// the work's own failure wins; the loss goes with it
-			error.addSuppressed(lost);
+			// the work's own failure wins; the loss goes with it (unless the failure is the loss)
+			if (lost != error) {
+				error.addSuppressed(lost);
+			}
 			return Mono.empty();
 		});
 	}
@@ -169,10 +180,10 @@ public final class ReactorLocking {
 
 	}
 
-	private record Held(LockHold hold, long since) {
+	private record Held(LockHold hold, long since, AtomicBoolean reported) {
 
 		Held(LockHold hold) {
-			this(hold, System.nanoTime());
+			this(hold, System.nanoTime(), new AtomicBoolean());
 		}
 
 	}

@@ -22,11 +22,13 @@ import dev.coordination.lock.DistributedLocked;
 import dev.coordination.lock.DistributedLocked.OnTimeout;
 import dev.coordination.lock.LockContext;
 import dev.coordination.lock.LockHold;
+import dev.coordination.lock.LockLostException;
 import dev.coordination.lock.LockNotAcquiredException;
 import dev.coordination.lock.ReactiveLocks;
 import dev.coordination.session.CoordinationSession;
 import dev.coordination.test.EtcdSpec;
 import dev.coordination.test.junit.EtcdExtension;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import reactor.core.Disposable;
@@ -59,6 +61,11 @@ class AsyncDistributedLockedIntegrationTests {
 		.withPropertyValues("coordination.etcd.endpoints=" + etcd.endpointsAsString(),
 				"coordination.etcd.request-timeout=1s", "coordination.etcd.session.ttl=2s",
 				"coordination.etcd.session.safety-margin=500ms");
+
+	@AfterEach
+	void leaveEtcdRunning() {
+		etcd.cluster().restore(Duration.ofSeconds(15));
+	}
 
 	@Test
 	void theLockIsHeldUntilAFutureCompletesAndItsTokenIsKnownToTheMethod() {
@@ -211,6 +218,30 @@ class AsyncDistributedLockedIntegrationTests {
 			async.release().get(5, TimeUnit.SECONDS);
 			assertThat(registry.obtain("reactive").tryLock()).isTrue();
 			registry.obtain("reactive").unlock();
+		});
+	}
+
+	@Test
+	void aHoldLostWhileItsWorkRunsStopsTheWorkWithInterruptOnLossAndFailsIt() {
+		this.contextRunner.withPropertyValues("coordination.etcd.lock.interrupt-on-loss=true").run((context) -> {
+			await().atMost(Duration.ofSeconds(5)).until(() -> context.getBean(CoordinationSession.class).isValid());
+			AsyncOrders orders = context.getBean(AsyncOrders.class);
+			AsyncOrders.cancelled.set(false);
+			CompletableFuture<List<Long>> flux = orders.flux("lost-flux", 1000).collectList().toFuture();
+			CompletableFuture<Long> future = orders.future("lost-future", Duration.ofSeconds(30));
+			await().atMost(Duration.ofSeconds(5)).until(() -> keys("lost-flux") == 1 && keys("lost-future") == 1);
+			// the session cannot renew its lease: it is lost at its safety deadline, before etcd expires it
+			etcd.cluster().member(0).pause();
+			try {
+				assertThatExceptionOfType(Exception.class).isThrownBy(() -> flux.get(5, TimeUnit.SECONDS))
+					.withCauseInstanceOf(LockLostException.class);
+				assertThat(AsyncOrders.cancelled).as("the flux's work was cancelled").isTrue();
+				assertThatExceptionOfType(Exception.class).isThrownBy(() -> future.get(5, TimeUnit.SECONDS))
+					.withCauseInstanceOf(LockLostException.class);
+			}
+			finally {
+				etcd.cluster().member(0).resume();
+			}
 		});
 	}
 

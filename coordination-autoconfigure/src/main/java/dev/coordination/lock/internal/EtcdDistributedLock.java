@@ -4,8 +4,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReentrantLock;
 
 import dev.coordination.etcd.FencedWrite;
 import dev.coordination.etcd.WriteResult;
@@ -126,10 +126,7 @@ class EtcdDistributedLock extends RegisteredLock {
 			if (result.isCancelled()) {
 				// waiting locally: give up; taking the etcd key: interrupt it
 				local.cancel(false);
-				Thread worker = hold.worker.get();
-				if (worker != null) {
-					worker.interrupt();
-				}
+				hold.interruptWorker();
 			}
 		});
 		local.whenCompleteAsync((granted, failure) -> {
@@ -160,7 +157,7 @@ class EtcdDistributedLock extends RegisteredLock {
 	private void takeKey(AsyncHold hold, Deadline deadline, Duration waitTime, CompletableFuture<LockHold> result) {
 		boolean acquired = false;
 		Throwable failure = null;
-		hold.worker.set(Thread.currentThread());
+		hold.setWorker(Thread.currentThread());
 		try {
 			if (!result.isDone()) {
 				SharedHold current;
@@ -189,8 +186,8 @@ class EtcdDistributedLock extends RegisteredLock {
 			failure = ex;
 		}
 		finally {
-			hold.worker.set(null);
-			// this thread ends here; an interrupt of a cancel that came too late is dropped with it
+			// a pooled thread: no interrupt of this acquisition's cancel may reach its next task
+			hold.setWorker(null);
 			if (!acquired) {
 				this.local.unlock(hold);
 			}
@@ -326,8 +323,10 @@ class EtcdDistributedLock extends RegisteredLock {
 	 */
 	private final class AsyncHold implements InterruptibleHold {
 
-		// the thread taking the etcd key, interrupted when the acquisition is cancelled
-		final AtomicReference<@Nullable Thread> worker = new AtomicReference<>();
+		// guards worker: the thread taking the etcd key, interrupted when the acquisition is cancelled
+		private final ReentrantLock workerLock = new ReentrantLock();
+
+		private @Nullable Thread worker;
 
 		// completed when the session it lives on is lost and holders are to be interrupted
 		final CompletableFuture<@Nullable Void> interruption = new CompletableFuture<>();
@@ -341,6 +340,35 @@ class EtcdDistributedLock extends RegisteredLock {
 		@Override
 		public String key() {
 			return EtcdDistributedLock.this.key();
+		}
+
+		/**
+		 * The thread that takes the etcd key now, or {@code null} once it is done: then the interrupt
+		 * of a cancel that came too late is cleared.
+		 */
+		void setWorker(@Nullable Thread thread) {
+			this.workerLock.lock();
+			try {
+				this.worker = thread;
+				if (thread == null) {
+					Thread.interrupted();
+				}
+			}
+			finally {
+				this.workerLock.unlock();
+			}
+		}
+
+		void interruptWorker() {
+			this.workerLock.lock();
+			try {
+				if (this.worker != null) {
+					this.worker.interrupt();
+				}
+			}
+			finally {
+				this.workerLock.unlock();
+			}
 		}
 
 		@Override

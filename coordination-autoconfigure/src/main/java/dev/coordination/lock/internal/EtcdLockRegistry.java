@@ -9,8 +9,12 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
 import dev.coordination.etcd.EtcdTemplate;
@@ -31,6 +35,7 @@ import dev.coordination.session.internal.EtcdSession;
 import dev.coordination.session.internal.LeaseListener;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
 
 import org.springframework.core.task.SimpleAsyncTaskExecutor;
 import org.springframework.util.Assert;
@@ -70,8 +75,11 @@ public class EtcdLockRegistry implements DistributedLockRegistry, LeaseListener,
 
 	private final CoordinationEvents events;
 
-	// a new thread for each etcd step of an asynchronous hold: few at a time, one per key at most
-	private final SimpleAsyncTaskExecutor asyncExecutor;
+	// the etcd steps of asynchronous holds: few at a time, one per key at most; pooled platform
+	// threads, or a new virtual thread each
+	private final Executor asyncExecutor;
+
+	private final @Nullable ExecutorService asyncPool;
 
 	// ends the waits of asynchronous holds at their deadline
 	private final ScheduledExecutorService timeouts;
@@ -109,9 +117,18 @@ public class EtcdLockRegistry implements DistributedLockRegistry, LeaseListener,
 		this.queue = new SessionKeyQueue(etcd, session, retry);
 		this.interruptOnLoss = interruptOnLoss;
 		this.events = events;
-		this.asyncExecutor = new SimpleAsyncTaskExecutor("coordination-lock-");
-		this.asyncExecutor.setDaemon(true);
-		this.asyncExecutor.setVirtualThreads(virtualThreads);
+		if (virtualThreads) {
+			SimpleAsyncTaskExecutor virtual = new SimpleAsyncTaskExecutor("coordination-lock-");
+			virtual.setVirtualThreads(true);
+			this.asyncExecutor = virtual;
+			this.asyncPool = null;
+		}
+		else {
+			ThreadPoolExecutor pool = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 60, TimeUnit.SECONDS,
+					new SynchronousQueue<>(), CoordinationThreads.daemon("coordination-lock"));
+			this.asyncExecutor = pool;
+			this.asyncPool = pool;
+		}
 		ScheduledThreadPoolExecutor timeouts = new ScheduledThreadPoolExecutor(1,
 				CoordinationThreads.daemon("coordination-lock-timeout"));
 		timeouts.setRemoveOnCancelPolicy(true);
@@ -215,6 +232,9 @@ public class EtcdLockRegistry implements DistributedLockRegistry, LeaseListener,
 	@Override
 	public void close() {
 		this.timeouts.shutdownNow();
+		if (this.asyncPool != null) {
+			this.asyncPool.shutdown();
+		}
 		this.queue.close();
 	}
 

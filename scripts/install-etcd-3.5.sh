@@ -22,7 +22,7 @@ fail() {
 
 version_of() {
 	# read whole: grep -q stopping early would fail the pipe (pipefail)
-	"$1" --version 2>/dev/null | head -n 1 || true
+	"$1" --version 2>/dev/null | sed -n 1p || true
 }
 
 case $( [ -x "$binary" ] && version_of "$binary") in
@@ -36,7 +36,7 @@ command -v apt-get >/dev/null 2>&1 && command -v dpkg >/dev/null 2>&1 ||
 
 # The machine's Debian mirror, from a one-line sources.list or a deb822 .sources file.
 mirror=$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources 2>/dev/null | grep -v "^[[:space:]]*#" |
-	grep -Eo 'https?://[^ ]+/debian/?( |$)' | grep -v security | head -n 1 | tr -d ' ' || true)
+	grep -Eo 'https?://[^ ]+/debian/?( |$)' | grep -v security | sed -n 1p | tr -d ' ' || true)
 mirror=${mirror:-http://deb.debian.org/debian}
 keyring=/usr/share/keyrings/debian-archive-keyring.gpg
 [ -r "$keyring" ] || fail "$keyring is missing: apt-get install debian-archive-keyring"

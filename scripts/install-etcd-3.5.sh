@@ -21,7 +21,7 @@ fail() {
 }
 
 version_of() {
-	# read whole: grep -q stopping early would fail the pipe (pipefail)
+	# read whole (sed, not head or grep -q): a reader stopping early can end the writer with SIGPIPE, which pipefail turns into a failure
 	"$1" --version 2>/dev/null | sed -n 1p || true
 }
 

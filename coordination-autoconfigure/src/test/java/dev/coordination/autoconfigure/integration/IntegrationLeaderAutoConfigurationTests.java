@@ -22,10 +22,13 @@ import dev.coordination.etcd.WriteResult;
 import dev.coordination.integration.internal.EtcdLeaderInitiator;
 import dev.coordination.integration.internal.EtcdLeaderInitiators;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.integration.config.EnableIntegration;
@@ -51,6 +54,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Spring Integration's leadership on the starter's elections, without etcd: nothing listens on the
  * endpoint, so the etcd elections never grant; grants come from elections of the test's own.
  */
+@ExtendWith(OutputCaptureExtension.class)
 class IntegrationLeaderAutoConfigurationTests {
 
 	private final ApplicationContextRunner contextRunner = new ApplicationContextRunner()
@@ -188,6 +192,32 @@ class IntegrationLeaderAutoConfigurationTests {
 				assertThat(controller.noEndpointsRunning("cluster")).isTrue();
 				assertThat(leaderContext.isLeader()).isFalse();
 			});
+	}
+
+	@Test
+	void anEndpointOfALedRoleThatStartsByItselfIsNamedInAWarning(CapturedOutput output) {
+		this.contextRunner.withUserConfiguration(ClusterFlowConfiguration.class, AutoStartingFlowConfiguration.class)
+			.run((context) -> {
+				assertThat(context).hasNotFailed();
+				assertThat(output).contains("Endpoint 'autoStartingPoller' of role 'cluster' starts with the application"
+						+ " on every instance")
+					.doesNotContain("Endpoint 'clusterPoller'");
+			});
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class AutoStartingFlowConfiguration {
+
+		@Bean
+		IntegrationFlow autoStartingFlow() {
+			return IntegrationFlow
+				.from((MessageSource<String>) () -> MessageBuilder.withPayload("tick").build(),
+						(adapter) -> adapter.id("autoStartingPoller")
+							.role("cluster")
+							.poller(Pollers.fixedDelay(Duration.ofMillis(100))))
+				.nullChannel();
+		}
+
 	}
 
 	@Configuration(proxyBeanMethods = false)

@@ -112,6 +112,33 @@ class IntegrationLeaderIntegrationTests {
 	}
 
 	@Test
+	void aLostSessionStopsTheLeadersEndpointsBeforeItsLeaseCouldExpireThenOneInstancePollsAgain() {
+		instance("a", 8081, PollingConfiguration.class).run((a) -> instance("b", 8082, PollingConfiguration.class)
+			.run((b) -> {
+				List<AssertableApplicationContext> contexts = List.of(a, b);
+				await().atMost(Duration.ofSeconds(15)).until(() -> !pollersSince(0).isEmpty());
+				String leader = singlePollerDuring(Duration.ofSeconds(1));
+				SmartLifecycleRoleController leaderRoles = contexts.get(List.of("a", "b").indexOf(leader))
+					.getBean(SmartLifecycleRoleController.class);
+				long paused = System.nanoTime();
+				etcd.cluster().member(0).pause();
+				// the lease could expire TTL after the last keep-alive sent, which was before the pause
+				await().atMost(TTL).pollInterval(Duration.ofMillis(10))
+					.until(() -> leaderRoles.noEndpointsRunning("cluster"));
+				assertThat(Duration.ofNanos(System.nanoTime() - paused)).isLessThan(TTL);
+				assertThat(events).filteredOn((event) -> event.instance().equals(leader) && event.kind() == Kind.STOPPED)
+					.isNotEmpty();
+				etcd.cluster().member(0).resume();
+				await().atMost(Duration.ofSeconds(15))
+					.until(() -> contexts.stream()
+						.filter((context) -> context.getBean(SmartLifecycleRoleController.class).allEndpointsRunning("cluster"))
+						.count() == 1);
+				singlePollerDuring(Duration.ofSeconds(1));
+				assertNeverTwoInRoleAtOnce();
+			}));
+	}
+
+	@Test
 	void candidatesAreGrantedWithAWorkingContextAndYieldMovesLeadership() {
 		instance("a", 8081, CandidateConfiguration.class).run((a) -> instance("b", 8082, CandidateConfiguration.class)
 			.run((b) -> instance("c", 8083, CandidateConfiguration.class).run((c) -> {

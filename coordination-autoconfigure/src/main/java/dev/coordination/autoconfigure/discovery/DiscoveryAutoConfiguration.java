@@ -18,6 +18,7 @@ import dev.coordination.discovery.internal.cloud.EtcdDiscoveryClient;
 import dev.coordination.discovery.internal.cloud.EtcdReactiveDiscoveryClient;
 import dev.coordination.discovery.internal.cloud.EtcdServiceRegistry;
 import dev.coordination.discovery.internal.cloud.HeartbeatPublisher;
+import dev.coordination.discovery.internal.cloud.RegisteredEventPublisher;
 import dev.coordination.etcd.EtcdTemplate;
 import dev.coordination.etcd.internal.CoordinationEvents;
 import dev.coordination.etcd.internal.RetryPolicy;
@@ -182,6 +183,14 @@ public final class DiscoveryAutoConfiguration {
 			@ConditionalOnMissingBean
 			EtcdServiceRegistry etcdServiceRegistry(EtcdServiceRegistration registration) {
 				return new EtcdServiceRegistry(registration);
+			}
+
+			@Bean
+			RegisteredEventPublisher discoveryRegisteredEventPublisher(EtcdServiceRegistration registration,
+					CoordinationEvents events) {
+				RegisteredEventPublisher publisher = new RegisteredEventPublisher(events);
+				registration.onRegistered(publisher);
+				return publisher;
 			}
 
 			@Bean

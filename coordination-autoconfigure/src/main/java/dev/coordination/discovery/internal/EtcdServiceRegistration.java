@@ -9,6 +9,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
 
 import dev.coordination.discovery.InstanceStatus;
@@ -93,6 +94,9 @@ public class EtcdServiceRegistration implements LeaseListener, SmartLifecycle {
 	private volatile boolean running;
 
 	private volatile Runnable onStop = () -> {
+	};
+
+	private volatile Consumer<ServiceRecord> onRegistered = (record) -> {
 	};
 
 	/**
@@ -215,6 +219,16 @@ public class EtcdServiceRegistration implements LeaseListener, SmartLifecycle {
 	 */
 	public void onStop(Runnable onStop) {
 		this.onStop = onStop;
+	}
+
+	/**
+	 * Tell {@code onRegistered} each time a record is written where none of this instance was: the
+	 * first registration, and again after the record was lost with a lease or moved to another key;
+	 * not when only its status or metadata change. Called on the thread that wrote it.
+	 * @param onRegistered what to tell
+	 */
+	public void onRegistered(Consumer<ServiceRecord> onRegistered) {
+		this.onRegistered = onRegistered;
 	}
 
 	/**
@@ -362,7 +376,9 @@ public class EtcdServiceRegistration implements LeaseListener, SmartLifecycle {
 							PutOption.builder().withLeaseId(leaseId).build()))
 					.Else(Op.get(EtcdKeys.bytes(key), GetOption.DEFAULT)));
 				if (response.isSucceeded()) {
+					boolean newlyRegistered;
 					synchronized (this) {
+						newlyRegistered = this.written == null || !key(this.written).equals(key);
 						this.written = record;
 						this.writtenLease = leaseId;
 						this.writtenKey = key;
@@ -373,6 +389,9 @@ public class EtcdServiceRegistration implements LeaseListener, SmartLifecycle {
 					this.metrics.registration("success");
 					logger.info("Registered " + record.serviceId() + " instance " + record.instanceId() + " at "
 							+ record.uri() + " (" + record.status() + ", lease " + EtcdKeys.leaseHex(leaseId) + ")");
+					if (newlyRegistered) {
+						tellRegistered(record);
+					}
 					return true;
 				}
 				List<KeyValue> existing = response.getGetResponses().get(0).getKvs();
@@ -405,6 +424,15 @@ public class EtcdServiceRegistration implements LeaseListener, SmartLifecycle {
 		}
 		finally {
 			this.writing.unlock();
+		}
+	}
+
+	private void tellRegistered(ServiceRecord record) {
+		try {
+			this.onRegistered.accept(record);
+		}
+		catch (RuntimeException ex) {
+			logger.error("Telling that " + record.instanceId() + " is registered failed", ex);
 		}
 	}
 

@@ -18,6 +18,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BiConsumer;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
 
@@ -95,6 +96,9 @@ public class EtcdLeaderElection implements LeaderElection, LeaseListener {
 
 	// this election's listeners, then those of every election
 	private final Iterable<LeadershipListener> allListeners;
+
+	// told on the thread that changes leadership, within the change
+	private final List<LeadershipListener> immediateListeners = new CopyOnWriteArrayList<>();
 
 	private final CoordinationEvents events;
 
@@ -242,6 +246,39 @@ public class EtcdLeaderElection implements LeaderElection, LeaseListener {
 	@Override
 	public void removeListener(LeadershipListener listener) {
 		this.listeners.remove(listener);
+	}
+
+	/**
+	 * Register a listener told synchronously, on the thread that changes leadership and within the
+	 * change, rather than on the event thread: a revocation is told before a resignation or a
+	 * shutdown deletes the election key, and before the session asks for a new lease after a loss,
+	 * so whatever the listener stops is stopped before another instance can be granted (a lost
+	 * session is revoked {@code safety-margin} before etcd can expire its lease). Grants and
+	 * revocations reach it one at a time, in order. When this instance leads already, the listener
+	 * hears {@code granted} at once, on the calling thread.
+	 * <p>
+	 * For the starter's bridges to frameworks that start and stop work on leadership. The listener
+	 * runs on the session's or the election's thread: it must be quick, and must not wait for this
+	 * election ({@link #resign()}, {@link #stop()}).
+	 * @param listener the listener
+	 */
+	public void addImmediateListener(LeadershipListener listener) {
+		synchronized (this.notificationMonitor) {
+			this.immediateListeners.add(listener);
+			LeaderTerm term = this.leadership.get();
+			if (term != null && this.session.isValid(term.leaseId())) {
+				tellImmediately(listener, new LeadershipGrantedEvent(this, term), LeadershipListener::granted);
+			}
+		}
+	}
+
+	/**
+	 * Unregister a listener added by {@link #addImmediateListener}. It may still hear a change that
+	 * is being made while it is removed.
+	 * @param listener the listener
+	 */
+	public void removeImmediateListener(LeadershipListener listener) {
+		this.immediateListeners.remove(listener);
 	}
 
 	/**
@@ -517,7 +554,9 @@ public class EtcdLeaderElection implements LeaderElection, LeaseListener {
 				this.leadershipMonitor.notifyAll();
 			}
 			this.metrics.granted(this.name);
-			this.events.publish(new LeadershipGrantedEvent(this, term), this.allListeners, LeadershipListener::granted);
+			LeadershipGrantedEvent granted = new LeadershipGrantedEvent(this, term);
+			this.immediateListeners.forEach((listener) -> tellImmediately(listener, granted, LeadershipListener::granted));
+			this.events.publish(granted, this.allListeners, LeadershipListener::granted);
 			return;
 		}
 		LeaderTerm ended = this.leadership.get();
@@ -535,10 +574,22 @@ public class EtcdLeaderElection implements LeaderElection, LeaseListener {
 		synchronized (this.interruptible) {
 			this.interruptible.forEach(Thread::interrupt);
 		}
+		LeadershipRevokedEvent revoked = new LeadershipRevokedEvent(this, ended, reason);
+		// before anything that lets a successor in: the caller deletes the key, or the session asks for
+		// a new lease, only once this returns
+		this.immediateListeners.forEach((listener) -> tellImmediately(listener, revoked, LeadershipListener::revoked));
 		endWatches(ended, reason);
 		this.metrics.revoked(this.name, reason, Duration.between(ended.since(), Instant.now()));
-		this.events.publish(new LeadershipRevokedEvent(this, ended, reason), this.allListeners,
-				LeadershipListener::revoked);
+		this.events.publish(revoked, this.allListeners, LeadershipListener::revoked);
+	}
+
+	private <E> void tellImmediately(LeadershipListener listener, E event, BiConsumer<LeadershipListener, E> call) {
+		try {
+			call.accept(listener, event);
+		}
+		catch (RuntimeException ex) {
+			logger.error("Listener " + listener + " of election '" + this.name + "' failed on " + event, ex);
+		}
 	}
 
 	/**

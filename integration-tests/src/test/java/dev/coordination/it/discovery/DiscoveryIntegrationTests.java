@@ -21,6 +21,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
 import org.springframework.boot.health.contributor.Health;
+import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.cloud.client.ServiceInstance;
 import org.springframework.cloud.client.discovery.DiscoveryClient;
 import org.springframework.cloud.client.discovery.ReactiveDiscoveryClient;
@@ -106,6 +107,19 @@ class DiscoveryIntegrationTests {
 		etcd.cluster().member(0).resume();
 		await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(20))
 			.until(() -> a.getBean(EtcdServiceRegistration.class).isRegistered() && onB.instances("orders").size() == 2);
+	}
+
+	@Test
+	void springCloudsDiscoveryHealthTurnsUpOnceTheInstanceIsRegistered() {
+		ConfigurableApplicationContext a = start("orders", "a", true,
+				"--management.endpoint.health.show-components=always");
+		RestClient client = RestClient
+			.create("http://127.0.0.1:" + ((WebServerApplicationContext) a).getWebServer().getPort());
+		// UNKNOWN ("Discovery Client not initialized") until Spring Cloud hears InstanceRegisteredEvent
+		await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(
+				client.get().uri("/actuator/health/discoveryComposite").retrieve().body(String.class))
+			.endsWith("\"status\":\"UP\"}"));
+		assertThat(a.getBean(EtcdServiceRegistration.class).isRegistered()).isTrue();
 	}
 
 	@Test

@@ -34,6 +34,20 @@ public @interface DistributedLocked {
 	String waitTime() default "";
 
 	/**
+	 * How long the lock stays held at least, counted from its acquisition, as a duration
+	 * ({@code 30s}, {@code 500ms}): a call that finishes earlier returns at once, and the lock is
+	 * released once that time has passed, so that instances whose clocks differ a little do not run
+	 * a scheduled job twice. Empty or {@code 0} releases it when the call finishes. With a
+	 * non-zero value the method runs under a {@link LockHold} that belongs to no thread
+	 * ({@link LockContext#currentHold()} and {@link LockContext#currentToken()} give it, and a
+	 * nested call of the same key by the same thread waits as any other caller would). Works for
+	 * synchronous methods and methods returning a {@code CompletionStage}; a method returning a
+	 * reactive type fails when its bean is created.
+	 * @return the minimum hold time
+	 */
+	String holdAtLeast() default "";
+
+	/**
 	 * What to do when the lock was not acquired in time.
 	 * @return the behaviour
 	 */

@@ -6,7 +6,9 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 
 import dev.coordination.etcd.internal.AsyncReturnType;
@@ -106,6 +108,9 @@ public class DistributedLockedAdvisor extends AbstractPointcutAdvisor {
 				default:
 					break;
 			}
+			if (!locked.holdAtLeast().isZero()) {
+				return invokeHoldingAtLeast(invocation, locked, key);
+			}
 			DistributedLock lock = this.registry.get().obtain(key);
 			LockMetrics metrics = this.metrics.get();
 			if (!metrics.acquire(locked.name(),
@@ -129,6 +134,76 @@ public class DistributedLockedAdvisor extends AbstractPointcutAdvisor {
 			LockContextHolder.exit(previous);
 			release(lock, locked, metrics, acquiredAt, null);
 			return result;
+		}
+
+		/**
+		 * A synchronous method with a minimum hold time: run it under a hold that belongs to no thread, so
+		 * that the release can come after the call returned.
+		 */
+		private @Nullable Object invokeHoldingAtLeast(MethodInvocation invocation, LockedMethod locked, String key)
+				throws Throwable {
+			LockMetrics metrics = this.metrics.get();
+			CompletableFuture<LockHold> acquisition = metrics.acquireAsync(locked.name(),
+					() -> this.registry.get().acquireAsync(key, locked.waitTime()));
+			LockHold hold;
+			try {
+				// the acquisition fails by itself once the wait time passed; the slack covers its etcd calls
+				hold = acquisition.get(locked.waitTime().plusSeconds(60).toNanos(), TimeUnit.NANOSECONDS);
+			}
+			catch (InterruptedException | TimeoutException ex) {
+				acquisition.cancel(false);
+				throw ex;
+			}
+			catch (ExecutionException ex) {
+				Throwable cause = ReactorLocking.unwrap(ex);
+				if (cause instanceof LockNotAcquiredException && locked.onTimeout() == DistributedLocked.OnTimeout.SKIP) {
+					return locked.skipped();
+				}
+				throw cause;
+			}
+			long acquiredAt = System.nanoTime();
+			Object previous = LockContextHolder.enter(hold);
+			Object result;
+			try {
+				result = invocation.proceed();
+			}
+			catch (Throwable failure) {
+				LockContextHolder.exit(previous);
+				if (!hold.isValid()) {
+					metrics.lost(locked.name());
+					failure.addSuppressed(new LockLostException(hold.key(), hold.fencingToken()));
+				}
+				releaseAfterMinimum(hold, locked, metrics, acquiredAt);
+				throw failure;
+			}
+			LockContextHolder.exit(previous);
+			boolean valid = hold.isValid();
+			releaseAfterMinimum(hold, locked, metrics, acquiredAt);
+			if (!valid) {
+				metrics.lost(locked.name());
+				throw new LockLostException(hold.key(), hold.fencingToken());
+			}
+			return result;
+		}
+
+		/**
+		 * Release a hold once its minimum hold time has passed since its acquisition: at once, or by a
+		 * delayed task (no thread waits). A loss was reported to the caller already, or is reported to the
+		 * lock listeners.
+		 */
+		private static void releaseAfterMinimum(LockHold hold, LockedMethod locked, LockMetrics metrics,
+				long acquiredAt) {
+			long remaining = locked.holdAtLeast().toNanos() - (System.nanoTime() - acquiredAt);
+			Runnable release = () -> {
+				metrics.held(locked.name(), Duration.ofNanos(System.nanoTime() - acquiredAt));
+				hold.release().exceptionally((ex) -> null);
+			};
+			if (remaining <= 0) {
+				release.run();
+			}
+			else {
+				CompletableFuture.delayedExecutor(remaining, TimeUnit.NANOSECONDS).execute(release);
+			}
 		}
 
 		/**
@@ -196,6 +271,28 @@ public class DistributedLockedAdvisor extends AbstractPointcutAdvisor {
 		 */
 		private static void finish(LockHold hold, LockedMethod locked, LockMetrics metrics, long acquiredAt,
 				@Nullable Object value, @Nullable Throwable failure, CompletableFuture<@Nullable Object> result) {
+			if (!locked.holdAtLeast().isZero()) {
+				// the caller sees the outcome now; the lock stays held until the minimum has passed
+				boolean valid = hold.isValid();
+				releaseAfterMinimum(hold, locked, metrics, acquiredAt);
+				@Nullable LockLostException lost = valid ? null : new LockLostException(hold.key(), hold.fencingToken());
+				if (lost != null) {
+					metrics.lost(locked.name());
+				}
+				if (failure != null) {
+					if (lost != null) {
+						failure.addSuppressed(lost);
+					}
+					result.completeExceptionally(failure);
+				}
+				else if (lost != null) {
+					result.completeExceptionally(lost);
+				}
+				else {
+					result.complete(value);
+				}
+				return;
+			}
 			metrics.held(locked.name(), Duration.ofNanos(System.nanoTime() - acquiredAt));
 			hold.release().whenComplete((released, releaseFailure) -> {
 				Throwable lost = (releaseFailure != null) ? ReactorLocking.unwrap(releaseFailure) : null;

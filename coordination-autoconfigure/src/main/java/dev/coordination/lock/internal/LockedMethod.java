@@ -45,14 +45,17 @@ final class LockedMethod {
 
 	private final AsyncReturnType returnType;
 
+	private final Duration holdAtLeast;
+
 	private LockedMethod(Method method, Expression key, Duration waitTime, DistributedLocked.OnTimeout onTimeout,
-			String name, AsyncReturnType returnType) {
+			String name, AsyncReturnType returnType, Duration holdAtLeast) {
 		this.method = method;
 		this.key = key;
 		this.waitTime = waitTime;
 		this.onTimeout = onTimeout;
 		this.name = name;
 		this.returnType = returnType;
+		this.holdAtLeast = holdAtLeast;
 	}
 
 	/**
@@ -88,9 +91,28 @@ final class LockedMethod {
 					+ method.getReturnType() + ", which cannot express a skipped call: return void, an object or an"
 					+ " Optional, or use onTimeout = THROW");
 		}
+		Duration holdAtLeast;
+		try {
+			holdAtLeast = annotation.holdAtLeast().isEmpty() ? Duration.ZERO
+					: DurationStyle.detectAndParse(annotation.holdAtLeast());
+		}
+		catch (IllegalArgumentException ex) {
+			throw new IllegalStateException("@DistributedLocked method " + described + " has an invalid holdAtLeast '"
+					+ annotation.holdAtLeast() + "': use a duration such as 30s, 500ms or 0", ex);
+		}
+		if (holdAtLeast.isNegative()) {
+			throw new IllegalStateException("@DistributedLocked method " + described + " has a negative holdAtLeast '"
+					+ annotation.holdAtLeast() + "': use a duration of 0 or more, such as 30s");
+		}
+		if (!holdAtLeast.isZero() && returnType.kind() == AsyncReturnType.Kind.PUBLISHER) {
+			throw new IllegalStateException("@DistributedLocked method " + described + " returns "
+					+ method.getReturnType().getName() + " and has holdAtLeast '" + annotation.holdAtLeast()
+					+ "', which reactive types do not support: return a CompletionStage or a plain value,"
+					+ " or remove holdAtLeast");
+		}
 		String name = annotation.name().isEmpty()
 				? method.getDeclaringClass().getSimpleName() + "." + method.getName() : annotation.name();
-		return new LockedMethod(method, key, waitTime, annotation.onTimeout(), name, returnType);
+		return new LockedMethod(method, key, waitTime, annotation.onTimeout(), name, returnType, holdAtLeast);
 	}
 
 	/**
@@ -130,6 +152,14 @@ final class LockedMethod {
 
 	String name() {
 		return this.name;
+	}
+
+	/**
+	 * How long the lock stays held at least after its acquisition.
+	 * @return the minimum hold time, {@link Duration#ZERO} for none
+	 */
+	Duration holdAtLeast() {
+		return this.holdAtLeast;
 	}
 
 	/**

@@ -18,6 +18,7 @@ import dev.coordination.discovery.internal.cloud.EtcdDiscoveryClient;
 import dev.coordination.discovery.internal.cloud.EtcdReactiveDiscoveryClient;
 import dev.coordination.discovery.internal.cloud.EtcdServiceRegistry;
 import dev.coordination.discovery.internal.cloud.HeartbeatPublisher;
+import dev.coordination.discovery.internal.cloud.InstanceRegisteredPublisher;
 import dev.coordination.etcd.EtcdTemplate;
 import dev.coordination.etcd.internal.CoordinationEvents;
 import dev.coordination.etcd.internal.RetryPolicy;
@@ -197,6 +198,14 @@ public final class DiscoveryAutoConfiguration {
 				// the auto-registration itself is serviceAutoRegistration; this marks it for Spring Cloud's fail-fast check
 				return new AutoServiceRegistration() {
 				};
+			}
+
+			@Bean
+			InstanceRegisteredPublisher discoveryInstanceRegisteredPublisher(
+					ObjectProvider<AutoRegistration> autoRegistration, CoordinationEvents events) {
+				InstanceRegisteredPublisher publisher = new InstanceRegisteredPublisher(events);
+				autoRegistration.ifAvailable((registration) -> registration.onRegistered(publisher));
+				return publisher;
 			}
 
 		}

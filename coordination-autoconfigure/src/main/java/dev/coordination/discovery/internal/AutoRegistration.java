@@ -1,5 +1,6 @@
 package dev.coordination.discovery.internal;
 
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 import dev.coordination.discovery.ServiceRecord;
@@ -42,6 +43,18 @@ public class AutoRegistration implements ApplicationListener<AvailabilityChangeE
 
 	private volatile boolean registered;
 
+	private volatile Consumer<ServiceRecord> onRegistered = (record) -> {
+	};
+
+	/**
+	 * Tell {@code onRegistered} the record once this instance registers it, for example to publish
+	 * Spring Cloud's {@code InstanceRegisteredEvent}.
+	 * @param onRegistered what to tell
+	 */
+	public void onRegistered(Consumer<ServiceRecord> onRegistered) {
+		this.onRegistered = onRegistered;
+	}
+
 	@Override
 	public void onApplicationEvent(AvailabilityChangeEvent<?> event) {
 		if (event.getState() != ReadinessState.ACCEPTING_TRAFFIC || this.registered) {
@@ -60,7 +73,9 @@ public class AutoRegistration implements ApplicationListener<AvailabilityChangeE
 			record = this.health.admit(record);
 		}
 		if (record != null) {
+			// registered now, or written as soon as etcd answers
 			this.registration.register(record);
+			this.onRegistered.accept(record);
 		}
 		if (this.health != null) {
 			this.health.start();

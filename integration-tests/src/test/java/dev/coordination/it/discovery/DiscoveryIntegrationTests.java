@@ -224,6 +224,17 @@ class DiscoveryIntegrationTests {
 	}
 
 	@Test
+	void springCloudsDiscoveryHealthTurnsUpOnceTheInstanceRegisters() {
+		ConfigurableApplicationContext a = start("orders", "a", true,
+				"--management.endpoint.health.show-components=always");
+		RestClient client = RestClient.create("http://127.0.0.1:" + a.getEnvironment().getProperty("local.server.port"));
+		// Spring Cloud's indicator says UNKNOWN ("Discovery Client not initialized") until an InstanceRegisteredEvent
+		await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(
+				client.get().uri("/actuator/health/discoveryComposite").retrieve().body(String.class))
+			.contains("\"discoveryClient\":{\"status\":\"UP\"}").endsWith("\"status\":\"UP\"}"));
+	}
+
+	@Test
 	void aWebApplicationWithoutAServiceIdFailsToStartNamingTheProperty() {
 		assertThatExceptionOfType(Exception.class).isThrownBy(() -> start(null, "x", true))
 			.havingRootCause()

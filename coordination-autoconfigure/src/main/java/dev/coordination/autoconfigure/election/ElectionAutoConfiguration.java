@@ -6,6 +6,7 @@ import dev.coordination.autoconfigure.session.SessionAutoConfiguration;
 import dev.coordination.election.LeaderElections;
 import dev.coordination.election.LeadershipListener;
 import dev.coordination.election.ReactiveLeaderElections;
+import dev.coordination.election.internal.CampaignGate;
 import dev.coordination.election.internal.ElectionMetrics;
 import dev.coordination.election.internal.EtcdLeaderElections;
 import dev.coordination.election.internal.LeaderOnlyAdvisor;
@@ -28,7 +29,9 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.availability.ApplicationAvailability;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
 import org.springframework.boot.thread.Threading;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -53,13 +56,25 @@ public final class ElectionAutoConfiguration {
 	@ConditionalOnMissingBean(LeaderElections.class)
 	EtcdLeaderElections leaderElections(EtcdTemplate etcdTemplate, EtcdSession session,
 			ElectionProperties properties, LocalInstance localInstance,
-			ObjectProvider<ElectionMetrics> metrics, CoordinationEvents events, RetryPolicy retryPolicy,
-			WatchProgress watchProgress) {
+			ObjectProvider<ElectionMetrics> metrics, ObjectProvider<CampaignGate> campaignGate,
+			CoordinationEvents events, RetryPolicy retryPolicy, WatchProgress watchProgress) {
 		return new EtcdLeaderElections(etcdTemplate, session, properties.keyPrefix(), localInstance::identity,
 				metrics.getIfAvailable(() -> ElectionMetrics.NONE), (name) -> {
 					ElectionProperties.Election election = properties.getElections().get(name);
 					return election == null || election.isCandidate();
-				}, events, retryPolicy, watchProgress);
+				}, campaignGate.getIfAvailable(() -> CampaignGate.OPEN), events, retryPolicy, watchProgress);
+	}
+
+	@Bean
+	@ConditionalOnBooleanProperty("coordination.etcd.election.wait-for-readiness")
+	CampaignGate electionReadinessGate(ObjectProvider<ApplicationAvailability> availability) {
+		ApplicationAvailability applicationAvailability = availability.getIfAvailable();
+		if (applicationAvailability == null) {
+			throw new InvalidConfigurationPropertyValueException("coordination.etcd.election.wait-for-readiness", true,
+					"There is no ApplicationAvailability bean to tell readiness: enable Spring Boot's"
+							+ " ApplicationAvailabilityAutoConfiguration (or define one), or set it to false");
+		}
+		return CampaignGate.readiness(applicationAvailability);
 	}
 
 	@Bean

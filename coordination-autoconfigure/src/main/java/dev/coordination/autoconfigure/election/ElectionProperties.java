@@ -29,6 +29,13 @@ public class ElectionProperties implements InitializingBean {
 	private String prefix = "/elections";
 
 	/**
+	 * Whether candidates campaign only while the application is ready (its readiness state is
+	 * ACCEPTING_TRAFFIC): before that they only observe, and an instance whose readiness turns to
+	 * REFUSING_TRAFFIC resigns its leadership and campaigns again once it accepts traffic.
+	 */
+	private boolean waitForReadiness;
+
+	/**
 	 * Settings of individual elections, by election name.
 	 */
 	private Map<String, Election> elections = new LinkedHashMap<>();
@@ -47,6 +54,14 @@ public class ElectionProperties implements InitializingBean {
 
 	public void setPrefix(String prefix) {
 		this.prefix = prefix;
+	}
+
+	public boolean isWaitForReadiness() {
+		return this.waitForReadiness;
+	}
+
+	public void setWaitForReadiness(boolean waitForReadiness) {
+		this.waitForReadiness = waitForReadiness;
 	}
 
 	public Map<String, Election> getElections() {

@@ -92,6 +92,8 @@ public class EtcdLeaderElection implements LeaderElection, LeaseListener {
 
 	private final boolean candidate;
 
+	private final CampaignGate gate;
+
 	private final List<LeadershipListener> listeners = new CopyOnWriteArrayList<>();
 
 	// this election's listeners, then those of every election
@@ -154,6 +156,31 @@ public class EtcdLeaderElection implements LeaderElection, LeaseListener {
 			Supplier<InstanceIdentity> identity, boolean candidate, CoordinationEvents events,
 			List<LeadershipListener> sharedListeners, RetryPolicy retry, WatchProgress progress,
 			ElectionMetrics metrics) {
+		this(name, prefix, etcd, session, identity, candidate, CampaignGate.OPEN, events, sharedListeners, retry,
+				progress, metrics);
+	}
+
+	/**
+	 * Create an election; it campaigns once {@link #start() started}, the session is valid and
+	 * {@code gate} is open.
+	 * @param name the election name
+	 * @param prefix the normalised key prefix of all elections, for example {@code /elections}
+	 * @param etcd the etcd access
+	 * @param session the session the candidacy lives on
+	 * @param identity this instance's identity, written as the value of its election key
+	 * @param candidate whether this instance campaigns; {@code false} only observes who leads
+	 * @param gate when it may campaign; when it closes, the election resigns
+	 * @param events the thread listeners are told on
+	 * @param sharedListeners listeners of every election, told after this election's own
+	 * @param retry how to wait between failed campaigns and reads
+	 * @param progress whether and how often its watch asks etcd how far it is
+	 * @param metrics where to report leadership changes
+	 */
+	public EtcdLeaderElection(String name, String prefix, EtcdTemplate etcd, EtcdSession session,
+			Supplier<InstanceIdentity> identity, boolean candidate, CampaignGate gate, CoordinationEvents events,
+			List<LeadershipListener> sharedListeners, RetryPolicy retry, WatchProgress progress,
+			ElectionMetrics metrics) {
+		this.gate = gate;
 		this.metrics = metrics;
 		this.name = name;
 		this.prefix = EtcdKeys.key(prefix, EtcdKeys.segment("election name", name)) + "/";
@@ -167,6 +194,7 @@ public class EtcdLeaderElection implements LeaderElection, LeaseListener {
 				progress, (kvs, changed, revision, receivedAt) -> submit(() -> onView(kvs.values(), revision)));
 		this.allListeners = () -> Stream.concat(this.listeners.stream(), sharedListeners.stream()).iterator();
 		this.executor = Executors.newSingleThreadExecutor(CoordinationThreads.daemon("coordination-election-" + name));
+		gate.addListener(this::gateChanged);
 	}
 
 	@Override
@@ -294,6 +322,28 @@ public class EtcdLeaderElection implements LeaderElection, LeaseListener {
 	}
 
 	/**
+	 * The campaign gate opened or closed: campaign, or resign and stay out. A closing waits until
+	 * the election key is deleted (bounded by the request timeout).
+	 */
+	private void gateChanged() {
+		if (this.gate.isOpen()) {
+			submit(() -> {
+				long leaseId = this.session.leaseId();
+				if (this.running && leaseId != 0) {
+					campaign(leaseId);
+				}
+			});
+		}
+		else {
+			await(submit(() -> {
+				if (!this.gate.isOpen()) {
+					withdraw(this.candidacy, RevocationReason.RESIGNED);
+				}
+			}));
+		}
+	}
+
+	/**
 	 * Leave the election: revoke leadership (reason {@link RevocationReason#SHUTDOWN}), delete the
 	 * election key so the next candidate takes over at once, stop watching. Bounded by the request
 	 * timeout.
@@ -399,7 +449,7 @@ public class EtcdLeaderElection implements LeaderElection, LeaseListener {
 	// On the election's thread.
 
 	private void campaign(long leaseId) {
-		if (!this.candidate) {
+		if (!this.candidate || !this.gate.isOpen()) {
 			return;
 		}
 		Candidacy current = this.candidacy;

@@ -49,6 +49,8 @@ public class EtcdLeaderElections implements LeaderElections, SmartLifecycle {
 
 	private final Predicate<String> candidate;
 
+	private final CampaignGate gate;
+
 	private final CoordinationEvents events;
 
 	private final RetryPolicy retry;
@@ -77,6 +79,29 @@ public class EtcdLeaderElections implements LeaderElections, SmartLifecycle {
 			Supplier<InstanceIdentity> identity, ElectionMetrics metrics,
 			Predicate<String> candidate, CoordinationEvents events, RetryPolicy retry,
 			WatchProgress progress) {
+		this(etcd, session, prefix, identity, metrics, candidate, CampaignGate.OPEN, events, retry, progress);
+	}
+
+	/**
+	 * Create the registry.
+	 * @param etcd the etcd access
+	 * @param session the session every candidacy lives on
+	 * @param prefix the normalised key prefix of all elections
+	 * @param identity this instance's identity, resolved when campaigning (the port may be known
+	 * late)
+	 * @param metrics where elections report
+	 * @param candidate whether this instance campaigns in the named election, rather than only
+	 * observing it
+	 * @param gate when candidates may campaign, for example only while the application is ready
+	 * @param events the thread listeners are told on
+	 * @param retry how elections wait between failed attempts
+	 * @param progress whether and how often their watches ask etcd how far they are
+	 */
+	public EtcdLeaderElections(EtcdTemplate etcd, EtcdSession session, String prefix,
+			Supplier<InstanceIdentity> identity, ElectionMetrics metrics,
+			Predicate<String> candidate, CampaignGate gate, CoordinationEvents events, RetryPolicy retry,
+			WatchProgress progress) {
+		this.gate = gate;
 		this.etcd = etcd;
 		this.session = session;
 		this.prefix = prefix;
@@ -106,7 +131,7 @@ public class EtcdLeaderElections implements LeaderElections, SmartLifecycle {
 
 	private EtcdLeaderElection create(String name) {
 		EtcdLeaderElection election = new EtcdLeaderElection(name, this.prefix, this.etcd, this.session, this.identity,
-				this.candidate.test(name), this.events, this.sharedListeners, this.retry, this.progress,
+				this.candidate.test(name), this.gate, this.events, this.sharedListeners, this.retry, this.progress,
 				this.metrics);
 		this.metrics.joined(election);
 		if (this.running) {

@@ -90,6 +90,17 @@ class ElectionAutoConfigurationTests {
 	}
 
 	@Test
+	void waitForReadinessWithoutApplicationAvailabilityFailsNamingTheProperty() {
+		this.contextRunner.withPropertyValues("coordination.etcd.election.wait-for-readiness=true")
+			.run((context) -> assertThat(context).hasFailed()
+				.getFailure()
+				.rootCause()
+				.isInstanceOf(org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException.class)
+				.hasMessageContaining("coordination.etcd.election.wait-for-readiness")
+				.hasMessageContaining("ApplicationAvailability"));
+	}
+
+	@Test
 	void backsOffWhenTheStarterIsDisabled() {
 		this.contextRunner.withPropertyValues("coordination.enabled=false")
 			.run((context) -> assertThat(context).hasNotFailed()

@@ -118,6 +118,7 @@ class DiscoveryIntegrationTests {
 		// UNKNOWN ("Discovery Client not initialized") until Spring Cloud hears InstanceRegisteredEvent
 		await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(
 				client.get().uri("/actuator/health/discoveryComposite").retrieve().body(String.class))
+			.contains("\"discoveryClient\":{\"status\":\"UP\"}")
 			.endsWith("\"status\":\"UP\"}"));
 		assertThat(a.getBean(EtcdServiceRegistration.class).isRegistered()).isTrue();
 	}

@@ -47,6 +47,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.autoconfigure.aop.AopAutoConfiguration;
+import org.springframework.boot.availability.AvailabilityChangeEvent;
+import org.springframework.boot.availability.ReadinessState;
 import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.boot.test.context.assertj.AssertableApplicationContext;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
@@ -257,6 +259,48 @@ class LeaderElectionIntegrationTests {
 			await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(2))
 				.until(() -> elections.stream().filter(LeaderElection::isLeader).count() == 1);
 		}));
+	}
+
+	@Test
+	void withWaitForReadinessOnlyReadyInstancesCampaignAndAnInstanceRefusingTrafficResigns() {
+		ApplicationContextRunner runner = this.contextRunner
+			.withConfiguration(AutoConfigurations.of(
+					org.springframework.boot.autoconfigure.availability.ApplicationAvailabilityAutoConfiguration.class))
+			.withPropertyValues("coordination.etcd.election.wait-for-readiness=true");
+		runner.withPropertyValues("coordination.etcd.instance.id=a", "coordination.etcd.instance.port=8081").run((a) -> runner
+			.withPropertyValues("coordination.etcd.instance.id=b", "coordination.etcd.instance.port=8082")
+			.run((b) -> {
+				List<LeaderElection> elections = List.of(election(a, "ready"), election(b, "ready"));
+				// not ready yet: nobody campaigns, nobody leads
+				await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(3))
+					.until(() -> elections.stream().noneMatch((election) -> election.isLeader() || election.leader().isPresent()));
+				AvailabilityChangeEvent.publish(a, ReadinessState.ACCEPTING_TRAFFIC);
+				AvailabilityChangeEvent.publish(b, ReadinessState.ACCEPTING_TRAFFIC);
+				LeaderElection leader = awaitSingleLeader(elections);
+				LeaderElection follower = elections.get(1 - elections.indexOf(leader));
+				AssertableApplicationContext leaderContext = (leader == elections.get(0)) ? a : b;
+				AvailabilityChangeEvent.publish(leaderContext, ReadinessState.REFUSING_TRAFFIC);
+				// it resigned and deleted its key: the follower takes over without waiting for a lease
+				await().atMost(Duration.ofSeconds(2)).until(follower::isLeader);
+				assertThat(leader.isLeader()).isFalse();
+				// and stays out while it refuses traffic
+				await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(2)).until(() -> !leader.isLeader()
+						&& keyCount("/elections/ready/") == 1);
+				AvailabilityChangeEvent.publish(leaderContext, ReadinessState.ACCEPTING_TRAFFIC);
+				// it campaigns again, behind the new leader
+				await().atMost(Duration.ofSeconds(3)).until(() -> keyCount("/elections/ready/") == 2);
+				assertThat(follower.isLeader()).isTrue();
+				assertThat(leader.isLeader()).isFalse();
+			}));
+	}
+
+	private static int keyCount(String prefix) throws Exception {
+		return etcd.client()
+			.getKVClient()
+			.get(EtcdKeys.bytes(prefix), io.etcd.jetcd.options.GetOption.builder().isPrefix(true).build())
+			.get(5, TimeUnit.SECONDS)
+			.getKvs()
+			.size();
 	}
 
 	@Test

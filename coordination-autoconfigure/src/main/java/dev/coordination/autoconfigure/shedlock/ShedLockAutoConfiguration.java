@@ -2,12 +2,14 @@ package dev.coordination.autoconfigure.shedlock;
 
 import java.time.Duration;
 
+import dev.coordination.autoconfigure.etcd.EtcdProperties;
 import dev.coordination.autoconfigure.lock.LockAutoConfiguration;
 import dev.coordination.lock.DistributedLockRegistry;
 import dev.coordination.lock.internal.EtcdShedLockProvider;
 import dev.coordination.lock.internal.SchedulerLockBeanPostProcessor;
 import net.javacrumbs.shedlock.core.LockProvider;
 
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -32,13 +34,12 @@ import org.springframework.context.annotation.Role;
 @ConditionalOnBean(DistributedLockRegistry.class)
 public final class ShedLockAutoConfiguration {
 
-	// one try-once acquisition is two etcd calls, each bounded by the request timeout
-	private static final Duration ACQUIRE_TIMEOUT = Duration.ofSeconds(30);
-
 	@Bean
 	@ConditionalOnMissingBean(LockProvider.class)
-	EtcdShedLockProvider shedLockProvider(DistributedLockRegistry registry) {
-		return new EtcdShedLockProvider(registry, ACQUIRE_TIMEOUT);
+	EtcdShedLockProvider shedLockProvider(DistributedLockRegistry registry, ObjectProvider<EtcdProperties> etcd) {
+		// one try-once acquisition is two etcd calls (queue, then read the queue), each bounded by the request timeout
+		Duration requestTimeout = etcd.getIfAvailable(EtcdProperties::new).getRequestTimeout();
+		return new EtcdShedLockProvider(registry, requestTimeout.multipliedBy(2));
 	}
 
 	@Configuration(proxyBeanMethods = false)

@@ -191,7 +191,7 @@ public class DistributedLockedAdvisor extends AbstractPointcutAdvisor {
 		 * delayed task (no thread waits). A loss was reported to the caller already, or is reported to the
 		 * lock listeners.
 		 */
-		private static void releaseAfterMinimum(LockHold hold, LockedMethod locked, LockMetrics metrics,
+		private void releaseAfterMinimum(LockHold hold, LockedMethod locked, LockMetrics metrics,
 				long acquiredAt) {
 			long remaining = locked.holdAtLeast().toNanos() - (System.nanoTime() - acquiredAt);
 			Runnable release = () -> {
@@ -200,6 +200,9 @@ public class DistributedLockedAdvisor extends AbstractPointcutAdvisor {
 			};
 			if (remaining <= 0) {
 				release.run();
+			}
+			else if (this.registry.get() instanceof EtcdLockRegistry etcd) {
+				etcd.schedule(release, remaining);
 			}
 			else {
 				CompletableFuture.delayedExecutor(remaining, TimeUnit.NANOSECONDS).execute(release);
@@ -269,7 +272,7 @@ public class DistributedLockedAdvisor extends AbstractPointcutAdvisor {
 		 * Release an asynchronous hold after its work, then complete the caller's stage: with the work's
 		 * outcome, or the loss of the hold when the work succeeded.
 		 */
-		private static void finish(LockHold hold, LockedMethod locked, LockMetrics metrics, long acquiredAt,
+		private void finish(LockHold hold, LockedMethod locked, LockMetrics metrics, long acquiredAt,
 				@Nullable Object value, @Nullable Throwable failure, CompletableFuture<@Nullable Object> result) {
 			if (!locked.holdAtLeast().isZero()) {
 				// the caller sees the outcome now; the lock stays held until the minimum has passed

@@ -137,6 +137,16 @@ public class EtcdLockRegistry implements DistributedLockRegistry, LeaseListener,
 		session.addLeaseListener(this);
 	}
 
+	/**
+	 * Run a short task after a delay on the registry's timer thread, for example the delayed release
+	 * of a hold that must last a minimum time.
+	 * @param task what to run; must not block
+	 * @param delayNanos the delay
+	 */
+	void schedule(Runnable task, long delayNanos) {
+		this.timeouts.schedule(task, delayNanos, TimeUnit.NANOSECONDS);
+	}
+
 	@Override
 	public DistributedLock obtain(String key) {
 		EtcdKeys.segment("lock key", key);

@@ -210,6 +210,24 @@ public class EtcdLeaderElection implements LeaderElection, LeaseListener {
 		return this.prefix;
 	}
 
+	/**
+	 * Whether this instance takes part in the election now: it is a candidate (not only an observer)
+	 * and its campaign gate is open, so it leads, is queued, or will queue once its session is valid.
+	 * @return {@code true} when campaigning
+	 */
+	public boolean isCampaigning() {
+		return this.candidate && this.gate.isOpen();
+	}
+
+	/**
+	 * Whether this instance is a candidate of the election at all, whether or not its campaign gate
+	 * is open.
+	 * @return {@code false} for an instance that only observes the election
+	 */
+	public boolean isCandidate() {
+		return this.candidate;
+	}
+
 	@Override
 	public boolean isLeader() {
 		LeaderTerm term = this.leadership.get();

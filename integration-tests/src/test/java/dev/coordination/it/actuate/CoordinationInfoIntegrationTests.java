@@ -47,7 +47,8 @@ class CoordinationInfoIntegrationTests {
 		.withPropertyValues("coordination.etcd.endpoints=" + etcd.endpointsAsString(),
 				"coordination.etcd.session.ttl=2s", "coordination.etcd.session.safety-margin=500ms",
 				"coordination.etcd.instance.host=127.0.0.1", "coordination.etcd.election.wait-for-readiness=true",
-				"coordination.etcd.election.elections.jobs.candidate=false");
+				"coordination.etcd.election.elections.jobs.candidate=false",
+				"management.endpoints.web.exposure.include=info");
 
 	private ApplicationContextRunner instance(String id, int port) {
 		return this.contextRunner.withPropertyValues("coordination.etcd.instance.id=" + id,

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -153,6 +154,31 @@ class DistributedLockedIntegrationTests {
 	}
 
 	@Test
+	void holdAtLeastKeepsTheLockAfterAnEarlyReturnUntilItsTimePassed() {
+		this.contextRunner.run((a) -> this.contextRunner.run((b) -> {
+			await().atMost(Duration.ofSeconds(5)).until(() -> a.getBean(CoordinationSession.class).isValid()
+					&& b.getBean(CoordinationSession.class).isValid());
+			Orders onA = a.getBean(Orders.class);
+			Orders onB = b.getBean(Orders.class);
+			for (boolean async : new boolean[] { false, true }) {
+				String id = async ? "async-8" : "8";
+				long started = System.nanoTime();
+				long token = async ? onA.holdTwoSecondsAsync(id).toCompletableFuture().get(5, TimeUnit.SECONDS)
+						: onA.holdTwoSeconds(id);
+				assertThat(token).isPositive();
+				// the call returned at once; the lock is still held, on this instance and on the other
+				assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(1));
+				assertThat(onB.skipIfBusy(id)).as("the other instance while held").isEmpty();
+				assertThat(onA.skipIfBusy(id)).as("the same instance while held").isEmpty();
+				Optional<String> after = await().atMost(Duration.ofSeconds(5))
+					.until(() -> onB.skipIfBusy(id), Optional::isPresent);
+				assertThat(after).contains("done");
+				assertThat(Duration.ofNanos(System.nanoTime() - started)).isGreaterThanOrEqualTo(Duration.ofSeconds(2));
+			}
+		}));
+	}
+
+	@Test
 	void acquisitionsHoldsAndTimeoutsAreMeasuredByLockName() {
 		this.contextRunner.withUserConfiguration(Observability.class).run((a) -> this.contextRunner.run((b) -> {
 			await().atMost(Duration.ofSeconds(5)).until(() -> a.getBean(CoordinationSession.class).isValid()
@@ -228,6 +254,16 @@ class DistributedLockedIntegrationTests {
 			catch (InterruptedException ex) {
 				Thread.currentThread().interrupt();
 			}
+		}
+
+		@DistributedLocked(key = "'orders/' + #id", waitTime = "0", holdAtLeast = "2s")
+		public long holdTwoSeconds(String id) {
+			return LockContext.currentToken().orElse(-1);
+		}
+
+		@DistributedLocked(key = "'orders/' + #id", waitTime = "0", holdAtLeast = "2s")
+		public CompletionStage<Long> holdTwoSecondsAsync(String id) {
+			return CompletableFuture.completedFuture(LockContext.currentToken().orElse(-1));
 		}
 
 		@DistributedLocked(key = "'orders/' + #id", waitTime = "0")

@@ -13,7 +13,9 @@ import org.springframework.util.Assert;
  * Spring Integration's {@link org.springframework.integration.support.locks.LockRegistry} over the
  * starter's {@link DistributedLockRegistry}: {@link #obtain(Object)} returns the starter's
  * {@link DistributedLock} of the key, so a holder can read its fencing token, and the
- * {@code executeLocked} methods run under it.
+ * {@code executeLocked} methods run under it. The lock is also Spring Integration's
+ * {@link org.springframework.integration.support.locks.DistributedLock}, whose {@code ttl}
+ * arguments are ignored.
  * <p>
  * Keys are {@link String}s, as with Spring Integration's JDBC and Redis registries. A hold lives on
  * the instance's coordination session, whose keep-alives keep it as long as the session is valid: no
@@ -32,7 +34,7 @@ public final class EtcdIntegrationLockRegistry implements RenewableLockRegistry<
 
 	@Override
 	public DistributedLock obtain(Object lockKey) {
-		return this.locks.obtain(key(lockKey));
+		return new IntegrationLock(this.locks.obtain(key(lockKey)));
 	}
 
 	/**

@@ -105,6 +105,39 @@ class IntegrationLockRegistryIntegrationTests {
 	}
 
 	@Test
+	void springIntegrationsDistributedLockWithATtlHoldsUntilUnlockedNotUntilTheTtl() {
+		this.contextRunner.run((a) -> this.contextRunner.run((b) -> {
+			awaitSession(a);
+			awaitSession(b);
+			org.springframework.integration.support.locks.DistributedLock onA = siLock(a, "reports/ttl");
+			org.springframework.integration.support.locks.DistributedLock onB = siLock(b, "reports/ttl");
+			ExecutorService holder = Executors.newSingleThreadExecutor();
+			try {
+				// the holding thread has a fencing token, as with the starter's own locks
+				assertThat(holder.submit(() -> {
+					onA.lock(Duration.ofMillis(500));
+					return ((DistributedLock) onA).fencingToken();
+				}).get(10, TimeUnit.SECONDS)).isPresent();
+				// the ttl is not needed (the hold lives on the session) and does not end the hold
+				await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(2))
+					.until(() -> !onB.tryLock(Duration.ZERO, Duration.ofMillis(500)));
+				holder.submit(onA::unlock).get(10, TimeUnit.SECONDS);
+				assertThat(onB.tryLock(Duration.ofSeconds(5), Duration.ofMillis(500))).isTrue();
+				onB.unlock();
+			}
+			finally {
+				holder.shutdownNow();
+			}
+		}));
+	}
+
+	private static org.springframework.integration.support.locks.DistributedLock siLock(
+			AssertableApplicationContext context, String key) {
+		return (org.springframework.integration.support.locks.DistributedLock) context.getBean(LockRegistry.class)
+			.obtain(key);
+	}
+
+	@Test
 	void lockRegistryLeaderInitiatorElectsOneOfTwoInstancesAndMovesLeadershipWhenTheLeaderStops() {
 		this.contextRunner.withUserConfiguration(LeaderInitiatorConfiguration.class)
 			.run((a) -> this.contextRunner.withUserConfiguration(LeaderInitiatorConfiguration.class).run((b) -> {

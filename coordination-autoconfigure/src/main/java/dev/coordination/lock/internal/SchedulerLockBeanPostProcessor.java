@@ -53,12 +53,17 @@ public class SchedulerLockBeanPostProcessor implements BeanPostProcessor {
 			Duration lockAtLeastFor = parse(atLeast);
 			if (lockAtMostFor != null && lockAtLeastFor != null && lockAtLeastFor.compareTo(lockAtMostFor) > 0) {
 				throw new BeanCreationException(beanName, "@SchedulerLock method " + LockedMethod.describe(method)
-						+ " has lockAtLeastFor '" + atLeast + "' (" + lockAtLeastFor + ") longer than lockAtMostFor '"
-						+ atMost + "' (" + lockAtMostFor + "): lockAtLeastFor must be at most lockAtMostFor"
+						+ " has lockAtLeastFor " + shown(atLeast, lockAtLeastFor) + " longer than lockAtMostFor "
+						+ shown(atMost, lockAtMostFor) + ": lockAtLeastFor must be at most lockAtMostFor"
 						+ (annotation.lockAtMostFor().isEmpty() ? " (from @EnableSchedulerLock(defaultLockAtMostFor))" : ""));
 			}
 		});
 		return bean;
+	}
+
+	// the text as written, with its value when that reads differently (a placeholder, 1m against PT1M)
+	private static String shown(@Nullable String text, Duration value) {
+		return value.toString().equals(text) ? "'" + text + "'" : "'" + text + "' (" + value + ")";
 	}
 
 	private @Nullable Duration parse(@Nullable String value) {

@@ -282,18 +282,7 @@ public class DistributedLockedAdvisor extends AbstractPointcutAdvisor {
 				if (lost != null) {
 					metrics.lost(locked.name());
 				}
-				if (failure != null) {
-					if (lost != null) {
-						failure.addSuppressed(lost);
-					}
-					result.completeExceptionally(failure);
-				}
-				else if (lost != null) {
-					result.completeExceptionally(lost);
-				}
-				else {
-					result.complete(value);
-				}
+				complete(result, value, failure, lost);
 				return;
 			}
 			metrics.held(locked.name(), Duration.ofNanos(System.nanoTime() - acquiredAt));
@@ -302,19 +291,28 @@ public class DistributedLockedAdvisor extends AbstractPointcutAdvisor {
 				if (lost instanceof LockLostException) {
 					metrics.lost(locked.name());
 				}
-				if (failure != null) {
-					if (lost != null) {
-						failure.addSuppressed(lost);
-					}
-					result.completeExceptionally(failure);
-				}
-				else if (lost != null) {
-					result.completeExceptionally(lost);
-				}
-				else {
-					result.complete(value);
-				}
+				complete(result, value, failure, lost);
 			});
+		}
+
+		/**
+		 * Complete the caller's stage with the work's outcome: its failure (with a loss of the hold
+		 * suppressed in it), else the loss, else its value.
+		 */
+		private static void complete(CompletableFuture<@Nullable Object> result, @Nullable Object value,
+				@Nullable Throwable failure, @Nullable Throwable lost) {
+			if (failure != null) {
+				if (lost != null) {
+					failure.addSuppressed(lost);
+				}
+				result.completeExceptionally(failure);
+			}
+			else if (lost != null) {
+				result.completeExceptionally(lost);
+			}
+			else {
+				result.complete(value);
+			}
 		}
 
 		/**

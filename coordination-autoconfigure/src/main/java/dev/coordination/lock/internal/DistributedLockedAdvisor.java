@@ -151,7 +151,10 @@ public class DistributedLockedAdvisor extends AbstractPointcutAdvisor {
 				hold = acquisition.get(locked.waitTime().plusSeconds(60).toNanos(), TimeUnit.NANOSECONDS);
 			}
 			catch (InterruptedException | TimeoutException ex) {
-				acquisition.cancel(false);
+				if (!acquisition.cancel(false)) {
+					// acquired just now: nobody will use it
+					acquisition.thenAccept(LockHold::release);
+				}
 				throw ex;
 			}
 			catch (ExecutionException ex) {
@@ -163,11 +166,17 @@ public class DistributedLockedAdvisor extends AbstractPointcutAdvisor {
 			}
 			long acquiredAt = System.nanoTime();
 			Object previous = LockContextHolder.enter(hold);
+			// the hold belongs to no thread: interrupt-on-loss reaches this one through the hold
+			CallerInterrupt interrupt = new CallerInterrupt();
+			if (hold instanceof InterruptibleHold interruptible) {
+				interruptible.interruption().thenRun(interrupt::interrupt);
+			}
 			Object result;
 			try {
 				result = invocation.proceed();
 			}
 			catch (Throwable failure) {
+				interrupt.finish();
 				LockContextHolder.exit(previous);
 				if (!hold.isValid()) {
 					metrics.lost(locked.name());
@@ -176,6 +185,7 @@ public class DistributedLockedAdvisor extends AbstractPointcutAdvisor {
 				releaseAfterMinimum(hold, locked, metrics, acquiredAt);
 				throw failure;
 			}
+			interrupt.finish();
 			LockContextHolder.exit(previous);
 			boolean valid = hold.isValid();
 			releaseAfterMinimum(hold, locked, metrics, acquiredAt);
@@ -342,6 +352,28 @@ public class DistributedLockedAdvisor extends AbstractPointcutAdvisor {
 				// the method's own failure wins; the loss is attached to it
 				failure.addSuppressed(ex);
 			}
+		}
+
+	}
+
+	/**
+	 * Interrupts the thread that runs a method when its hold is lost, until the method returned: an
+	 * interrupt never reaches the thread's later work.
+	 */
+	private static final class CallerInterrupt {
+
+		private final Thread thread = Thread.currentThread();
+
+		private boolean finished;
+
+		synchronized void interrupt() {
+			if (!this.finished) {
+				this.thread.interrupt();
+			}
+		}
+
+		synchronized void finish() {
+			this.finished = true;
 		}
 
 	}

@@ -10,7 +10,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 
 import dev.coordination.lock.DistributedLockRegistry;
 import dev.coordination.lock.LockHold;
@@ -75,12 +75,17 @@ public final class EtcdShedLockProvider implements LockProvider, AutoCloseable {
 			hold = acquisition.get(this.acquireTimeout.toMillis(), TimeUnit.MILLISECONDS);
 		}
 		catch (InterruptedException ex) {
-			acquisition.cancel(false);
+			if (!acquisition.cancel(false)) {
+				acquisition.thenAccept(LockHold::release);
+			}
 			Thread.currentThread().interrupt();
 			return Optional.empty();
 		}
 		catch (TimeoutException | CancellationException ex) {
-			acquisition.cancel(false);
+			if (!acquisition.cancel(false)) {
+				// acquired just now: nobody will use it
+				acquisition.thenAccept(LockHold::release);
+			}
 			return Optional.empty();
 		}
 		catch (ExecutionException ex) {
@@ -117,7 +122,8 @@ public final class EtcdShedLockProvider implements LockProvider, AutoCloseable {
 
 		private final @Nullable Object previousContext;
 
-		private final AtomicBoolean valid = new AtomicBoolean(true);
+		// HELD until the first of unlock, extend and the lockAtMostFor release: only that one acts
+		private final AtomicReference<State> state = new AtomicReference<>(State.HELD);
 
 		private volatile Instant atLeastUntil = Instant.EPOCH;
 
@@ -131,13 +137,18 @@ public final class EtcdShedLockProvider implements LockProvider, AutoCloseable {
 
 		void schedule(Instant atMostUntil, Instant atLeastUntil) {
 			this.atLeastUntil = atLeastUntil;
-			this.atMostRelease = EtcdShedLockProvider.this.scheduler.schedule(this::releaseNow,
+			this.atMostRelease = EtcdShedLockProvider.this.scheduler.schedule(this::releaseAtMost,
 					millisUntil(atMostUntil), TimeUnit.MILLISECONDS);
 		}
 
 		@Override
 		public void unlock() {
-			if (!this.valid.compareAndSet(true, false)) {
+			if (!this.state.compareAndSet(State.HELD, State.ENDED)) {
+				if (this.state.compareAndSet(State.RELEASED_AT_MOST, State.ENDED)) {
+					// lockAtMostFor released it while the job ran: only the job's context is left
+					exitContext();
+					return;
+				}
 				throw new IllegalStateException("The lock '" + this.hold.key() + "' was already unlocked or extended");
 			}
 			exitContext();
@@ -153,7 +164,7 @@ public final class EtcdShedLockProvider implements LockProvider, AutoCloseable {
 
 		@Override
 		public Optional<SimpleLock> extend(Duration lockAtMostFor, Duration lockAtLeastFor) {
-			if (!this.hold.isValid() || !this.valid.compareAndSet(true, false)) {
+			if (!this.hold.isValid() || !this.state.compareAndSet(State.HELD, State.ENDED)) {
 				return Optional.empty();
 			}
 			cancelAtMost();
@@ -176,10 +187,22 @@ public final class EtcdShedLockProvider implements LockProvider, AutoCloseable {
 			}
 		}
 
+		private void releaseAtMost() {
+			if (this.state.compareAndSet(State.HELD, State.RELEASED_AT_MOST)) {
+				releaseNow();
+			}
+		}
+
 		private void releaseNow() {
 			// a hold lost with the session fails its release with LockLostException: already reported to the listeners
 			this.hold.release().exceptionally((ex) -> null);
 		}
+
+	}
+
+	private enum State {
+
+		HELD, RELEASED_AT_MOST, ENDED
 
 	}
 

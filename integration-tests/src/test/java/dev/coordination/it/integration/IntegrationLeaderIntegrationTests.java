@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 import dev.coordination.autoconfigure.election.ElectionAutoConfiguration;
@@ -300,7 +301,7 @@ class IntegrationLeaderIntegrationTests {
 			}
 			// a stop that takes its time (draining work in flight), not a wait for an outcome
 			try {
-				Thread.sleep(SLOW_STOP.toMillis());
+				TimeUnit.MILLISECONDS.sleep(SLOW_STOP.toMillis());
 			}
 			catch (InterruptedException ex) {
 				Thread.currentThread().interrupt();
@@ -386,7 +387,7 @@ class IntegrationLeaderIntegrationTests {
 			this.revokedWhileLeading.add(context.isLeader());
 			// work that takes its time to stop, not a wait for an outcome
 			try {
-				Thread.sleep(SLOW_STOP.toMillis());
+				TimeUnit.MILLISECONDS.sleep(SLOW_STOP.toMillis());
 			}
 			catch (InterruptedException ex) {
 				Thread.currentThread().interrupt();

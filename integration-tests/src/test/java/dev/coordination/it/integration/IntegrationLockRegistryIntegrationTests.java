@@ -82,7 +82,7 @@ class IntegrationLockRegistryIntegrationTests {
 									}
 									DistributedLock lock = (DistributedLock) registry.obtain("orders/42");
 									tokens.add(lock.fencingToken().getAsLong());
-									Thread.sleep(5);
+									TimeUnit.MILLISECONDS.sleep(5); // work inside the lock
 									inside.decrementAndGet();
 								});
 							}

@@ -8,9 +8,11 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import dev.coordination.autoconfigure.etcd.EtcdAutoConfiguration;
@@ -20,6 +22,7 @@ import dev.coordination.etcd.internal.CoordinationMeterNames;
 import dev.coordination.lock.DistributedLocked.OnTimeout;
 import dev.coordination.lock.DistributedLocked;
 import dev.coordination.lock.LockContext;
+import dev.coordination.lock.LockLostException;
 import dev.coordination.lock.LockNotAcquiredException;
 import dev.coordination.session.CoordinationSession;
 import dev.coordination.test.EtcdSpec;
@@ -179,6 +182,27 @@ class DistributedLockedIntegrationTests {
 	}
 
 	@Test
+	void withInterruptOnLossAHoldLostWhileAHoldAtLeastMethodRunsInterruptsIt() {
+		this.contextRunner.withPropertyValues("coordination.etcd.lock.interrupt-on-loss=true").run((context) -> {
+			await().atMost(Duration.ofSeconds(5)).until(() -> context.getBean(CoordinationSession.class).isValid());
+			Orders orders = context.getBean(Orders.class);
+			CountDownLatch holding = new CountDownLatch(1);
+			CompletableFuture<String> call = CompletableFuture.supplyAsync(() -> orders.holdUntilInterrupted("9", holding));
+			assertThat(holding.await(5, TimeUnit.SECONDS)).isTrue();
+			// the session cannot renew its lease: lost at its safety deadline, the method is interrupted
+			etcd.cluster().member(0).pause();
+			try {
+				assertThatExceptionOfType(ExecutionException.class).isThrownBy(() -> call.get(5, TimeUnit.SECONDS))
+					.withCauseInstanceOf(LockLostException.class);
+				assertThat(Orders.interrupted).as("the method saw the interrupt").isTrue();
+			}
+			finally {
+				etcd.cluster().member(0).resume();
+			}
+		});
+	}
+
+	@Test
 	void acquisitionsHoldsAndTimeoutsAreMeasuredByLockName() {
 		this.contextRunner.withUserConfiguration(Observability.class).run((a) -> this.contextRunner.run((b) -> {
 			await().atMost(Duration.ofSeconds(5)).until(() -> a.getBean(CoordinationSession.class).isValid()
@@ -253,6 +277,21 @@ class DistributedLockedIntegrationTests {
 			}
 			catch (InterruptedException ex) {
 				Thread.currentThread().interrupt();
+			}
+		}
+
+		static final AtomicBoolean interrupted = new AtomicBoolean();
+
+		@DistributedLocked(key = "'orders/' + #id", waitTime = "5s", holdAtLeast = "1s")
+		public String holdUntilInterrupted(String id, CountDownLatch holding) {
+			holding.countDown();
+			try {
+				new CountDownLatch(1).await(30, TimeUnit.SECONDS);
+				return "not interrupted";
+			}
+			catch (InterruptedException ex) {
+				interrupted.set(true);
+				return "interrupted";
 			}
 		}
 

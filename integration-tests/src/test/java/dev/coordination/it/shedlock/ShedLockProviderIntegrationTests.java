@@ -9,6 +9,7 @@ import dev.coordination.autoconfigure.lock.LockAutoConfiguration;
 import dev.coordination.autoconfigure.session.SessionAutoConfiguration;
 import dev.coordination.autoconfigure.shedlock.ShedLockAutoConfiguration;
 import dev.coordination.etcd.EtcdTemplate;
+import dev.coordination.lock.LockContext;
 import dev.coordination.session.CoordinationSession;
 import dev.coordination.test.EtcdSpec;
 import dev.coordination.test.junit.EtcdExtension;
@@ -78,6 +79,11 @@ class ShedLockProviderIntegrationTests {
 			// the job still runs (never unlocked): the other instance gets the lock once lockAtMostFor passed
 			Optional<SimpleLock> taken = await().atMost(Duration.ofSeconds(10))
 				.until(() -> b.getBean(LockProvider.class).lock(configuration("jobs/at-most")), Optional::isPresent);
+			assertThat(lock.get().extend(Duration.ofSeconds(30), Duration.ZERO)).as("extending a released lock").isEmpty();
+			// the job ends late: its unlock releases nothing any more, and leaves the other instance's hold alone
+			lock.get().unlock();
+			assertThat(LockContext.currentToken()).as("the job's token after its unlock").isEmpty();
+			assertThat(a.getBean(LockProvider.class).lock(configuration("jobs/at-most"))).as("while b holds").isEmpty();
 			taken.get().unlock();
 		}));
 	}

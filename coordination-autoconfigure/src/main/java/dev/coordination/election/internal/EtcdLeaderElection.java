@@ -354,8 +354,10 @@ public class EtcdLeaderElection implements LeaderElection, LeaseListener {
 		}
 		else {
 			await(submit(() -> {
-				if (!this.gate.isOpen()) {
-					withdraw(this.candidacy, RevocationReason.RESIGNED);
+				Candidacy candidacy = this.candidacy;
+				if (!this.gate.isOpen() && !withdraw(candidacy, RevocationReason.RESIGNED) && candidacy != null) {
+					// the key would stay ahead of the queue, on a live lease, while nothing campaigns
+					retryDeleteWhileClosed(candidacy);
 				}
 			}));
 		}
@@ -516,20 +518,47 @@ public class EtcdLeaderElection implements LeaderElection, LeaseListener {
 			}));
 	}
 
-	private void withdraw(@Nullable Candidacy candidacy, RevocationReason reason) {
+	/**
+	 * Revoke a candidacy and delete its key.
+	 * @return {@code false} when the key could not be deleted
+	 */
+	private boolean withdraw(@Nullable Candidacy candidacy, RevocationReason reason) {
 		if (candidacy == null) {
-			return;
+			return true;
 		}
 		this.candidacy = null;
 		// stop leading first, then let the next candidate in
 		changeLeadership(null, candidacy.leaseId(), reason);
 		try {
 			this.etcd.deleteIfCreatedAt(candidacy.key(), candidacy.token());
+			return true;
 		}
 		catch (EtcdAccessException ex) {
 			logger.warn("Could not delete election key " + candidacy.key() + "; it goes with the session lease: "
 					+ ex.getMessage());
+			return false;
 		}
+	}
+
+	/**
+	 * Delete the key of a withdrawn candidacy again, with backoff, while the campaign gate stays
+	 * closed and the key's lease is valid (a lost lease takes the key with it; an opened gate
+	 * campaigns).
+	 */
+	private void retryDeleteWhileClosed(Candidacy candidacy) {
+		CompletableFuture.delayedExecutor(this.campaignBackoff.nextDelayNanos(), TimeUnit.NANOSECONDS)
+			.execute(() -> submit(() -> {
+				if (!this.running || this.gate.isOpen() || !this.session.isValid(candidacy.leaseId())) {
+					return;
+				}
+				try {
+					this.etcd.deleteIfCreatedAt(candidacy.key(), candidacy.token());
+					this.campaignBackoff.reset();
+				}
+				catch (EtcdAccessException ex) {
+					retryDeleteWhileClosed(candidacy);
+				}
+			}));
 	}
 
 	private void evaluate() {

@@ -171,6 +171,12 @@ public class EtcdLeaderInitiator implements SmartLifecycle {
 			if (!this.running || term.equals(this.granted)) {
 				return;
 			}
+			if (!(this.election instanceof EtcdLeaderElection)
+					&& this.election.currentTerm().filter(term::equals).isEmpty()) {
+				// another implementation told (or was read) late: the term ended already, its revocation is not
+				// coming after this grant
+				return;
+			}
 			if (this.granted != null) {
 				revoke();
 			}
@@ -265,11 +271,18 @@ public class EtcdLeaderInitiator implements SmartLifecycle {
 		 */
 		@Override
 		public void yield() {
-			if (!isLeader()) {
+			LeaderTerm term = EtcdLeaderInitiator.this.granted;
+			if (term == null || !isLeader()) {
 				return;
 			}
 			logger.info("Yielding leadership of role '" + EtcdLeaderInitiator.this.role + "'");
-			EtcdLeaderInitiator.this.yielding.execute(EtcdLeaderInitiator.this.election::resign);
+			LeaderElection election = EtcdLeaderInitiator.this.election;
+			EtcdLeaderInitiator.this.yielding.execute(() -> {
+				// the term this was asked of: a later term of this instance is not given up
+				if (election.currentTerm().filter(term::equals).isPresent()) {
+					election.resign();
+				}
+			});
 		}
 
 		@Override

@@ -294,6 +294,41 @@ class LeaderElectionIntegrationTests {
 			}));
 	}
 
+	@Test
+	void withWaitForReadinessALeaderRefusingTrafficWhileEtcdIsPausedHandsOverOnceEtcdAnswersWithoutItsLeaseExpiring() {
+		ApplicationContextRunner runner = this.contextRunner
+			.withConfiguration(AutoConfigurations.of(
+					org.springframework.boot.autoconfigure.availability.ApplicationAvailabilityAutoConfiguration.class))
+			.withPropertyValues("coordination.etcd.election.wait-for-readiness=true", "coordination.etcd.session.ttl=3s",
+					"coordination.etcd.request-timeout=500ms");
+		runner.withPropertyValues("coordination.etcd.instance.id=a", "coordination.etcd.instance.port=8081").run((a) -> runner
+			.withPropertyValues("coordination.etcd.instance.id=b", "coordination.etcd.instance.port=8082")
+			.run((b) -> {
+				List<LeaderElection> elections = List.of(election(a, "retry"), election(b, "retry"));
+				AvailabilityChangeEvent.publish(a, ReadinessState.ACCEPTING_TRAFFIC);
+				AvailabilityChangeEvent.publish(b, ReadinessState.ACCEPTING_TRAFFIC);
+				LeaderElection leader = awaitSingleLeader(elections);
+				LeaderElection follower = elections.get(1 - elections.indexOf(leader));
+				AssertableApplicationContext leaderContext = (leader == elections.get(0)) ? a : b;
+				CoordinationSession leaderSession = leaderContext.getBean(CoordinationSession.class);
+				long lease = leaderSession.leaseId();
+				etcd.cluster().member(0).pause();
+				try {
+					// the resignation's delete gets no answer (request timeout 500 ms); leadership is revoked at once
+					AvailabilityChangeEvent.publish(leaderContext, ReadinessState.REFUSING_TRAFFIC);
+					assertThat(leader.isLeader()).isFalse();
+				}
+				finally {
+					etcd.cluster().member(0).resume();
+				}
+				// the key goes once etcd answers (the late request, or the retry), not with the lease: the follower leads
+				await().atMost(Duration.ofSeconds(3)).until(follower::isLeader);
+				assertThat(leaderSession.isValid()).isTrue();
+				assertThat(leaderSession.leaseId()).as("the same lease: its key did not go with it").isEqualTo(lease);
+				assertThat(keyCount("/elections/retry/")).isEqualTo(1);
+			}));
+	}
+
 	private static int keyCount(String prefix) throws Exception {
 		return etcd.client()
 			.getKVClient()

@@ -1,5 +1,6 @@
 package dev.coordination.autoconfigure.etcd;
 
+import java.time.Duration;
 import java.util.List;
 
 import dev.coordination.etcd.EtcdTemplate;
@@ -16,6 +17,7 @@ import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Configuration;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * The {@code etcd} health indicator's auto-configuration. Its health is only asked of an endpoint
@@ -37,11 +39,40 @@ class EtcdHealthContributorAutoConfigurationTests {
 		this.contextRunner
 			.withPropertyValues("coordination.etcd.endpoints=http://127.0.0.1:1", "coordination.etcd.request-timeout=200ms")
 			.run((context) -> {
-				Health health = context.getBean(EtcdHealthIndicator.class).health(true);
-				assertThat(health.getStatus()).isEqualTo(Status.DOWN);
+				EtcdHealthIndicator indicator = context.getBean(EtcdHealthIndicator.class);
+				await().atMost(Duration.ofSeconds(5))
+					.until(() -> indicator.health(true).getStatus(), (status) -> status.equals(Status.DOWN));
+				Health health = indicator.health(true);
 				assertThat(health.getDetails()).containsKey("error")
 					.containsEntry("endpoints", List.of("http://127.0.0.1:1"));
 			});
+	}
+
+	@Test
+	void healthAnswersBeforeTheRequestTimeoutWhenEtcdDoesNotAnswer() {
+		this.contextRunner
+			.withPropertyValues("coordination.etcd.endpoints=http://127.0.0.1:1", "coordination.etcd.request-timeout=30s")
+			.run((context) -> {
+				EtcdHealthIndicator indicator = context.getBean(EtcdHealthIndicator.class);
+				long start = System.nanoTime();
+				Status status = indicator.health(true).getStatus();
+				assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
+				assertThat(status).isIn(Status.UNKNOWN, Status.DOWN);
+			});
+	}
+
+	@Test
+	void intervalDefaultsToTenSeconds() {
+		this.contextRunner.run((context) -> assertThat(context.getBean(EtcdHealthIndicatorProperties.class).getInterval())
+			.isEqualTo(Duration.ofSeconds(10)));
+	}
+
+	@Test
+	void negativeIntervalFailsStartUpNamingTheProperty() {
+		this.contextRunner.withPropertyValues("management.health.etcd.interval=-1s")
+			.run((context) -> assertThat(context).getFailure()
+				.hasStackTraceContaining("management.health.etcd.interval")
+				.hasStackTraceContaining("Must be a duration of 0 or more"));
 	}
 
 	@Test

@@ -30,7 +30,8 @@ class EtcdHealthIntegrationTests {
 	static final EtcdExtension etcd = EtcdExtension.create(EtcdSpec.builder().requireLaunched().build());
 
 	private final ApplicationContextRunner contextRunner = EtcdContexts.runner(etcd.endpointsAsString())
-		.withPropertyValues("coordination.etcd.request-timeout=1s", "coordination.etcd.connect-timeout=1s");
+		.withPropertyValues("coordination.etcd.request-timeout=1s", "coordination.etcd.connect-timeout=1s",
+				"management.health.etcd.interval=1s");
 
 	private EtcdMember member() {
 		return etcd.cluster().member(0);
@@ -45,10 +46,10 @@ class EtcdHealthIntegrationTests {
 	void healthIsUpWithClusterDetailsThenDownWhilePausedThenUpAgain() {
 		this.contextRunner.run((context) -> {
 			EtcdHealthIndicator indicator = context.getBean(EtcdHealthIndicator.class);
-			Health up = indicator.health();
-			assertThat(up.getStatus()).isEqualTo(Status.UP);
+			Health up = await().atMost(Duration.ofSeconds(5))
+				.until(indicator::health, (health) -> health.getStatus().equals(Status.UP));
 			assertThat(up.getDetails()).containsKeys("endpoints", "endpoint", "clusterId", "memberId", "leaderId",
-					"raftTerm", "dbSize", "version");
+					"raftTerm", "dbSize", "version", "checkedAt", "age");
 			assertThat(up.getDetails().get("version").toString()).startsWith("3.");
 			assertThat(up.getDetails().get("leaderId")).isEqualTo(up.getDetails().get("memberId"));
 
@@ -86,7 +87,9 @@ class EtcdHealthIntegrationTests {
 		this.contextRunner.run((context) -> {
 			assertThat(context).hasNotFailed();
 			EtcdHealthIndicator indicator = context.getBean(EtcdHealthIndicator.class);
-			assertThat(indicator.health().getStatus()).isEqualTo(Status.DOWN);
+			// UNKNOWN until the first check has answered, DOWN within the request timeout
+			assertThat(indicator.health().getStatus()).isIn(Status.UNKNOWN, Status.DOWN);
+			await().atMost(Duration.ofSeconds(3)).until(() -> indicator.health().getStatus().equals(Status.DOWN));
 			member().start();
 			await().atMost(Duration.ofSeconds(30)).until(() -> indicator.health().getStatus().equals(Status.UP));
 			context.getBean(EtcdTemplate.class).put("/health/after-start", "ok");

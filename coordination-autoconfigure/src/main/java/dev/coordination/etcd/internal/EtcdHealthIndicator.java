@@ -16,6 +16,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 import dev.coordination.etcd.EtcdTemplate;
+import dev.coordination.etcd.EtcdTimeoutException;
 import io.etcd.jetcd.maintenance.StatusResponse;
 import org.jspecify.annotations.Nullable;
 
@@ -93,7 +94,7 @@ public class EtcdHealthIndicator implements HealthIndicator, DisposableBean {
 		if (check != null && now - check.nanos() > timeout.toNanos() && !check.future().isDone()) {
 			return Health.down()
 				.withDetail("endpoints", this.endpointNames)
-				.withDetail("error", "etcd did not answer within " + timeout.toMillis() + " ms")
+				.withDetail("error", didNotAnswer(timeout))
 				.withDetail("checkingSince", check.startedAt().toString())
 				.build();
 		}
@@ -169,6 +170,9 @@ public class EtcdHealthIndicator implements HealthIndicator, DisposableBean {
 		}
 		Throwable cause = (failure instanceof CompletionException && failure.getCause() != null) ? failure.getCause()
 				: failure;
+		if (cause instanceof EtcdTimeoutException timeout) {
+			return builder.down().withDetail("error", didNotAnswer(timeout.getTimeout())).build();
+		}
 		// a detail must not be null: a failure without a message is named by its type
 		String message = (cause != null) ? cause.getMessage() : null;
 		return builder.down()
@@ -202,6 +206,10 @@ public class EtcdHealthIndicator implements HealthIndicator, DisposableBean {
 	@Override
 	public void destroy() {
 		this.checker.shutdownNow();
+	}
+
+	private static String didNotAnswer(Duration timeout) {
+		return "etcd did not answer within " + timeout.toMillis() + " ms";
 	}
 
 	private static String hex(long id) {

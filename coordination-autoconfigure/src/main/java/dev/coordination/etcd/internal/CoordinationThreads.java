@@ -13,7 +13,7 @@ import org.springframework.core.task.VirtualThreadTaskExecutor;
  * {@code spring.threads.virtual.enabled=true} on Java 21 or later, as Spring Boot's own executors
  * do. The threads whose timing safety rests on, or that only talk to etcd (the session's
  * keep-alives and local deadline, elections, background deletes, registration writes, the catalog's
- * and the flags' watches), stay platform threads: a virtual thread runs only when a carrier is free,
+ * and the flags' watches, the etcd health indicator's status checks), stay platform threads: a virtual thread runs only when a carrier is free,
  * and an application whose virtual threads keep every carrier busy would delay a keep-alive past
  * the session's deadline.
  */

@@ -1,12 +1,12 @@
 package dev.coordination.benchmarks.discovery;
 
-import java.util.Arrays;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
+import dev.coordination.benchmarks.LatencyRows;
 import dev.coordination.discovery.DiscoveryListener;
 import dev.coordination.discovery.InstanceAddedEvent;
 import dev.coordination.discovery.InstanceRemovedEvent;
@@ -46,12 +46,14 @@ public final class RegistrationLatencyMeasurement {
 
 	private static final long TIMEOUT_SECONDS = 5;
 
+	private static final int LABEL_WIDTH = 28;
+
 	private RegistrationLatencyMeasurement() {
 	}
 
 	public static void main(String[] args) {
-		int runs = intArg(args, "runs", 200);
-		int warmup = intArg(args, "warmup", 50);
+		int runs = LatencyRows.intArg(args, "runs", 200);
+		int warmup = LatencyRows.intArg(args, "warmup", 50);
 		int status = 0;
 		try (EtcdCluster etcd = Etcd.start(EtcdSpec.builder().requireLaunched().build());
 				Client client = etcd.newClient();
@@ -97,12 +99,11 @@ public final class RegistrationLatencyMeasurement {
 					"%d registrations of service '%s' one at a time (after %d warm-up), observed by the starter's "
 							+ "catalog in the same JVM, against %s%n",
 					runs, SERVICE, warmup, etcd.description()));
-			report.append(String.format(Locale.ROOT, "%-28s %7s %9s %9s %9s %9s%n", "from the write until", "runs",
-					"min ms", "p50 ms", "p99 ms", "max ms"));
-			report.append(row("put acknowledged", putAcked));
-			report.append(row("catalog added (listener)", added));
-			report.append(row("delete acknowledged", deleteAcked));
-			report.append(row("catalog removed (listener)", removed));
+			report.append(LatencyRows.header(LABEL_WIDTH, "from the write until", "runs"));
+			report.append(LatencyRows.row(LABEL_WIDTH, "put acknowledged", putAcked));
+			report.append(LatencyRows.row(LABEL_WIDTH, "catalog added (listener)", added));
+			report.append(LatencyRows.row(LABEL_WIDTH, "delete acknowledged", deleteAcked));
+			report.append(LatencyRows.row(LABEL_WIDTH, "catalog removed (listener)", removed));
 			System.out.print(report);
 		}
 		catch (Exception ex) {
@@ -111,36 +112,6 @@ public final class RegistrationLatencyMeasurement {
 		}
 		// gRPC and etcd watchdog threads must not keep the JVM alive
 		System.exit(status);
-	}
-
-	private static String row(String label, long[] nanos) {
-		long[] sorted = nanos.clone();
-		Arrays.sort(sorted);
-		return String.format(Locale.ROOT, "%-28s %7d %9.3f %9.3f %9.3f %9.3f%n", label, sorted.length,
-				millis(sorted[0]), millis(percentile(sorted, 50)), millis(percentile(sorted, 99)),
-				millis(sorted[sorted.length - 1]));
-	}
-
-	/**
-	 * Nearest-rank percentile: the smallest value with at least {@code percent} % of the values at or
-	 * below it.
-	 */
-	private static long percentile(long[] sorted, int percent) {
-		int rank = (int) Math.ceil(percent / 100.0 * sorted.length);
-		return sorted[Math.max(0, rank - 1)];
-	}
-
-	private static double millis(long nanos) {
-		return nanos / 1e6;
-	}
-
-	private static int intArg(String[] args, String name, int defaultValue) {
-		for (String arg : args) {
-			if (arg.startsWith("--" + name + "=")) {
-				return Integer.parseInt(arg.substring(name.length() + 3));
-			}
-		}
-		return defaultValue;
 	}
 
 	/**

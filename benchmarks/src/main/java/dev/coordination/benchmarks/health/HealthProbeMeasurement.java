@@ -2,7 +2,6 @@ package dev.coordination.benchmarks.health;
 
 import java.net.URI;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
@@ -10,6 +9,7 @@ import java.util.concurrent.TimeUnit;
 
 import dev.coordination.autoconfigure.etcd.EtcdAutoConfiguration;
 import dev.coordination.autoconfigure.etcd.EtcdHealthContributorAutoConfiguration;
+import dev.coordination.benchmarks.LatencyRows;
 import dev.coordination.etcd.EtcdTemplate;
 import dev.coordination.etcd.internal.EtcdHealthIndicator;
 import dev.coordination.test.Etcd;
@@ -40,14 +40,16 @@ import org.springframework.context.annotation.Configuration;
  */
 public final class HealthProbeMeasurement {
 
+	private static final int LABEL_WIDTH = 40;
+
 	private HealthProbeMeasurement() {
 	}
 
 	public static void main(String[] args) {
-		int seconds = intArg(args, "seconds", 5);
-		int calls = intArg(args, "calls", 1000);
-		String interval = arg(args, "interval", "500ms");
-		String requestTimeout = arg(args, "request-timeout", "2s");
+		int seconds = LatencyRows.intArg(args, "seconds", 5);
+		int calls = LatencyRows.intArg(args, "calls", 1000);
+		String interval = LatencyRows.arg(args, "interval", "500ms");
+		String requestTimeout = LatencyRows.arg(args, "request-timeout", "2s");
 		int status = 0;
 		try (EtcdCluster etcd = Etcd.start(EtcdSpec.builder().requireLaunched().build());
 				ConfigurableApplicationContext context = start(etcd.endpointsAsString(),
@@ -87,12 +89,11 @@ public final class HealthProbeMeasurement {
 					"etcd health indicator, interval %s, request timeout %s, one call a millisecond for %d s, "
 							+ "against %s%n",
 					interval, requestTimeout, seconds, etcd.description()));
-			report.append(String.format(Locale.ROOT, "%-40s %7s %9s %9s %9s %9s%n", "", "calls", "min ms", "p50 ms",
-					"p99 ms", "max ms"));
-			report.append(row("health(), etcd up", up));
-			report.append(row("health(), etcd paused", paused));
-			report.append(row("status check per call, etcd up", blockingUp));
-			report.append(row("status check per call, etcd paused", blockingPaused));
+			report.append(LatencyRows.header(LABEL_WIDTH, "", "calls"));
+			report.append(LatencyRows.row(LABEL_WIDTH, "health(), etcd up", up));
+			report.append(LatencyRows.row(LABEL_WIDTH, "health(), etcd paused", paused));
+			report.append(LatencyRows.row(LABEL_WIDTH, "status check per call, etcd up", blockingUp));
+			report.append(LatencyRows.row(LABEL_WIDTH, "status check per call, etcd paused", blockingPaused));
 			report.append("statuses, etcd up: ").append(upStatuses).append(System.lineSeparator());
 			report.append("statuses, etcd paused: ").append(pausedStatuses).append(System.lineSeparator());
 			System.out.print(report);
@@ -141,40 +142,6 @@ public final class HealthProbeMeasurement {
 		defaults.put("coordination.etcd.endpoints", endpoints);
 		application.setDefaultProperties(defaults);
 		return application.run();
-	}
-
-	private static String row(String label, long[] nanos) {
-		long[] sorted = nanos.clone();
-		Arrays.sort(sorted);
-		return String.format(Locale.ROOT, "%-40s %7d %9.3f %9.3f %9.3f %9.3f%n", label, sorted.length,
-				millis(sorted[0]), millis(percentile(sorted, 50)), millis(percentile(sorted, 99)),
-				millis(sorted[sorted.length - 1]));
-	}
-
-	/**
-	 * Nearest-rank percentile: the smallest value with at least {@code percent} % of the values at or
-	 * below it.
-	 */
-	private static long percentile(long[] sorted, int percent) {
-		int rank = (int) Math.ceil(percent / 100.0 * sorted.length);
-		return sorted[Math.max(0, rank - 1)];
-	}
-
-	private static double millis(long nanos) {
-		return nanos / 1e6;
-	}
-
-	private static int intArg(String[] args, String name, int defaultValue) {
-		return Integer.parseInt(arg(args, name, Integer.toString(defaultValue)));
-	}
-
-	private static String arg(String[] args, String name, String defaultValue) {
-		for (String arg : args) {
-			if (arg.startsWith("--" + name + "=")) {
-				return arg.substring(name.length() + 3);
-			}
-		}
-		return defaultValue;
 	}
 
 	@Configuration(proxyBeanMethods = false)

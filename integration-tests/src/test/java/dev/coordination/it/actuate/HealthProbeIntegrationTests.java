@@ -6,12 +6,21 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
+import dev.coordination.autoconfigure.etcd.EtcdAutoConfiguration;
+import dev.coordination.autoconfigure.etcd.EtcdHealthContributorAutoConfiguration;
 import dev.coordination.election.LeaderElections;
+import dev.coordination.etcd.internal.EtcdHealthIndicator;
 import dev.coordination.test.EtcdSpec;
 import dev.coordination.test.junit.EtcdExtension;
+import dev.coordination.test.proxy.TcpProxy;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -19,8 +28,12 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 import org.springframework.boot.SpringBootConfiguration;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
+import org.springframework.boot.autoconfigure.ssl.SslAutoConfiguration;
 import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.health.contributor.Status;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
 
@@ -31,7 +44,8 @@ import static org.awaitility.Awaitility.await;
  * {@code /actuator/health} of an application with every health component of the starter (etcd,
  * session, elections, discovery, configuration) answers within a second while etcd is paused
  * (SIGSTOP), with the request timeout longer than that: DOWN (HTTP 503) with the {@code etcd}
- * component DOWN, and UP again once etcd answers.
+ * component DOWN, and UP again once etcd answers. Behind a partition, the {@code etcd} indicator
+ * asks etcd at most once per interval however often its health is asked.
  */
 class HealthProbeIntegrationTests {
 
@@ -107,6 +121,61 @@ class HealthProbeIntegrationTests {
 			assertThat(component(up, "etcd")).isEqualTo("UP");
 		});
 		assertThat(this.slowAnswers).as("health answers slower than %s", PROBE_BOUND).isEmpty();
+	}
+
+	@Test
+	void aPartitionedEtcdIsAskedAtMostOncePerIntervalHoweverOftenHealthIsAsked() throws Exception {
+		try (TcpProxy proxy = TcpProxy.start(URI.create(etcd.endpointsAsString().split(",")[0]))) {
+			new ApplicationContextRunner()
+				.withConfiguration(AutoConfigurations.of(SslAutoConfiguration.class, EtcdAutoConfiguration.class,
+						EtcdHealthContributorAutoConfiguration.class))
+				.withPropertyValues("coordination.etcd.endpoints=" + proxy.endpoint(),
+						"coordination.etcd.request-timeout=500ms", "management.health.etcd.interval=1s")
+				.run((context) -> {
+					EtcdHealthIndicator indicator = context.getBean(EtcdHealthIndicator.class);
+					await().atMost(Duration.ofSeconds(5))
+						.until(() -> indicator.health().getStatus().equals(Status.UP));
+					proxy.blackhole();
+					// every status check opens a connection of its own, held open by the black hole
+					int before = proxy.connections();
+					ExecutorService probes = Executors.newFixedThreadPool(4);
+					try {
+						long end = System.nanoTime() + Duration.ofSeconds(3).toNanos();
+						List<Future<Duration>> slowest = new ArrayList<>();
+						for (int i = 0; i < 4; i++) {
+							slowest.add(probes.submit(() -> probeUntil(indicator, end)));
+						}
+						for (Future<Duration> probe : slowest) {
+							assertThat(probe.get(10, TimeUnit.SECONDS)).isLessThan(PROBE_BOUND);
+						}
+					}
+					finally {
+						probes.shutdownNow();
+					}
+					assertThat(indicator.health().getStatus()).isEqualTo(Status.DOWN);
+					// one check at a time, a new one at most once a second: not one per call
+					assertThat(proxy.connections() - before).isBetween(1, 5);
+					proxy.pass();
+					await().atMost(Duration.ofSeconds(20))
+						.until(() -> indicator.health().getStatus().equals(Status.UP));
+				});
+		}
+	}
+
+	/**
+	 * Ask for the health once a millisecond until {@code end}.
+	 * @return the slowest answer
+	 */
+	private static Duration probeUntil(EtcdHealthIndicator indicator, long end) throws InterruptedException {
+		Duration slowest = Duration.ZERO;
+		while (System.nanoTime() < end) {
+			long start = System.nanoTime();
+			indicator.health();
+			Duration took = Duration.ofNanos(System.nanoTime() - start);
+			slowest = (took.compareTo(slowest) > 0) ? took : slowest;
+			TimeUnit.MILLISECONDS.sleep(1);
+		}
+		return slowest;
 	}
 
 	/**

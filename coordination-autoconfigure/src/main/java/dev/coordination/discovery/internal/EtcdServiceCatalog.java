@@ -44,7 +44,7 @@ import org.springframework.util.Assert;
  * registrations are skipped with a WARN, never breaking the catalog. Listeners are told on the event
  * thread, in order.
  */
-public class EtcdServiceCatalog implements ServiceDiscovery, SmartLifecycle {
+public class EtcdServiceCatalog implements ServiceDiscovery, SmartLifecycle, PrefixMirror.Handler {
 
 	/**
 	 * Lifecycle phase: started before the registration and the web server, so lookups answer when
@@ -143,7 +143,7 @@ public class EtcdServiceCatalog implements ServiceDiscovery, SmartLifecycle {
 	@Override
 	public void start() {
 		PrefixMirror mirror = new PrefixMirror(this.etcd, "discovery", List.of(this.prefix), (key) -> true,
-				Duration.ZERO, this.retry, this.progress, this::changed);
+				Duration.ZERO, this.retry, this.progress, this);
 		this.mirror = mirror;
 		mirror.start(0, List.of());
 		// the first read while starting, so the catalog is there when the application is ready;
@@ -178,9 +178,11 @@ public class EtcdServiceCatalog implements ServiceDiscovery, SmartLifecycle {
 	}
 
 	/**
-	 * Records changed, on the mirror's thread: listeners hear of them in order.
+	 * Records changed, on the mirror's thread (only there: the catalog's update path): listeners hear
+	 * of them in order.
 	 */
-	private void changed(Map<String, KeyValue> kvs, Set<String> changed, long revision, long receivedAt) {
+	@Override
+	public void changed(Map<String, KeyValue> kvs, Set<String> changed, long revision, long receivedAt) {
 		List<Change> changes = new ArrayList<>();
 		for (String key : changed) {
 			ServiceRecord before = this.records.get(key);

@@ -2,12 +2,16 @@ package dev.coordination.discovery.internal;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.SortedMap;
+import java.util.SortedSet;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -43,6 +47,12 @@ import org.springframework.util.Assert;
  * the catalog is read again at a new revision and watched from there. Records that are not valid
  * registrations are skipped with a WARN, never breaking the catalog. Listeners are told on the event
  * thread, in order.
+ * <p>
+ * Lookups cost the same whatever the size of the fleet: each service has an immutable snapshot (all
+ * its instances and the UP ones, each list ordered by instance id),
+ * and the snapshots of all services are published together through one volatile field. A change
+ * rebuilds the snapshot of the service it belongs to only; the other services keep theirs, the very
+ * same lists, so a caller may cache what it derives from a list for as long as it gets that list.
  */
 public class EtcdServiceCatalog implements ServiceDiscovery, SmartLifecycle, PrefixMirror.Handler {
 
@@ -53,6 +63,8 @@ public class EtcdServiceCatalog implements ServiceDiscovery, SmartLifecycle, Pre
 	public static final int PHASE = SmartLifecycle.DEFAULT_PHASE - 2048;
 
 	private static final Log logger = LogFactory.getLog(EtcdServiceCatalog.class);
+
+	private static final Comparator<ServiceRecord> BY_INSTANCE_ID = Comparator.comparing(ServiceRecord::instanceId);
 
 	private final EtcdTemplate etcd;
 
@@ -70,11 +82,13 @@ public class EtcdServiceCatalog implements ServiceDiscovery, SmartLifecycle, Pre
 
 	private final WatchProgress progress;
 
-	// a new snapshot per change: lookups read it without locking
-	private volatile Map<String, List<ServiceRecord>> snapshot = Map.of();
+	// a new catalog per change, sharing the snapshots of unchanged services: lookups read it without locking
+	private volatile Catalog catalog = new Catalog(Map.of(), Collections.emptySortedSet());
 
-	// on the mirror's thread only: the catalog, by key
+	// on the mirror's thread only: the records by key, and the keys of each service in key order
 	private final Map<String, ServiceRecord> records = new HashMap<>();
+
+	private final Map<String, SortedMap<String, ServiceRecord>> recordsByService = new HashMap<>();
 
 	private final CountDownLatch read = new CountDownLatch(1);
 
@@ -102,17 +116,21 @@ public class EtcdServiceCatalog implements ServiceDiscovery, SmartLifecycle, Pre
 
 	@Override
 	public List<ServiceRecord> instances(String serviceId) {
-		return allInstances(serviceId).stream().filter((record) -> record.status() == InstanceStatus.UP).toList();
+		return instancesOf(serviceId).up();
 	}
 
 	@Override
 	public List<ServiceRecord> allInstances(String serviceId) {
-		return this.snapshot.getOrDefault(serviceId, List.of());
+		return instancesOf(serviceId).all();
 	}
 
 	@Override
 	public Set<String> services() {
-		return Collections.unmodifiableSet(new TreeSet<>(this.snapshot.keySet()));
+		return this.catalog.serviceIds();
+	}
+
+	private Instances instancesOf(String serviceId) {
+		return this.catalog.services().getOrDefault(serviceId, Instances.NONE);
 	}
 
 	@Override
@@ -184,6 +202,7 @@ public class EtcdServiceCatalog implements ServiceDiscovery, SmartLifecycle, Pre
 	@Override
 	public void changed(Map<String, KeyValue> kvs, Set<String> changed, long revision, long receivedAt) {
 		List<Change> changes = new ArrayList<>();
+		Set<String> changedServices = new HashSet<>();
 		for (String key : changed) {
 			ServiceRecord before = this.records.get(key);
 			KeyValue kv = kvs.get(key);
@@ -196,24 +215,49 @@ public class EtcdServiceCatalog implements ServiceDiscovery, SmartLifecycle, Pre
 			}
 			if ((before != null || after != null) && (before == null || !before.equals(after))) {
 				changes.add(new Change(before, after));
+				if (before != null) {
+					removeFromService(key, before.serviceId());
+					changedServices.add(before.serviceId());
+				}
+				if (after != null) {
+					this.recordsByService.computeIfAbsent(after.serviceId(), (service) -> new TreeMap<>()).put(key, after);
+					changedServices.add(after.serviceId());
+				}
 			}
 		}
 		if (!changes.isEmpty()) {
-			publishSnapshot();
+			publish(changedServices);
 			notifyListeners(changes, revision);
 		}
 		this.read.countDown();
 	}
 
-	private void publishSnapshot() {
-		Map<String, List<ServiceRecord>> byService = new TreeMap<>();
-		for (ServiceRecord record : this.records.values()) {
-			byService.computeIfAbsent(record.serviceId(), (id) -> new ArrayList<>()).add(record);
+	private void removeFromService(String key, String serviceId) {
+		SortedMap<String, ServiceRecord> records = this.recordsByService.get(serviceId);
+		if (records != null) {
+			records.remove(key);
+			if (records.isEmpty()) {
+				this.recordsByService.remove(serviceId);
+			}
 		}
-		byService.replaceAll((service, instances) -> instances.stream()
-			.sorted(Comparator.comparing(ServiceRecord::instanceId))
-			.toList());
-		this.snapshot = Collections.unmodifiableMap(byService);
+	}
+
+	/**
+	 * Publish a new catalog: new snapshots of the changed services, the others' as they were.
+	 */
+	private void publish(Set<String> changedServices) {
+		Catalog current = this.catalog;
+		Map<String, Instances> services = new HashMap<>(current.services());
+		boolean serviceIdsChanged = false;
+		for (String serviceId : changedServices) {
+			SortedMap<String, ServiceRecord> records = this.recordsByService.get(serviceId);
+			Instances previous = (records != null) ? services.put(serviceId, Instances.of(records.values()))
+					: services.remove(serviceId);
+			serviceIdsChanged |= (previous == null) != (records == null);
+		}
+		SortedSet<String> serviceIds = serviceIdsChanged
+				? Collections.unmodifiableSortedSet(new TreeSet<>(services.keySet())) : current.serviceIds();
+		this.catalog = new Catalog(Collections.unmodifiableMap(services), serviceIds);
 	}
 
 	private @Nullable ServiceRecord decode(KeyValue kv) {
@@ -254,6 +298,32 @@ public class EtcdServiceCatalog implements ServiceDiscovery, SmartLifecycle, Pre
 	}
 
 	private record Change(@Nullable ServiceRecord before, @Nullable ServiceRecord after) {
+	}
+
+	/**
+	 * What lookups read: the snapshot of every service, and the sorted service ids.
+	 */
+	private record Catalog(Map<String, Instances> services, SortedSet<String> serviceIds) {
+	}
+
+	/**
+	 * The instances of one service at one moment, immutable.
+	 *
+	 * @param all every instance, ordered by instance id
+	 * @param up the {@link InstanceStatus#UP UP} ones, ordered by instance id; {@code all} itself
+	 * when every instance is UP
+	 */
+	private record Instances(List<ServiceRecord> all, List<ServiceRecord> up) {
+
+		static final Instances NONE = new Instances(List.of(), List.of());
+
+		static Instances of(Collection<ServiceRecord> records) {
+			// in key order, which is instance id order unless an id is escaped in its key: a cheap sort
+			List<ServiceRecord> all = records.stream().sorted(BY_INSTANCE_ID).toList();
+			List<ServiceRecord> up = all.stream().filter((record) -> record.status() == InstanceStatus.UP).toList();
+			return new Instances(all, (up.size() == all.size()) ? all : up);
+		}
+
 	}
 
 }

@@ -115,7 +115,7 @@ class ServiceCatalogSnapshotTests {
 			for (Collection<?> answer : List.of(discovery.instances("orders"), discovery.allInstances("orders"),
 					discovery.instances("none"), discovery.services(), client.getInstances("orders"),
 					client.getInstances("none"), client.getServices())) {
-				assertThatExceptionOfType(UnsupportedOperationException.class).as("%s", answer)
+				assertThatExceptionOfType(UnsupportedOperationException.class).as(answer.toString())
 					.isThrownBy(answer::clear);
 			}
 		});

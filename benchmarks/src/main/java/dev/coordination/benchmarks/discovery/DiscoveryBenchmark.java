@@ -318,14 +318,14 @@ public class DiscoveryBenchmark {
 		return String.format("i-%04d", i);
 	}
 
+	// what the catalog reads of a key-value: its key and value
 	private static KeyValue keyValue(String key, String value, long revision) {
-		return new KeyValue(io.etcd.jetcd.api.KeyValue.newBuilder()
+		io.etcd.jetcd.api.KeyValue kv = io.etcd.jetcd.api.KeyValue.newBuilder()
 			.setKey(ByteString.copyFromUtf8(key))
 			.setValue(ByteString.copyFromUtf8(value))
-			.setCreateRevision(revision)
 			.setModRevision(revision)
-			.setVersion(1)
-			.build(), ByteSequence.EMPTY);
+			.build();
+		return new KeyValue(kv, ByteSequence.EMPTY);
 	}
 
 	private static ServiceRecord parse(String value) {

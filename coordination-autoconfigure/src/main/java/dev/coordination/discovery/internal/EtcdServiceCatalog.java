@@ -4,7 +4,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -64,8 +63,6 @@ public class EtcdServiceCatalog implements ServiceDiscovery, SmartLifecycle, Pre
 
 	private static final Log logger = LogFactory.getLog(EtcdServiceCatalog.class);
 
-	private static final Comparator<ServiceRecord> BY_INSTANCE_ID = Comparator.comparing(ServiceRecord::instanceId);
-
 	private final EtcdTemplate etcd;
 
 	private final String prefix;
@@ -85,10 +82,10 @@ public class EtcdServiceCatalog implements ServiceDiscovery, SmartLifecycle, Pre
 	// a new catalog per change, sharing the snapshots of unchanged services: lookups read it without locking
 	private volatile Catalog catalog = new Catalog(Map.of(), Collections.emptySortedSet());
 
-	// on the mirror's thread only: the records by key, and the keys of each service in key order
+	// on the mirror's thread only: the records by key, and each service's in the order lookups return them
 	private final Map<String, ServiceRecord> records = new HashMap<>();
 
-	private final Map<String, SortedMap<String, ServiceRecord>> recordsByService = new HashMap<>();
+	private final Map<String, SortedMap<Slot, ServiceRecord>> recordsByService = new HashMap<>();
 
 	private final CountDownLatch read = new CountDownLatch(1);
 
@@ -216,11 +213,12 @@ public class EtcdServiceCatalog implements ServiceDiscovery, SmartLifecycle, Pre
 			if ((before != null || after != null) && (before == null || !before.equals(after))) {
 				changes.add(new Change(before, after));
 				if (before != null) {
-					removeFromService(key, before.serviceId());
+					removeFromService(key, before);
 					changedServices.add(before.serviceId());
 				}
 				if (after != null) {
-					this.recordsByService.computeIfAbsent(after.serviceId(), (service) -> new TreeMap<>()).put(key, after);
+					this.recordsByService.computeIfAbsent(after.serviceId(), (service) -> new TreeMap<>())
+						.put(new Slot(after.instanceId(), key), after);
 					changedServices.add(after.serviceId());
 				}
 			}
@@ -232,12 +230,12 @@ public class EtcdServiceCatalog implements ServiceDiscovery, SmartLifecycle, Pre
 		this.read.countDown();
 	}
 
-	private void removeFromService(String key, String serviceId) {
-		SortedMap<String, ServiceRecord> records = this.recordsByService.get(serviceId);
+	private void removeFromService(String key, ServiceRecord record) {
+		SortedMap<Slot, ServiceRecord> records = this.recordsByService.get(record.serviceId());
 		if (records != null) {
-			records.remove(key);
+			records.remove(new Slot(record.instanceId(), key));
 			if (records.isEmpty()) {
-				this.recordsByService.remove(serviceId);
+				this.recordsByService.remove(record.serviceId());
 			}
 		}
 	}
@@ -250,7 +248,7 @@ public class EtcdServiceCatalog implements ServiceDiscovery, SmartLifecycle, Pre
 		Map<String, Instances> services = new HashMap<>(current.services());
 		boolean serviceIdsChanged = false;
 		for (String serviceId : changedServices) {
-			SortedMap<String, ServiceRecord> records = this.recordsByService.get(serviceId);
+			SortedMap<Slot, ServiceRecord> records = this.recordsByService.get(serviceId);
 			Instances previous = (records != null) ? services.put(serviceId, Instances.of(records.values()))
 					: services.remove(serviceId);
 			serviceIdsChanged |= (previous == null) != (records == null);
@@ -301,6 +299,20 @@ public class EtcdServiceCatalog implements ServiceDiscovery, SmartLifecycle, Pre
 	}
 
 	/**
+	 * Where a record is in its service's order: by instance id, then by key (two keys can name one
+	 * instance id when one of them escapes a character the other does not).
+	 */
+	private record Slot(String instanceId, String key) implements Comparable<Slot> {
+
+		@Override
+		public int compareTo(Slot other) {
+			int byInstanceId = this.instanceId.compareTo(other.instanceId);
+			return (byInstanceId != 0) ? byInstanceId : this.key.compareTo(other.key);
+		}
+
+	}
+
+	/**
 	 * What lookups read: the snapshot of every service, and the sorted service ids.
 	 */
 	private record Catalog(Map<String, Instances> services, SortedSet<String> serviceIds) {
@@ -317,9 +329,8 @@ public class EtcdServiceCatalog implements ServiceDiscovery, SmartLifecycle, Pre
 
 		static final Instances NONE = new Instances(List.of(), List.of());
 
-		static Instances of(Collection<ServiceRecord> records) {
-			// in key order, which is instance id order unless an id is escaped in its key: a cheap sort
-			List<ServiceRecord> all = records.stream().sorted(BY_INSTANCE_ID).toList();
+		static Instances of(Collection<ServiceRecord> ordered) {
+			List<ServiceRecord> all = List.copyOf(ordered);
 			List<ServiceRecord> up = all.stream().filter((record) -> record.status() == InstanceStatus.UP).toList();
 			return new Instances(all, (up.size() == all.size()) ? all : up);
 		}

@@ -56,7 +56,12 @@ final class ResultTable {
 		if (row.floor() == null) {
 			return Double.NaN;
 		}
-		Row floor = this.rows.stream().filter((candidate) -> candidate.benchmark().equals(row.floor())).findFirst()
+		// a benchmark with parameters is compared with its floor at the same parameters
+		int parameters = row.benchmark().indexOf(" (");
+		String floorName = row.floor() + ((parameters >= 0) ? row.benchmark().substring(parameters) : "");
+		Row floor = this.rows.stream()
+			.filter((candidate) -> candidate.benchmark().equals(floorName) || candidate.benchmark().equals(row.floor()))
+			.findFirst()
 			.orElse(null);
 		if (floor == null || !floor.mode().equals(row.mode()) || !floor.unit().equals(row.unit())) {
 			return Double.NaN;

@@ -34,6 +34,17 @@ class ResultTableTests {
 	}
 
 	@Test
+	void aBenchmarkWithParametersIsComparedWithItsFloorAtTheSameParameters() {
+		Row floorOf5 = new Row("A.floor (instances=5)", "sample", 1000, 1, 0, 1, 2, "us/op", null);
+		Row floorOf1000 = new Row("A.floor (instances=1000)", "sample", 1000, 4, 0, 4, 8, "us/op", null);
+		Row otherOf5 = new Row("A.other (instances=5)", "sample", 1000, 10, 0, 10, 20, "us/op", "A.floor");
+		Row otherOf1000 = new Row("A.other (instances=1000)", "sample", 1000, 20, 0, 20, 40, "us/op", "A.floor");
+		ResultTable table = new ResultTable(List.of(floorOf5, floorOf1000, otherOf5, otherOf1000));
+		assertThat(table.ratio(otherOf5)).isEqualTo(10);
+		assertThat(table.ratio(otherOf1000)).isEqualTo(5);
+	}
+
+	@Test
 	void ratioIsBlankWhenTheFloorDidNotRunOrDiffers() {
 		assertThat(new ResultTable(List.of(TEMPLATE_PUT)).ratio(TEMPLATE_PUT)).isNaN();
 		Row averaged = new Row("EtcdFloorBenchmark.put", "avgt", 3, 800, 20, Double.NaN, Double.NaN, "us/op", null);

@@ -5,7 +5,8 @@ import java.util.Set;
 
 /**
  * The instances of every service registered in etcd, answered from memory: a watch keeps the
- * catalog current, so no lookup calls etcd.
+ * catalog current, so no lookup calls etcd. The lists and sets returned are immutable snapshots: a
+ * change of the catalog publishes new ones and never alters those already returned.
  */
 public interface ServiceDiscovery {
 

@@ -72,7 +72,7 @@ public final class RegistrationLatencyMeasurement {
 			for (int n = 0; n < warmup + runs; n++) {
 				String instanceId = "i-" + n;
 				ByteSequence key = EtcdKeys.bytes(PREFIX + instanceId);
-				ByteSequence value = EtcdKeys.bytes(DiscoveryBenchmark.recordJson(SERVICE, instanceId, 8080));
+				ByteSequence value = EtcdKeys.bytes(DiscoveryBenchmark.recordJson(SERVICE, instanceId, 8080, "1.0.0"));
 				CompletableFuture<Long> seen = arrivals.whenAdded(instanceId);
 				long putAt = System.nanoTime();
 				kv.put(key, value).get(TIMEOUT_SECONDS, TimeUnit.SECONDS);

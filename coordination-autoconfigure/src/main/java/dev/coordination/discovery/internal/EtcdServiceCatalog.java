@@ -2,12 +2,15 @@ package dev.coordination.discovery.internal;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
-import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.SortedMap;
+import java.util.SortedSet;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -43,8 +46,14 @@ import org.springframework.util.Assert;
  * the catalog is read again at a new revision and watched from there. Records that are not valid
  * registrations are skipped with a WARN, never breaking the catalog. Listeners are told on the event
  * thread, in order.
+ * <p>
+ * Lookups cost the same whatever the size of the fleet: each service has an immutable snapshot (all
+ * its instances and the UP ones, each list ordered by instance id),
+ * and the snapshots of all services are published together through one volatile field. A change
+ * rebuilds the snapshot of the service it belongs to only; the other services keep theirs, the very
+ * same lists, so a caller may cache what it derives from a list for as long as it gets that list.
  */
-public class EtcdServiceCatalog implements ServiceDiscovery, SmartLifecycle {
+public class EtcdServiceCatalog implements ServiceDiscovery, SmartLifecycle, PrefixMirror.Handler {
 
 	/**
 	 * Lifecycle phase: started before the registration and the web server, so lookups answer when
@@ -70,11 +79,13 @@ public class EtcdServiceCatalog implements ServiceDiscovery, SmartLifecycle {
 
 	private final WatchProgress progress;
 
-	// a new snapshot per change: lookups read it without locking
-	private volatile Map<String, List<ServiceRecord>> snapshot = Map.of();
+	// a new catalog per change, sharing the snapshots of unchanged services: lookups read it without locking
+	private volatile Catalog catalog = new Catalog(Map.of(), Collections.emptySortedSet());
 
-	// on the mirror's thread only: the catalog, by key
+	// on the mirror's thread only: the records by key, and each service's in the order lookups return them
 	private final Map<String, ServiceRecord> records = new HashMap<>();
+
+	private final Map<String, SortedMap<Slot, ServiceRecord>> recordsByService = new HashMap<>();
 
 	private final CountDownLatch read = new CountDownLatch(1);
 
@@ -102,17 +113,21 @@ public class EtcdServiceCatalog implements ServiceDiscovery, SmartLifecycle {
 
 	@Override
 	public List<ServiceRecord> instances(String serviceId) {
-		return allInstances(serviceId).stream().filter((record) -> record.status() == InstanceStatus.UP).toList();
+		return instancesOf(serviceId).up();
 	}
 
 	@Override
 	public List<ServiceRecord> allInstances(String serviceId) {
-		return this.snapshot.getOrDefault(serviceId, List.of());
+		return instancesOf(serviceId).all();
 	}
 
 	@Override
 	public Set<String> services() {
-		return Collections.unmodifiableSet(new TreeSet<>(this.snapshot.keySet()));
+		return this.catalog.serviceIds();
+	}
+
+	private Instances instancesOf(String serviceId) {
+		return this.catalog.services().getOrDefault(serviceId, Instances.NONE);
 	}
 
 	@Override
@@ -143,7 +158,7 @@ public class EtcdServiceCatalog implements ServiceDiscovery, SmartLifecycle {
 	@Override
 	public void start() {
 		PrefixMirror mirror = new PrefixMirror(this.etcd, "discovery", List.of(this.prefix), (key) -> true,
-				Duration.ZERO, this.retry, this.progress, this::changed);
+				Duration.ZERO, this.retry, this.progress, this);
 		this.mirror = mirror;
 		mirror.start(0, List.of());
 		// the first read while starting, so the catalog is there when the application is ready;
@@ -178,10 +193,13 @@ public class EtcdServiceCatalog implements ServiceDiscovery, SmartLifecycle {
 	}
 
 	/**
-	 * Records changed, on the mirror's thread: listeners hear of them in order.
+	 * Records changed, on the mirror's thread (only there: the catalog's update path): listeners hear
+	 * of them in order.
 	 */
-	private void changed(Map<String, KeyValue> kvs, Set<String> changed, long revision, long receivedAt) {
+	@Override
+	public void changed(Map<String, KeyValue> kvs, Set<String> changed, long revision, long receivedAt) {
 		List<Change> changes = new ArrayList<>();
+		Set<String> changedServices = new HashSet<>();
 		for (String key : changed) {
 			ServiceRecord before = this.records.get(key);
 			KeyValue kv = kvs.get(key);
@@ -194,24 +212,50 @@ public class EtcdServiceCatalog implements ServiceDiscovery, SmartLifecycle {
 			}
 			if ((before != null || after != null) && (before == null || !before.equals(after))) {
 				changes.add(new Change(before, after));
+				if (before != null) {
+					removeFromService(key, before);
+					changedServices.add(before.serviceId());
+				}
+				if (after != null) {
+					this.recordsByService.computeIfAbsent(after.serviceId(), (service) -> new TreeMap<>())
+						.put(new Slot(after.instanceId(), key), after);
+					changedServices.add(after.serviceId());
+				}
 			}
 		}
 		if (!changes.isEmpty()) {
-			publishSnapshot();
+			publish(changedServices);
 			notifyListeners(changes, revision);
 		}
 		this.read.countDown();
 	}
 
-	private void publishSnapshot() {
-		Map<String, List<ServiceRecord>> byService = new TreeMap<>();
-		for (ServiceRecord record : this.records.values()) {
-			byService.computeIfAbsent(record.serviceId(), (id) -> new ArrayList<>()).add(record);
+	private void removeFromService(String key, ServiceRecord record) {
+		SortedMap<Slot, ServiceRecord> records = this.recordsByService.get(record.serviceId());
+		if (records != null) {
+			records.remove(new Slot(record.instanceId(), key));
+			if (records.isEmpty()) {
+				this.recordsByService.remove(record.serviceId());
+			}
 		}
-		byService.replaceAll((service, instances) -> instances.stream()
-			.sorted(Comparator.comparing(ServiceRecord::instanceId))
-			.toList());
-		this.snapshot = Collections.unmodifiableMap(byService);
+	}
+
+	/**
+	 * Publish a new catalog: new snapshots of the changed services, the others' as they were.
+	 */
+	private void publish(Set<String> changedServices) {
+		Catalog current = this.catalog;
+		Map<String, Instances> services = new HashMap<>(current.services());
+		boolean serviceIdsChanged = false;
+		for (String serviceId : changedServices) {
+			SortedMap<Slot, ServiceRecord> records = this.recordsByService.get(serviceId);
+			Instances previous = (records != null) ? services.put(serviceId, Instances.of(records.values()))
+					: services.remove(serviceId);
+			serviceIdsChanged |= (previous == null) != (records == null);
+		}
+		SortedSet<String> serviceIds = serviceIdsChanged
+				? Collections.unmodifiableSortedSet(new TreeSet<>(services.keySet())) : current.serviceIds();
+		this.catalog = new Catalog(Collections.unmodifiableMap(services), serviceIds);
 	}
 
 	private @Nullable ServiceRecord decode(KeyValue kv) {
@@ -252,6 +296,45 @@ public class EtcdServiceCatalog implements ServiceDiscovery, SmartLifecycle {
 	}
 
 	private record Change(@Nullable ServiceRecord before, @Nullable ServiceRecord after) {
+	}
+
+	/**
+	 * Where a record is in its service's order: by instance id, then by key (two keys can name one
+	 * instance id when one of them escapes a character the other does not).
+	 */
+	private record Slot(String instanceId, String key) implements Comparable<Slot> {
+
+		@Override
+		public int compareTo(Slot other) {
+			int byInstanceId = this.instanceId.compareTo(other.instanceId);
+			return (byInstanceId != 0) ? byInstanceId : this.key.compareTo(other.key);
+		}
+
+	}
+
+	/**
+	 * What lookups read: the snapshot of every service, and the sorted service ids.
+	 */
+	private record Catalog(Map<String, Instances> services, SortedSet<String> serviceIds) {
+	}
+
+	/**
+	 * The instances of one service at one moment, immutable.
+	 *
+	 * @param all every instance, ordered by instance id
+	 * @param up the {@link InstanceStatus#UP UP} ones, ordered by instance id; {@code all} itself
+	 * when every instance is UP
+	 */
+	private record Instances(List<ServiceRecord> all, List<ServiceRecord> up) {
+
+		static final Instances NONE = new Instances(List.of(), List.of());
+
+		static Instances of(Collection<ServiceRecord> ordered) {
+			List<ServiceRecord> all = List.copyOf(ordered);
+			List<ServiceRecord> up = all.stream().filter((record) -> record.status() == InstanceStatus.UP).toList();
+			return new Instances(all, (up.size() == all.size()) ? all : up);
+		}
+
 	}
 
 }

@@ -1,6 +1,5 @@
 package dev.coordination.discovery.internal.cloud;
 
-import java.util.ArrayList;
 import java.util.List;
 
 import dev.coordination.discovery.ServiceDiscovery;
@@ -10,14 +9,15 @@ import org.springframework.cloud.client.discovery.DiscoveryClient;
 
 /**
  * Spring Cloud {@link DiscoveryClient} answered from the in-memory catalog: no etcd call per
- * lookup. Returns the instances that are UP.
+ * lookup. Returns the instances that are UP. The lists are immutable and converted once per change
+ * of their service, so a lookup costs the same whatever the number of instances.
  */
 public class EtcdDiscoveryClient implements DiscoveryClient {
 
-	private final ServiceDiscovery discovery;
+	private final CachedInstances instances;
 
 	public EtcdDiscoveryClient(ServiceDiscovery discovery) {
-		this.discovery = discovery;
+		this.instances = new CachedInstances(discovery);
 	}
 
 	@Override
@@ -27,12 +27,12 @@ public class EtcdDiscoveryClient implements DiscoveryClient {
 
 	@Override
 	public List<ServiceInstance> getInstances(String serviceId) {
-		return this.discovery.instances(serviceId).stream().<ServiceInstance>map(EtcdServiceInstance::new).toList();
+		return this.instances.instances(serviceId);
 	}
 
 	@Override
 	public List<String> getServices() {
-		return new ArrayList<>(this.discovery.services());
+		return this.instances.services();
 	}
 
 }

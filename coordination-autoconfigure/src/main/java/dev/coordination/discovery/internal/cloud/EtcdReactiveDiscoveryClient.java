@@ -8,13 +8,17 @@ import org.springframework.cloud.client.discovery.ReactiveDiscoveryClient;
 
 /**
  * Spring Cloud {@link ReactiveDiscoveryClient} answered from the in-memory catalog: nothing blocks.
+ * The instances of a service are converted once per change of that service, not per lookup.
  */
 public class EtcdReactiveDiscoveryClient implements ReactiveDiscoveryClient {
 
 	private final ServiceDiscovery discovery;
 
+	private final CachedInstances instances;
+
 	public EtcdReactiveDiscoveryClient(ServiceDiscovery discovery) {
 		this.discovery = discovery;
+		this.instances = new CachedInstances(discovery);
 	}
 
 	@Override
@@ -24,7 +28,7 @@ public class EtcdReactiveDiscoveryClient implements ReactiveDiscoveryClient {
 
 	@Override
 	public Flux<ServiceInstance> getInstances(String serviceId) {
-		return Flux.defer(() -> Flux.fromIterable(this.discovery.instances(serviceId)).map(EtcdServiceInstance::new));
+		return Flux.defer(() -> Flux.fromIterable(this.instances.instances(serviceId)));
 	}
 
 	@Override

@@ -78,6 +78,11 @@ public class FailoverCandidate {
 		}
 
 		@EventListener
+		void closing(org.springframework.context.event.ContextClosedEvent event) {
+			print("CLOSING " + System.nanoTime());
+		}
+
+		@EventListener
 		void revoked(LeadershipRevokedEvent event) {
 			print("REVOKED " + event.getToken() + " " + event.getReason() + " " + System.nanoTime());
 		}

@@ -21,7 +21,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 
@@ -47,7 +50,10 @@ import io.etcd.jetcd.watch.WatchEvent;
  * <li>{@code resign}: the leader calls {@code LeaderElection.resign()}; from just before the call;</li>
  * <li>{@code stop}: the leader JVM gets SIGTERM (Spring closes the context: the election resigns,
  * the session revokes its lease); from the signal;</li>
- * <li>{@code kill}: the leader JVM gets SIGKILL, so its lease has to expire; from the signal.</li>
+ * <li>{@code kill}: the leader JVM gets SIGKILL, so its lease has to expire; from the signal;</li>
+ * <li>{@code etcdctl}: the baseline of etcd's Go client: two {@code etcdctl elect} processes in
+ * another election, the leader gets SIGINT (on which {@code etcdctl elect} resigns); from the
+ * moment the {@code kill} command has returned, to the successor's first line.</li>
  * </ul>
  * A stopped or killed candidate is replaced before the next run, which starts only when both
  * candidates hold an election key. Every wait is bounded; candidates are killed at the end, also on
@@ -55,7 +61,7 @@ import io.etcd.jetcd.watch.WatchEvent;
  * each scenario and writes them to {@code failover-results.txt} next to the jar.
  * <p>
  * Arguments: {@code --runs=15}, {@code --ttl=2} (session TTL in seconds), {@code --margin=500}
- * (safety margin in milliseconds), {@code --scenarios=resign,stop,kill}.
+ * (safety margin in milliseconds), {@code --scenarios=resign,stop,kill,etcdctl}.
  */
 public final class FailoverMeasurement {
 
@@ -139,6 +145,7 @@ public final class FailoverMeasurement {
 					case "resign" -> resign();
 					case "stop" -> stop(false);
 					case "kill" -> stop(true);
+					case "etcdctl" -> etcdctl();
 					default -> throw new IllegalArgumentException("Unknown scenario " + scenario);
 				};
 				times.add(failover);
@@ -161,6 +168,50 @@ public final class FailoverMeasurement {
 				Duration.ofSeconds(5));
 		awaitLine(from, (line) -> line.candidate() == leader && line.kind().equals("RESIGNED"), Duration.ofSeconds(5));
 		return Duration.ofNanos(granted.nanos() - resigning.nanos());
+	}
+
+	/**
+	 * One handover between two {@code etcdctl elect} processes: start them, wait until one leads
+	 * and the other has its key, SIGINT the leader, time the successor's first line.
+	 */
+	private Duration etcdctl() {
+		try (Client client = this.etcd.newClient()) {
+			String election = "/elections/go-baseline-" + System.nanoTime();
+			GoCandidate first = GoCandidate.start(this.etcd.endpointsAsString(), election, "first");
+			GoCandidate second = GoCandidate.start(this.etcd.endpointsAsString(), election, "second");
+			try {
+				long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+				GoCandidate leader;
+				while (true) {
+					leader = first.hasLed() ? first : second.hasLed() ? second : null;
+					long keys = client.getKVClient()
+						.get(EtcdKeys.bytes(election), GetOption.builder().isPrefix(true).withCountOnly(true).build())
+						.get(5, TimeUnit.SECONDS)
+						.getCount();
+					if (leader != null && keys == 2) {
+						break;
+					}
+					if (System.nanoTime() > deadline) {
+						throw new IllegalStateException("etcdctl elect: no leader and follower within 15 s");
+					}
+					TimeUnit.MILLISECONDS.sleep(5);
+				}
+				GoCandidate follower = (leader == first) ? second : first;
+				long at = leader.interrupt();
+				return Duration.ofNanos(follower.awaitLed(Duration.ofSeconds(10)) - at);
+			}
+			finally {
+				first.destroy();
+				second.destroy();
+			}
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new IllegalStateException("Interrupted", ex);
+		}
+		catch (IOException | ExecutionException | TimeoutException ex) {
+			throw new IllegalStateException("etcdctl elect failed: " + ex.getMessage(), ex);
+		}
 	}
 
 	private Duration stop(boolean kill) {
@@ -360,6 +411,7 @@ public final class FailoverMeasurement {
 			case "resign" -> "resign()";
 			case "stop" -> "SIGTERM";
 			case "kill" -> "SIGKILL";
+			case "etcdctl" -> "etcdctl";
 			default -> scenario;
 		};
 	}
@@ -476,6 +528,67 @@ public final class FailoverMeasurement {
 	}
 
 	/**
+	 * An {@code etcdctl elect} process: it prints the election key and its value once it leads.
+	 */
+	private static final class GoCandidate {
+
+		private final Process process;
+
+		private final CompletableFuture<Long> led = new CompletableFuture<>();
+
+		private GoCandidate(Process process) {
+			this.process = process;
+		}
+
+		static GoCandidate start(String endpoints, String election, String value) throws IOException {
+			Process process = new ProcessBuilder("etcdctl", "--endpoints=" + endpoints, "elect", election, value)
+				.redirectError(ProcessBuilder.Redirect.DISCARD)
+				.start();
+			GoCandidate candidate = new GoCandidate(process);
+			Thread reader = new Thread(() -> {
+				try (BufferedReader in = new BufferedReader(
+						new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+					if (in.readLine() != null) {
+						candidate.led.complete(System.nanoTime());
+					}
+					while (in.readLine() != null) {
+						// drain
+					}
+				}
+				catch (IOException ex) {
+					// the process is gone
+				}
+			}, "etcdctl-reader-" + value);
+			reader.setDaemon(true);
+			reader.start();
+			return candidate;
+		}
+
+		boolean hasLed() {
+			return this.led.isDone();
+		}
+
+		long awaitLed(Duration timeout) throws InterruptedException, ExecutionException,
+				TimeoutException {
+			return this.led.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+		}
+
+		/**
+		 * Send SIGINT; the time when {@code kill} has returned.
+		 */
+		long interrupt() throws IOException, InterruptedException {
+			new ProcessBuilder("kill", "-INT", Long.toString(this.process.pid())).start().waitFor();
+			return System.nanoTime();
+		}
+
+		void destroy() throws InterruptedException {
+			this.process.destroyForcibly();
+			this.process.waitFor(10, TimeUnit.SECONDS);
+		}
+
+	}
+
+	/**
 	 * What to measure.
 	 *
 	 * @param runs repetitions of each scenario
@@ -487,19 +600,19 @@ public final class FailoverMeasurement {
 
 		static Settings parse(String[] args) {
 			Map<String, String> values = new LinkedHashMap<>(
-					Map.of("runs", "15", "ttl", "2", "margin", "500", "scenarios", "resign,stop,kill"));
+					Map.of("runs", "15", "ttl", "2", "margin", "500", "scenarios", "resign,stop,kill,etcdctl"));
 			for (String arg : args) {
 				int equals = arg.indexOf('=');
 				String name = (arg.startsWith("--") && equals > 2) ? arg.substring(2, equals) : null;
 				if (name == null || !values.containsKey(name)) {
 					throw new IllegalArgumentException("Unknown argument " + arg
-							+ "; use --runs=15 --ttl=2 --margin=500 --scenarios=resign,stop,kill");
+							+ "; use --runs=15 --ttl=2 --margin=500 --scenarios=resign,stop,kill,etcdctl");
 				}
 				values.put(name, arg.substring(equals + 1));
 			}
 			List<String> scenarios = Arrays.asList(values.get("scenarios").split(","));
-			if (!List.of("resign", "stop", "kill").containsAll(scenarios)) {
-				throw new IllegalArgumentException("Scenarios are resign, stop and kill, not " + scenarios);
+			if (!List.of("resign", "stop", "kill", "etcdctl").containsAll(scenarios)) {
+				throw new IllegalArgumentException("Scenarios are resign, stop, kill and etcdctl, not " + scenarios);
 			}
 			Settings settings = new Settings(Integer.parseInt(values.get("runs")), Integer.parseInt(values.get("ttl")),
 					Integer.parseInt(values.get("margin")), List.copyOf(scenarios));

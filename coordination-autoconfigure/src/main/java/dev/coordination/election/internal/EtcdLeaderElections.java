@@ -18,16 +18,26 @@ import dev.coordination.etcd.internal.WatchProgress;
 import dev.coordination.session.internal.EtcdSession;
 import dev.coordination.session.internal.InstanceIdentity;
 
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.context.ApplicationContext;
+import org.springframework.context.ApplicationContextAware;
+import org.springframework.context.ApplicationListener;
 import org.springframework.context.SmartLifecycle;
+import org.springframework.context.event.ContextClosedEvent;
 import org.springframework.util.Assert;
 import org.springframework.util.StringUtils;
 
 /**
  * {@link LeaderElections} on etcd: one {@link EtcdLeaderElection} per name, all on the same
- * session. Elections join when first used and campaign while this lifecycle runs; on stop every
- * election is left cleanly (leadership revoked, then the key deleted) before the session closes.
+ * session. Elections join when first used and campaign while this lifecycle runs. Shutdown hands
+ * over first: as soon as the application context starts closing ({@link ContextClosedEvent}, before
+ * any lifecycle component stops), every election is left cleanly (leadership revoked, then the key
+ * deleted), so a successor leads while this instance finishes its shutdown; the lifecycle's stop
+ * does the same for a registry stopped without closing its context.
  */
-public class EtcdLeaderElections implements LeaderElections, SmartLifecycle {
+public class EtcdLeaderElections
+		implements LeaderElections, SmartLifecycle, ApplicationListener<ContextClosedEvent>, ApplicationContextAware {
 
 	/**
 	 * Lifecycle phase: after the session and the web server start (the port is known), and
@@ -60,6 +70,8 @@ public class EtcdLeaderElections implements LeaderElections, SmartLifecycle {
 	private final List<LeadershipListener> sharedListeners = new CopyOnWriteArrayList<>();
 
 	private volatile boolean running;
+
+	private @Nullable ApplicationContext context;
 
 	/**
 	 * Create the registry.
@@ -149,6 +161,22 @@ public class EtcdLeaderElections implements LeaderElections, SmartLifecycle {
 	public synchronized void start() {
 		this.running = true;
 		this.elections.values().forEach(EtcdLeaderElection::start);
+	}
+
+	@Override
+	public void setApplicationContext(ApplicationContext context) {
+		this.context = context;
+	}
+
+	/**
+	 * Leave every election when this registry's own context starts closing (a child context's
+	 * closing reaches its parent's listeners too, and is ignored).
+	 */
+	@Override
+	public void onApplicationEvent(ContextClosedEvent event) {
+		if (event.getApplicationContext() == this.context) {
+			stop();
+		}
 	}
 
 	@Override

@@ -9,6 +9,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
 
 import dev.coordination.autoconfigure.election.ElectionAutoConfiguration;
 import dev.coordination.autoconfigure.election.ElectionHealthContributorAutoConfiguration;
@@ -41,6 +42,7 @@ import io.etcd.jetcd.op.Op;
 import io.etcd.jetcd.options.PutOption;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -219,6 +221,23 @@ class LeaderElectionIntegrationTests {
 				.get(5, TimeUnit.SECONDS)
 				.getTTL()).isEqualTo(-1);
 		}));
+	}
+
+	@Test
+	void closingTheLeaderHandsOverBeforeAnyOfItsComponentsStops() {
+		instance("a", 8081).withUserConfiguration(SlowStopConfiguration.class)
+			.run((a) -> instance("b", 8082).withUserConfiguration(SlowStopConfiguration.class).run((b) -> {
+				List<AssertableApplicationContext> contexts = List.of(a, b);
+				List<LeaderElection> elections = List.of(election(a, "handover"), election(b, "handover"));
+				LeaderElection leader = awaitSingleLeader(elections);
+				int index = elections.indexOf(leader);
+				LeaderElection follower = elections.get(1 - index);
+				SlowStop slowStop = contexts.get(index).getBean(SlowStop.class);
+				slowStop.waitFor = follower::isLeader;
+				contexts.get(index).close();
+				// the first component to stop waited for the successor: the handover did not wait for it
+				assertThat(slowStop.conditionMetWhileStopping).isTrue();
+			}));
 	}
 
 	@Test
@@ -665,6 +684,52 @@ class LeaderElectionIntegrationTests {
 		@Override
 		public void stop() {
 			this.stops.incrementAndGet();
+			this.running = false;
+		}
+
+		@Override
+		public boolean isRunning() {
+			return this.running;
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class SlowStopConfiguration {
+
+		@Bean
+		SlowStop slowStop() {
+			return new SlowStop();
+		}
+
+	}
+
+	/**
+	 * A component stopping first (the default phase) and slowly: its stop waits, bounded, for a
+	 * condition.
+	 */
+	static class SlowStop implements SmartLifecycle {
+
+		volatile BooleanSupplier waitFor = () -> false;
+
+		volatile boolean conditionMetWhileStopping;
+
+		private volatile boolean running;
+
+		@Override
+		public void start() {
+			this.running = true;
+		}
+
+		@Override
+		public void stop() {
+			try {
+				await().atMost(Duration.ofSeconds(5)).until(this.waitFor::getAsBoolean);
+				this.conditionMetWhileStopping = true;
+			}
+			catch (ConditionTimeoutException ex) {
+				this.conditionMetWhileStopping = false;
+			}
 			this.running = false;
 		}
 

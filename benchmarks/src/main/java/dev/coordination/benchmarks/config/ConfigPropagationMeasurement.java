@@ -90,9 +90,16 @@ import org.springframework.core.env.Environment;
  * refreshes. Every wait is bounded ({@value #TIMEOUT_SECONDS} s, plus the polling delay for the
  * loader); the context, the loader, the clients and etcd are closed at the end, also on failure.
  * <p>
+ * Then, still against the starter: {@code bursts} times, {@code burst-size} puts one after the other
+ * (each after the answer to the previous one), and the number of refreshes until the last value
+ * is in the {@code Environment}; and {@code restarts} times, etcd stopped and started again
+ * ({@link dev.coordination.test.EtcdMember#start()} returns once it serves), a put on a new client,
+ * and the time from the put's answer until the {@code Environment} has the value.
+ * <p>
  * Arguments: {@code --runs=200 --warmup=50 --poll-runs=30 --poll-warmup=3 --wait=park|spin}
- * (warm-up runs are not counted), and {@code --delay=20ms} to set the starter's
- * {@code coordination.etcd.config.watch.delay} (its default when not given).
+ * (warm-up runs are not counted), {@code --bursts=5 --burst-size=100 --restarts=5}, and
+ * {@code --delay=20ms} to set the starter's {@code coordination.etcd.config.watch.delay} (its
+ * default when not given).
  */
 public final class ConfigPropagationMeasurement {
 
@@ -120,6 +127,9 @@ public final class ConfigPropagationMeasurement {
 		int pollWarmup = intArg(args, "poll-warmup", 3);
 		boolean spin = "spin".equals(stringArg(args, "wait", "park"));
 		String delay = stringArg(args, "delay", null);
+		int bursts = intArg(args, "bursts", 5);
+		int burstSize = intArg(args, "burst-size", 100);
+		int restarts = intArg(args, "restarts", 5);
 		int status = 0;
 		try {
 			requireEtcdConfigData();
@@ -139,6 +149,10 @@ public final class ConfigPropagationMeasurement {
 				int refreshesCounted;
 				int refreshesInAll;
 				Duration watchDelay;
+				int[] burstRefreshes = new int[bursts];
+				long[] burstPuts = new long[bursts];
+				long[] restartPut = new long[restarts];
+				long[] restartVisible = new long[restarts];
 				try (ConfigurableApplicationContext context = startContext(etcd.endpointsAsString(), delay, refreshes)) {
 					Environment environment = context.getEnvironment();
 					if (!context.getBean(EtcdConfigWatcher.class).isRunning()
@@ -171,6 +185,41 @@ public final class ConfigPropagationMeasurement {
 					}
 					refreshesCounted = refreshes.count() - before;
 					refreshesInAll = refreshes.count();
+
+					// bursts: burstSize puts one after the other, each after the answer to the previous one
+					for (int b = 0; b < bursts; b++) {
+						int start = refreshes.count();
+						String last = "burst-" + b + "-" + (burstSize - 1);
+						CompletableFuture<ConfigChangedEvent> refreshed = refreshes.whenApplied(last);
+						long firstPutAt = System.nanoTime();
+						for (int i = 0; i < burstSize; i++) {
+							kv.put(key, EtcdKeys.bytes("burst-" + b + "-" + i)).get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+						}
+						long lastPutAt = System.nanoTime();
+						awaitVisible("the Environment", () -> environment.getProperty(PROPERTY), last,
+								lastPutAt + TimeUnit.SECONDS.toNanos(TIMEOUT_SECONDS), spin);
+						refreshed.get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+						burstRefreshes[b] = refreshes.count() - start;
+						burstPuts[b] = lastPutAt - firstPutAt;
+					}
+
+					// restarts: etcd stopped and started again, then a put on a new client once it answers
+					for (int r = 0; r < restarts; r++) {
+						etcd.member(0).stop();
+						etcd.member(0).start();
+						long startedAt = System.nanoTime();
+						String value = "restart-" + r;
+						CompletableFuture<ConfigChangedEvent> refreshed = refreshes.whenApplied(value);
+						try (Client writer = etcd.newClient()) {
+							writer.getKVClient().put(key, EtcdKeys.bytes(value)).get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+						}
+						long returnedAt = System.nanoTime();
+						long visibleAt = awaitVisible("the Environment", () -> environment.getProperty(PROPERTY), value,
+								returnedAt + TimeUnit.SECONDS.toNanos(3 * TIMEOUT_SECONDS), spin);
+						refreshed.get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+						restartPut[r] = returnedAt - startedAt;
+						restartVisible[r] = visibleAt - returnedAt;
+					}
 				}
 
 				// 2. polling every second
@@ -232,6 +281,15 @@ public final class ConfigPropagationMeasurement {
 						"starter refreshes (ConfigChangedEvent): %d for %d measured puts (%d for all %d puts)%n",
 						refreshesCounted, runs, refreshesInAll, warmup + runs));
 				report.append(String.format(Locale.ROOT, "polling loader: %d reads, %d swaps%n", polls, swaps));
+				for (int b = 0; b < bursts; b++) {
+					report.append(String.format(Locale.ROOT,
+							"burst %d: %d puts one after the other in %.1f ms, applied in %d refreshes%n", b + 1, burstSize,
+							millis(burstPuts[b]), burstRefreshes[b]));
+				}
+				if (restarts > 0) {
+					report.append(row("restart: etcd started -> put returned", restartPut));
+					report.append(row("restart: put returned -> Environment has it", restartVisible));
+				}
 				System.out.print(report);
 			}
 		}

@@ -230,7 +230,9 @@ public final class ConfigPropagationMeasurement {
 				try (PollingConfigLoader loader = new PollingConfigLoader(pollingClient.getKVClient(), CONTEXT,
 						POLL_DELAY_MILLIS)) {
 					loader.start();
-					awaitVisible("the polling loader", () -> loader.getProperty(PROPERTY), "starter-" + (warmup + runs - 1),
+					String lastValue = kv.get(key).get(TIMEOUT_SECONDS, TimeUnit.SECONDS).getKvs().get(0).getValue()
+						.toString();
+					awaitVisible("the polling loader", () -> loader.getProperty(PROPERTY), lastValue,
 							System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(POLL_DELAY_MILLIS)
 									+ TimeUnit.SECONDS.toNanos(TIMEOUT_SECONDS),
 							false);

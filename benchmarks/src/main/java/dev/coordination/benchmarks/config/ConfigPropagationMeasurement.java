@@ -61,13 +61,14 @@ import org.springframework.core.env.Environment;
  * <li>The starter: a non-web application {@value #APPLICATION} with the starter's etcd and
  * configuration auto-configurations, {@code spring.config.import=etcd:} and discovery off, which
  * imports the context {@value #CONTEXT} and keeps it live with its watch
- * ({@code coordination.etcd.config.watch.delay}, 20 ms by default: the watch gathers changes for that
- * long before applying them, so it is part of every latency below). {@code warmup + runs} times,
+ * ({@code coordination.etcd.config.watch.delay}, 20 ms by default: the shortest time between two
+ * refreshes). {@code warmup + runs} times,
  * a plain jetcd client puts a new unique value at {@value #KEY}; once the put's answer arrived
  * ("put returned"), this thread reads {@code environment.getProperty("bench.value")} until it
  * returns the new value ("visible"). Before the next put it waits for the
- * {@link ConfigChangedEvent} of that value, so the refresh has finished and every put starts
- * against an idle watch; the events are counted to show one refresh per put.</li>
+ * {@link ConfigChangedEvent} of that value, so the refresh has finished, and then the watch delay
+ * and 5 ms more, so every put is an isolated change against an idle watch; the events are counted
+ * to show one refresh per put.</li>
  * <li>Polling, the baseline: a loader on its own jetcd client that reads the prefix {@value #CONTEXT}
  * with a linearizable get on one thread with a fixed delay of {@value #POLL_DELAY_MILLIS} ms between
  * the end of one read and the start of the next (the value of Spring Cloud Consul's
@@ -90,14 +91,15 @@ import org.springframework.core.env.Environment;
  * refreshes. Every wait is bounded ({@value #TIMEOUT_SECONDS} s, plus the polling delay for the
  * loader); the context, the loader, the clients and etcd are closed at the end, also on failure.
  * <p>
- * Then, still against the starter: {@code bursts} times, {@code burst-size} puts one after the other
- * (each after the answer to the previous one), and the number of refreshes until the last value
- * is in the {@code Environment}; and {@code restarts} times, etcd stopped and started again
- * ({@link dev.coordination.test.EtcdMember#start()} returns once it serves), a put on a new client,
- * and the time from the put's answer until the {@code Environment} has the value.
+ * Then, still against the starter: {@code bursts} times, {@code burst-size} puts of one key sent at
+ * once, and the number of refreshes until the last value is in the {@code Environment}; and
+ * {@code restarts} times, etcd stopped and started again {@code restart-down-millis} later
+ * ({@link dev.coordination.test.EtcdMember#start()} returns once it serves), a put on a new client
+ * (which returns once etcd answers), and the time from the put's answer until the
+ * {@code Environment} has the value.
  * <p>
  * Arguments: {@code --runs=200 --warmup=50 --poll-runs=30 --poll-warmup=3 --wait=park|spin}
- * (warm-up runs are not counted), {@code --bursts=5 --burst-size=100 --restarts=5}, and
+ * (warm-up runs are not counted), {@code --bursts=5 --burst-size=100 --restarts=5 --restart-down-millis=2000}, and
  * {@code --delay=20ms} to set the starter's {@code coordination.etcd.config.watch.delay} (its
  * default when not given).
  */
@@ -117,6 +119,8 @@ public final class ConfigPropagationMeasurement {
 
 	private static final long CHECK_MICROS = 20;
 
+	private static final long QUIET_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
+
 	private ConfigPropagationMeasurement() {
 	}
 
@@ -130,6 +134,7 @@ public final class ConfigPropagationMeasurement {
 		int bursts = intArg(args, "bursts", 5);
 		int burstSize = intArg(args, "burst-size", 100);
 		int restarts = intArg(args, "restarts", 5);
+		long restartDown = intArg(args, "restart-down-millis", 2000);
 		int status = 0;
 		try {
 			requireEtcdConfigData();
@@ -172,6 +177,8 @@ public final class ConfigPropagationMeasurement {
 						}
 						String value = "starter-" + n;
 						CompletableFuture<ConfigChangedEvent> refreshed = refreshes.whenApplied(value);
+						// an isolated change: the watch has been quiet for longer than its delay
+						TimeUnit.NANOSECONDS.sleep(watchDelay.toNanos() + QUIET_NANOS);
 						long putAt = System.nanoTime();
 						kv.put(key, EtcdKeys.bytes(value)).get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
 						long returnedAt = System.nanoTime();
@@ -186,15 +193,19 @@ public final class ConfigPropagationMeasurement {
 					refreshesCounted = refreshes.count() - before;
 					refreshesInAll = refreshes.count();
 
-					// bursts: burstSize puts one after the other, each after the answer to the previous one
+					// bursts of burstSize puts
 					for (int b = 0; b < bursts; b++) {
 						int start = refreshes.count();
 						String last = "burst-" + b + "-" + (burstSize - 1);
 						CompletableFuture<ConfigChangedEvent> refreshed = refreshes.whenApplied(last);
+						TimeUnit.NANOSECONDS.sleep(watchDelay.toNanos() + QUIET_NANOS);
 						long firstPutAt = System.nanoTime();
+						// sent at once, in order on the client's one stream, as fast as etcd takes them
+						CompletableFuture<?>[] puts = new CompletableFuture<?>[burstSize];
 						for (int i = 0; i < burstSize; i++) {
-							kv.put(key, EtcdKeys.bytes("burst-" + b + "-" + i)).get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+							puts[i] = kv.put(key, EtcdKeys.bytes("burst-" + b + "-" + i));
 						}
+						CompletableFuture.allOf(puts).get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
 						long lastPutAt = System.nanoTime();
 						awaitVisible("the Environment", () -> environment.getProperty(PROPERTY), last,
 								lastPutAt + TimeUnit.SECONDS.toNanos(TIMEOUT_SECONDS), spin);
@@ -206,6 +217,7 @@ public final class ConfigPropagationMeasurement {
 					// restarts: etcd stopped and started again, then a put on a new client once it answers
 					for (int r = 0; r < restarts; r++) {
 						etcd.member(0).stop();
+						TimeUnit.MILLISECONDS.sleep(restartDown);
 						etcd.member(0).start();
 						long startedAt = System.nanoTime();
 						String value = "restart-" + r;
@@ -230,8 +242,8 @@ public final class ConfigPropagationMeasurement {
 				try (PollingConfigLoader loader = new PollingConfigLoader(pollingClient.getKVClient(), CONTEXT,
 						POLL_DELAY_MILLIS)) {
 					loader.start();
-					String lastValue = kv.get(key).get(TIMEOUT_SECONDS, TimeUnit.SECONDS).getKvs().get(0).getValue()
-						.toString();
+					String lastValue = EtcdKeys
+						.string(kv.get(key).get(TIMEOUT_SECONDS, TimeUnit.SECONDS).getKvs().get(0).getValue());
 					awaitVisible("the polling loader", () -> loader.getProperty(PROPERTY), lastValue,
 							System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(POLL_DELAY_MILLIS)
 									+ TimeUnit.SECONDS.toNanos(TIMEOUT_SECONDS),
@@ -285,10 +297,12 @@ public final class ConfigPropagationMeasurement {
 				report.append(String.format(Locale.ROOT, "polling loader: %d reads, %d swaps%n", polls, swaps));
 				for (int b = 0; b < bursts; b++) {
 					report.append(String.format(Locale.ROOT,
-							"burst %d: %d puts one after the other in %.1f ms, applied in %d refreshes%n", b + 1, burstSize,
+							"burst %d: %d puts sent at once, answered in %.1f ms, applied in %d refreshes%n", b + 1, burstSize,
 							millis(burstPuts[b]), burstRefreshes[b]));
 				}
 				if (restarts > 0) {
+					report.append(String.format(Locale.ROOT, "restarts: etcd stopped, started again %d ms later%n",
+							restartDown));
 					report.append(row("restart: etcd started -> put returned", restartPut));
 					report.append(row("restart: put returned -> Environment has it", restartVisible));
 				}

@@ -92,7 +92,7 @@ import org.springframework.core.env.Environment;
  * loader); the context, the loader, the clients and etcd are closed at the end, also on failure.
  * <p>
  * Then, still against the starter: {@code bursts} times, {@code burst-size} puts of one key sent at
- * once, and the number of refreshes until the last value is in the {@code Environment}; and
+ * once, and the number of refreshes until the value etcd applied last is in the {@code Environment}; and
  * {@code restarts} times, etcd stopped and started again {@code restart-down-millis} later
  * ({@link dev.coordination.test.EtcdMember#start()} returns once it serves), a put on a new client
  * (which returns once etcd answers), and the time from the put's answer until the
@@ -196,17 +196,19 @@ public final class ConfigPropagationMeasurement {
 					// bursts of burstSize puts
 					for (int b = 0; b < bursts; b++) {
 						int start = refreshes.count();
-						String last = "burst-" + b + "-" + (burstSize - 1);
-						CompletableFuture<ConfigChangedEvent> refreshed = refreshes.whenApplied(last);
 						TimeUnit.NANOSECONDS.sleep(watchDelay.toNanos() + QUIET_NANOS);
 						long firstPutAt = System.nanoTime();
-						// sent at once, in order on the client's one stream, as fast as etcd takes them
+						// sent at once, as fast as etcd takes them
 						CompletableFuture<?>[] puts = new CompletableFuture<?>[burstSize];
 						for (int i = 0; i < burstSize; i++) {
 							puts[i] = kv.put(key, EtcdKeys.bytes("burst-" + b + "-" + i));
 						}
 						CompletableFuture.allOf(puts).get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
 						long lastPutAt = System.nanoTime();
+						// the client may send them in any order: the last one etcd applied wins
+						String last = EtcdKeys
+							.string(kv.get(key).get(TIMEOUT_SECONDS, TimeUnit.SECONDS).getKvs().get(0).getValue());
+						CompletableFuture<ConfigChangedEvent> refreshed = refreshes.whenApplied(last);
 						awaitVisible("the Environment", () -> environment.getProperty(PROPERTY), last,
 								lastPutAt + TimeUnit.SECONDS.toNanos(TIMEOUT_SECONDS), spin);
 						refreshed.get(TIMEOUT_SECONDS, TimeUnit.SECONDS);

@@ -5,6 +5,7 @@ import java.lang.reflect.Method;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 import io.etcd.jetcd.Client;
@@ -27,9 +28,9 @@ import org.springframework.util.ReflectionUtils;
  * after etcd answered. {@link #shorten(Client)}, called when a watch lost its stream, cuts those
  * waits short with {@link ManagedChannel#resetConnectBackoff()} while the channel is in
  * {@code TRANSIENT_FAILURE}: after 50 ms, then after twice the previous wait, at most
- * {@value #MAX_MILLIS} ms. A down etcd gets at most one connection attempt per
+ * {@value #MAX_MILLIS} ms, each up to a fifth shorter at random. A down etcd gets at most one connection attempt per
  * {@value #MAX_MILLIS} ms from each client (a refused TCP connect); once the channel is connected
- * (or shut down) the loop ends, and the next outage starts again at 50 ms. One loop per channel,
+ * (or shut down) the loop ends, and the next outage starts again at 50 ms. One loop per client,
  * however many watches lost their stream.
  * <p>
  * jetcd keeps its channel in a package-private class, reached by reflection: where that fails
@@ -44,33 +45,41 @@ final class ConnectBackoff {
 
 	private static final long MAX_MILLIS = 250;
 
-	private static final Set<ManagedChannel> shortening = ConcurrentHashMap.newKeySet();
+	private static final Set<Client> shortening = ConcurrentHashMap.newKeySet();
 
 	private ConnectBackoff() {
 	}
 
 	/**
-	 * Reconnect {@code client} soon after etcd answers again, unless already doing so.
+	 * Reconnect {@code client} soon after etcd answers again, unless already doing so. Returns at
+	 * once: the channel is looked at later, on the JDK's delayed executor, since the caller may hold
+	 * a lock of jetcd's.
 	 * @param client the client whose connection was lost
 	 */
 	static void shorten(Client client) {
-		ManagedChannel channel = channel(client);
-		if (channel != null && shortening.add(channel)) {
-			after(channel, FIRST_MILLIS);
+		if (shortening.add(client)) {
+			after(client, FIRST_MILLIS);
 		}
 	}
 
-	private static void after(ManagedChannel channel, long millis) {
-		CompletableFuture.delayedExecutor(millis, TimeUnit.MILLISECONDS, Runnable::run)
-			.execute(() -> step(channel, millis));
+	private static void after(Client client, long millis) {
+		// up to a fifth shorter at random, so that the instances of a fleet do not reconnect in step
+		long delay = millis - ThreadLocalRandom.current().nextLong(millis / 5 + 1);
+		CompletableFuture.delayedExecutor(delay, TimeUnit.MILLISECONDS, Runnable::run)
+			.execute(() -> step(client, millis));
 	}
 
-	private static void step(ManagedChannel channel, long millis) {
+	private static void step(Client client, long millis) {
 		try {
+			ManagedChannel channel = channel(client);
+			if (channel == null || channel.isShutdown()) {
+				shortening.remove(client);
+				return;
+			}
 			// IDLE: nothing asked for a connection yet, ask for one (a watch waits for it)
-			ConnectivityState state = channel.isShutdown() ? ConnectivityState.SHUTDOWN : channel.getState(true);
+			ConnectivityState state = channel.getState(true);
 			if (state == ConnectivityState.READY || state == ConnectivityState.SHUTDOWN) {
-				shortening.remove(channel);
+				shortening.remove(client);
 				return;
 			}
 			if (state == ConnectivityState.TRANSIENT_FAILURE) {
@@ -78,11 +87,11 @@ final class ConnectBackoff {
 			}
 		}
 		catch (RuntimeException ex) {
-			shortening.remove(channel);
-			logger.debug("Could not shorten the reconnect backoff of " + channel, ex);
+			shortening.remove(client);
+			logger.debug("Could not shorten the reconnect backoff of " + client, ex);
 			return;
 		}
-		after(channel, Math.min(millis * 2, MAX_MILLIS));
+		after(client, Math.min(millis * 2, MAX_MILLIS));
 	}
 
 	private static @Nullable ManagedChannel channel(Client client) {

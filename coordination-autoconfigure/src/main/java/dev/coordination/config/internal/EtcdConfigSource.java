@@ -31,6 +31,9 @@ import org.springframework.util.Assert;
  */
 public final class EtcdConfigSource implements AutoCloseable {
 
+	// etcd takes at most 128 operations in a transaction by default (--max-txn-ops)
+	private static final int MAX_READS_PER_TRANSACTION = 64;
+
 	private final List<String> endpoints;
 
 	private final Duration timeout;
@@ -38,8 +41,6 @@ public final class EtcdConfigSource implements AutoCloseable {
 	private final Client client;
 
 	private final EtcdConfigState state;
-
-	private static final int MAX_READS_PER_TRANSACTION = 64;
 
 	private long revision;
 
@@ -140,8 +141,7 @@ public final class EtcdConfigSource implements AutoCloseable {
 	}
 
 	private void readAll(List<String> prefixes) {
-		// etcd takes at most 128 operations in a transaction (--max-txn-ops): later chunks read at
-		// the first one's revision
+		// more contexts than one transaction takes: later chunks read at the first one's revision
 		for (int from = 0; from < prefixes.size(); from += MAX_READS_PER_TRANSACTION) {
 			List<String> chunk = prefixes.subList(from, Math.min(prefixes.size(), from + MAX_READS_PER_TRANSACTION));
 			GetOption.Builder option = GetOption.builder().isPrefix(true);

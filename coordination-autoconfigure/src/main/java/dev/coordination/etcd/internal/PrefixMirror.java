@@ -32,7 +32,8 @@ import org.springframework.util.Assert;
  * A copy of the keys under some prefixes, read at one revision and kept current by one
  * {@link EtcdWatch} per prefix from the next revision. When a watch can no longer be trusted
  * (compaction, etcd back in time, a twice-broken stream), everything is read again at a new
- * revision and handed over as one change; a failed read is retried with the {@link RetryPolicy}.
+ * revision and handed over as one change; a failed read is retried with the {@link RetryPolicy},
+ * its delay counted from the start of the failed read.
  * At most one hand-over per {@code delay}: a change after a quiet {@code delay} is handed over at
  * once (leading edge); changes that arrive within {@code delay} of the last hand-over are gathered
  * and handed over together when that {@code delay} ends (trailing edge), so the last value always
@@ -218,13 +219,17 @@ public final class PrefixMirror {
 	}
 
 	private void readAndWatchOrRetry() {
+		long startedAt = System.nanoTime();
 		if (!this.running || readAndWatch()) {
 			return;
 		}
 		ScheduledExecutorService executor = this.thread;
 		Assert.state(executor != null, "A mirror reads on its thread, which start() creates");
+		// the delay counts from the start of the read: one that waited for its timeout while etcd was
+		// down is tried again at once, so the mirror is not still waiting when etcd answers
+		long wait = this.backoff.nextDelayNanos() - (System.nanoTime() - startedAt);
 		try {
-			executor.schedule(this::readAndWatchOrRetry, this.backoff.nextDelayNanos(), TimeUnit.NANOSECONDS);
+			executor.schedule(this::readAndWatchOrRetry, Math.max(0, wait), TimeUnit.NANOSECONDS);
 		}
 		catch (RejectedExecutionException ex) {
 			// stopped

@@ -61,13 +61,14 @@ import org.springframework.core.env.Environment;
  * <li>The starter: a non-web application {@value #APPLICATION} with the starter's etcd and
  * configuration auto-configurations, {@code spring.config.import=etcd:} and discovery off, which
  * imports the context {@value #CONTEXT} and keeps it live with its watch
- * ({@code coordination.etcd.config.watch.delay}, 20 ms by default: the watch gathers changes for that
- * long before applying them, so it is part of every latency below). {@code warmup + runs} times,
+ * ({@code coordination.etcd.config.watch.delay}, 20 ms by default: the shortest time between two
+ * refreshes). {@code warmup + runs} times,
  * a plain jetcd client puts a new unique value at {@value #KEY}; once the put's answer arrived
  * ("put returned"), this thread reads {@code environment.getProperty("bench.value")} until it
  * returns the new value ("visible"). Before the next put it waits for the
- * {@link ConfigChangedEvent} of that value, so the refresh has finished and every put starts
- * against an idle watch; the events are counted to show one refresh per put.</li>
+ * {@link ConfigChangedEvent} of that value, so the refresh has finished, and then the watch delay
+ * and 5 ms more, so every put is an isolated change against an idle watch; the events are counted
+ * to show one refresh per put.</li>
  * <li>Polling, the baseline: a loader on its own jetcd client that reads the prefix {@value #CONTEXT}
  * with a linearizable get on one thread with a fixed delay of {@value #POLL_DELAY_MILLIS} ms between
  * the end of one read and the start of the next (the value of Spring Cloud Consul's
@@ -90,9 +91,17 @@ import org.springframework.core.env.Environment;
  * refreshes. Every wait is bounded ({@value #TIMEOUT_SECONDS} s, plus the polling delay for the
  * loader); the context, the loader, the clients and etcd are closed at the end, also on failure.
  * <p>
+ * Then, still against the starter: {@code bursts} times, {@code burst-size} puts of one key sent at
+ * once, and the number of refreshes until the value etcd applied last is in the {@code Environment}; and
+ * {@code restarts} times, etcd stopped and started again {@code restart-down-millis} later
+ * ({@link dev.coordination.test.EtcdMember#start()} returns once it serves), a put on a new client
+ * (which returns once etcd answers), and the time from the put's answer until the
+ * {@code Environment} has the value.
+ * <p>
  * Arguments: {@code --runs=200 --warmup=50 --poll-runs=30 --poll-warmup=3 --wait=park|spin}
- * (warm-up runs are not counted), and {@code --delay=20ms} to set the starter's
- * {@code coordination.etcd.config.watch.delay} (its default when not given).
+ * (warm-up runs are not counted), {@code --bursts=5 --burst-size=100 --restarts=5 --restart-down-millis=2000}, and
+ * {@code --delay=20ms} to set the starter's {@code coordination.etcd.config.watch.delay} (its
+ * default when not given).
  */
 public final class ConfigPropagationMeasurement {
 
@@ -110,6 +119,8 @@ public final class ConfigPropagationMeasurement {
 
 	private static final long CHECK_MICROS = 20;
 
+	private static final long QUIET_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
+
 	private ConfigPropagationMeasurement() {
 	}
 
@@ -120,12 +131,15 @@ public final class ConfigPropagationMeasurement {
 		int pollWarmup = intArg(args, "poll-warmup", 3);
 		boolean spin = "spin".equals(stringArg(args, "wait", "park"));
 		String delay = stringArg(args, "delay", null);
+		int bursts = intArg(args, "bursts", 5);
+		int burstSize = intArg(args, "burst-size", 100);
+		int restarts = intArg(args, "restarts", 5);
+		long restartDown = intArg(args, "restart-down-millis", 2000);
 		int status = 0;
 		try {
 			requireEtcdConfigData();
 			try (EtcdCluster etcd = Etcd.start(EtcdSpec.builder().requireLaunched().build());
-					Client client = etcd.newClient();
-					Client pollingClient = etcd.newClient()) {
+					Client client = etcd.newClient()) {
 				KV kv = client.getKVClient();
 				ByteSequence key = EtcdKeys.bytes(KEY);
 				kv.delete(EtcdKeys.bytes(CONTEXT), DeleteOption.builder().isPrefix(true).build())
@@ -139,6 +153,10 @@ public final class ConfigPropagationMeasurement {
 				int refreshesCounted;
 				int refreshesInAll;
 				Duration watchDelay;
+				int[] burstRefreshes = new int[bursts];
+				long[] burstPuts = new long[bursts];
+				long[] restartPut = new long[restarts];
+				long[] restartVisible = new long[restarts];
 				try (ConfigurableApplicationContext context = startContext(etcd.endpointsAsString(), delay, refreshes)) {
 					Environment environment = context.getEnvironment();
 					if (!context.getBean(EtcdConfigWatcher.class).isRunning()
@@ -158,6 +176,8 @@ public final class ConfigPropagationMeasurement {
 						}
 						String value = "starter-" + n;
 						CompletableFuture<ConfigChangedEvent> refreshed = refreshes.whenApplied(value);
+						// an isolated change: the watch has been quiet for longer than its delay
+						TimeUnit.NANOSECONDS.sleep(watchDelay.toNanos() + QUIET_NANOS);
 						long putAt = System.nanoTime();
 						kv.put(key, EtcdKeys.bytes(value)).get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
 						long returnedAt = System.nanoTime();
@@ -171,6 +191,51 @@ public final class ConfigPropagationMeasurement {
 					}
 					refreshesCounted = refreshes.count() - before;
 					refreshesInAll = refreshes.count();
+
+					// bursts of burstSize puts
+					for (int b = 0; b < bursts; b++) {
+						int start = refreshes.count();
+						TimeUnit.NANOSECONDS.sleep(watchDelay.toNanos() + QUIET_NANOS);
+						long firstPutAt = System.nanoTime();
+						// sent at once, as fast as etcd takes them
+						CompletableFuture<?>[] puts = new CompletableFuture<?>[burstSize];
+						for (int i = 0; i < burstSize; i++) {
+							puts[i] = kv.put(key, EtcdKeys.bytes("burst-" + b + "-" + i));
+						}
+						CompletableFuture.allOf(puts).get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+						long lastPutAt = System.nanoTime();
+						// the client may send them in any order: the last one etcd applied wins
+						String last = EtcdKeys
+							.string(kv.get(key).get(TIMEOUT_SECONDS, TimeUnit.SECONDS).getKvs().get(0).getValue());
+						CompletableFuture<ConfigChangedEvent> refreshed = refreshes.whenApplied(last);
+						awaitVisible("the Environment", () -> environment.getProperty(PROPERTY), last,
+								lastPutAt + TimeUnit.SECONDS.toNanos(TIMEOUT_SECONDS), spin);
+						refreshed.get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+						burstRefreshes[b] = refreshes.count() - start;
+						burstPuts[b] = lastPutAt - firstPutAt;
+					}
+
+					// restarts: etcd stopped and started again, then a put on a new client once it answers
+					for (int r = 0; r < restarts; r++) {
+						etcd.member(0).stop();
+						TimeUnit.MILLISECONDS.sleep(restartDown);
+						etcd.member(0).start();
+						long startedAt = System.nanoTime();
+						String value = "restart-" + r;
+						CompletableFuture<ConfigChangedEvent> refreshed = refreshes.whenApplied(value);
+						try (Client writer = etcd.newClient()) {
+							writer.getKVClient().put(key, EtcdKeys.bytes(value)).get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+						}
+						long returnedAt = System.nanoTime();
+						long visibleAt = awaitVisible("the Environment", () -> environment.getProperty(PROPERTY), value,
+								returnedAt + TimeUnit.SECONDS.toNanos(3 * TIMEOUT_SECONDS), spin);
+						refreshed.get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+						restartPut[r] = returnedAt - startedAt;
+						restartVisible[r] = visibleAt - returnedAt;
+						System.out.printf(Locale.ROOT, "%s restart %d: put returned %.1f ms after etcd started, in the "
+								+ "Environment %.1f ms later%n", java.time.LocalTime.now(), r + 1, millis(restartPut[r]),
+								millis(restartVisible[r]));
+					}
 				}
 
 				// 2. polling every second
@@ -178,10 +243,16 @@ public final class ConfigPropagationMeasurement {
 				long[] pollingVisible = new long[pollRuns];
 				int polls;
 				int swaps;
-				try (PollingConfigLoader loader = new PollingConfigLoader(pollingClient.getKVClient(), CONTEXT,
-						POLL_DELAY_MILLIS)) {
+				// new clients: gRPC may still wait to reconnect those that saw the restarts
+				try (Client writer = etcd.newClient();
+						Client pollingClient = etcd.newClient();
+						PollingConfigLoader loader = new PollingConfigLoader(pollingClient.getKVClient(), CONTEXT,
+								POLL_DELAY_MILLIS)) {
+					kv = writer.getKVClient();
 					loader.start();
-					awaitVisible("the polling loader", () -> loader.getProperty(PROPERTY), "starter-" + (warmup + runs - 1),
+					String lastValue = EtcdKeys
+						.string(kv.get(key).get(TIMEOUT_SECONDS, TimeUnit.SECONDS).getKvs().get(0).getValue());
+					awaitVisible("the polling loader", () -> loader.getProperty(PROPERTY), lastValue,
 							System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(POLL_DELAY_MILLIS)
 									+ TimeUnit.SECONDS.toNanos(TIMEOUT_SECONDS),
 							false);
@@ -232,6 +303,17 @@ public final class ConfigPropagationMeasurement {
 						"starter refreshes (ConfigChangedEvent): %d for %d measured puts (%d for all %d puts)%n",
 						refreshesCounted, runs, refreshesInAll, warmup + runs));
 				report.append(String.format(Locale.ROOT, "polling loader: %d reads, %d swaps%n", polls, swaps));
+				for (int b = 0; b < bursts; b++) {
+					report.append(String.format(Locale.ROOT,
+							"burst %d: %d puts sent at once, answered in %.1f ms, applied in %d refreshes%n", b + 1, burstSize,
+							millis(burstPuts[b]), burstRefreshes[b]));
+				}
+				if (restarts > 0) {
+					report.append(String.format(Locale.ROOT, "restarts: etcd stopped, started again %d ms later%n",
+							restartDown));
+					report.append(row("restart: etcd started -> put returned", restartPut));
+					report.append(row("restart: put returned -> Environment has it", restartVisible));
+				}
 				System.out.print(report);
 			}
 		}

@@ -180,8 +180,10 @@ public class ConfigProperties implements InitializingBean {
 		private boolean enabled = true;
 
 		/**
-		 * How long to gather changes after the first one before applying them together: a burst
-		 * of puts becomes one refresh.
+		 * Shortest time between two refreshes. The first change after a quiet period at least this
+		 * long is applied at once; changes that arrive within this long of the last refresh are
+		 * gathered and applied together when it has passed, so a burst of puts becomes one refresh
+		 * per delay and the last value always wins. 0 applies every change as it arrives.
 		 */
 		private Duration delay = Duration.ofMillis(20);
 

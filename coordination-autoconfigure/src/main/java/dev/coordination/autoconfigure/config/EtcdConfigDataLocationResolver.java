@@ -15,6 +15,7 @@ import org.springframework.boot.context.config.ConfigDataLocationResolverContext
 import org.springframework.boot.context.config.Profiles;
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
+import org.springframework.util.Assert;
 import org.springframework.util.StringUtils;
 
 /**
@@ -27,8 +28,8 @@ import org.springframework.util.StringUtils;
  * Reads the {@code coordination.etcd.config.*} properties that shape the contexts as
  * {@link ConfigProperties} checks them: an invalid prefix or format fails the import with an
  * {@link InvalidConfigurationPropertyValueException} naming the property. Registers the bootstrap
- * etcd connection once, and hands the imported state to the application context when the
- * bootstrap context closes.
+ * etcd connection once, announces the contexts to it so that they are read in one transaction,
+ * and hands the imported state to the application context when the bootstrap context closes.
  */
 public class EtcdConfigDataLocationResolver implements ConfigDataLocationResolver<EtcdConfigDataResource> {
 
@@ -84,6 +85,10 @@ public class EtcdConfigDataLocationResolver implements ConfigDataLocationResolve
 				resources.add(resource(prefix, name + separator + profile, resources.size(), location, format, dataKey));
 			}
 		}
+		// the loader then reads them all in one transaction, at one revision
+		EtcdConfigSource source = context.getBootstrapContext().get(EtcdConfigSource.class);
+		Assert.state(source != null, "The etcd configuration source is registered before the contexts are resolved");
+		source.expect(resources.stream().map(EtcdConfigDataResource::getPath).toList());
 		return resources;
 	}
 

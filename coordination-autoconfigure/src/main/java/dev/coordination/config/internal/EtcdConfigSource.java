@@ -1,7 +1,12 @@
 package dev.coordination.config.internal;
 
 import java.time.Duration;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -10,15 +15,24 @@ import dev.coordination.etcd.EtcdTemplate;
 import dev.coordination.etcd.internal.EtcdKeys;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.kv.GetResponse;
+import io.etcd.jetcd.kv.TxnResponse;
+import io.etcd.jetcd.op.Op;
 import io.etcd.jetcd.options.GetOption;
 import org.jspecify.annotations.Nullable;
 
+import org.springframework.util.Assert;
+
 /**
  * The etcd connection of configuration loading, made before the application context exists from
- * the {@code coordination.etcd.*} properties , and shared by every context: all contexts are read at the revision of
- * the first read, so they are one consistent view. Closed with the bootstrap context.
+ * the {@code coordination.etcd.*} properties, and shared by every context: the contexts an import
+ * resolves are read in one transaction, and any read later (an import found in a later document)
+ * at that transaction's revision, so they are one consistent view, from which the watch continues.
+ * Closed with the bootstrap context.
  */
 public final class EtcdConfigSource implements AutoCloseable {
+
+	// etcd takes at most 128 operations in a transaction by default (--max-txn-ops)
+	private static final int MAX_READS_PER_TRANSACTION = 64;
 
 	private final List<String> endpoints;
 
@@ -29,6 +43,11 @@ public final class EtcdConfigSource implements AutoCloseable {
 	private final EtcdConfigState state;
 
 	private long revision;
+
+	// contexts announced and not read yet, and what was read, by key prefix
+	private final Set<String> expected = new LinkedHashSet<>();
+
+	private final Map<String, GetResponse> read = new HashMap<>();
 
 	// the first failure: later contexts fail at once instead of waiting for the timeout again
 	private @Nullable EtcdAccessException failure;
@@ -78,7 +97,18 @@ public final class EtcdConfigSource implements AutoCloseable {
 	}
 
 	/**
-	 * The keys under {@code prefix}, at the revision of the first read.
+	 * Announce the contexts an import is about to load, so that the first {@link #read} reads them
+	 * all in one transaction.
+	 * @param prefixes the contexts' key prefixes
+	 */
+	public synchronized void expect(Collection<String> prefixes) {
+		prefixes.stream().filter((prefix) -> !this.read.containsKey(prefix)).forEach(this.expected::add);
+	}
+
+	/**
+	 * The keys under {@code prefix}, at the revision of the first read. Read together with every
+	 * context {@linkplain #expect expected} and not read yet: one transaction of range reads, so one
+	 * round trip and one revision for all of them.
 	 * @throws EtcdAccessException when etcd does not answer within the connect timeout, or refuses
 	 */
 	synchronized GetResponse read(String prefix) {
@@ -90,23 +120,45 @@ public final class EtcdConfigSource implements AutoCloseable {
 		}
 		// closed a minute after the last read unless the bootstrap context closes it first
 		this.idleClose = CompletableFuture.runAsync(this::close, CompletableFuture.delayedExecutor(1, TimeUnit.MINUTES));
-		GetOption.Builder option = GetOption.builder().isPrefix(true);
-		if (this.revision != 0) {
-			option.withRevision(this.revision);
+		GetResponse read = this.read.get(prefix);
+		if (read != null) {
+			return read;
 		}
-		GetResponse response;
+		Set<String> batch = new LinkedHashSet<>();
+		batch.add(prefix);
+		batch.addAll(this.expected);
+		this.expected.clear();
 		try {
-			response = this.etcd.call("read configuration " + prefix, this.timeout,
-					() -> this.client.getKVClient().get(EtcdKeys.bytes(prefix), option.build()));
+			readAll(List.copyOf(batch));
 		}
 		catch (EtcdAccessException ex) {
 			this.failure = ex;
 			throw ex;
 		}
-		if (this.revision == 0) {
-			this.revision = response.getHeader().getRevision();
+		read = this.read.get(prefix);
+		Assert.state(read != null, () -> "etcd did not answer the read of " + prefix);
+		return read;
+	}
+
+	private void readAll(List<String> prefixes) {
+		// more contexts than one transaction takes: later chunks read at the first one's revision
+		for (int from = 0; from < prefixes.size(); from += MAX_READS_PER_TRANSACTION) {
+			List<String> chunk = prefixes.subList(from, Math.min(prefixes.size(), from + MAX_READS_PER_TRANSACTION));
+			GetOption.Builder option = GetOption.builder().isPrefix(true);
+			if (this.revision != 0) {
+				option.withRevision(this.revision);
+			}
+			Op[] reads = chunk.stream().map((prefix) -> Op.get(EtcdKeys.bytes(prefix), option.build())).toArray(Op[]::new);
+			TxnResponse response = this.etcd.call("read configuration " + chunk, this.timeout,
+					() -> this.client.getKVClient().txn().Then(reads).commit());
+			if (this.revision == 0) {
+				this.revision = response.getHeader().getRevision();
+			}
+			List<GetResponse> responses = response.getGetResponses();
+			for (int i = 0; i < chunk.size(); i++) {
+				this.read.put(chunk.get(i), responses.get(i));
+			}
 		}
-		return response;
 	}
 
 	synchronized long revision() {

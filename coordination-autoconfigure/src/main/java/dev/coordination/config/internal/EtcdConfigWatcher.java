@@ -23,8 +23,9 @@ import org.springframework.context.SmartLifecycle;
  * <p>
  * One watch per imported prefix, from the revision read at start-up + 1 (or, when an
  * {@code optional:etcd:} import started without etcd, from the first read that works; after a stop,
- * from a new read). Changes within {@code coordination.etcd.config.watch.delay} are applied
- * together, one batch at a time on the configuration's thread: checked, then applied, see
+ * from a new read). The first change after a quiet {@code coordination.etcd.config.watch.delay}
+ * is applied at once; changes within that delay of the last refresh are applied together when it
+ * has passed. One batch at a time on the configuration's thread: checked, then applied, see
  * {@link ConfigRefresher}. While the watch is cut off from etcd the last values stay and the state
  * is stale. Listeners added before {@link #start()} hear every change.
  */
@@ -59,7 +60,7 @@ public class EtcdConfigWatcher implements SmartLifecycle {
 	 * Create a watcher.
 	 * @param etcd the etcd access of the application
 	 * @param state the imported configuration
-	 * @param delay how long to gather changes into one refresh
+	 * @param delay the shortest time between two refreshes, see {@link PrefixMirror}
 	 * @param context the application, whose {@code Environment} and beans are refreshed
 	 * @param metrics where to report refreshes
 	 * @param events the thread listeners are told on

@@ -30,7 +30,9 @@ import org.jspecify.annotations.Nullable;
  * the changes between two reconnects arrived (jetcd then resumes from the revision it was created
  * at and can skip them).</li>
  * <li>A member cut off from the quorum ends the watch instead of falling silent (require leader);
- * a transport error only tells the listener it is disconnected, jetcd resumes by itself.</li>
+ * a transport error only tells the listener it is disconnected, jetcd resumes by itself, and the
+ * connection is tried again within {@link ConnectBackoff a few hundred milliseconds} rather than at
+ * gRPC's growing reconnect backoff.</li>
  * </ul>
  * The listener runs on the given executor, one callback at a time when the executor runs one task at
  * a time; jetcd may call back holding its own lock, so a direct executor ({@code Runnable::run}) is
@@ -46,6 +48,8 @@ public final class EtcdWatch implements AutoCloseable {
 	private final Executor executor;
 
 	private final Listener listener;
+
+	private final Watching watching;
 
 	private final Watch.Watcher watcher;
 
@@ -65,6 +69,7 @@ public final class EtcdWatch implements AutoCloseable {
 	EtcdWatch(Watching watching, String name, ByteSequence key, boolean prefix, @Nullable ByteSequence rangeEnd,
 			long fromRevision, boolean noPut, Executor executor, Listener listener) {
 		this.name = name;
+		this.watching = watching;
 		this.executor = executor;
 		this.listener = listener;
 		this.lastRevision = fromRevision - 1;
@@ -114,7 +119,19 @@ public final class EtcdWatch implements AutoCloseable {
 	}
 
 	private static Watching watching(EtcdTemplate etcd) {
-		return (key, option, listener) -> etcd.getClient().getWatchClient().watch(key, option, listener);
+		return new Watching() {
+
+			@Override
+			public Watch.Watcher watch(ByteSequence key, WatchOption option, Watch.Listener listener) {
+				return etcd.getClient().getWatchClient().watch(key, option, listener);
+			}
+
+			@Override
+			public void disconnected() {
+				ConnectBackoff.shorten(etcd.getClient());
+			}
+
+		};
 	}
 
 	private void run(Runnable task) {
@@ -200,6 +217,7 @@ public final class EtcdWatch implements AutoCloseable {
 				logger.debug("Watch of " + this.name + " interrupted, resuming: " + translated.getMessage());
 			}
 			this.interrupted = true;
+			this.watching.disconnected();
 			this.listener.connected(false);
 		}
 	}
@@ -237,6 +255,12 @@ public final class EtcdWatch implements AutoCloseable {
 	interface Watching {
 
 		Watch.Watcher watch(ByteSequence key, WatchOption option, Watch.Listener listener);
+
+		/**
+		 * The stream was lost: jetcd resumes it once the connection is back.
+		 */
+		default void disconnected() {
+		}
 
 	}
 

@@ -32,8 +32,12 @@ import org.springframework.util.Assert;
  * A copy of the keys under some prefixes, read at one revision and kept current by one
  * {@link EtcdWatch} per prefix from the next revision. When a watch can no longer be trusted
  * (compaction, etcd back in time, a twice-broken stream), everything is read again at a new
- * revision and handed over as one change; a failed read is retried with the {@link RetryPolicy}.
- * Changes that arrive within {@code delay} of each other are handed over together. Reads, events
+ * revision and handed over as one change; a failed read is retried with the {@link RetryPolicy},
+ * its delay counted from the start of the failed read.
+ * At most one hand-over per {@code delay}: a change after a quiet {@code delay} is handed over at
+ * once (leading edge); changes that arrive within {@code delay} of the last hand-over are gathered
+ * and handed over together when that {@code delay} ends (trailing edge), so the last value always
+ * arrives and a burst becomes one hand-over per {@code delay}. Reads, events
  * and the handler all run on the mirror's one thread, in order; no jetcd lock is held while the
  * handler runs. The service catalog, the configuration, the feature flags and the elections are
  * mirrors.
@@ -75,6 +79,9 @@ public final class PrefixMirror {
 
 	private long pendingSince;
 
+	// System.nanoTime() when changes were last handed over, 0 before the first time
+	private long lastFlushAt;
+
 	private @Nullable ScheduledFuture<?> flush;
 
 	private long readRevision;
@@ -90,7 +97,8 @@ public final class PrefixMirror {
 	 * @param name what it mirrors, for logs and its thread's name
 	 * @param roots the prefixes to watch, each ending with {@code /}
 	 * @param keep which keys under them to keep
-	 * @param delay how long to gather changes before handing them over
+	 * @param delay the shortest time between two hand-overs: a change within it of the last one waits
+	 * for its end, gathered with the others
 	 * @param retry how long to wait before reading again after a failed read
 	 * @param progress whether and how often the watches ask etcd how far they are
 	 * @param handler what to do with them
@@ -106,7 +114,8 @@ public final class PrefixMirror {
 	 * @param name what it mirrors, for logs and its thread's name
 	 * @param roots the prefixes to watch, each ending with {@code /}
 	 * @param keep which keys under them to keep
-	 * @param delay how long to gather changes before handing them over
+	 * @param delay the shortest time between two hand-overs: a change within it of the last one waits
+	 * for its end, gathered with the others
 	 * @param retry how long to wait before reading again after a failed read
 	 * @param progress whether and how often the watches ask etcd how far they are
 	 * @param handler what to do with them
@@ -210,13 +219,17 @@ public final class PrefixMirror {
 	}
 
 	private void readAndWatchOrRetry() {
+		long startedAt = System.nanoTime();
 		if (!this.running || readAndWatch()) {
 			return;
 		}
 		ScheduledExecutorService executor = this.thread;
 		Assert.state(executor != null, "A mirror reads on its thread, which start() creates");
+		// the delay counts from the start of the read: one that waited for its timeout while etcd was
+		// down is tried again at once, so the mirror is not still waiting when etcd answers
+		long wait = this.backoff.nextDelayNanos() - (System.nanoTime() - startedAt);
 		try {
-			executor.schedule(this::readAndWatchOrRetry, this.backoff.nextDelayNanos(), TimeUnit.NANOSECONDS);
+			executor.schedule(this::readAndWatchOrRetry, Math.max(0, wait), TimeUnit.NANOSECONDS);
 		}
 		catch (RejectedExecutionException ex) {
 			// stopped
@@ -253,6 +266,7 @@ public final class PrefixMirror {
 		}
 		catch (EtcdAccessException ex) {
 			logger.warn("Could not read " + this.roots + " (" + this.name + ") yet, retrying: " + ex.getMessage());
+			ConnectBackoff.shorten(this.etcd.getClient());
 			this.handler.connected(false);
 			return false;
 		}
@@ -354,11 +368,17 @@ public final class PrefixMirror {
 			this.handler.progressed(this.revision);
 		}
 		else if (this.flush == null) {
-			long wait = this.delay.toNanos() - (System.nanoTime() - this.pendingSince);
+			// leading edge: after a quiet delay the change goes at once; within the delay of the last
+			// hand-over it waits for the delay to end, gathering what else comes
+			long wait = (this.lastFlushAt == 0) ? 0 : this.delay.toNanos() - (System.nanoTime() - this.lastFlushAt);
+			if (wait <= 0) {
+				flush(false);
+				return;
+			}
 			ScheduledExecutorService executor = this.thread;
 			Assert.state(executor != null, "A mirror handles events on its thread, which start() creates");
 			try {
-				this.flush = executor.schedule(() -> flush(false), Math.max(0, wait), TimeUnit.NANOSECONDS);
+				this.flush = executor.schedule(() -> flush(false), wait, TimeUnit.NANOSECONDS);
 			}
 			catch (RejectedExecutionException ex) {
 				// stopped
@@ -377,6 +397,8 @@ public final class PrefixMirror {
 		if (this.pending.isEmpty() && !always) {
 			return;
 		}
+		// never 0, which means "nothing handed over yet"
+		this.lastFlushAt = System.nanoTime() | 1;
 		Set<String> changed = Set.copyOf(this.pending);
 		long since = this.pendingSince;
 		this.pending.clear();

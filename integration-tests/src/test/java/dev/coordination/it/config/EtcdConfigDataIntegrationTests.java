@@ -1,19 +1,35 @@
 package dev.coordination.it.config;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
+import dev.coordination.config.internal.EtcdConfigDataLoader;
+import dev.coordination.config.internal.EtcdConfigDataResource;
+import dev.coordination.config.internal.EtcdConfigSource;
+import dev.coordination.config.internal.EtcdConfigState;
 import dev.coordination.etcd.internal.EtcdKeys;
 import dev.coordination.test.EtcdSpec;
 import dev.coordination.test.junit.EtcdExtension;
+import io.etcd.jetcd.Client;
 import io.etcd.jetcd.options.DeleteOption;
+import io.grpc.CallOptions;
+import io.grpc.Channel;
+import io.grpc.ClientCall;
+import io.grpc.ClientInterceptor;
+import io.grpc.MethodDescriptor;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import org.springframework.boot.SpringBootConfiguration;
+import org.springframework.boot.bootstrap.BootstrapRegistry.InstanceSupplier;
+import org.springframework.boot.bootstrap.DefaultBootstrapContext;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
 import org.springframework.context.ConfigurableApplicationContext;
@@ -61,6 +77,51 @@ class EtcdConfigDataIntegrationTests {
 		assertThat(withoutProfile.getProperty("database.host")).isEqualTo("db.example");
 		Environment otherApplication = start("billing", "dev", "etcd:").getEnvironment();
 		assertThat(otherApplication.getProperty("greeting")).isEqualTo("hello from application,dev");
+	}
+
+	@Test
+	void theContextsOfAnImportAreReadInOneTransactionAtOneRevision() throws Exception {
+		put("/config/application/greeting", "hello from application");
+		put("/config/orders/greeting", "hello from orders");
+		long revision = etcd.client().getKVClient().put(EtcdKeys.bytes("/config/orders,dev/greeting"),
+				EtcdKeys.bytes("hello from orders,dev")).get(5, TimeUnit.SECONDS).getHeader().getRevision();
+		Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
+		ClientInterceptor counter = new ClientInterceptor() {
+
+			@Override
+			public <Q, R> ClientCall<Q, R> interceptCall(MethodDescriptor<Q, R> method, CallOptions options, Channel next) {
+				calls.computeIfAbsent(method.getBareMethodName(), (name) -> new AtomicInteger()).incrementAndGet();
+				return next.newCall(method, options);
+			}
+
+		};
+		List<EtcdConfigDataResource> contexts = List.of(context("application", 0), context("orders", 1),
+				context("orders,dev", 2));
+		try (EtcdConfigSource source = new EtcdConfigSource(List.of(etcd.endpointsAsString()), Duration.ofSeconds(5),
+				Client.builder().endpoints(etcd.cluster().endpoints()).interceptor(counter).build())) {
+			DefaultBootstrapContext bootstrap = new DefaultBootstrapContext();
+			bootstrap.register(EtcdConfigSource.class, InstanceSupplier.of(source));
+			EtcdConfigDataLoader loader = new EtcdConfigDataLoader((destination) -> destination.get());
+			source.expect(contexts.stream().map(EtcdConfigDataResource::getPath).toList());
+			loader.load(() -> bootstrap, contexts.get(0));
+			// a change after the first context was loaded is not in the others: they were read with it
+			put("/config/orders/greeting", "changed");
+			loader.load(() -> bootstrap, contexts.get(1));
+			loader.load(() -> bootstrap, contexts.get(2));
+			assertThat(calls).containsOnlyKeys("Txn");
+			assertThat(calls.get("Txn")).hasValue(1);
+			EtcdConfigState state = source.state();
+			assertThat(state.revision()).isEqualTo(revision);
+			assertThat(state.properties()).containsExactly(
+					Map.entry("/config/application/", Map.<String, Object>of("greeting", "hello from application")),
+					Map.entry("/config/orders/", Map.<String, Object>of("greeting", "hello from orders")),
+					Map.entry("/config/orders,dev/", Map.<String, Object>of("greeting", "hello from orders,dev")));
+		}
+	}
+
+	private static EtcdConfigDataResource context(String name, int precedence) {
+		return new EtcdConfigDataResource(name, "/config/", "/config/" + name + "/", precedence, false, "key-value",
+				"data");
 	}
 
 	@Test

@@ -100,6 +100,26 @@ class EtcdConfigFaultTests {
 	}
 
 	@Test
+	void aChangeMadeAsSoonAsTheMemberAnswersAfterALongOutageArrivesWithinOneSecond() throws Exception {
+		try (Client other = Client.builder().endpoints(etcd.cluster().member(1).clientEndpoint()).build()) {
+			put(other, "/config/orders/greeting/message", "one");
+			ConfigurableApplicationContext context = start(false);
+			GreetingProperties properties = context.getBean(GreetingProperties.class);
+			etcd.cluster().member(0).stop();
+			// long enough for gRPC's reconnect backoff (1 s, then 1.6 times longer each time) to reach
+			// several seconds
+			TimeUnit.SECONDS.sleep(12);
+			etcd.cluster().member(0).start();
+			try (Client member0 = Client.builder().endpoints(etcd.cluster().member(0).clientEndpoint()).build()) {
+				await().atMost(Duration.ofSeconds(15)).ignoreExceptions()
+					.until(() -> member0.getKVClient().get(EtcdKeys.bytes("/config/")).get(1, TimeUnit.SECONDS) != null);
+			}
+			put(other, "/config/orders/greeting/message", "after the outage");
+			await().atMost(Duration.ofSeconds(1)).until(() -> "after the outage".equals(properties.getMessage()));
+		}
+	}
+
+	@Test
 	void aFrozenMemberMakesTheHealthStaleWithinTwoProgressRequestsWhereEtcdAnswersThemInOrder() throws Exception {
 		put(etcd.client(), "/config/orders/greeting/message", "one");
 		ConfigurableApplicationContext context = start(false, "--coordination.etcd.watch.progress-interval=300ms");

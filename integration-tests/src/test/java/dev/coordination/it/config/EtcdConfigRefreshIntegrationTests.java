@@ -192,6 +192,48 @@ class EtcdConfigRefreshIntegrationTests {
 	}
 
 	@Test
+	void theFirstChangeAfterAQuietWatchDelayIsAppliedAtOnceAndOneWithinItWhenItEnds() throws Exception {
+		put("/config/orders/greeting/message", "start");
+		ConfigurableApplicationContext context = start("--coordination.etcd.config.watch.delay=5s");
+		GreetingProperties properties = context.getBean(GreetingProperties.class);
+		Events events = context.getBean(Events.class);
+		// nothing handed over since start-up: the first change opens a window and is applied at once
+		put("/config/orders/greeting/message", "first");
+		await().atMost(WITHIN_A_SECOND).until(() -> "first".equals(properties.getMessage()));
+		await().atMost(WITHIN_A_SECOND).until(() -> events.changes().size() == 1);
+		// within the 5 s window of that refresh: held back until the window ends, not dropped
+		put("/config/orders/greeting/message", "second");
+		put("/config/orders/greeting/timeout", "7");
+		await().during(Duration.ofSeconds(2))
+			.atMost(Duration.ofSeconds(3))
+			.until(() -> "first".equals(properties.getMessage()) && events.changes().size() == 1);
+		await().atMost(Duration.ofSeconds(5)).until(() -> "second".equals(properties.getMessage()));
+		await().atMost(WITHIN_A_SECOND).until(() -> events.changes().size() == 2);
+		assertThat(properties.getTimeout()).isEqualTo(7);
+		assertThat(events.changes()).containsExactly(Map.of("greeting.message", new Change("start", "first")),
+				Map.of("greeting.message", new Change("first", "second"), "greeting.timeout", new Change(null, "7")));
+	}
+
+	@Test
+	void aBurstWithinTheWatchDelayIsAppliedInTwoRefreshesAndTheLastValueWins() throws Exception {
+		ConfigurableApplicationContext context = start("--coordination.etcd.config.watch.delay=3s");
+		Events events = context.getBean(Events.class);
+		// one after the other, well within 3 s: the first is applied at once, the others wait for the end
+		// of its window
+		for (int i = 0; i < 50; i++) {
+			put("/config/orders/greeting/message", "burst " + i);
+		}
+		await().atMost(Duration.ofSeconds(4))
+			.until(() -> "burst 49".equals(context.getBean(GreetingProperties.class).getMessage()));
+		await().atMost(WITHIN_A_SECOND).until(() -> events.changes().size() >= 2);
+		// the first refresh has what had arrived when it ran (a watch response can carry a few)
+		assertThat(events.changes()).hasSize(2);
+		assertThat(events.changes().get(0).get("greeting.message").newValue()).startsWith("burst ")
+			.isNotEqualTo("burst 49");
+		assertThat(events.changes().get(1).get("greeting.message").newValue()).isEqualTo("burst 49");
+	}
+
+	@Test
 	void aValueThatDoesNotBindIsNotAppliedAndALaterGoodChangeIs() throws Exception {
 		put("/config/orders/greeting/timeout", "10");
 		ConfigurableApplicationContext context = start();

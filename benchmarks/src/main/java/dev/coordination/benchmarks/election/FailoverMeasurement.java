@@ -52,8 +52,8 @@ import io.etcd.jetcd.watch.WatchEvent;
  * the session revokes its lease); from the signal;</li>
  * <li>{@code kill}: the leader JVM gets SIGKILL, so its lease has to expire; from the signal;</li>
  * <li>{@code etcdctl}: the baseline of etcd's Go client: two {@code etcdctl elect} processes in
- * another election, the leader gets SIGINT (on which {@code etcdctl elect} resigns); from the
- * moment the {@code kill} command has returned, to the successor's first line.</li>
+ * another election, the leader gets SIGTERM (on which {@code etcdctl elect} resigns, as the JVM
+ * candidates do on it); from the signal to the successor's first line.</li>
  * </ul>
  * A stopped or killed candidate is replaced before the next run, which starts only when both
  * candidates hold an election key. Every wait is bounded; candidates are killed at the end, also on
@@ -172,7 +172,7 @@ public final class FailoverMeasurement {
 
 	/**
 	 * One handover between two {@code etcdctl elect} processes: start them, wait until one leads
-	 * and the other has its key, SIGINT the leader, time the successor's first line.
+	 * and the other has its key, SIGTERM the leader, time the successor's first line.
 	 */
 	private Duration etcdctl() {
 		try (Client client = this.etcd.newClient()) {
@@ -197,7 +197,7 @@ public final class FailoverMeasurement {
 					TimeUnit.MILLISECONDS.sleep(5);
 				}
 				GoCandidate follower = (leader == first) ? second : first;
-				long at = leader.interrupt();
+				long at = leader.terminate();
 				return Duration.ofNanos(follower.awaitLed(Duration.ofSeconds(10)) - at);
 			}
 			finally {
@@ -528,7 +528,8 @@ public final class FailoverMeasurement {
 	}
 
 	/**
-	 * An {@code etcdctl elect} process: it prints the election key and its value once it leads.
+	 * An {@code etcdctl elect} process: it prints the election key and its value once it leads, and
+ * resigns on SIGINT or SIGTERM.
 	 */
 	private static final class GoCandidate {
 
@@ -574,11 +575,13 @@ public final class FailoverMeasurement {
 		}
 
 		/**
-		 * Send SIGINT; the time when {@code kill} has returned.
+		 * Send SIGTERM; the time just before.
 		 */
-		long interrupt() throws IOException, InterruptedException {
-			new ProcessBuilder("kill", "-INT", Long.toString(this.process.pid())).start().waitFor();
-			return System.nanoTime();
+		long terminate() {
+			long at = System.nanoTime();
+			// through the handle: Process.destroy() would also close the pipes
+			this.process.toHandle().destroy();
+			return at;
 		}
 
 		void destroy() throws InterruptedException {

@@ -70,6 +70,9 @@ public class LeaderOnlyBeanPostProcessor implements BeanPostProcessor, Disposabl
 
 	private volatile @Nullable ApplicationContext context;
 
+	// set when the context starts closing: a grant told later starts nothing
+	private volatile boolean closing;
+
 	public LeaderOnlyBeanPostProcessor(Supplier<LeaderElections> elections) {
 		this(elections, false);
 	}
@@ -136,7 +139,11 @@ public class LeaderOnlyBeanPostProcessor implements BeanPostProcessor, Disposabl
 
 			@Override
 			public void granted(LeadershipGrantedEvent event) {
-				LeaderOnlyBeanPostProcessor.this.lifecycleExecutor.execute(() -> run(beanName, "start", smartLifecycle::start));
+				LeaderOnlyBeanPostProcessor.this.lifecycleExecutor.execute(() -> {
+					if (!LeaderOnlyBeanPostProcessor.this.closing) {
+						run(beanName, "start", smartLifecycle::start);
+					}
+				});
 			}
 
 			@Override
@@ -162,6 +169,7 @@ public class LeaderOnlyBeanPostProcessor implements BeanPostProcessor, Disposabl
 		if (event.getApplicationContext() != this.context || this.leaderLifecycleBeans.isEmpty()) {
 			return;
 		}
+		this.closing = true;
 		try {
 			Future<?> stopped = this.lifecycleExecutor
 				.submit(() -> this.leaderLifecycleBeans.forEach(LeaderOnlyBeanPostProcessor::stopIfRunning));

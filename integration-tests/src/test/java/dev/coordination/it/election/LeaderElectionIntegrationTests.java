@@ -688,29 +688,14 @@ class LeaderElectionIntegrationTests {
 	 * A {@code @LeaderLifecycle} bean whose stop takes a while, counting the stops running at once.
 	 */
 	@LeaderLifecycle("slow-bound")
-	static class SlowBoundService implements SmartLifecycle {
-
-		final AtomicInteger stops = new AtomicInteger();
+	static class SlowBoundService extends BoundService {
 
 		final AtomicInteger inFlight = new AtomicInteger();
 
 		final AtomicInteger mostAtOnce = new AtomicInteger();
 
-		private volatile boolean running;
-
-		@Override
-		public boolean isAutoStartup() {
-			return false;
-		}
-
-		@Override
-		public void start() {
-			this.running = true;
-		}
-
 		@Override
 		public void stop() {
-			this.stops.incrementAndGet();
 			this.mostAtOnce.accumulateAndGet(this.inFlight.incrementAndGet(), Math::max);
 			try {
 				// simulated work: draining what the bean runs
@@ -720,14 +705,9 @@ class LeaderElectionIntegrationTests {
 				Thread.currentThread().interrupt();
 			}
 			finally {
-				this.running = false;
+				super.stop();
 				this.inFlight.decrementAndGet();
 			}
-		}
-
-		@Override
-		public boolean isRunning() {
-			return this.running;
 		}
 
 	}

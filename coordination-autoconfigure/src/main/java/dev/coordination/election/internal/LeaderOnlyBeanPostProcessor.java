@@ -3,8 +3,13 @@ package dev.coordination.election.internal;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 
 import dev.coordination.election.LeaderElections;
@@ -17,12 +22,17 @@ import dev.coordination.etcd.internal.AsyncReturnType;
 import dev.coordination.etcd.internal.CoordinationThreads;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
 
 import org.springframework.aop.support.AopUtils;
 import org.springframework.beans.factory.BeanCreationException;
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.beans.factory.config.BeanPostProcessor;
+import org.springframework.context.ApplicationContext;
+import org.springframework.context.ApplicationContextAware;
+import org.springframework.context.ApplicationListener;
 import org.springframework.context.SmartLifecycle;
+import org.springframework.context.event.ContextClosedEvent;
 import org.springframework.core.MethodIntrospector;
 import org.springframework.core.annotation.AnnotatedElementUtils;
 import org.springframework.util.ClassUtils;
@@ -36,14 +46,32 @@ import org.springframework.util.ClassUtils;
  * method whose work runs after it returned in a way {@code @LeaderOnly} cannot follow (a
  * {@code Future} that is no {@code CompletionStage}, a {@code Callable}, a Kotlin {@code suspend}
  * function: see {@link AsyncReturnType}).
+ * <p>
+ * {@code @LeaderLifecycle} beans start and stop one call at a time, on one thread. When the context
+ * starts closing, the running ones are stopped there, before the context's lifecycle processor gets
+ * to them: the elections' handover revokes leadership at that moment too, and the bean's stop for
+ * that revocation must not run while the context stops the same bean.
  */
-public class LeaderOnlyBeanPostProcessor implements BeanPostProcessor, DisposableBean {
+public class LeaderOnlyBeanPostProcessor implements BeanPostProcessor, DisposableBean,
+		ApplicationListener<ContextClosedEvent>, ApplicationContextAware {
+
+	/**
+	 * How long closing the context waits for the {@code @LeaderLifecycle} beans to stop.
+	 */
+	private static final long CLOSING_STOP_TIMEOUT_SECONDS = 30;
 
 	private static final Log logger = LogFactory.getLog(LeaderOnlyBeanPostProcessor.class);
 
 	private final Supplier<LeaderElections> elections;
 
 	private final ExecutorService lifecycleExecutor;
+
+	private final Map<String, SmartLifecycle> leaderLifecycleBeans = new ConcurrentHashMap<>();
+
+	private volatile @Nullable ApplicationContext context;
+
+	// set when the context starts closing: a grant told later starts nothing
+	private volatile boolean closing;
 
 	public LeaderOnlyBeanPostProcessor(Supplier<LeaderElections> elections) {
 		this(elections, false);
@@ -106,24 +134,65 @@ public class LeaderOnlyBeanPostProcessor implements BeanPostProcessor, Disposabl
 					+ "' returns true from isAutoStartup(): return false, so that only leadership of election '"
 					+ electionName + "' starts it");
 		}
+		this.leaderLifecycleBeans.put(beanName, smartLifecycle);
 		this.elections.get().election(electionName).addListener(new LeadershipListener() {
 
 			@Override
 			public void granted(LeadershipGrantedEvent event) {
-				LeaderOnlyBeanPostProcessor.this.lifecycleExecutor.execute(() -> run(beanName, "start", smartLifecycle::start));
+				LeaderOnlyBeanPostProcessor.this.lifecycleExecutor.execute(() -> {
+					if (!LeaderOnlyBeanPostProcessor.this.closing) {
+						run(beanName, "start", smartLifecycle::start);
+					}
+				});
 			}
 
 			@Override
 			public void revoked(LeadershipRevokedEvent event) {
-				LeaderOnlyBeanPostProcessor.this.lifecycleExecutor.execute(() -> run(beanName, "stop", smartLifecycle::stop));
+				LeaderOnlyBeanPostProcessor.this.lifecycleExecutor.execute(() -> stopIfRunning(beanName, smartLifecycle));
 			}
 
 		});
 	}
 
 	@Override
+	public void setApplicationContext(ApplicationContext context) {
+		this.context = context;
+	}
+
+	/**
+	 * Stop the running {@code @LeaderLifecycle} beans when this post-processor's own context starts
+	 * closing, on their thread, and wait for them (bounded), so that the context's lifecycle
+	 * processor finds them stopped.
+	 */
+	@Override
+	public void onApplicationEvent(ContextClosedEvent event) {
+		if (event.getApplicationContext() != this.context || this.leaderLifecycleBeans.isEmpty()) {
+			return;
+		}
+		this.closing = true;
+		try {
+			Future<?> stopped = this.lifecycleExecutor
+				.submit(() -> this.leaderLifecycleBeans.forEach(LeaderOnlyBeanPostProcessor::stopIfRunning));
+			stopped.get(CLOSING_STOP_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
+		catch (ExecutionException | TimeoutException | RuntimeException ex) {
+			logger.warn("@LeaderLifecycle beans did not stop within " + CLOSING_STOP_TIMEOUT_SECONDS
+					+ " s of the context closing: " + ex);
+		}
+	}
+
+	@Override
 	public void destroy() {
 		this.lifecycleExecutor.shutdown();
+	}
+
+	private static void stopIfRunning(String beanName, SmartLifecycle bean) {
+		if (bean.isRunning()) {
+			run(beanName, "stop", bean::stop);
+		}
 	}
 
 	private static void run(String beanName, String action, Runnable call) {

@@ -448,6 +448,19 @@ class LeaderElectionIntegrationTests {
 	}
 
 	@Test
+	void closingTheLeaderStopsItsLeaderLifecycleBeansOneStopAtATime() {
+		this.contextRunner.withUserConfiguration(SlowBoundConfiguration.class).run((context) -> {
+			SlowBoundService service = context.getBean(SlowBoundService.class);
+			await().atMost(Duration.ofSeconds(10)).until(service::isRunning);
+			context.close();
+			// the context's own stop and the revocation's: never both at once
+			await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(3)).until(() -> service.inFlight.get() == 0);
+			assertThat(service.stops.get()).isPositive();
+			assertThat(service.mostAtOnce.get()).as("stop() calls running at once").isEqualTo(1);
+		});
+	}
+
+	@Test
 	void runningWorkIsInterruptedWhenLeadershipIsRevoked() {
 		this.contextRunner.withUserConfiguration(InterruptConfiguration.class).run((context) -> {
 			LeaderElection election = election(context, "interrupt");
@@ -656,6 +669,44 @@ class LeaderElectionIntegrationTests {
 		void on(LeadershipRevokedEvent event) {
 			if (event.getElection().equals("events")) {
 				this.revoked.add(event);
+			}
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class SlowBoundConfiguration {
+
+		@Bean
+		SlowBoundService slowBoundService() {
+			return new SlowBoundService();
+		}
+
+	}
+
+	/**
+	 * A {@code @LeaderLifecycle} bean whose stop takes a while, counting the stops running at once.
+	 */
+	@LeaderLifecycle("slow-bound")
+	static class SlowBoundService extends BoundService {
+
+		final AtomicInteger inFlight = new AtomicInteger();
+
+		final AtomicInteger mostAtOnce = new AtomicInteger();
+
+		@Override
+		public void stop() {
+			this.mostAtOnce.accumulateAndGet(this.inFlight.incrementAndGet(), Math::max);
+			try {
+				// simulated work: draining what the bean runs
+				TimeUnit.MILLISECONDS.sleep(300);
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+			}
+			finally {
+				super.stop();
+				this.inFlight.decrementAndGet();
 			}
 		}
 

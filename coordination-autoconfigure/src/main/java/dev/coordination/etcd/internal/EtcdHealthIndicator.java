@@ -37,7 +37,9 @@ import org.springframework.util.Assert;
  * background. Never more than one check is in flight, so an instance asks its members at most once
  * per interval, and only while someone asks for its health. A check that has not answered within
  * the request timeout is reported DOWN at once ("etcd did not answer within N ms"), so a paused or
- * partitioned etcd turns DOWN within the interval plus the request timeout of health being asked.
+ * partitioned etcd turns DOWN within the interval plus the request timeout while health is asked at
+ * least once per interval. Asked less often, an answer is the result of the check the previous call
+ * started, as old as the gap between the calls ({@code age} says so).
  * Before the first check has answered the health is UNKNOWN, which does not turn the aggregate
  * health DOWN.
  * <p>

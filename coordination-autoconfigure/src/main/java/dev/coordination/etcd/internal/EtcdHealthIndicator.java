@@ -144,9 +144,14 @@ public class EtcdHealthIndicator implements HealthIndicator, DisposableBean {
 		try {
 			// the jetcd call builds a channel per member: not on the caller's thread
 			this.checker.execute(() -> firstAnswer(this.etcd.getRequestTimeout()).whenComplete((answer, failure) -> {
-				this.last.set(new Result(check.nanos(), check.startedAt(), health(answer, failure)));
-				this.inFlight.compareAndSet(check, null);
-				check.future().complete(null);
+				try {
+					this.last.set(new Result(check.nanos(), check.startedAt(), health(answer, failure)));
+				}
+				finally {
+					// whatever happened to the result, the next call may start a check
+					this.inFlight.compareAndSet(check, null);
+					check.future().complete(null);
+				}
 			}));
 		}
 		catch (RejectedExecutionException ex) {

@@ -51,9 +51,12 @@ import io.etcd.jetcd.watch.WatchEvent;
  * <li>{@code stop}: the leader JVM gets SIGTERM (Spring closes the context: the election resigns,
  * the session revokes its lease); from the signal;</li>
  * <li>{@code kill}: the leader JVM gets SIGKILL, so its lease has to expire; from the signal;</li>
- * <li>{@code etcdctl}: the baseline of etcd's Go client: two {@code etcdctl elect} processes in
- * another election, the leader gets SIGTERM (on which {@code etcdctl elect} resigns, as the JVM
- * candidates do on it); from the signal to the successor's first line.</li>
+ * <li>{@code etcdctl} (only when asked for): etcd's Go client: two {@code etcdctl elect} processes
+ * in another election, the leader gets SIGTERM (on which {@code etcdctl elect} resigns, as the JVM
+ * candidates do on it); from the signal to the successor's first line. Started from this JVM,
+ * etcdctl took 30 to 60 ms on these machines, against 3 to 6 ms when the same two processes were
+ * started and signalled by a Python script or by a plain {@code java GoEl.java} against the same
+ * kind of etcd; the cause was not found, so this figure is not the Go client's.</li>
  * </ul>
  * A stopped or killed candidate is replaced before the next run, which starts only when both
  * candidates hold an election key. Every wait is bounded; candidates are killed at the end, also on
@@ -119,7 +122,7 @@ public final class FailoverMeasurement {
 			FailoverMeasurement measurement = new FailoverMeasurement(etcd, settings, target.resolve("failover-logs"));
 			Map<String, List<Duration>> results;
 			try (Watch.Watcher watcher = measurement.watchCandidates(client)) {
-				results = measurement.measure();
+				results = measurement.measure(client);
 			}
 			finally {
 				measurement.destroyCandidates();
@@ -133,7 +136,7 @@ public final class FailoverMeasurement {
 		}
 	}
 
-	private Map<String, List<Duration>> measure() {
+	private Map<String, List<Duration>> measure(Client client) {
 		startCandidate();
 		startCandidate();
 		awaitSteady();
@@ -145,7 +148,7 @@ public final class FailoverMeasurement {
 					case "resign" -> resign();
 					case "stop" -> stop(false);
 					case "kill" -> stop(true);
-					case "etcdctl" -> etcdctl();
+					case "etcdctl" -> etcdctl(client);
 					default -> throw new IllegalArgumentException("Unknown scenario " + scenario);
 				};
 				times.add(failover);
@@ -171,38 +174,35 @@ public final class FailoverMeasurement {
 	}
 
 	/**
-	 * One handover between two {@code etcdctl elect} processes: start them, wait until one leads
-	 * and the other has its key, SIGTERM the leader, time the successor's first line.
+	 * One handover between two {@code etcdctl elect} processes: start one, once it leads start the
+	 * other, once that one has its key SIGTERM the leader, time the successor's first line.
 	 */
-	private Duration etcdctl() {
-		try (Client client = this.etcd.newClient()) {
+	private Duration etcdctl(Client client) {
+		try {
 			String election = "/elections/go-baseline-" + System.nanoTime();
-			GoCandidate first = GoCandidate.start(this.etcd.endpointsAsString(), election, "first");
-			GoCandidate second = GoCandidate.start(this.etcd.endpointsAsString(), election, "second");
+			GoCandidate leader = GoCandidate.start(this.etcd.endpointsAsString(), election, "first");
+			GoCandidate follower = null;
 			try {
+				leader.awaitLed(Duration.ofSeconds(15));
+				follower = GoCandidate.start(this.etcd.endpointsAsString(), election, "second");
 				long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
-				GoCandidate leader;
-				while (true) {
-					leader = first.hasLed() ? first : second.hasLed() ? second : null;
-					long keys = client.getKVClient()
-						.get(EtcdKeys.bytes(election), GetOption.builder().isPrefix(true).withCountOnly(true).build())
-						.get(5, TimeUnit.SECONDS)
-						.getCount();
-					if (leader != null && keys == 2) {
-						break;
-					}
+				while (client.getKVClient()
+					.get(EtcdKeys.bytes(election), GetOption.builder().isPrefix(true).withCountOnly(true).build())
+					.get(5, TimeUnit.SECONDS)
+					.getCount() < 2) {
 					if (System.nanoTime() > deadline) {
-						throw new IllegalStateException("etcdctl elect: no leader and follower within 15 s");
+						throw new IllegalStateException("etcdctl elect: no follower within 15 s");
 					}
 					TimeUnit.MILLISECONDS.sleep(5);
 				}
-				GoCandidate follower = (leader == first) ? second : first;
 				long at = leader.terminate();
 				return Duration.ofNanos(follower.awaitLed(Duration.ofSeconds(10)) - at);
 			}
 			finally {
-				first.destroy();
-				second.destroy();
+				leader.destroy();
+				if (follower != null) {
+					follower.destroy();
+				}
 			}
 		}
 		catch (InterruptedException ex) {
@@ -603,7 +603,7 @@ public final class FailoverMeasurement {
 
 		static Settings parse(String[] args) {
 			Map<String, String> values = new LinkedHashMap<>(
-					Map.of("runs", "15", "ttl", "2", "margin", "500", "scenarios", "resign,stop,kill,etcdctl"));
+					Map.of("runs", "15", "ttl", "2", "margin", "500", "scenarios", "resign,stop,kill"));
 			for (String arg : args) {
 				int equals = arg.indexOf('=');
 				String name = (arg.startsWith("--") && equals > 2) ? arg.substring(2, equals) : null;

@@ -236,11 +236,19 @@ public class EtcdLockRegistry implements DistributedLockRegistry, LeaseListener,
 	}
 
 	/**
-	 * Stop retrying releases in the background; the session's lease, closed after this registry,
-	 * takes the keys with it.
+	 * Delete the keys of releases still on their way, then stop retrying releases in the background;
+	 * the session's lease, closed after this registry, takes what is left with it.
 	 */
 	@Override
 	public void close() {
+		for (RegisteredLock lock : this.inUse) {
+			try {
+				lock.flushRelease();
+			}
+			catch (RuntimeException ex) {
+				logger.warn("Could not delete the released key of " + lock + ": " + ex.getMessage());
+			}
+		}
 		this.timeouts.shutdownNow();
 		if (this.asyncPool != null) {
 			this.asyncPool.shutdown();

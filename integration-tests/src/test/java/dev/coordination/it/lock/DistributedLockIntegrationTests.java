@@ -105,7 +105,7 @@ class DistributedLockIntegrationTests {
 				.orElseThrow());
 			assertThat(counter).isEqualTo(6L * perThread);
 			assertThat(tokensInCommitOrder).hasSize(6 * perThread).isSorted();
-			assertThat(keysUnder("/locks/counter/")).isZero();
+			LockTestSupport.awaitNoKeysUnder(etcd, "/locks/counter/");
 		})));
 	}
 

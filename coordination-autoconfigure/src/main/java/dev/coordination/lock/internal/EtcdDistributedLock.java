@@ -44,11 +44,20 @@ import org.jspecify.annotations.Nullable;
  * for etcd, and other instances stay excluded until the key is gone, as before. Until that delete
  * starts, the next acquisition of this instance takes the key over instead of a round trip
  * ({@link #reuseReleased}): the same key, so the same fencing token, which stays valid for fenced
- * writes because no other instance can have held in between. It is taken over on the terms of a
+ * writes because no other instance can have held in between. The delete of a key that was itself
+ * taken over starts {@linkplain #REACQUISITION_LINGER_NANOS a little later}, so that a streak of
+ * quick re-acquisitions keeps the key. It is taken over on the terms of a
  * hand-off between threads ({@link SharedHold#mayPassOn}), so that another instance queued behind
  * the key gets it within the hand-off window even while this instance keeps re-acquiring.
  */
 class EtcdDistributedLock extends RegisteredLock {
+
+	/**
+	 * How long the delete of a key that was itself taken over from a release waits before it starts:
+	 * an instance that re-acquires in quick succession takes it over again instead of racing the
+	 * delete. Another instance waits this much longer, and only after such a streak.
+	 */
+	static final long REACQUISITION_LINGER_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
 
 	private final SessionKeyQueue.Line line;
 
@@ -66,6 +75,9 @@ class EtcdDistributedLock extends RegisteredLock {
 	// the key of a hold that ended here and whose delete has not started yet: whoever takes it first,
 	// the delete or the next local holder, owns it; never held by anybody meanwhile
 	private final AtomicReference<@Nullable SharedHold> released = new AtomicReference<>();
+
+	// whether the current hold took a released key over: this instance re-acquires in quick succession
+	private volatile boolean reacquiring;
 
 	// completed once the first attempt of the delete that took the released key is over
 	private volatile CompletableFuture<@Nullable Void> deleting = CompletableFuture.completedFuture(null);
@@ -137,7 +149,8 @@ class EtcdDistributedLock extends RegisteredLock {
 			return true;
 		}
 		this.ownership = reuseReleased();
-		if (this.ownership != null) {
+		this.reacquiring = this.ownership != null;
+		if (this.reacquiring) {
 			return true;
 		}
 		awaitDeleting(deadline);
@@ -179,12 +192,26 @@ class EtcdDistributedLock extends RegisteredLock {
 			return;
 		}
 		this.released.set(current);
+		Runnable delete = () -> {
+			try {
+				registry().asyncExecutor().execute(() -> deleteReleased(current));
+			}
+			catch (RejectedExecutionException ex) {
+				// no thread to run it on (closing): delete here
+				deleteReleased(current);
+			}
+		};
 		try {
-			registry().asyncExecutor().execute(() -> deleteReleased(current));
+			if (this.reacquiring) {
+				registry().schedule(delete, REACQUISITION_LINGER_NANOS);
+			}
+			else {
+				delete.run();
+			}
 		}
 		catch (RejectedExecutionException ex) {
-			// no thread to run it on (closing): delete here
-			deleteReleased(current);
+			// the timer is closed
+			delete.run();
 		}
 	}
 

@@ -17,7 +17,12 @@ import org.jspecify.annotations.Nullable;
  * ({@link LockListener}, optionally an interrupt), {@link #isHeldByCurrentThread()} turns false at
  * once, and {@link #unlock()} throws {@link LockLostException}. Protect writes to other systems
  * with the {@linkplain #fencingToken() fencing token}: it only grows from one holder to the next
- * instance.
+ * instance, and stays the same while this instance keeps its key.
+ * <p>
+ * {@link #unlock()} returns once the hold is over in this instance; the lock key is deleted in the
+ * background, and other instances stay excluded until it is gone. A re-acquisition by this
+ * instance before that delete started takes the key over, with the same fencing token, unless
+ * another instance has waited behind it past the hand-off window.
  * <p>
  * Not supported: {@link #newCondition()}.
  */

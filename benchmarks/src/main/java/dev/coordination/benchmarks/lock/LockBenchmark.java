@@ -59,6 +59,8 @@ public class LockBenchmark {
 
 	private static final String PREFIX = "/benchmark/lock/";
 
+	private static final int FRESH_KEYS = 64;
+
 	private ConfigurableApplicationContext context;
 
 	private DistributedLockRegistry registry;
@@ -85,12 +87,21 @@ public class LockBenchmark {
 
 	private ByteSequence empty;
 
+	private DistributedLock[] freshKeyLocks;
+
+	private int nextFreshKey;
+
 	@Setup(Level.Trial)
 	public void setUp() throws Exception {
 		this.context = LockContexts.start(Map.of());
 		this.registry = this.context.getBean(DistributedLockRegistry.class);
 		this.lockedTask = this.context.getBean(LockContexts.LockedTask.class);
 		this.reactiveLocks = this.context.getBean(ReactiveLocks.class);
+		// held strongly: an idle lock is only weakly referenced by the registry
+		this.freshKeyLocks = new DistributedLock[FRESH_KEYS];
+		for (int i = 0; i < FRESH_KEYS; i++) {
+			this.freshKeyLocks[i] = this.registry.obtain("benchmark-fresh-" + i);
+		}
 		this.client = Client.builder().endpoints(System.getProperty(LockContexts.ENDPOINTS_PROPERTY).split(",")).build();
 		this.kv = this.client.getKVClient();
 		this.lease = this.client.getLeaseClient();
@@ -150,9 +161,21 @@ public class LockBenchmark {
 	}
 
 	/**
-	 * {@code registry.readWriteLock(key).readLock()}: {@code lock()} then {@code unlock()}.
+	 * {@code lock()} then {@code unlock()} of the next of {@value #FRESH_KEYS} keys in turn: the key of
+	 * each lock's last hold was deleted long before, so no acquisition takes a released key over. What
+	 * the caller waits for is the create; the delete runs in the background.
 	 * @return the lock
 	 */
+	@Benchmark
+	@ComparedTo("LockBenchmark.floorAcquireRelease")
+	public DistributedLock starterLockUnlockNoReuse() {
+		DistributedLock lock = this.freshKeyLocks[this.nextFreshKey];
+		this.nextFreshKey = (this.nextFreshKey + 1) % FRESH_KEYS;
+		lock.lock();
+		lock.unlock();
+		return lock;
+	}
+
 	/**
 	 * An asynchronous hold of the starter: {@code acquireAsync(key)} then {@code release()}, the caller
 	 * waiting for each future; against the blocking path, {@code lock()} and {@code unlock()}.
@@ -179,6 +202,10 @@ public class LockBenchmark {
 		return this.reactiveLocks.withLock("benchmark-reactive", this.work).block(Duration.ofSeconds(TIMEOUT_SECONDS));
 	}
 
+	/**
+	 * {@code registry.readWriteLock(key).readLock()}: {@code lock()} then {@code unlock()}.
+	 * @return the lock
+	 */
 	@Benchmark
 	@ComparedTo("LockBenchmark.floorAcquireRelease")
 	public DistributedLock starterReadLockUnlock() {
@@ -228,7 +255,8 @@ public class LockBenchmark {
 	}
 
 	/**
-	 * A lease per acquisition: grant, create-if-absent txn with that lease, delete, revoke.
+	 * A lease per acquisition: grant, create-if-absent txn with that lease, revoke (which deletes the
+	 * key with the lease).
 	 * @return the revoke response
 	 * @throws Exception if a call fails or times out
 	 */
@@ -245,7 +273,6 @@ public class LockBenchmark {
 		if (!created.isSucceeded()) {
 			throw new IllegalStateException("Lease-per-lock key left behind");
 		}
-		this.kv.delete(this.leasePerLockKey).get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
 		return this.lease.revoke(id).get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
 	}
 

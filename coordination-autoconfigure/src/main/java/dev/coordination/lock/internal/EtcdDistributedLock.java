@@ -3,7 +3,12 @@ package dev.coordination.lock.internal;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -33,8 +38,26 @@ import org.jspecify.annotations.Nullable;
  * An {@linkplain #acquireAsync asynchronous hold} queues on the same local lock as a future, with no
  * thread waiting; once it is at the head, its etcd round trips run on a thread of the registry's,
  * and it is held by an object of its own instead of a thread.
+ * <p>
+ * A last release that keeps no key for a thread of this instance ends the hold here at once and
+ * deletes the key on a thread of the registry's ({@link #releaseLater}): the caller does not wait
+ * for etcd, and other instances stay excluded until the key is gone, as before. Until that delete
+ * starts, the next acquisition of this instance takes the key over instead of a round trip
+ * ({@link #reuseReleased}): the same key, so the same fencing token, which stays valid for fenced
+ * writes because no other instance can have held in between. The delete of a key that was itself
+ * taken over starts {@linkplain #REACQUISITION_LINGER_NANOS a little later}, so that a streak of
+ * quick re-acquisitions keeps the key. It is taken over on the terms of a
+ * hand-off between threads ({@link SharedHold#mayPassOn}), so that another instance queued behind
+ * the key gets it within the hand-off window even while this instance keeps re-acquiring.
  */
 class EtcdDistributedLock extends RegisteredLock {
+
+	/**
+	 * How long the delete of a key that was itself taken over from a release waits before it starts:
+	 * an instance that re-acquires in quick succession takes it over again instead of racing the
+	 * delete. Another instance waits this much longer, and only after such a streak.
+	 */
+	static final long REACQUISITION_LINGER_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
 
 	private final SessionKeyQueue.Line line;
 
@@ -48,6 +71,16 @@ class EtcdDistributedLock extends RegisteredLock {
 	private volatile @Nullable Thread holder;
 
 	private volatile @Nullable AsyncHold asyncHolder;
+
+	// the key of a hold that ended here and whose delete has not started yet: whoever takes it first,
+	// the delete or the next local holder, owns it; never held by anybody meanwhile
+	private final AtomicReference<@Nullable SharedHold> released = new AtomicReference<>();
+
+	// whether the current hold took a released key over: this instance re-acquires in quick succession
+	private volatile boolean reacquiring;
+
+	// completed once the first attempt of the delete that took the released key is over
+	private volatile CompletableFuture<@Nullable Void> deleting = CompletableFuture.completedFuture(null);
 
 	EtcdDistributedLock(String key, String lockPrefix, SessionKeyQueue queue, EtcdLockRegistry registry) {
 		super("DistributedLock", "lock key", key, lockPrefix, queue, registry);
@@ -90,7 +123,130 @@ class EtcdDistributedLock extends RegisteredLock {
 
 	@Override
 	boolean idle() {
-		return !this.local.isLocked() && this.ownership == null;
+		return !this.local.isLocked() && this.ownership == null && this.released.get() == null;
+	}
+
+	@Override
+	void flushRelease() {
+		SharedHold left = this.released.getAndSet(null);
+		if (left != null) {
+			queue().release(left.entry());
+		}
+	}
+
+	/**
+	 * The local lock holder's first hold: take over the key a hand-off kept or a release left, or
+	 * queue a new one in etcd.
+	 * @return whether it holds
+	 */
+	private boolean takeHold(Deadline deadline) throws InterruptedException {
+		SharedHold current;
+		synchronized (this) {
+			current = this.ownership;
+		}
+		// a valid hold was kept for this holder by a hand-off: take it over
+		if (current != null && valid(current.entry())) {
+			return true;
+		}
+		this.ownership = reuseReleased();
+		this.reacquiring = this.ownership != null;
+		if (this.reacquiring) {
+			return true;
+		}
+		awaitDeleting(deadline);
+		Entry entry = queue().enter(this.line, deadline);
+		if (entry == null) {
+			return false;
+		}
+		this.ownership = new SharedHold(entry);
+		return true;
+	}
+
+	/**
+	 * Called by the local lock holder: the key a release left and whose delete has not started, to
+	 * hold again, when the hand-off rules allow it (within the window, or no key of another instance
+	 * waits behind it). A key that may not be reused is deleted here, before a new one is queued, so
+	 * that it does not stand in front of this instance's next key.
+	 * @return the key to hold, or {@code null}
+	 */
+	private @Nullable SharedHold reuseReleased() {
+		SharedHold left = this.released.getAndSet(null);
+		if (left == null) {
+			return null;
+		}
+		if (valid(left.entry()) && left.mayPassOn(queue(), keyPrefix())) {
+			return left;
+		}
+		queue().release(left.entry());
+		return null;
+	}
+
+	/**
+	 * The last hold of {@code current} ended and no holder of this instance takes it over: delete
+	 * the key on a thread of the registry's, unless the next local holder takes it over first. A key
+	 * on a lost session went with its lease and is only forgotten.
+	 */
+	private void releaseLater(SharedHold current) {
+		if (!valid(current.entry())) {
+			queue().release(current.entry());
+			return;
+		}
+		this.released.set(current);
+		Runnable delete = () -> {
+			try {
+				registry().asyncExecutor().execute(() -> deleteReleased(current));
+			}
+			catch (RejectedExecutionException ex) {
+				// no thread to run it on (closing): delete here
+				deleteReleased(current);
+			}
+		};
+		try {
+			if (this.reacquiring) {
+				registry().schedule(delete, REACQUISITION_LINGER_NANOS);
+			}
+			else {
+				delete.run();
+			}
+		}
+		catch (RejectedExecutionException ex) {
+			// the timer is closed
+			delete.run();
+		}
+	}
+
+	private void deleteReleased(SharedHold left) {
+		CompletableFuture<@Nullable Void> attempt = new CompletableFuture<>();
+		// published before the key is taken: an acquirer that finds no key to reuse finds this
+		this.deleting = attempt;
+		try {
+			if (this.released.compareAndSet(left, null)) {
+				// retried in the background while the session lives
+				queue().release(left.entry());
+			}
+		}
+		finally {
+			attempt.complete(null);
+			settle();
+		}
+	}
+
+	/**
+	 * Wait, within the deadline, for the delete of this instance's last key to be tried once: a key
+	 * created meanwhile would find the old one under its name and delete it itself, a round trip
+	 * more. Correct either way; this only saves the round trip.
+	 */
+	private void awaitDeleting(Deadline deadline) throws InterruptedException {
+		CompletableFuture<@Nullable Void> attempt = this.deleting;
+		if (attempt.isDone() || deadline.tryOnce()) {
+			return;
+		}
+		try {
+			attempt.get(deadline.leftNanos(), TimeUnit.NANOSECONDS);
+		}
+		catch (ExecutionException | TimeoutException ex) {
+			// queue the key anyway: its create deletes the old key first
+		}
 	}
 
 	/**
@@ -160,18 +316,7 @@ class EtcdDistributedLock extends RegisteredLock {
 		hold.setWorker(Thread.currentThread());
 		try {
 			if (!result.isDone()) {
-				SharedHold current;
-				synchronized (this) {
-					current = this.ownership;
-				}
-				if (current == null || !valid(current.entry())) {
-					this.ownership = null;
-					Entry entry = queue().enter(this.line, deadline);
-					if (entry != null) {
-						this.ownership = new SharedHold(entry);
-					}
-				}
-				SharedHold taken = this.ownership;
+				SharedHold taken = takeHold(deadline) ? this.ownership : null;
 				if (taken != null) {
 					hold.entry = taken.entry();
 					this.asyncHolder = hold;
@@ -214,13 +359,7 @@ class EtcdDistributedLock extends RegisteredLock {
 			if (this.asyncHolder == hold) {
 				this.asyncHolder = null;
 			}
-			SharedHold current = this.ownership;
-			if (!(valid && current != null && othersAcquiring() && current.mayPassOn(queue(), keyPrefix()))) {
-				this.ownership = null;
-				if (current != null) {
-					queue().release(current.entry());
-				}
-			}
+			giveUp(valid);
 		}
 		catch (RuntimeException ex) {
 			hold.released.completeExceptionally(ex);
@@ -235,6 +374,23 @@ class EtcdDistributedLock extends RegisteredLock {
 		}
 		else {
 			hold.released.completeExceptionally(lost(entry));
+		}
+	}
+
+	/**
+	 * Called by the local lock holder as its last hold ends: keep the key for another thread of this
+	 * instance that waits for it, or release it.
+	 */
+	private void giveUp(boolean valid) {
+		SharedHold current = this.ownership;
+		if (valid && current != null && othersAcquiring() && current.mayPassOn(queue(), keyPrefix())) {
+			// a thread of this instance waits: it takes the etcd key over without a round trip
+			return;
+		}
+		// nobody waits here, or other instances have waited long enough: let them in
+		this.ownership = null;
+		if (current != null) {
+			releaseLater(current);
 		}
 	}
 
@@ -274,18 +430,8 @@ class EtcdDistributedLock extends RegisteredLock {
 
 		@Override
 		boolean acquireFirst(Deadline deadline) throws InterruptedException {
-			SharedHold current;
-			synchronized (EtcdDistributedLock.this) {
-				current = EtcdDistributedLock.this.ownership;
-			}
-			// a valid hold was kept for this thread by a hand-off: take it over
-			if (current == null || !valid(current.entry())) {
-				EtcdDistributedLock.this.ownership = null;
-				Entry entry = queue().enter(EtcdDistributedLock.this.line, deadline);
-				if (entry == null) {
-					return false;
-				}
-				EtcdDistributedLock.this.ownership = new SharedHold(entry);
+			if (!takeHold(deadline)) {
+				return false;
 			}
 			EtcdDistributedLock.this.holder = Thread.currentThread();
 			return true;
@@ -293,17 +439,8 @@ class EtcdDistributedLock extends RegisteredLock {
 
 		@Override
 		void releaseLast(boolean valid) {
-			SharedHold current = EtcdDistributedLock.this.ownership;
 			EtcdDistributedLock.this.holder = null;
-			if (valid && current != null && othersAcquiring() && current.mayPassOn(queue(), keyPrefix())) {
-				// a thread of this instance waits: it takes the etcd key over without a round trip
-				return;
-			}
-			// nobody waits here, or other instances have waited long enough: let them in
-			EtcdDistributedLock.this.ownership = null;
-			if (current != null) {
-				queue().release(current.entry());
-			}
+			giveUp(valid);
 		}
 
 		@Override

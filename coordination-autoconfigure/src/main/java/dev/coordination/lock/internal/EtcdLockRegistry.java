@@ -236,16 +236,38 @@ public class EtcdLockRegistry implements DistributedLockRegistry, LeaseListener,
 	}
 
 	/**
-	 * Stop retrying releases in the background; the session's lease, closed after this registry,
-	 * takes the keys with it.
+	 * Delete the keys of releases still on their way (the session has usually done this already, see
+	 * {@link #leaseClosing}), then stop retrying releases in the background; the session's lease
+	 * takes what is left with it.
 	 */
 	@Override
 	public void close() {
+		flushReleases();
 		this.timeouts.shutdownNow();
 		if (this.asyncPool != null) {
 			this.asyncPool.shutdown();
 		}
 		this.queue.close();
+	}
+
+	/**
+	 * The session is about to revoke its lease: delete the keys of releases still on their way
+	 * first, as a release that waited for them would have.
+	 */
+	@Override
+	public void leaseClosing(long leaseId) {
+		flushReleases();
+	}
+
+	private void flushReleases() {
+		for (RegisteredLock lock : this.inUse) {
+			try {
+				lock.flushRelease();
+			}
+			catch (RuntimeException ex) {
+				logger.warn("Could not delete the released key of " + lock + ": " + ex.getMessage());
+			}
+		}
 	}
 
 	@Override

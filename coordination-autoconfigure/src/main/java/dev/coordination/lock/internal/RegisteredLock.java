@@ -105,6 +105,13 @@ abstract class RegisteredLock {
 	}
 
 	/**
+	 * Delete at once what a release left to be deleted in the background: called when the registry
+	 * closes, before the session lease is revoked. Keys whose delete fails go with the lease.
+	 */
+	void flushRelease() {
+	}
+
+	/**
 	 * Run an acquisition: this lock stays registered throughout, and afterwards while it holds
 	 * anything.
 	 * @param <T> the result type

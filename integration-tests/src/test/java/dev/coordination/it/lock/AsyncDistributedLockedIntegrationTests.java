@@ -81,7 +81,7 @@ class AsyncDistributedLockedIntegrationTests {
 			assertThat(second.get(5, TimeUnit.SECONDS)).isGreaterThan(firstToken);
 			assertThat(AsyncOrders.overlaps).hasValue(0);
 			// released before the caller hears of the completion
-			assertThat(keys("1")).isZero();
+			LockTestSupport.awaitNoKeysUnder(etcd, "/locks/1/");
 		});
 	}
 
@@ -93,7 +93,7 @@ class AsyncDistributedLockedIntegrationTests {
 			assertThatExceptionOfType(Exception.class).isThrownBy(() -> failing.get(5, TimeUnit.SECONDS))
 				.withRootCauseInstanceOf(IllegalStateException.class)
 				.withMessageContaining("the work failed");
-			assertThat(keys("2")).isZero();
+			LockTestSupport.awaitNoKeysUnder(etcd, "/locks/2/");
 			CompletableFuture<Long> slow = onA.future("2", Duration.ofSeconds(30));
 			await().atMost(Duration.ofSeconds(5)).until(() -> keys("2") == 1);
 			slow.cancel(true);
@@ -128,7 +128,7 @@ class AsyncDistributedLockedIntegrationTests {
 			Mono<Long> first = a.getBean(AsyncOrders.class).mono("4", Duration.ofMillis(800));
 			Mono<Long> second = b.getBean(AsyncOrders.class).mono("4", Duration.ofMillis(10));
 			// nothing happens before subscription
-			assertThat(keys("4")).isZero();
+			LockTestSupport.awaitNoKeysUnder(etcd, "/locks/4/");
 			CompletableFuture<Long> firstDone = first.toFuture();
 			await().atMost(Duration.ofSeconds(5)).until(() -> keys("4") == 1);
 			Long secondToken = second.block(Duration.ofSeconds(5));
@@ -136,7 +136,7 @@ class AsyncDistributedLockedIntegrationTests {
 			assertThat(firstToken).isPositive();
 			assertThat(secondToken).isGreaterThan(firstToken);
 			assertThat(AsyncOrders.overlaps).hasValue(0);
-			assertThat(keys("4")).isZero();
+			LockTestSupport.awaitNoKeysUnder(etcd, "/locks/4/");
 		});
 	}
 
@@ -153,7 +153,7 @@ class AsyncDistributedLockedIntegrationTests {
 			assertThat(AsyncOrders.cancelled).isTrue();
 			// a finished flux releases before it completes downstream
 			assertThat(b.getBean(AsyncOrders.class).flux("5", 3).collectList().block(Duration.ofSeconds(5))).hasSize(3);
-			assertThat(keys("5")).isZero();
+			LockTestSupport.awaitNoKeysUnder(etcd, "/locks/5/");
 		});
 	}
 
@@ -210,7 +210,7 @@ class AsyncDistributedLockedIntegrationTests {
 			assertThat(keys("reactive")).isOne();
 			hold.release().get(5, TimeUnit.SECONDS);
 			assertThat(hold.isValid()).isFalse();
-			assertThat(keys("reactive")).isZero();
+			LockTestSupport.awaitNoKeysUnder(etcd, "/locks/reactive/");
 			// the registry's asynchronous holds and threads of the same instance exclude each other
 			DistributedLockRegistry registry = a.getBean(DistributedLockRegistry.class);
 			LockHold async = registry.acquireAsync("reactive", Duration.ofSeconds(5)).get(5, TimeUnit.SECONDS);

@@ -9,18 +9,23 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import dev.coordination.autoconfigure.etcd.EtcdAutoConfiguration;
 import dev.coordination.autoconfigure.lock.LockAutoConfiguration;
 import dev.coordination.autoconfigure.session.SessionAutoConfiguration;
 import dev.coordination.etcd.EtcdTemplate;
 import dev.coordination.etcd.internal.EtcdKeys;
+import dev.coordination.it.lock.LockTestSupport.Actor;
 import dev.coordination.lock.DistributedLock;
 import dev.coordination.lock.DistributedLockRegistry;
 import dev.coordination.lock.internal.EtcdLockRegistry;
 import dev.coordination.session.CoordinationSession;
 import dev.coordination.test.EtcdSpec;
 import dev.coordination.test.junit.EtcdExtension;
+import io.etcd.jetcd.KeyValue;
+import io.etcd.jetcd.options.GetOption;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -35,8 +40,9 @@ import static org.awaitility.Awaitility.await;
 /**
  * What only the lock does, with several instances (application contexts with their own client and
  * session) and threads against a real etcd: increments under the lock, hand-offs between threads
- * of an instance, interoperation with {@code etcdctl lock}. The contract every kind keeps is
- * {@link DistributedLockContractTests}'s.
+ * of an instance, interoperation with {@code etcdctl lock}, a release whose delete runs after
+ * {@code unlock()} returned, and a quick re-acquisition that takes the released key over. The
+ * contract every kind keeps is {@link DistributedLockContractTests}'s.
  */
 class DistributedLockIntegrationTests {
 
@@ -52,8 +58,11 @@ class DistributedLockIntegrationTests {
 				"coordination.etcd.request-timeout=1s", "coordination.etcd.session.ttl=" + TTL.toSeconds() + "s",
 				"coordination.etcd.session.safety-margin=500ms");
 
+	private final List<ExecutorService> actors = new ArrayList<>();
+
 	@AfterEach
 	void leaveEtcdRunning() {
+		this.actors.forEach(ExecutorService::shutdownNow);
 		etcd.cluster().restore(Duration.ofSeconds(15));
 	}
 
@@ -105,7 +114,7 @@ class DistributedLockIntegrationTests {
 				.orElseThrow());
 			assertThat(counter).isEqualTo(6L * perThread);
 			assertThat(tokensInCommitOrder).hasSize(6 * perThread).isSorted();
-			assertThat(keysUnder("/locks/counter/")).isZero();
+			LockTestSupport.awaitNoKeysUnder(etcd, "/locks/counter/");
 		})));
 	}
 
@@ -171,6 +180,161 @@ class DistributedLockIntegrationTests {
 				etcdctl.destroyForcibly();
 			}
 		});
+	}
+
+	@Test
+	void unlockReturnsWhileEtcdIsPausedAndTheWaitingInstanceHoldsOnlyOnceTheKeyIsGone() {
+		// a delete waiting for the paused etcd would take the request timeout, 3 s, and the sessions outlive the pause
+		ApplicationContextRunner patient = this.contextRunner.withPropertyValues("coordination.etcd.request-timeout=3s",
+				"coordination.etcd.session.ttl=8s", "coordination.etcd.session.safety-margin=1s");
+		patient.run((a) -> patient.run((b) -> {
+			awaitSession(a);
+			awaitSession(b);
+			DistributedLock onA = registry(a).obtain("paused");
+			DistributedLock onB = registry(b).obtain("paused");
+			Actor holder = actor();
+			Actor waiter = actor();
+			long token = holder.call(() -> {
+				onA.lock();
+				return onA.fencingToken().getAsLong();
+			});
+			Future<Boolean> keyGoneWhenAcquired = waiter.submit(() -> {
+				onB.lock();
+				try {
+					// held only once the key of A's hold is gone from etcd
+					return keysCreatedAt("/locks/paused/", token).isEmpty();
+				}
+				finally {
+					onB.unlock();
+				}
+			});
+			await().atMost(Duration.ofSeconds(5)).until(() -> LockTestSupport.keysUnder(etcd, "/locks/paused/") == 2);
+
+			etcd.cluster().member(0).pause();
+			Future<?> unlocked = holder.submit(() -> {
+				onA.unlock();
+				return null;
+			});
+			await().atMost(Duration.ofSeconds(1)).until(unlocked::isDone);
+			assertThat(etcd.cluster().member(0).isPaused()).isTrue();
+			unlocked.get();
+			assertThat(holder.call(onA::isHeldByCurrentThread)).isFalse();
+			assertThat(registry(a).heldLocks()).isEmpty();
+			await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(1))
+				.until(() -> !keyGoneWhenAcquired.isDone());
+			etcd.cluster().member(0).resume();
+
+			assertThat(keyGoneWhenAcquired.get(10, TimeUnit.SECONDS)).isTrue();
+			await().atMost(Duration.ofSeconds(5)).until(() -> keysCreatedAt("/locks/paused/", token).isEmpty());
+			LockTestSupport.awaitNoKeysUnder(etcd, "/locks/paused/");
+		}));
+	}
+
+	@Test
+	void aQuickReacquisitionReusesTheKeyAndNoOtherInstanceHoldsInBetween() {
+		this.contextRunner.run((a) -> this.contextRunner.run((b) -> {
+			awaitSession(a);
+			awaitSession(b);
+			DistributedLock onA = registry(a).obtain("reuse");
+			DistributedLock onB = registry(b).obtain("reuse");
+			// holds in the order they were taken (they exclude each other): instance and token
+			List<long[]> holds = new ArrayList<>();
+			AtomicInteger inside = new AtomicInteger();
+			AtomicBoolean overlap = new AtomicBoolean();
+			AtomicBoolean bHeld = new AtomicBoolean();
+			Actor onInstanceA = actor();
+			Actor onInstanceB = actor();
+			Future<Integer> loop = onInstanceA.submit(() -> {
+				int acquisitions = 0;
+				long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+				// until B held, and at least 200 times
+				while ((!bHeld.get() || acquisitions < 200) && System.nanoTime() - end < 0) {
+					onA.lock();
+					try {
+						record(holds, inside, overlap, 0, onA.fencingToken().getAsLong());
+					}
+					finally {
+						inside.decrementAndGet();
+						onA.unlock();
+					}
+					acquisitions++;
+				}
+				return acquisitions;
+			});
+			await().atMost(Duration.ofSeconds(5)).until(() -> holdCount(holds) >= 20);
+			// B queues while A keeps re-acquiring: it gets in within A's loop, not only after it
+			boolean acquiredByB = onInstanceB.call(() -> {
+				if (!onB.tryLock(5, TimeUnit.SECONDS)) {
+					return false;
+				}
+				try {
+					record(holds, inside, overlap, 1, onB.fencingToken().getAsLong());
+				}
+				finally {
+					inside.decrementAndGet();
+					bHeld.set(true);
+					onB.unlock();
+				}
+				return true;
+			});
+			assertThat(acquiredByB).as("B acquired while A kept re-acquiring").isTrue();
+			assertThat(loop.get(30, TimeUnit.SECONDS)).isGreaterThanOrEqualTo(200);
+			assertThat(overlap).isFalse();
+			List<long[]> order;
+			synchronized (holds) {
+				order = List.copyOf(holds);
+			}
+			long reused = 0;
+			for (int i = 1; i < order.size(); i++) {
+				long[] previous = order.get(i - 1);
+				long[] current = order.get(i);
+				assertThat(current[1]).as("token of hold %d", i).isGreaterThanOrEqualTo(previous[1]);
+				if (current[1] == previous[1]) {
+					// the same key taken over: only by the instance that held it, with nobody in between
+					assertThat(current[0]).as("instance of reused hold %d", i).isEqualTo(previous[0]).isZero();
+					reused++;
+				}
+			}
+			assertThat(reused).as("re-acquisitions that reused the key").isPositive();
+			LockTestSupport.awaitNoKeysUnder(etcd, "/locks/reuse/");
+		}));
+	}
+
+	private static void record(List<long[]> holds, AtomicInteger inside, AtomicBoolean overlap, long instance,
+			long token) {
+		if (inside.incrementAndGet() != 1) {
+			overlap.set(true);
+		}
+		synchronized (holds) {
+			holds.add(new long[] { instance, token });
+		}
+	}
+
+	private static int holdCount(List<long[]> holds) {
+		synchronized (holds) {
+			return holds.size();
+		}
+	}
+
+	private static List<KeyValue> keysCreatedAt(String prefix, long revision) throws Exception {
+		return etcd.client()
+			.getKVClient()
+			.get(EtcdKeys.bytes(prefix), GetOption.builder().isPrefix(true).build())
+			.get(5, TimeUnit.SECONDS)
+			.getKvs()
+			.stream()
+			.filter((kv) -> kv.getCreateRevision() == revision)
+			.toList();
+	}
+
+	private static DistributedLockRegistry registry(AssertableApplicationContext context) {
+		return context.getBean(DistributedLockRegistry.class);
+	}
+
+	private Actor actor() {
+		ExecutorService thread = Executors.newSingleThreadExecutor();
+		this.actors.add(thread);
+		return new Actor(thread);
 	}
 
 	private static boolean onOtherThread(java.util.concurrent.Callable<Boolean> task) throws Exception {

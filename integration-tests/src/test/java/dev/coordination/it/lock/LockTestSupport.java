@@ -72,6 +72,16 @@ final class LockTestSupport {
 	}
 
 	/**
+	 * Wait until no key is under a prefix: a lock's release deletes its key in the background, after
+	 * {@code unlock()} returned.
+	 * @param etcd the test's etcd
+	 * @param prefix the prefix
+	 */
+	static void awaitNoKeysUnder(EtcdExtension etcd, String prefix) {
+		await().atMost(Duration.ofSeconds(5)).until(() -> keysUnder(etcd, prefix) == 0);
+	}
+
+	/**
 	 * One thread that holds what it acquires, as lock ownership needs. Every call waits at most 30 s.
 	 *
 	 * @param thread the thread

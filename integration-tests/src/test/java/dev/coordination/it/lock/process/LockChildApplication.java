@@ -18,6 +18,7 @@ import io.etcd.jetcd.kv.TxnResponse;
 import io.etcd.jetcd.op.Cmp;
 import io.etcd.jetcd.op.CmpTarget;
 import io.etcd.jetcd.op.Op;
+import io.etcd.jetcd.options.GetOption;
 import io.etcd.jetcd.options.PutOption;
 
 import org.springframework.beans.factory.annotation.Value;
@@ -38,7 +39,11 @@ import org.springframework.context.annotation.Bean;
  * {@code LOST <token>}, then {@code DONE};</li>
  * <li>{@code hold}: locks {@value #LOCK}, prints {@code HOLDING <token> <nanoTime>} and blocks;</li>
  * <li>{@code wait}: prints {@code WAITING}, locks {@value #LOCK}, prints
- * {@code ACQUIRED <token> <nanoTime>} and blocks.</li>
+ * {@code ACQUIRED <token> <nanoTime>}, then {@code AHEAD <token> <keys>} with the number of lock keys
+ * created before its own that etcd still has, and blocks;</li>
+ * <li>{@code release}: locks {@value #LOCK}, prints {@code HOLDING <token> <nanoTime>}, waits for
+ * {@value #GO_KEY}, unlocks, prints {@code UNLOCKED <token> <nanoTime>} and halts the JVM at once
+ * ({@code Runtime.halt}: no shutdown hook, no context close, no lease revoke, as SIGKILL).</li>
  * </ul>
  * Every mode first prints {@code READY <pid>}. {@code System.nanoTime()} is one clock for all processes of a Linux host. The child exits when its
  * stdin reaches end of file, so that it does not outlive the test JVM.
@@ -72,8 +77,14 @@ public class LockChildApplication {
 						case "hold" -> hold(registry.obtain(LOCK), "HOLDING");
 						case "wait" -> {
 							ChildSide.print("WAITING");
-							hold(registry.obtain(LOCK), "ACQUIRED");
+							DistributedLock lock = registry.obtain(LOCK);
+							lock.lock();
+							long token = lock.fencingToken().orElse(-1);
+							ChildSide.print("ACQUIRED " + token + " " + System.nanoTime());
+							ChildSide.print("AHEAD " + token + " " + keysCreatedBefore(etcd, token));
+							new CountDownLatch(1).await(Duration.ofMinutes(10).toMillis(), TimeUnit.MILLISECONDS);
 						}
+						case "release" -> releaseAndHalt(registry.obtain(LOCK), etcd);
 						default -> ChildSide.print("FAILED 0 unknown-mode-" + mode);
 					}
 				}
@@ -135,6 +146,32 @@ public class LockChildApplication {
 			}
 		}
 		ChildSide.print("DONE");
+	}
+
+	private static long keysCreatedBefore(EtcdTemplate etcd, long token) {
+		String prefix = "/locks/" + LOCK + "/";
+		// etcd counts before it filters by revision: read the keys
+		return etcd.call("keys ahead", () -> etcd.getClient()
+			.getKVClient()
+			.get(EtcdKeys.bytes(prefix), GetOption.builder()
+				.withRange(EtcdKeys.bytes("/locks/" + LOCK + "0"))
+				.withMaxCreateRevision(token - 1)
+				.withKeysOnly(true)
+				.build()))
+			.getKvs()
+			.size();
+	}
+
+	private static void releaseAndHalt(DistributedLock lock, EtcdTemplate etcd) throws InterruptedException {
+		lock.lock();
+		long token = lock.fencingToken().orElse(-1);
+		ChildSide.print("HOLDING " + token + " " + System.nanoTime());
+		while (etcd.get(GO_KEY).isEmpty()) {
+			TimeUnit.MILLISECONDS.sleep(5);
+		}
+		lock.unlock();
+		ChildSide.print("UNLOCKED " + token + " " + System.nanoTime());
+		Runtime.getRuntime().halt(0);
 	}
 
 	private static void hold(DistributedLock lock, String kind) throws InterruptedException {

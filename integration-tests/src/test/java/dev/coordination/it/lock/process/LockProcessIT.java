@@ -132,6 +132,42 @@ class LockProcessIT {
 		assertThat(lockKeys()).extracting(KeyValue::getCreateRevision).containsExactly(acquired.token());
 	}
 
+	@Test
+	void keyOfAProcessHaltedRightAfterUnlockIsGoneWithinTheTtlAndTheWaiterHoldsOnlyOnceItIs() throws Exception {
+		ChildProcess releaser = this.children.startJvm("releaser", LockChildApplication.class,
+				etcd.endpointsAsString(), "--lock.mode=release");
+		ChildLine holding = await().atMost(STARTUP)
+			.until(() -> releaser.lines("HOLDING").stream().findFirst(), Optional::isPresent)
+			.get();
+		ChildProcess waiter = this.children.startJvm("waiter", LockChildApplication.class,
+				etcd.endpointsAsString(), "--lock.mode=wait");
+		await().atMost(STARTUP).until(() -> lockKeys().size() == 2);
+		assertThat(lockKeys().get(0).getCreateRevision()).isEqualTo(holding.token());
+
+		etcd.client().getKVClient().put(EtcdKeys.bytes(LockChildApplication.GO_KEY), EtcdKeys.bytes("go"))
+			.get(5, TimeUnit.SECONDS);
+		// the releaser's JVM halts as soon as unlock() returned, before or after its delete went out
+		ChildLine unlocked = await().atMost(Duration.ofSeconds(10))
+			.until(() -> releaser.lines("UNLOCKED").stream().findFirst(), Optional::isPresent)
+			.get();
+		assertThat(releaser.awaitExit(Duration.ofSeconds(10))).isTrue();
+		ChildLine acquired = await().atMost(TTL.plusSeconds(5)).pollInterval(Duration.ofMillis(10))
+			.until(() -> waiter.lines("ACQUIRED").stream().findFirst(), Optional::isPresent)
+			.get();
+		logger.info("Waiter acquired " + TimeUnit.NANOSECONDS.toMillis(acquired.nanos() - unlocked.nanos())
+				+ " ms after the releaser's unlock() returned");
+		// gone once the session lease expired at the latest (etcd looks for expired leases every 500 ms),
+		// at once if the delete went out before the halt
+		assertThat(Duration.ofNanos(acquired.nanos() - unlocked.nanos())).isLessThan(TTL.plusSeconds(1));
+		assertThat(acquired.token()).isGreaterThan(holding.token());
+		// when the waiter held, no older key stood in etcd: nobody held while the released key existed
+		ChildLine ahead = await().atMost(Duration.ofSeconds(5))
+			.until(() -> waiter.lines("AHEAD").stream().findFirst(), Optional::isPresent)
+			.get();
+		assertThat(ahead.args().get(1)).isEqualTo("0");
+		assertThat(lockKeys()).extracting(KeyValue::getCreateRevision).containsExactly(acquired.token());
+	}
+
 	private static List<KeyValue> lockKeys() throws Exception {
 		GetResponse response = etcd.client()
 			.getKVClient()

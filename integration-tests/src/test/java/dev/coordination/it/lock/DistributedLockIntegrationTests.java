@@ -300,6 +300,64 @@ class DistributedLockIntegrationTests {
 		}));
 	}
 
+	@Test
+	void anInstanceThatReacquiresRightAfterEachUnlockLetsAWaitingInstanceInWithinTheHandOffWindow() {
+		this.contextRunner.run((a) -> this.contextRunner.run((b) -> {
+			awaitSession(a);
+			awaitSession(b);
+			DistributedLock onA = registry(a).obtain("streak");
+			DistributedLock onB = registry(b).obtain("streak");
+			AtomicInteger inside = new AtomicInteger();
+			AtomicBoolean overlap = new AtomicBoolean();
+			AtomicBoolean bHeld = new AtomicBoolean();
+			AtomicInteger acquisitions = new AtomicInteger();
+			Actor onInstanceA = actor();
+			Actor onInstanceB = actor();
+			// A works inside each hold, longer than the delete of a released key lingers, and re-acquires
+			// with no pause after unlock(): only the hand-off rules can make it give the key up
+			Future<?> loop = onInstanceA.submit(() -> {
+				long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+				while (!bHeld.get() && System.nanoTime() - end < 0) {
+					onA.lock();
+					try {
+						if (inside.incrementAndGet() != 1) {
+							overlap.set(true);
+						}
+						acquisitions.incrementAndGet();
+						TimeUnit.MILLISECONDS.sleep(20);
+					}
+					finally {
+						inside.decrementAndGet();
+						onA.unlock();
+					}
+				}
+				return null;
+			});
+			await().atMost(Duration.ofSeconds(5)).until(() -> acquisitions.get() >= 10);
+			boolean acquiredByB = onInstanceB.call(() -> {
+				if (!onB.tryLock(2, TimeUnit.SECONDS)) {
+					return false;
+				}
+				try {
+					if (inside.incrementAndGet() != 1) {
+						overlap.set(true);
+					}
+				}
+				finally {
+					inside.decrementAndGet();
+					bHeld.set(true);
+					onB.unlock();
+				}
+				return true;
+			});
+			bHeld.set(true);
+			loop.get(30, TimeUnit.SECONDS);
+			assertThat(acquiredByB).as("B acquired within 2 s while A kept re-acquiring").isTrue();
+			assertThat(overlap).isFalse();
+			LockTestSupport.awaitNoKeysUnder(etcd, "/locks/streak/");
+		}));
+	}
+
 	private static void record(List<long[]> holds, AtomicInteger inside, AtomicBoolean overlap, long instance,
 			long token) {
 		if (inside.incrementAndGet() != 1) {

@@ -280,22 +280,7 @@ class DistributedLockIntegrationTests {
 			assertThat(acquiredByB).as("B acquired while A kept re-acquiring").isTrue();
 			assertThat(loop.get(30, TimeUnit.SECONDS)).isGreaterThanOrEqualTo(200);
 			assertThat(overlap).isFalse();
-			List<long[]> order;
-			synchronized (holds) {
-				order = List.copyOf(holds);
-			}
-			long reused = 0;
-			for (int i = 1; i < order.size(); i++) {
-				long[] previous = order.get(i - 1);
-				long[] current = order.get(i);
-				assertThat(current[1]).as("token of hold %d", i).isGreaterThanOrEqualTo(previous[1]);
-				if (current[1] == previous[1]) {
-					// the same key taken over: only by the instance that held it, with nobody in between
-					assertThat(current[0]).as("instance of reused hold %d", i).isEqualTo(previous[0]).isZero();
-					reused++;
-				}
-			}
-			assertThat(reused).as("re-acquisitions that reused the key").isPositive();
+			assertThat(reusedHolds(holds)).as("re-acquisitions that reused the key").isPositive();
 			LockTestSupport.awaitNoKeysUnder(etcd, "/locks/reuse/");
 		}));
 	}
@@ -307,23 +292,20 @@ class DistributedLockIntegrationTests {
 			awaitSession(b);
 			DistributedLock onA = registry(a).obtain("streak");
 			DistributedLock onB = registry(b).obtain("streak");
+			List<long[]> holds = new ArrayList<>();
 			AtomicInteger inside = new AtomicInteger();
 			AtomicBoolean overlap = new AtomicBoolean();
 			AtomicBoolean bHeld = new AtomicBoolean();
-			AtomicInteger acquisitions = new AtomicInteger();
 			Actor onInstanceA = actor();
 			Actor onInstanceB = actor();
 			// A works inside each hold, longer than the delete of a released key lingers, and re-acquires
-			// with no pause after unlock(): only the hand-off rules can make it give the key up
+			// with no pause after unlock(): only the hand-off rules make it give the key up
 			Future<?> loop = onInstanceA.submit(() -> {
 				long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
 				while (!bHeld.get() && System.nanoTime() - end < 0) {
 					onA.lock();
 					try {
-						if (inside.incrementAndGet() != 1) {
-							overlap.set(true);
-						}
-						acquisitions.incrementAndGet();
+						record(holds, inside, overlap, 0, onA.fencingToken().getAsLong());
 						TimeUnit.MILLISECONDS.sleep(20);
 					}
 					finally {
@@ -333,29 +315,49 @@ class DistributedLockIntegrationTests {
 				}
 				return null;
 			});
-			await().atMost(Duration.ofSeconds(5)).until(() -> acquisitions.get() >= 10);
-			boolean acquiredByB = onInstanceB.call(() -> {
-				if (!onB.tryLock(2, TimeUnit.SECONDS)) {
-					return false;
-				}
-				try {
-					if (inside.incrementAndGet() != 1) {
-						overlap.set(true);
+			await().atMost(Duration.ofSeconds(5)).until(() -> holdCount(holds) >= 10);
+			boolean acquiredByB = onInstanceB.call(() -> onB.tryLock(2, TimeUnit.SECONDS));
+			if (acquiredByB) {
+				onInstanceB.run(() -> {
+					try {
+						record(holds, inside, overlap, 1, onB.fencingToken().getAsLong());
 					}
-				}
-				finally {
-					inside.decrementAndGet();
-					bHeld.set(true);
-					onB.unlock();
-				}
-				return true;
-			});
+					finally {
+						inside.decrementAndGet();
+						onB.unlock();
+					}
+				});
+			}
 			bHeld.set(true);
 			loop.get(30, TimeUnit.SECONDS);
 			assertThat(acquiredByB).as("B acquired within 2 s while A kept re-acquiring").isTrue();
 			assertThat(overlap).isFalse();
+			assertThat(reusedHolds(holds)).as("re-acquisitions that reused the key").isPositive();
 			LockTestSupport.awaitNoKeysUnder(etcd, "/locks/streak/");
 		}));
+	}
+
+	/**
+	 * Check the holds in the order they were taken, and count the re-acquisitions that took the key
+	 * of the hold before over: only instance 0's, with nobody in between.
+	 */
+	private static long reusedHolds(List<long[]> holds) {
+		List<long[]> order;
+		synchronized (holds) {
+			order = List.copyOf(holds);
+		}
+		long reused = 0;
+		for (int i = 1; i < order.size(); i++) {
+			long[] previous = order.get(i - 1);
+			long[] current = order.get(i);
+			assertThat(current[1]).as("token of hold %d", i).isGreaterThanOrEqualTo(previous[1]);
+			if (current[1] == previous[1]) {
+				// the same key taken over: only by the instance that held it, with nobody in between
+				assertThat(current[0]).as("instance of reused hold %d", i).isEqualTo(previous[0]).isZero();
+				reused++;
+			}
+		}
+		return reused;
 	}
 
 	private static void record(List<long[]> holds, AtomicInteger inside, AtomicBoolean overlap, long instance,

@@ -74,7 +74,7 @@ class EtcdDistributedLock extends RegisteredLock {
 
 	// the key of a hold that ended here and whose delete has not started yet: whoever takes it first,
 	// the delete or the next local holder, owns it; never held by anybody meanwhile
-	private final AtomicReference<@Nullable SharedHold> released = new AtomicReference<>();
+	private final AtomicReference<@Nullable Parked> released = new AtomicReference<>();
 
 	// whether the current hold took a released key over: this instance re-acquires in quick succession
 	private volatile boolean reacquiring;
@@ -128,9 +128,9 @@ class EtcdDistributedLock extends RegisteredLock {
 
 	@Override
 	void flushRelease() {
-		SharedHold left = this.released.getAndSet(null);
+		Parked left = this.released.getAndSet(null);
 		if (left != null) {
-			queue().release(left.entry());
+			queue().release(left.hold().entry());
 		}
 	}
 
@@ -170,10 +170,11 @@ class EtcdDistributedLock extends RegisteredLock {
 	 * @return the key to hold, or {@code null}
 	 */
 	private @Nullable SharedHold reuseReleased() {
-		SharedHold left = this.released.getAndSet(null);
-		if (left == null) {
+		Parked parked = this.released.getAndSet(null);
+		if (parked == null) {
 			return null;
 		}
+		SharedHold left = parked.hold();
 		if (valid(left.entry()) && left.mayPassOn(queue(), keyPrefix())) {
 			return left;
 		}
@@ -191,14 +192,21 @@ class EtcdDistributedLock extends RegisteredLock {
 			queue().release(current.entry());
 			return;
 		}
-		this.released.set(current);
+		// a new object each release: the delete of an earlier release of the same key, still pending
+		// after a take-over, finds it gone and leaves this one to its own delete
+		Parked parked = new Parked(current);
+		this.released.set(parked);
 		Runnable delete = () -> {
+			if (this.released.get() != parked) {
+				// taken over meanwhile: its next release deletes it
+				return;
+			}
 			try {
-				registry().asyncExecutor().execute(() -> deleteReleased(current));
+				registry().asyncExecutor().execute(() -> deleteReleased(parked));
 			}
 			catch (RejectedExecutionException ex) {
 				// no thread to run it on (closing): delete here
-				deleteReleased(current);
+				deleteReleased(parked);
 			}
 		};
 		try {
@@ -215,14 +223,14 @@ class EtcdDistributedLock extends RegisteredLock {
 		}
 	}
 
-	private void deleteReleased(SharedHold left) {
+	private void deleteReleased(Parked left) {
 		CompletableFuture<@Nullable Void> attempt = new CompletableFuture<>();
 		// published before the key is taken: an acquirer that finds no key to reuse finds this
 		this.deleting = attempt;
 		try {
 			if (this.released.compareAndSet(left, null)) {
 				// retried in the background while the session lives
-				queue().release(left.entry());
+				queue().release(left.hold().entry());
 			}
 		}
 		finally {
@@ -555,6 +563,14 @@ class EtcdDistributedLock extends RegisteredLock {
 			return "asynchronous hold of " + EtcdDistributedLock.this;
 		}
 
+	}
+
+	/**
+	 * The key of one release, parked until its delete or the next local holder takes it.
+	 *
+	 * @param hold the released key
+	 */
+	private record Parked(SharedHold hold) {
 	}
 
 }

@@ -232,11 +232,28 @@ class DistributedLockIntegrationTests {
 
 	@Test
 	void aQuickReacquisitionReusesTheKeyAndNoOtherInstanceHoldsInBetween() {
+		// A re-acquires at once, at least 200 times: B gets in within A's loop, not only after it
+		reacquisitionStreak("reuse", 0, 200, Duration.ofSeconds(5));
+	}
+
+	@Test
+	void anInstanceThatReacquiresRightAfterEachUnlockLetsAWaitingInstanceInWithinTheHandOffWindow() {
+		// A works inside each hold, longer than the delete of a released key lingers, and re-acquires
+		// with no pause after unlock(): only the hand-off rules make it give the key up
+		reacquisitionStreak("streak", 20, 0, Duration.ofSeconds(2));
+	}
+
+	/**
+	 * Instance A re-acquires {@code key} right after each unlock, working {@code workMillis} inside
+	 * each hold, until B held and at least {@code minimum} times; B queues once A is under way and
+	 * must hold within {@code bWait}. Nobody holds at once, and A's streak reused its key.
+	 */
+	private void reacquisitionStreak(String key, long workMillis, int minimum, Duration bWait) {
 		this.contextRunner.run((a) -> this.contextRunner.run((b) -> {
 			awaitSession(a);
 			awaitSession(b);
-			DistributedLock onA = registry(a).obtain("reuse");
-			DistributedLock onB = registry(b).obtain("reuse");
+			DistributedLock onA = registry(a).obtain(key);
+			DistributedLock onB = registry(b).obtain(key);
 			// holds in the order they were taken (they exclude each other): instance and token
 			List<long[]> holds = new ArrayList<>();
 			AtomicInteger inside = new AtomicInteger();
@@ -247,11 +264,11 @@ class DistributedLockIntegrationTests {
 			Future<Integer> loop = onInstanceA.submit(() -> {
 				int acquisitions = 0;
 				long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-				// until B held, and at least 200 times
-				while ((!bHeld.get() || acquisitions < 200) && System.nanoTime() - end < 0) {
+				while ((!bHeld.get() || acquisitions < minimum) && System.nanoTime() - end < 0) {
 					onA.lock();
 					try {
 						record(holds, inside, overlap, 0, onA.fencingToken().getAsLong());
+						TimeUnit.MILLISECONDS.sleep(workMillis);
 					}
 					finally {
 						inside.decrementAndGet();
@@ -261,10 +278,9 @@ class DistributedLockIntegrationTests {
 				}
 				return acquisitions;
 			});
-			await().atMost(Duration.ofSeconds(5)).until(() -> holdCount(holds) >= 20);
-			// B queues while A keeps re-acquiring: it gets in within A's loop, not only after it
+			await().atMost(Duration.ofSeconds(5)).until(() -> holdCount(holds) >= 10);
 			boolean acquiredByB = onInstanceB.call(() -> {
-				if (!onB.tryLock(5, TimeUnit.SECONDS)) {
+				if (!onB.tryLock(bWait.toMillis(), TimeUnit.MILLISECONDS)) {
 					return false;
 				}
 				try {
@@ -272,32 +288,40 @@ class DistributedLockIntegrationTests {
 				}
 				finally {
 					inside.decrementAndGet();
-					bHeld.set(true);
 					onB.unlock();
 				}
 				return true;
 			});
-			assertThat(acquiredByB).as("B acquired while A kept re-acquiring").isTrue();
-			assertThat(loop.get(30, TimeUnit.SECONDS)).isGreaterThanOrEqualTo(200);
+			bHeld.set(true);
+			assertThat(loop.get(30, TimeUnit.SECONDS)).isGreaterThanOrEqualTo(minimum);
+			assertThat(acquiredByB).as("B acquired within %s while A kept re-acquiring", bWait).isTrue();
 			assertThat(overlap).isFalse();
-			List<long[]> order;
-			synchronized (holds) {
-				order = List.copyOf(holds);
-			}
-			long reused = 0;
-			for (int i = 1; i < order.size(); i++) {
-				long[] previous = order.get(i - 1);
-				long[] current = order.get(i);
-				assertThat(current[1]).as("token of hold %d", i).isGreaterThanOrEqualTo(previous[1]);
-				if (current[1] == previous[1]) {
-					// the same key taken over: only by the instance that held it, with nobody in between
-					assertThat(current[0]).as("instance of reused hold %d", i).isEqualTo(previous[0]).isZero();
-					reused++;
-				}
-			}
-			assertThat(reused).as("re-acquisitions that reused the key").isPositive();
-			LockTestSupport.awaitNoKeysUnder(etcd, "/locks/reuse/");
+			assertThat(reusedHolds(holds)).as("re-acquisitions that reused the key").isPositive();
+			LockTestSupport.awaitNoKeysUnder(etcd, "/locks/" + key + "/");
 		}));
+	}
+
+	/**
+	 * Check the holds in the order they were taken, and count the re-acquisitions that took the key
+	 * of the hold before over: only instance 0's, with nobody in between.
+	 */
+	private static long reusedHolds(List<long[]> holds) {
+		List<long[]> order;
+		synchronized (holds) {
+			order = List.copyOf(holds);
+		}
+		long reused = 0;
+		for (int i = 1; i < order.size(); i++) {
+			long[] previous = order.get(i - 1);
+			long[] current = order.get(i);
+			assertThat(current[1]).as("token of hold %d", i).isGreaterThanOrEqualTo(previous[1]);
+			if (current[1] == previous[1]) {
+				// the same key taken over: only by the instance that held it, with nobody in between
+				assertThat(current[0]).as("instance of reused hold %d", i).isEqualTo(previous[0]).isZero();
+				reused++;
+			}
+		}
+		return reused;
 	}
 
 	private static void record(List<long[]> holds, AtomicInteger inside, AtomicBoolean overlap, long instance,

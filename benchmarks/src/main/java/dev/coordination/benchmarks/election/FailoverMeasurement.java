@@ -529,7 +529,7 @@ public final class FailoverMeasurement {
 
 	/**
 	 * An {@code etcdctl elect} process: it prints the election key and its value once it leads, and
- * resigns on SIGINT or SIGTERM.
+	 * resigns on SIGINT or SIGTERM.
 	 */
 	private static final class GoCandidate {
 

@@ -5,7 +5,6 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.io.Writer;
-import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,6 +27,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 
+import dev.coordination.benchmarks.Measurements;
 import dev.coordination.etcd.internal.EtcdKeys;
 import dev.coordination.test.Etcd;
 import dev.coordination.test.EtcdCluster;
@@ -97,24 +97,11 @@ public final class FailoverMeasurement {
 	}
 
 	public static void main(String[] args) {
-		int status = 0;
-		try {
-			run(Settings.parse(args));
-		}
-		catch (IllegalArgumentException ex) {
-			System.err.println(ex.getMessage());
-			status = 2;
-		}
-		catch (Exception ex) {
-			ex.printStackTrace();
-			status = 1;
-		}
-		// gRPC and etcd watchdog threads must not keep the JVM alive
-		System.exit(status);
+		Measurements.run(args, (arguments) -> run(Settings.parse(arguments)));
 	}
 
 	private static void run(Settings settings) throws Exception {
-		Path target = targetDirectory();
+		Path target = Measurements.targetDirectory(FailoverMeasurement.class);
 		try (EtcdCluster etcd = Etcd.start(EtcdSpec.builder().requireLaunched().build());
 				Client client = etcd.newClient()) {
 			System.out.println("Measuring failover against " + etcd.description() + " at " + etcd.endpointsAsString()
@@ -424,16 +411,6 @@ public final class FailoverMeasurement {
 		return sorted.get(Math.max(rank, 1) - 1);
 	}
 
-	private static Path targetDirectory() {
-		try {
-			Path location = Path.of(FailoverMeasurement.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-			// benchmarks/target/benchmarks.jar or benchmarks/target/classes: both resolve to target
-			return location.toAbsolutePath().getParent();
-		}
-		catch (URISyntaxException | RuntimeException ex) {
-			return Path.of(".");
-		}
-	}
 
 	/**
 	 * The candidate that leads, and the token of its term.

@@ -5,7 +5,6 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.io.Writer;
-import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,6 +21,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
+import dev.coordination.benchmarks.Measurements;
 import dev.coordination.etcd.internal.EtcdKeys;
 import dev.coordination.test.Etcd;
 import dev.coordination.test.EtcdCluster;
@@ -62,23 +62,11 @@ public final class FleetMeasurement {
 	}
 
 	public static void main(String[] args) {
-		int status = 0;
-		try {
-			run(Settings.parse(args));
-		}
-		catch (IllegalArgumentException ex) {
-			System.err.println(ex.getMessage());
-			status = 2;
-		}
-		catch (Exception ex) {
-			ex.printStackTrace();
-			status = 1;
-		}
-		System.exit(status);
+		Measurements.run(args, (arguments) -> run(Settings.parse(arguments)));
 	}
 
 	private static void run(Settings settings) throws Exception {
-		Path target = targetDirectory();
+		Path target = Measurements.targetDirectory(FleetMeasurement.class);
 		List<FleetRow> rows = new ArrayList<>();
 		List<String> stops = new ArrayList<>();
 		for (int members : settings.members()) {
@@ -244,7 +232,9 @@ public final class FleetMeasurement {
 				"-Xss512k", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-cp",
 				System.getProperty("java.class.path"), FleetChild.class.getName(), this.etcd.endpointsAsString(),
 				Integer.toString(first), Integer.toString(count));
-		Path log = targetDirectory().resolve("fleet-logs").resolve("instances-" + first + ".log");
+		Path log = Measurements.targetDirectory(FleetMeasurement.class)
+			.resolve("fleet-logs")
+			.resolve("instances-" + first + ".log");
 		Files.createDirectories(log.getParent());
 		Process process = new ProcessBuilder(command).redirectError(log.toFile()).start();
 		Child child = new Child(process, process.outputWriter(StandardCharsets.UTF_8));
@@ -342,16 +332,6 @@ public final class FleetMeasurement {
 		this.children.clear();
 	}
 
-	static Path targetDirectory() {
-		try {
-			Path location = Path
-				.of(FleetMeasurement.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-			return location.toAbsolutePath().getParent();
-		}
-		catch (URISyntaxException | RuntimeException ex) {
-			return Path.of(".");
-		}
-	}
 
 	/**
 	 * A line an instance JVM printed.

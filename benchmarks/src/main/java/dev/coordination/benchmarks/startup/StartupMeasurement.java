@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 
+import dev.coordination.benchmarks.Measurements;
 import dev.coordination.test.Etcd;
 import dev.coordination.test.EtcdCluster;
 import dev.coordination.test.EtcdSpec;
@@ -43,19 +44,7 @@ public final class StartupMeasurement {
 	}
 
 	public static void main(String[] args) {
-		int status = 0;
-		try {
-			run(runs(args));
-		}
-		catch (IllegalArgumentException ex) {
-			System.err.println(ex.getMessage());
-			status = 2;
-		}
-		catch (Exception ex) {
-			ex.printStackTrace();
-			status = 1;
-		}
-		System.exit(status);
+		Measurements.run(args, (arguments) -> run(runs(arguments)));
 	}
 
 	private static int runs(String[] args) {
@@ -90,7 +79,7 @@ public final class StartupMeasurement {
 						starter.get(run - 1));
 			}
 			String report = report(etcd, runs, plain, starter);
-			Path file = targetDirectory().resolve("startup-results.txt");
+			Path file = Measurements.targetDirectory(StartupMeasurement.class).resolve("startup-results.txt");
 			Files.writeString(file, report);
 			System.out.println();
 			System.out.print(report);
@@ -168,15 +157,6 @@ public final class StartupMeasurement {
 		return (size % 2 == 1) ? sorted.get(size / 2) : (sorted.get(size / 2 - 1) + sorted.get(size / 2)) / 2;
 	}
 
-	private static Path targetDirectory() {
-		try {
-			Path location = Path.of(StartupMeasurement.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-			return location.toAbsolutePath().getParent();
-		}
-		catch (Exception ex) {
-			return Path.of(".");
-		}
-	}
 
 	/**
 	 * One start: to ready, and the close.

@@ -8,12 +8,18 @@ import io.etcd.jetcd.Client;
  * Builds the jetcd clients of the benchmarks from the endpoints {@link BenchmarkMain} hands to the
  * forked benchmark JVM.
  */
-final class BenchmarkClients {
+public final class BenchmarkClients {
 
 	/**
 	 * System property holding the comma-separated client endpoints of the etcd under test.
 	 */
 	static final String ENDPOINTS_PROPERTY = "coordination.benchmark.endpoints";
+
+	/**
+	 * Bound of every set-up step and etcd call the benchmarks wait for, in seconds: generous, so a
+	 * loaded machine (load average 20 was seen) slows a run down instead of failing it.
+	 */
+	public static final long TIMEOUT_SECONDS = 30;
 
 	private BenchmarkClients() {
 	}

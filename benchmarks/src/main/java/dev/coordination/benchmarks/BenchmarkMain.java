@@ -10,11 +10,16 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
 
 import dev.coordination.test.Etcd;
 import dev.coordination.test.EtcdCluster;
 import dev.coordination.test.EtcdSpec;
 import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.runner.format.OutputFormatFactory;
+import org.openjdk.jmh.runner.BenchmarkList;
+import org.openjdk.jmh.runner.BenchmarkListEntry;
 import org.openjdk.jmh.runner.NoBenchmarksException;
 import org.openjdk.jmh.runner.Runner;
 import org.openjdk.jmh.runner.RunnerException;
@@ -24,6 +29,7 @@ import org.openjdk.jmh.runner.options.CommandLineOptions;
 import org.openjdk.jmh.runner.options.Options;
 import org.openjdk.jmh.runner.options.OptionsBuilder;
 import org.openjdk.jmh.runner.options.TimeValue;
+import org.openjdk.jmh.runner.options.VerboseMode;
 
 /**
  * Starts one etcd, runs the JMH benchmarks of this module against it and prints the results table.
@@ -32,8 +38,9 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * {@code -wi}, {@code -w}, {@code -i}, {@code -r} override the short defaults (1 fork, 5 warmup
  * iterations of 2 s, 3 measurement iterations of 2 s), {@code -h} and {@code -l} help and list
  * without starting etcd. The endpoints reach the forked benchmark JVM as
- * {@code -D}{@value BenchmarkClients#ENDPOINTS_PROPERTY}. A failing benchmark fails the run unless
- * {@code -foe false} is given. etcd is closed at the end, also on failure. The table is printed and
+ * {@code -D}{@value BenchmarkClients#ENDPOINTS_PROPERTY}. A failing benchmark does not stop the
+ * others (unless {@code -foe true} is given): it is missing from the table, named under it, and the
+ * run ends with status 1. etcd is closed at the end, also on failure. The table is printed and
  * written to {@code benchmark-results.txt} next to the jar ({@code benchmarks/target}), or to the
  * file named by {@code -Dcoordination.benchmark.results}.
  */
@@ -85,7 +92,9 @@ public final class BenchmarkMain {
 			System.setProperty(BenchmarkClients.ENDPOINTS_PROPERTY, endpoints);
 			Options options = options(commandLine, endpoints);
 			Collection<RunResult> results = new Runner(options).run();
-			String report = header(etcd, options) + ResultTable.of(results).format();
+			List<String> failed = failed(options, results);
+			String report = header(etcd, options) + ResultTable.of(results).format()
+					+ (failed.isEmpty() ? "" : String.format("%nFailed, see their errors above: %s%n", failed));
 			Path file = resultsFile();
 			Files.createDirectories(file.toAbsolutePath().getParent());
 			Files.writeString(file, report);
@@ -93,8 +102,26 @@ public final class BenchmarkMain {
 			System.out.print(report);
 			System.out.println();
 			System.out.println("Written to " + file.toAbsolutePath().normalize());
+			return failed.isEmpty() ? 0 : 1;
 		}
-		return 0;
+	}
+
+	/**
+	 * The selected benchmarks that produced no result.
+	 */
+	private static List<String> failed(Options options, Collection<RunResult> results) {
+		Set<String> produced = results.stream()
+			.map((result) -> result.getParams().getBenchmark())
+			.collect(Collectors.toSet());
+		return BenchmarkList.defaultList()
+			.find(OutputFormatFactory.createFormatInstance(System.out, VerboseMode.SILENT), options.getIncludes(),
+					options.getExcludes())
+			.stream()
+			.map(BenchmarkListEntry::getUsername)
+			.filter((name) -> !produced.contains(name))
+			.distinct()
+			.sorted()
+			.toList();
 	}
 
 	/**
@@ -123,8 +150,10 @@ public final class BenchmarkMain {
 		if (!commandLine.getMeasurementTime().hasValue()) {
 			builder.measurementTime(TimeValue.seconds(2));
 		}
+		// one failing benchmark must not throw away the others' results: it is missing from the
+		// table, its error is in the log, and the run ends with status 1
 		if (!commandLine.shouldFailOnError().hasValue()) {
-			builder.shouldFailOnError(true);
+			builder.shouldFailOnError(false);
 		}
 		List<String> append = new ArrayList<>(commandLine.getJvmArgsAppend().orElse(List.of()));
 		append.add("-D" + BenchmarkClients.ENDPOINTS_PROPERTY + "=" + endpoints);

@@ -51,7 +51,7 @@ import org.openjdk.jmh.annotations.TearDown;
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 public class EtcdFloorBenchmark {
 
-	private static final long TIMEOUT_SECONDS = 5;
+	private static final long TIMEOUT_SECONDS = BenchmarkClients.TIMEOUT_SECONDS;
 
 	private static final int VALUE_SIZE = 100;
 

@@ -20,6 +20,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
 
+import dev.coordination.benchmarks.BenchmarkClients;
 import dev.coordination.autoconfigure.config.ConfigAutoConfiguration;
 import dev.coordination.autoconfigure.config.ConfigProperties;
 import dev.coordination.autoconfigure.config.EtcdConfigDataLocationResolver;
@@ -115,7 +116,7 @@ public final class ConfigPropagationMeasurement {
 
 	static final long POLL_DELAY_MILLIS = 1000;
 
-	private static final long TIMEOUT_SECONDS = 5;
+	private static final long TIMEOUT_SECONDS = BenchmarkClients.TIMEOUT_SECONDS;
 
 	private static final long CHECK_MICROS = 20;
 

@@ -12,6 +12,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import com.google.protobuf.ByteString;
+import dev.coordination.benchmarks.BenchmarkClients;
 import dev.coordination.autoconfigure.discovery.DiscoveryAutoConfiguration;
 import dev.coordination.autoconfigure.etcd.EtcdAutoConfiguration;
 import dev.coordination.autoconfigure.session.SessionAutoConfiguration;
@@ -89,7 +90,7 @@ public class DiscoveryBenchmark {
 
 	private static final String PREFIX = "/services/" + SERVICE + "/";
 
-	private static final long TIMEOUT_SECONDS = 5;
+	private static final long TIMEOUT_SECONDS = BenchmarkClients.TIMEOUT_SECONDS;
 
 	private static final JsonMapper json = JsonMapper.builder().build();
 

@@ -6,6 +6,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
+import dev.coordination.benchmarks.BenchmarkClients;
 import dev.coordination.benchmarks.LatencyRows;
 import dev.coordination.discovery.DiscoveryListener;
 import dev.coordination.discovery.InstanceAddedEvent;
@@ -44,7 +45,7 @@ public final class RegistrationLatencyMeasurement {
 
 	private static final String PREFIX = "/services/" + SERVICE + "/";
 
-	private static final long TIMEOUT_SECONDS = 5;
+	private static final long TIMEOUT_SECONDS = BenchmarkClients.TIMEOUT_SECONDS;
 
 	private static final int LABEL_WIDTH = 28;
 

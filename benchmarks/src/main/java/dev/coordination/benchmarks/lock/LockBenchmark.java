@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
+import dev.coordination.benchmarks.BenchmarkClients;
 import dev.coordination.benchmarks.ComparedTo;
 import dev.coordination.etcd.internal.EtcdKeys;
 import dev.coordination.lock.DistributedLock;
@@ -53,7 +54,7 @@ import org.springframework.context.ConfigurableApplicationContext;
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 public class LockBenchmark {
 
-	private static final long TIMEOUT_SECONDS = 5;
+	private static final long TIMEOUT_SECONDS = BenchmarkClients.TIMEOUT_SECONDS;
 
 	private static final long LEASE_TTL_SECONDS = 10;
 

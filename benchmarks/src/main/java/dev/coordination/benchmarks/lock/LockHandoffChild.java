@@ -37,7 +37,7 @@ public final class LockHandoffChild {
 		int threads = Integer.parseInt(args[1]);
 		long seconds = Long.parseLong(args[2]);
 		ConfigurableApplicationContext context = LockContexts.start(args[0],
-				Map.of("coordination.etcd.session.ttl", "10s", "coordination.etcd.request-timeout", "2s"));
+				Map.of("coordination.etcd.session.ttl", "10s", "coordination.etcd.request-timeout", "10s"));
 		DistributedLock lock = context.getBean(DistributedLockRegistry.class).obtain(LOCK);
 		EtcdTemplate etcd = context.getBean(EtcdTemplate.class);
 		System.out.println("READY");

@@ -60,7 +60,7 @@ public final class VirtualThreadWaitersChild {
 		Map<String, Object> properties = new HashMap<>();
 		properties.put("coordination.etcd.endpoints", args[0]);
 		properties.put("coordination.etcd.session.ttl", "10s");
-		properties.put("coordination.etcd.request-timeout", "2s");
+		properties.put("coordination.etcd.request-timeout", "10s");
 		properties.put("spring.threads.virtual.enabled", Boolean.toString(virtual));
 		application.setDefaultProperties(properties);
 		try (ConfigurableApplicationContext context = application.run()) {

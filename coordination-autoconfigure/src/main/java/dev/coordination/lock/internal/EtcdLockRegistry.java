@@ -15,6 +15,7 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 
 import dev.coordination.etcd.EtcdTemplate;
@@ -57,11 +58,11 @@ public class EtcdLockRegistry implements DistributedLockRegistry, LeaseListener,
 
 	private static final int CLEAN_UP_THRESHOLD = 1024;
 
-	private final ConcurrentHashMap<String, WeakReference<EtcdDistributedLock>> locks = new ConcurrentHashMap<>();
+	private final LockTable<EtcdDistributedLock> locks = new LockTable<>();
 
-	private final ConcurrentHashMap<String, WeakReference<EtcdReadWriteLock>> readWriteLocks = new ConcurrentHashMap<>();
+	private final LockTable<EtcdReadWriteLock> readWriteLocks = new LockTable<>();
 
-	private final ConcurrentHashMap<String, WeakReference<EtcdSemaphore>> semaphores = new ConcurrentHashMap<>();
+	private final LockTable<EtcdSemaphore> semaphores = new LockTable<>();
 
 	private final Set<RegisteredLock> inUse = ConcurrentHashMap.newKeySet();
 
@@ -150,7 +151,7 @@ public class EtcdLockRegistry implements DistributedLockRegistry, LeaseListener,
 	@Override
 	public DistributedLock obtain(String key) {
 		EtcdKeys.segment("lock key", key);
-		return obtain(this.locks, key, (name) -> new EtcdDistributedLock(name, this.prefixes.locks(), this.queue, this))
+		return this.locks.obtain(key, (name) -> new EtcdDistributedLock(name, this.prefixes.locks(), this.queue, this))
 			.lock();
 	}
 
@@ -159,7 +160,7 @@ public class EtcdLockRegistry implements DistributedLockRegistry, LeaseListener,
 		EtcdKeys.segment("lock key", key);
 		Assert.isTrue(waitTime != null && !waitTime.isNegative(), () -> "Lock '" + key
 				+ "': the wait time must be zero or positive, got " + waitTime);
-		return obtain(this.locks, key, (name) -> new EtcdDistributedLock(name, this.prefixes.locks(), this.queue, this))
+		return this.locks.obtain(key, (name) -> new EtcdDistributedLock(name, this.prefixes.locks(), this.queue, this))
 			.acquireAsync(waitTime);
 	}
 
@@ -174,7 +175,7 @@ public class EtcdLockRegistry implements DistributedLockRegistry, LeaseListener,
 	@Override
 	public DistributedReadWriteLock readWriteLock(String key) {
 		EtcdKeys.segment("read-write lock key", key);
-		return obtain(this.readWriteLocks, key,
+		return this.readWriteLocks.obtain(key,
 				(name) -> new EtcdReadWriteLock(name, this.prefixes.readWriteLocks(), this.queue, this));
 	}
 
@@ -184,7 +185,7 @@ public class EtcdLockRegistry implements DistributedLockRegistry, LeaseListener,
 		if (permits < 1) {
 			throw new IllegalArgumentException("Semaphore '" + key + "' needs at least 1 permit, got " + permits);
 		}
-		EtcdSemaphore semaphore = obtain(this.semaphores, key,
+		EtcdSemaphore semaphore = this.semaphores.obtain(key,
 				(name) -> new EtcdSemaphore(name, permits, this.prefixes.semaphores(), this.queue, this));
 		if (semaphore.permits() != permits) {
 			throw new IllegalArgumentException("Semaphore '" + key + "' is used with " + semaphore.permits()
@@ -193,20 +194,6 @@ public class EtcdLockRegistry implements DistributedLockRegistry, LeaseListener,
 		return semaphore;
 	}
 
-	private <T> T obtain(ConcurrentHashMap<String, WeakReference<T>> map, String key, Function<String, T> factory) {
-		while (true) {
-			WeakReference<T> reference = map.compute(key,
-					(name, existing) -> (existing != null && existing.get() != null) ? existing
-							: new WeakReference<>(factory.apply(name)));
-			T value = reference.get();
-			if (value != null) {
-				if (map.size() > CLEAN_UP_THRESHOLD) {
-					map.values().removeIf((candidate) -> candidate.get() == null);
-				}
-				return value;
-			}
-		}
-	}
 
 	@Override
 	public List<HeldLock> heldLocks() {
@@ -291,6 +278,41 @@ public class EtcdLockRegistry implements DistributedLockRegistry, LeaseListener,
 	 * @param semaphores the prefix of {@link DistributedSemaphore}s, for example {@code /semaphores}
 	 */
 	public record Prefixes(String locks, String readWriteLocks, String semaphores) {
+	}
+
+	/**
+	 * Locks of one kind by key, held weakly: a lock nobody references any more is dropped. Dead
+	 * entries are swept once the table has doubled since the last sweep, so obtaining a lock costs
+	 * the same whether 10 or 10,000 other locks are in use.
+	 */
+	private static final class LockTable<T> {
+
+		private final ConcurrentHashMap<String, WeakReference<T>> locks = new ConcurrentHashMap<>();
+
+		private final AtomicInteger sweepAt = new AtomicInteger(CLEAN_UP_THRESHOLD);
+
+		T obtain(String key, Function<String, T> factory) {
+			while (true) {
+				WeakReference<T> reference = this.locks.compute(key,
+						(name, existing) -> (existing != null && existing.get() != null) ? existing
+								: new WeakReference<>(factory.apply(name)));
+				T value = reference.get();
+				if (value != null) {
+					sweepIfGrown();
+					return value;
+				}
+			}
+		}
+
+		private void sweepIfGrown() {
+			int threshold = this.sweepAt.get();
+			// one thread sweeps; the others go on meanwhile
+			if (this.locks.size() > threshold && this.sweepAt.compareAndSet(threshold, Integer.MAX_VALUE)) {
+				this.locks.values().removeIf((candidate) -> candidate.get() == null);
+				this.sweepAt.set(Math.max(CLEAN_UP_THRESHOLD, 2 * this.locks.size()));
+			}
+		}
+
 	}
 
 }

@@ -12,6 +12,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 
+import dev.coordination.etcd.internal.ConnectionDiagnosis;
 import dev.coordination.etcd.internal.EtcdExceptionTranslator;
 import dev.coordination.etcd.internal.EtcdKeys;
 import io.etcd.jetcd.ByteSequence;
@@ -112,7 +113,9 @@ public class EtcdTemplate {
 		}
 		catch (TimeoutException ex) {
 			future.cancel(true);
-			throw new EtcdTimeoutException(operation, timeout, property, ex);
+			String why = ConnectionDiagnosis.cannotConnect(this.client, true);
+			throw (why != null) ? new EtcdTimeoutException(operation, timeout, property, why, ex)
+					: new EtcdTimeoutException(operation, timeout, property, ex);
 		}
 		catch (InterruptedException ex) {
 			future.cancel(true);
@@ -153,7 +156,11 @@ public class EtcdTemplate {
 		return bounded.orTimeout(timeout.toNanos(), TimeUnit.NANOSECONDS).exceptionallyCompose((failure) -> {
 			if (failure instanceof TimeoutException) {
 				future.cancel(true);
-				return CompletableFuture.failedFuture(new EtcdTimeoutException(operation, timeout, failure));
+				// on the JDK's delay thread: the channel's state only, no probe
+				String why = ConnectionDiagnosis.cannotConnect(this.client, false);
+				return CompletableFuture.failedFuture((why != null)
+						? new EtcdTimeoutException(operation, timeout, null, why, failure)
+						: new EtcdTimeoutException(operation, timeout, failure));
 			}
 			return CompletableFuture.failedFuture(EtcdExceptionTranslator.translate(operation, failure));
 		});

@@ -8,7 +8,9 @@ import org.jspecify.annotations.Nullable;
  * Thrown when a call did not complete within its bound ({@code coordination.etcd.request-timeout}
  * unless the caller gave another).
  * <p>
- * The outcome is unknown: a write that timed out may still be applied by etcd later.
+ * The outcome is unknown: a write that timed out may still be applied by etcd later. Where the
+ * client could not connect to etcd at all, the message says so ("etcd at host:port refused the
+ * connection") instead.
  */
 public class EtcdTimeoutException extends EtcdAccessException {
 
@@ -28,6 +30,22 @@ public class EtcdTimeoutException extends EtcdAccessException {
 	public EtcdTimeoutException(String operation, Duration timeout, @Nullable String property, Throwable cause) {
 		super(operation, "no answer within " + timeout.toMillis() + " ms"
 				+ ((property != null) ? " (" + property + ")" : "") + "; the outcome is unknown", cause);
+		this.timeout = timeout;
+	}
+
+	/**
+	 * Create an instance that says why there was no answer.
+	 * @param operation the operation that timed out
+	 * @param timeout the bound that was exceeded
+	 * @param property the property that set the bound, named in the message, or {@code null}
+	 * @param why why there was no answer, for example "etcd at 127.0.0.1:2379 refused the
+	 * connection"
+	 * @param cause the cause
+	 */
+	public EtcdTimeoutException(String operation, Duration timeout, @Nullable String property, String why,
+			Throwable cause) {
+		super(operation, why + " (no answer within " + timeout.toMillis() + " ms"
+				+ ((property != null) ? ", " + property : "") + ")", cause);
 		this.timeout = timeout;
 	}
 

@@ -105,9 +105,12 @@ public class EtcdConfigDataLocationResolver implements ConfigDataLocationResolve
 			BootstrapEtcdClient bootstrap = BootstrapEtcdClient.create(binder);
 			EtcdConfigSource source = new EtcdConfigSource(
 					bootstrap.endpoints().stream().map(java.net.URI::toString).toList(), bootstrap.connectTimeout(),
-					bootstrap.client());
+					bootstrap.client(), bootstrap.startupCheck());
 			context.getBootstrapContext().addCloseListener((event) -> {
 				source.close();
+				// where EtcdConfigImportFailureListener did not run (configuration data applied
+				// without a SpringApplication), a required import that failed fails here
+				source.throwRequiredFailure();
 				// the application context watches etcd and refreshes what was imported
 				if (!source.state().contexts().isEmpty()
 						&& !event.getApplicationContext().getBeanFactory().containsSingleton(STATE_BEAN)) {

@@ -4,6 +4,7 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 
+import dev.coordination.etcd.internal.EtcdStartupCheck;
 import io.etcd.jetcd.Client;
 
 import org.springframework.boot.autoconfigure.ssl.JksSslBundleProperties;
@@ -30,10 +31,14 @@ public final class BootstrapEtcdClient {
 
 	private final Duration connectTimeout;
 
-	private BootstrapEtcdClient(Client client, List<URI> endpoints, Duration connectTimeout) {
+	private final EtcdStartupCheck startupCheck;
+
+	private BootstrapEtcdClient(Client client, List<URI> endpoints, Duration connectTimeout,
+			EtcdStartupCheck startupCheck) {
 		this.client = client;
 		this.endpoints = endpoints;
 		this.connectTimeout = connectTimeout;
+		this.startupCheck = startupCheck;
 	}
 
 	/**
@@ -60,7 +65,8 @@ public final class BootstrapEtcdClient {
 		}
 		PropertiesEtcdConnectionDetails details = new PropertiesEtcdConnectionDetails(properties, bundles);
 		Client client = EtcdClientBuilderFactory.builder(properties, details, List.of()).build();
-		return new BootstrapEtcdClient(client, details.getEndpoints(), properties.getConnectTimeout());
+		return new BootstrapEtcdClient(client, details.getEndpoints(), properties.getConnectTimeout(),
+				EtcdClientBuilderFactory.startupCheck(properties, details));
 	}
 
 	/**
@@ -77,6 +83,15 @@ public final class BootstrapEtcdClient {
 	 */
 	public List<URI> endpoints() {
 		return this.endpoints;
+	}
+
+	/**
+	 * The first read at start-up: tried until {@code coordination.etcd.connect-timeout} plus
+	 * {@code coordination.etcd.startup-grace} have passed, then explained.
+	 * @return the check
+	 */
+	public EtcdStartupCheck startupCheck() {
+		return this.startupCheck;
 	}
 
 	/**

@@ -6,9 +6,10 @@ import java.util.Arrays;
 import java.util.List;
 import javax.net.ssl.SSLException;
 
-import dev.coordination.etcd.EtcdAccessException;
 import dev.coordination.etcd.EtcdTemplate;
+import dev.coordination.etcd.internal.EtcdEndpointProbe;
 import dev.coordination.etcd.internal.EtcdKeys;
+import dev.coordination.etcd.internal.EtcdStartupCheck;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.ClientBuilder;
 import io.grpc.netty.GrpcSslContexts;
@@ -86,18 +87,19 @@ final class EtcdClientBuilderFactory {
 		}
 	}
 
+	static EtcdStartupCheck startupCheck(EtcdProperties properties, EtcdConnectionDetails connectionDetails) {
+		SslBundle bundle = connectionDetails.getSslBundle();
+		EtcdEndpointProbe probe = new EtcdEndpointProbe((bundle != null) ? bundle.createSslContext() : null,
+				connectionDetails.getAuthority());
+		return new EtcdStartupCheck(connectionDetails.getEndpoints(), properties.getConnectTimeout(),
+				properties.getStartupGrace(), probe, connectionDetails.getUsername(), properties.getSsl().getBundle());
+	}
+
 	static void checkReachable(EtcdTemplate template, EtcdProperties properties,
 			EtcdConnectionDetails connectionDetails) {
-		try {
-			template.members(properties.getConnectTimeout());
-		}
-		catch (EtcdAccessException ex) {
-			throw new IllegalStateException("etcd did not answer at " + connectionDetails.getEndpoints() + " within "
-					+ properties.getConnectTimeout().toMillis() + " ms (coordination.etcd.connect-timeout) and"
-					+ " coordination.etcd.fail-fast is true: " + ex.getMessage()
-					+ ". Start etcd, correct coordination.etcd.endpoints, or set coordination.etcd.fail-fast=false"
-					+ " to start without etcd and report it DOWN in health.", ex);
-		}
+		startupCheck(properties, connectionDetails).call("Checking etcd at start-up (coordination.etcd.fail-fast=true)",
+				"or set coordination.etcd.fail-fast=false to start without etcd and report it DOWN in health",
+				template::members);
 	}
 
 }

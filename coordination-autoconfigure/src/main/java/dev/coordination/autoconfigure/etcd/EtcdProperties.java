@@ -58,6 +58,14 @@ public class EtcdProperties implements InitializingBean {
 	private Duration connectTimeout = Duration.ofSeconds(5);
 
 	/**
+	 * How much longer than the connect timeout the first call at start-up (the configuration
+	 * import, the fail-fast check) is tried again, with a short backoff, before start-up fails: a
+	 * cold JVM can use up the connect timeout loading gRPC and Netty. 0 tries for the connect
+	 * timeout only.
+	 */
+	private Duration startupGrace = Duration.ofSeconds(5);
+
+	/**
 	 * Bound on every call the starter makes to etcd. jetcd itself waits forever while etcd is
 	 * down.
 	 */
@@ -148,6 +156,14 @@ public class EtcdProperties implements InitializingBean {
 		this.connectTimeout = connectTimeout;
 	}
 
+	public Duration getStartupGrace() {
+		return this.startupGrace;
+	}
+
+	public void setStartupGrace(Duration startupGrace) {
+		this.startupGrace = startupGrace;
+	}
+
 	public Duration getRequestTimeout() {
 		return this.requestTimeout;
 	}
@@ -219,6 +235,10 @@ public class EtcdProperties implements InitializingBean {
 		}
 		positive("coordination.etcd.connect-timeout", this.connectTimeout);
 		positive("coordination.etcd.request-timeout", this.requestTimeout);
+		if (this.startupGrace == null || this.startupGrace.isNegative()) {
+			throw new InvalidConfigurationPropertyValueException("coordination.etcd.startup-grace", this.startupGrace,
+					"Must be zero or a positive duration, for example 5s.");
+		}
 		positive("coordination.etcd.keepalive-time", this.keepaliveTime);
 		positive("coordination.etcd.keepalive-timeout", this.keepaliveTimeout);
 		positive("coordination.etcd.retry.delay", this.retry.delay);

@@ -6,7 +6,7 @@ import java.util.Map;
 
 import dev.coordination.config.internal.ConfigDocuments.InvalidConfigDocumentException;
 import dev.coordination.etcd.EtcdAccessException;
-import dev.coordination.etcd.EtcdAuthenticationException;
+import dev.coordination.etcd.internal.EtcdStartupException;
 import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.kv.GetResponse;
 import org.apache.commons.logging.Log;
@@ -23,7 +23,8 @@ import org.springframework.util.Assert;
  * properties document in the context's data key.
  * <p>
  * All contexts are read at one revision. A required context that cannot be read fails start-up, naming
- * the endpoints and what to do; an optional one starts empty and is filled once etcd answers.
+ * the endpoints and what to do, once logging is set up; an optional one starts empty and is filled
+ * once etcd answers.
  * <p>
  * Each context becomes an {@link EtcdPropertySource} of the application's {@link EtcdConfigState},
  * which the watch keeps current. When Spring Cloud Context reloads the configuration (its refresh
@@ -53,23 +54,26 @@ public class EtcdConfigDataLoader implements ConfigDataLoader<EtcdConfigDataReso
 		try {
 			response = source.read(resource.getPath());
 		}
-		catch (EtcdAccessException ex) {
-			boolean refused = ex instanceof EtcdAuthenticationException;
-			String message = refused
-					? "etcd at " + source.endpoints() + " refused to read configuration " + resource + " ("
-							+ ex.getMessage() + "): check coordination.etcd.username and coordination.etcd.password,"
-							+ " and that the user's role may read " + resource.getPath()
-					: "Could not read configuration " + resource + " from etcd at " + source.endpoints() + " within "
-							+ source.timeout().toMillis() + " ms (coordination.etcd.endpoints,"
-							+ " coordination.etcd.connect-timeout): " + ex.getMessage();
+		catch (EtcdStartupException | EtcdAccessException ex) {
+			String description = (ex instanceof EtcdStartupException startup) ? startup.getDescription()
+					: "Reading configuration context " + resource.getPath() + " from etcd failed: " + ex.getMessage() + ".";
 			if (resource.isOptionalImport()) {
 				// the watch reads everything once etcd answers
 				source.state().incomplete();
-				this.logger.warn(message + "; starting without it (optional:etcd:), and adding it once etcd answers");
+				if (source.report(ex)) {
+					this.logger.warn(description + " Starting without "
+							+ (description.contains("contexts ") ? "them" : "it")
+							+ " (optional:etcd:), and adding the configuration once etcd answers.");
+				}
 				return new ConfigData(List.of(propertySource));
 			}
-			throw new IllegalStateException(message + (refused ? "."
-					: ". Start etcd, or import it with optional:etcd: to start without it."), ex);
+			// thrown once logging is set up, so that Spring Boot's failure report is logged as the
+			// application's other lines are (EtcdConfigImportFailureListener)
+			source.failRequired((ex instanceof EtcdStartupException) ? ex
+					: new EtcdStartupException(EtcdStartupException.Reason.OTHER, description,
+							"Check etcd at " + source.endpoints() + ", or import it with optional:etcd: to start without it.",
+							ex));
+			return new ConfigData(List.of(propertySource));
 		}
 		List<KeyValue> kvs = response.getKvs();
 		Map<String, Object> properties;

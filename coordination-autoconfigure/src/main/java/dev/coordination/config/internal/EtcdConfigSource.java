@@ -1,5 +1,6 @@
 package dev.coordination.config.internal;
 
+import java.net.URI;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.HashMap;
@@ -12,7 +13,10 @@ import java.util.concurrent.TimeUnit;
 
 import dev.coordination.etcd.EtcdAccessException;
 import dev.coordination.etcd.EtcdTemplate;
+import dev.coordination.etcd.internal.EtcdEndpointProbe;
 import dev.coordination.etcd.internal.EtcdKeys;
+import dev.coordination.etcd.internal.EtcdStartupCheck;
+import dev.coordination.etcd.internal.EtcdStartupException;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.kv.GetResponse;
 import io.etcd.jetcd.kv.TxnResponse;
@@ -50,7 +54,16 @@ public final class EtcdConfigSource implements AutoCloseable {
 	private final Map<String, GetResponse> read = new HashMap<>();
 
 	// the first failure: later contexts fail at once instead of waiting for the timeout again
-	private @Nullable EtcdAccessException failure;
+	private @Nullable RuntimeException failure;
+
+	// whether the failure was reported (logged, or kept to fail start-up)
+	private boolean failureReported;
+
+	private final EtcdStartupCheck startupCheck;
+
+	private @Nullable RuntimeException requiredFailure;
+
+	private boolean requiredFailureThrown;
 
 	private final EtcdTemplate etcd;
 
@@ -66,9 +79,22 @@ public final class EtcdConfigSource implements AutoCloseable {
 	 * @param client the bootstrap client, closed with this source
 	 */
 	public EtcdConfigSource(List<String> endpoints, Duration timeout, Client client) {
+		this(endpoints, timeout, client, new EtcdStartupCheck(endpoints.stream().map(URI::create).toList(), timeout,
+				Duration.ZERO, new EtcdEndpointProbe(null, null), null, null));
+	}
+
+	/**
+	 * Create the source.
+	 * @param endpoints the endpoints, for messages
+	 * @param timeout the bound of every read
+	 * @param client the bootstrap client, closed with this source
+	 * @param startupCheck how reads are tried again at start-up and explained when they fail
+	 */
+	public EtcdConfigSource(List<String> endpoints, Duration timeout, Client client, EtcdStartupCheck startupCheck) {
 		this.endpoints = endpoints;
 		this.timeout = timeout;
 		this.client = client;
+		this.startupCheck = startupCheck;
 		this.etcd = new EtcdTemplate(client, timeout);
 		this.state = new EtcdConfigState();
 	}
@@ -109,7 +135,8 @@ public final class EtcdConfigSource implements AutoCloseable {
 	 * The keys under {@code prefix}, at the revision of the first read. Read together with every
 	 * context {@linkplain #expect expected} and not read yet: one transaction of range reads, so one
 	 * round trip and one revision for all of them.
-	 * @throws EtcdAccessException when etcd does not answer within the connect timeout, or refuses
+	 * @throws EtcdStartupException when etcd does not answer within the connect timeout plus the
+	 * start-up grace, or refuses, saying what etcd did
 	 */
 	synchronized GetResponse read(String prefix) {
 		if (this.failure != null) {
@@ -131,7 +158,7 @@ public final class EtcdConfigSource implements AutoCloseable {
 		try {
 			readAll(List.copyOf(batch));
 		}
-		catch (EtcdAccessException ex) {
+		catch (EtcdStartupException | EtcdAccessException ex) {
 			this.failure = ex;
 			throw ex;
 		}
@@ -149,8 +176,11 @@ public final class EtcdConfigSource implements AutoCloseable {
 				option.withRevision(this.revision);
 			}
 			Op[] reads = chunk.stream().map((prefix) -> Op.get(EtcdKeys.bytes(prefix), option.build())).toArray(Op[]::new);
-			TxnResponse response = this.etcd.call("read configuration " + chunk, this.timeout,
-					() -> this.client.getKVClient().txn().Then(reads).commit());
+			String what = "Reading configuration " + ((chunk.size() == 1) ? "context " : "contexts ")
+					+ String.join(", ", chunk) + " from etcd (spring.config.import)";
+			TxnResponse response = this.startupCheck.call(what, "or import it with optional:etcd: to start without it",
+					(bound) -> this.etcd.call("read configuration " + chunk, bound,
+							() -> this.client.getKVClient().txn().Then(reads).commit()));
 			if (this.revision == 0) {
 				this.revision = response.getHeader().getRevision();
 			}
@@ -158,6 +188,50 @@ public final class EtcdConfigSource implements AutoCloseable {
 			for (int i = 0; i < chunk.size(); i++) {
 				this.read.put(chunk.get(i), responses.get(i));
 			}
+		}
+	}
+
+	/**
+	 * Whether {@code failure} is yet to be reported: {@code true} once per failure, however many
+	 * contexts it failed.
+	 * @param failure what {@link #read} threw
+	 * @return whether to report it
+	 */
+	synchronized boolean report(RuntimeException failure) {
+		if (this.failureReported && failure == this.failure) {
+			return false;
+		}
+		this.failureReported = true;
+		return true;
+	}
+
+	/**
+	 * The failure of a required import, kept so that start-up fails once logging is set up (see
+	 * {@code EtcdConfigImportFailureListener}) and Spring Boot's failure report shows it.
+	 * @return the failure, or {@code null}
+	 */
+	public synchronized @Nullable RuntimeException requiredFailure() {
+		return this.requiredFailure;
+	}
+
+	/**
+	 * Throw the failure of a required import, once.
+	 * @throws RuntimeException the failure, if there is one not thrown yet
+	 */
+	public void throwRequiredFailure() {
+		RuntimeException failure;
+		synchronized (this) {
+			failure = this.requiredFailureThrown ? null : this.requiredFailure;
+			this.requiredFailureThrown = true;
+		}
+		if (failure != null) {
+			throw failure;
+		}
+	}
+
+	synchronized void failRequired(RuntimeException failure) {
+		if (this.requiredFailure == null) {
+			this.requiredFailure = failure;
 		}
 	}
 

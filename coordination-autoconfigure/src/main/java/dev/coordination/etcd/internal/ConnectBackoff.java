@@ -94,7 +94,7 @@ final class ConnectBackoff {
 		after(client, Math.min(millis * 2, MAX_MILLIS));
 	}
 
-	private static @Nullable ManagedChannel channel(Client client) {
+	static @Nullable ManagedChannel channel(Client client) {
 		try {
 			Field field = ReflectionUtils.findField(client.getClass(), "connectionManager");
 			if (field != null) {

@@ -1,7 +1,9 @@
 package dev.coordination.etcd.internal;
 
+import java.net.ConnectException;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import javax.net.ssl.SSLException;
 
 import dev.coordination.etcd.EtcdAccessException;
 import dev.coordination.etcd.EtcdAuthenticationException;
@@ -84,9 +86,63 @@ public final class EtcdExceptionTranslator {
 		return Status.fromThrowable(cause).getCode();
 	}
 
-	// gRPC often reports the code at the top ("UNAUTHENTICATED") and the reason in a cause
-	// ("etcdserver: authentication failed, invalid user ID or password"): report both.
+	// One sentence in words: what etcd said ("etcdserver: authentication failed, ...") or what the
+	// connection did. gRPC's own text (status code, "CallOptions deadline exceeded after 4.88s. Name
+	// resolution delay ... [closed=[], open=[[wait_for_ready, ...") stays in the cause.
 	private static String describe(Status.Code code, Throwable cause) {
+		String said = etcdSaid(cause);
+		if (said != null) {
+			return said;
+		}
+		if (has(cause, ConnectException.class)) {
+			return "etcd refused the connection";
+		}
+		if (has(cause, SSLException.class)) {
+			return "the TLS handshake with etcd failed";
+		}
+		return switch (code) {
+			case UNAVAILABLE -> "etcd is unavailable (the connection failed or etcd has no leader)";
+			case CANCELLED -> "the call was cancelled";
+			case DEADLINE_EXCEEDED -> "etcd did not answer in time";
+			case UNAUTHENTICATED -> "etcd refused the credentials";
+			case PERMISSION_DENIED -> "etcd denied permission";
+			case RESOURCE_EXHAUSTED -> "etcd refused the request as too large or too many";
+			default -> words(code, cause);
+		};
+	}
+
+	/**
+	 * What etcd said about a failure, in its words without gRPC's status text, for example
+	 * {@code authentication failed, invalid user ID or password}.
+	 * @param failure the failure
+	 * @return the reason, or the failure's message when etcd said nothing
+	 */
+	public static String reason(Throwable failure) {
+		String said = etcdSaid(failure);
+		if (said != null) {
+			return said;
+		}
+		String message = failure.getMessage();
+		return (message != null) ? message : failure.getClass().getSimpleName();
+	}
+
+	// etcd's own reasons start with "etcdserver: " (or "etcdserver: " after gRPC's "CODE: ")
+	private static @Nullable String etcdSaid(Throwable failure) {
+		Throwable current = failure;
+		for (int depth = 0; current != null && depth < 10; depth++) {
+			String detail = detail(current);
+			if (detail != null) {
+				int at = detail.indexOf("etcdserver: ");
+				if (at >= 0) {
+					return firstSentence(detail.substring(at + "etcdserver: ".length()));
+				}
+			}
+			current = current.getCause();
+		}
+		return null;
+	}
+
+	private static String words(Status.Code code, Throwable cause) {
 		String detail = null;
 		Throwable current = cause;
 		for (int depth = 0; current != null && depth < 10 && detail == null; depth++) {
@@ -94,9 +150,34 @@ public final class EtcdExceptionTranslator {
 			current = current.getCause();
 		}
 		if (detail == null) {
-			return code.name();
+			return "etcd answered " + code.name();
 		}
-		return detail.startsWith(code.name()) ? detail : code.name() + ": " + detail;
+		if (detail.startsWith(code.name() + ": ")) {
+			detail = detail.substring(code.name().length() + 2);
+		}
+		return firstSentence(detail);
+	}
+
+	private static String firstSentence(String text) {
+		String sentence = text.strip();
+		for (String end : new String[] { "\n", " [", ". " }) {
+			int at = sentence.indexOf(end);
+			if (at > 0) {
+				sentence = sentence.substring(0, at);
+			}
+		}
+		return (sentence.length() > 200) ? sentence.substring(0, 200) + "..." : sentence;
+	}
+
+	private static boolean has(Throwable failure, Class<? extends Throwable> type) {
+		Throwable current = failure;
+		for (int depth = 0; current != null && depth < 10; depth++) {
+			if (type.isInstance(current)) {
+				return true;
+			}
+			current = current.getCause();
+		}
+		return false;
 	}
 
 	private static @Nullable String detail(Throwable failure) {

@@ -1,0 +1,111 @@
+package dev.coordination.etcd.internal;
+
+import java.lang.reflect.Field;
+import java.lang.reflect.Method;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Collectors;
+
+import io.etcd.jetcd.Client;
+import io.etcd.jetcd.ClientBuilder;
+import io.grpc.ConnectivityState;
+import io.grpc.ManagedChannel;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.util.ReflectionUtils;
+
+/**
+ * Says why a call that timed out got no answer, when the reason is that the client cannot connect:
+ * jetcd waits for a connection ({@code waitForReady}), so a refused connection shows only as a
+ * call that never completes. Looks at the gRPC channel's state (reached as {@link ConnectBackoff}
+ * does, by reflection; where that fails there is no diagnosis) and, where the caller allows, makes
+ * a short TCP connect to each endpoint to tell a refused connection from a failing TLS handshake.
+ */
+public final class ConnectionDiagnosis {
+
+	private static final Log logger = LogFactory.getLog(ConnectionDiagnosis.class);
+
+	private static final Duration PROBE_TIMEOUT = Duration.ofMillis(250);
+
+	private ConnectionDiagnosis() {
+	}
+
+	/**
+	 * Why {@code client} got no answer, if it is because it cannot connect.
+	 * @param client the client
+	 * @param probe whether a short TCP connect to each endpoint may be made (not on a thread that
+	 * must not block)
+	 * @return one sentence such as "etcd at 127.0.0.1:2379 refused the connection", or {@code null}
+	 * when the client is connected, connecting for the first time, or its state cannot be seen
+	 */
+	public static @Nullable String cannotConnect(Client client, boolean probe) {
+		ManagedChannel channel;
+		try {
+			channel = ConnectBackoff.channel(client);
+		}
+		catch (RuntimeException ex) {
+			return null;
+		}
+		if (channel == null || channel.getState(false) != ConnectivityState.TRANSIENT_FAILURE) {
+			return null;
+		}
+		List<URI> endpoints = endpoints(client);
+		if (endpoints.isEmpty()) {
+			return "etcd cannot be connected to (the connection is refused or its TLS handshake fails)";
+		}
+		if (probe) {
+			EtcdEndpointProbe prober = new EtcdEndpointProbe(null, null);
+			List<String> refused = new ArrayList<>();
+			for (URI endpoint : endpoints) {
+				EtcdEndpointProbe.Finding finding = prober.probe(URI.create("tcp://" + endpoint.getAuthority()), PROBE_TIMEOUT);
+				if (finding.outcome() == EtcdEndpointProbe.Outcome.REFUSED) {
+					refused.add(finding.address());
+				}
+			}
+			if (refused.size() == endpoints.size()) {
+				return "etcd at " + String.join(", ", refused) + " refused the connection";
+			}
+		}
+		return "etcd at " + endpoints.stream().map(URI::getAuthority).collect(Collectors.joining(", "))
+				+ " cannot be connected to (the connection is refused or its TLS handshake fails)";
+	}
+
+	// jetcd turns the endpoints into the target "ip:///host1:port1,host2:port2"
+	private static List<URI> endpoints(Client client) {
+		try {
+			Field field = ReflectionUtils.findField(client.getClass(), "connectionManager");
+			if (field == null) {
+				return List.of();
+			}
+			ReflectionUtils.makeAccessible(field);
+			Object manager = ReflectionUtils.getField(field, client);
+			Method method = (manager != null) ? ReflectionUtils.findMethod(manager.getClass(), "builder") : null;
+			if (method == null) {
+				return List.of();
+			}
+			ReflectionUtils.makeAccessible(method);
+			if (!(ReflectionUtils.invokeMethod(method, manager) instanceof ClientBuilder builder) || builder.target() == null) {
+				return List.of();
+			}
+			String target = builder.target();
+			int slash = target.indexOf(":///");
+			String addresses = (slash >= 0) ? target.substring(slash + 4) : target.substring(target.lastIndexOf('/') + 1);
+			List<URI> endpoints = new ArrayList<>();
+			for (String address : addresses.split(",")) {
+				if (!address.isBlank()) {
+					endpoints.add(URI.create("tcp://" + address.trim()));
+				}
+			}
+			return endpoints;
+		}
+		catch (RuntimeException ex) {
+			logger.debug("Could not read the endpoints of " + client.getClass().getName(), ex);
+			return List.of();
+		}
+	}
+
+}

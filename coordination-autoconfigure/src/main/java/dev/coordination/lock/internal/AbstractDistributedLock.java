@@ -10,7 +10,6 @@ import dev.coordination.etcd.FencedWrite;
 import dev.coordination.etcd.WriteResult;
 import dev.coordination.lock.DistributedLock;
 import dev.coordination.lock.LockLostException;
-import dev.coordination.lock.LockNotAcquiredException;
 import dev.coordination.lock.internal.SessionKeyQueue.Entry;
 import org.jspecify.annotations.Nullable;
 
@@ -206,8 +205,7 @@ abstract class AbstractDistributedLock implements DistributedLock {
 	@Override
 	public final <T extends @Nullable Object> T executeLocked(Duration waitTime, LockedTask<T> task) throws Exception {
 		if (!tryLock(waitTime.toNanos(), TimeUnit.NANOSECONDS)) {
-			throw new LockNotAcquiredException(key(),
-					description() + " was not acquired within " + waitTime.toMillis() + " ms");
+			throw owner().notAcquired(description(), waitTime);
 		}
 		try {
 			return task.run();

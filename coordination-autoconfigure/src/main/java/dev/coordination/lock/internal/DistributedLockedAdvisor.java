@@ -116,7 +116,8 @@ public class DistributedLockedAdvisor extends AbstractPointcutAdvisor {
 			if (!metrics.acquire(locked.name(),
 					() -> lock.tryLock(locked.waitTime().toNanos(), TimeUnit.NANOSECONDS))) {
 				if (locked.onTimeout() == DistributedLocked.OnTimeout.THROW) {
-					throw new LockNotAcquiredException(lock.key(), locked.waitTime());
+					throw (lock instanceof AbstractDistributedLock own) ? own.owner().notAcquired(own.description(),
+							locked.waitTime()) : new LockNotAcquiredException(lock.key(), locked.waitTime());
 				}
 				return locked.skipped();
 			}

@@ -17,7 +17,6 @@ import dev.coordination.etcd.WriteResult;
 import dev.coordination.lock.DistributedLock;
 import dev.coordination.lock.HeldLock;
 import dev.coordination.lock.LockHold;
-import dev.coordination.lock.LockNotAcquiredException;
 import dev.coordination.lock.internal.SessionKeyQueue.Entry;
 import org.jspecify.annotations.Nullable;
 
@@ -297,7 +296,7 @@ class EtcdDistributedLock extends RegisteredLock {
 			if (failure != null || !Boolean.TRUE.equals(granted)) {
 				endAcquisition();
 				result.completeExceptionally((failure != null && !local.isCancelled()) ? failure
-						: new LockNotAcquiredException(key(), waitTime));
+						: notAcquired("Lock '" + key() + "'", waitTime));
 				return;
 			}
 			takeKey(hold, deadline, waitTime, result);
@@ -353,7 +352,7 @@ class EtcdDistributedLock extends RegisteredLock {
 			}
 		}
 		else {
-			result.completeExceptionally((failure != null) ? failure : new LockNotAcquiredException(key(), waitTime));
+			result.completeExceptionally((failure != null) ? failure : notAcquired("Lock '" + key() + "'", waitTime));
 		}
 	}
 

@@ -15,7 +15,6 @@ import dev.coordination.etcd.internal.EtcdKeys;
 import dev.coordination.lock.DistributedLock;
 import dev.coordination.lock.DistributedSemaphore;
 import dev.coordination.lock.HeldLock;
-import dev.coordination.lock.LockNotAcquiredException;
 import dev.coordination.lock.internal.SessionKeyQueue.Entry;
 import dev.coordination.lock.internal.SessionKeyQueue.Line;
 import io.etcd.jetcd.options.GetOption;
@@ -75,8 +74,7 @@ class EtcdSemaphore extends RegisteredLock implements DistributedSemaphore {
 			throws Exception {
 		Optional<Permit> permit = tryAcquire(waitTime);
 		if (permit.isEmpty()) {
-			throw new LockNotAcquiredException(key(), "No permit of semaphore '" + key() + "' was acquired within "
-					+ waitTime.toMillis() + " ms");
+			throw notAcquired("A permit of semaphore '" + key() + "'", waitTime);
 		}
 		EtcdPermit held = (EtcdPermit) permit.get();
 		held.user = Thread.currentThread();

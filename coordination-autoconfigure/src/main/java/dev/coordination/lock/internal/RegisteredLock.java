@@ -1,10 +1,12 @@
 package dev.coordination.lock.internal;
 
+import java.time.Duration;
 import java.util.List;
 
 import dev.coordination.etcd.internal.EtcdKeys;
 import dev.coordination.lock.HeldLock;
 import dev.coordination.lock.LockLostException;
+import dev.coordination.lock.LockNotAcquiredException;
 import dev.coordination.lock.internal.SessionKeyQueue.Entry;
 import dev.coordination.lock.internal.SessionKeyQueue.InterruptibleCall;
 import org.jspecify.annotations.Nullable;
@@ -72,6 +74,19 @@ abstract class RegisteredLock {
 
 	SessionKeyQueue queue() {
 		return this.queue;
+	}
+
+	/**
+	 * The exception for {@code what} not acquired within {@code waitTime}, saying why when etcd
+	 * could not be reached.
+	 * @param what what was not acquired, for example "Lock 'orders/1'"
+	 * @param waitTime how long it was waited for
+	 * @return the exception
+	 */
+	LockNotAcquiredException notAcquired(String what, Duration waitTime) {
+		String why = this.queue.unreachable();
+		return new LockNotAcquiredException(this.key, what + " was not acquired within " + waitTime.toMillis() + " ms"
+				+ ((why != null) ? " because " + why : ""));
 	}
 
 	/**

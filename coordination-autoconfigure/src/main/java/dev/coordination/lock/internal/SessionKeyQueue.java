@@ -20,6 +20,7 @@ import dev.coordination.etcd.internal.EtcdKeys;
 import dev.coordination.etcd.internal.EtcdWatch;
 import dev.coordination.etcd.internal.RetryPolicy;
 import dev.coordination.lock.HeldLock;
+import dev.coordination.session.SessionInfo;
 import dev.coordination.session.internal.EtcdSession;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.KeyValue;
@@ -85,6 +86,19 @@ final class SessionKeyQueue {
 
 	EtcdSession session() {
 		return this.session;
+	}
+
+	/**
+	 * Why keys cannot be queued, when it is because etcd cannot be reached.
+	 * @return for example "etcd cannot be reached: the coordination session has no lease (...)", or
+	 * {@code null}
+	 */
+	@Nullable String unreachable() {
+		SessionInfo info = this.session.info();
+		if (info.valid() || info.lastError() == null) {
+			return null;
+		}
+		return "etcd cannot be reached: the coordination session has no lease (" + info.lastError() + ")";
 	}
 
 	/**

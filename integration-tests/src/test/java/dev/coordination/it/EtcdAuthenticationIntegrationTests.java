@@ -86,7 +86,7 @@ class EtcdAuthenticationIntegrationTests {
 			.withPropertyValues("coordination.etcd.username=app", "coordination.etcd.password=wrong",
 					"coordination.etcd.fail-fast=true")
 			.run((context) -> assertThat(context).getFailure()
-				.hasStackTraceContaining("coordination.etcd.fail-fast is true")
+				.hasStackTraceContaining("coordination.etcd.fail-fast=true")
 				.hasStackTraceContaining("authentication failed"));
 	}
 

@@ -105,9 +105,10 @@ class EtcdHealthIntegrationTests {
 	@Test
 	void failFastFailsStartUpWhileEtcdIsDownNamingTheEndpoint() {
 		member().stop();
-		this.contextRunner.withPropertyValues("coordination.etcd.fail-fast=true")
+		this.contextRunner.withPropertyValues("coordination.etcd.fail-fast=true", "coordination.etcd.startup-grace=200ms")
 			.run((context) -> assertThat(context).getFailure()
-				.hasStackTraceContaining("etcd did not answer at [" + etcd.endpointsAsString() + "] within 1000 ms"));
+				.hasStackTraceContaining("Checking etcd at start-up (coordination.etcd.fail-fast=true) failed: etcd at "
+						+ etcd.endpointsAsString().substring("http://".length()) + " refused the connection."));
 	}
 
 }

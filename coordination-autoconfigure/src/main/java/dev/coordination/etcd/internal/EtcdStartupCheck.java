@@ -16,6 +16,8 @@ import dev.coordination.etcd.EtcdUnavailableException;
 import dev.coordination.etcd.internal.EtcdEndpointProbe.Finding;
 import dev.coordination.etcd.internal.EtcdEndpointProbe.Outcome;
 import dev.coordination.etcd.internal.EtcdStartupException.Reason;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -29,6 +31,8 @@ import org.jspecify.annotations.Nullable;
  * Wrong credentials are not tried again.
  */
 public final class EtcdStartupCheck {
+
+	private static final Log logger = LogFactory.getLog(EtcdStartupCheck.class);
 
 	private static final long FIRST_DELAY_MILLIS = 100;
 
@@ -109,6 +113,12 @@ public final class EtcdStartupCheck {
 			}
 			catch (EtcdTimeoutException | EtcdUnavailableException ex) {
 				last = ex;
+				if (attempts == 1 && deadline - System.nanoTime() > 0) {
+					logger.info(what + ": etcd at " + addresses() + " did not answer within "
+							+ this.connectTimeout.toMillis() + " ms (coordination.etcd.connect-timeout); trying again within "
+							+ TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())
+							+ " ms (coordination.etcd.startup-grace)");
+				}
 			}
 			catch (EtcdAccessException ex) {
 				throw new EtcdStartupException(Reason.OTHER, what + " failed: " + ex.getMessage() + ".",

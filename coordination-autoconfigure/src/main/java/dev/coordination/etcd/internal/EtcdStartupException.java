@@ -6,7 +6,7 @@ import org.jspecify.annotations.Nullable;
  * Start-up failed because etcd could not be used: refused the connection, did not answer in time,
  * refused the credentials, or failed the TLS handshake. Carries the description and the action
  * that the starter's failure analyzer shows in Spring Boot's "APPLICATION FAILED TO START" report;
- * the message is the description.
+ * the message is both.
  */
 public class EtcdStartupException extends RuntimeException {
 
@@ -24,7 +24,7 @@ public class EtcdStartupException extends RuntimeException {
 	 * @param cause what the client reported, with gRPC's detail
 	 */
 	public EtcdStartupException(Reason reason, String description, String action, @Nullable Throwable cause) {
-		super(description, cause);
+		super(description + " " + action, cause);
 		this.reason = reason;
 		this.description = description;
 		this.action = action;

@@ -23,7 +23,7 @@ class EtcdExceptionTranslatorTests {
 		EtcdAccessException ex = EtcdExceptionTranslator.translate("put /a",
 				new ExecutionException(Status.UNAVAILABLE.withDescription("io exception").asRuntimeException()));
 		assertThat(ex).isInstanceOf(EtcdUnavailableException.class)
-			.hasMessage("etcd put /a failed: UNAVAILABLE: io exception");
+			.hasMessage("etcd put /a failed: etcd is unavailable (the connection failed or etcd has no leader)");
 		assertThat(ex.getOperation()).isEqualTo("put /a");
 	}
 

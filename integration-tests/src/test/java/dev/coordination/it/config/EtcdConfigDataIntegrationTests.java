@@ -13,6 +13,7 @@ import dev.coordination.config.internal.EtcdConfigDataResource;
 import dev.coordination.config.internal.EtcdConfigSource;
 import dev.coordination.config.internal.EtcdConfigState;
 import dev.coordination.etcd.internal.EtcdKeys;
+import dev.coordination.etcd.internal.EtcdStartupException;
 import dev.coordination.test.EtcdSpec;
 import dev.coordination.test.junit.EtcdExtension;
 import io.etcd.jetcd.Client;
@@ -166,11 +167,12 @@ class EtcdConfigDataIntegrationTests {
 
 	@Test
 	void aRequiredImportFailsStartUpWhenEtcdIsUnreachableAndAnOptionalOneStartsWithout() {
-		assertThatIllegalStateException()
+		assertThatExceptionOfType(EtcdStartupException.class)
 			.isThrownBy(() -> start("orders", null, "etcd:", "http://127.0.0.1:1",
-					"--coordination.etcd.connect-timeout=500ms"))
-			.withMessageStartingWith("Could not read configuration etcd:/config/")
-			.withMessageContaining("from etcd at [http://127.0.0.1:1] within 500 ms (coordination.etcd.endpoints,")
+					"--coordination.etcd.connect-timeout=500ms", "--coordination.etcd.startup-grace=200ms"))
+			.withMessageStartingWith("Reading configuration contexts /config/application/, /config/orders/ from etcd")
+			.withMessageContaining("failed: etcd at 127.0.0.1:1 refused the connection.")
+			.withMessageContaining("coordination.etcd.endpoints")
 			.withMessageContaining("optional:etcd:");
 		ConfigurableApplicationContext context = start("orders", null, "optional:etcd:", "http://127.0.0.1:1",
 				"--coordination.etcd.connect-timeout=500ms");

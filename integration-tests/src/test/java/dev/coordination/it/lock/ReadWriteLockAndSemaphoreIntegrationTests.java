@@ -347,7 +347,7 @@ class ReadWriteLockAndSemaphoreIntegrationTests {
 			assertThat(actor().call(() -> onB.tryAcquire(SHORT))).isEmpty();
 			assertThatExceptionOfType(LockNotAcquiredException.class)
 				.isThrownBy(() -> onB.executeWithPermit(Duration.ZERO, () -> "ran"))
-				.withMessage("No permit of semaphore 'single' was acquired within 0 ms");
+				.withMessage("A permit of semaphore 'single' was not acquired within 0 ms");
 			assertThat(keysUnder("/semaphores/single/")).isOne();
 			assertThat(b.getBean(EtcdLockRegistry.class).heldLocks()).isEmpty();
 			assertThat(a.getBean(EtcdLockRegistry.class).heldLocks()).singleElement()

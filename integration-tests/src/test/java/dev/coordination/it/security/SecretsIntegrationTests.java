@@ -75,8 +75,10 @@ class SecretsIntegrationTests {
 	void aRefusedPasswordIsNotInTheFailureOrTheLog(CapturedOutput output) {
 		assertThatException().isThrownBy(() -> start("wrong-" + PASSWORD, "--spring.config.import=etcd:",
 				"--coordination.etcd.connect-timeout=2s"))
-			.withMessageContaining("refused to read configuration etcd:/config/secrets/")
-			.withMessageContaining("check coordination.etcd.username and coordination.etcd.password")
+			.withMessageContaining("Reading configuration context")
+			.withMessageContaining("/config/secrets/")
+			.withMessageContaining("refused the credentials of user '")
+			.withMessageContaining("Correct coordination.etcd.username and coordination.etcd.password.")
 			.satisfies((failure) -> {
 				for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
 					assertThat(String.valueOf(cause.getMessage())).doesNotContain(PASSWORD);

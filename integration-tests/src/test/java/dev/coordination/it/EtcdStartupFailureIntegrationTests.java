@@ -53,7 +53,7 @@ class EtcdStartupFailureIntegrationTests {
 		int port = freePort();
 		assertThatException().isThrownBy(() -> start("etcd:", "http://127.0.0.1:" + port));
 		assertThat(output).contains("APPLICATION FAILED TO START")
-			.contains("Reading configuration contexts /config/application/, /config/orders/ from etcd"
+			.contains("Reading configuration contexts /config/orders/, /config/application/ from etcd"
 					+ " (spring.config.import) failed: etcd at 127.0.0.1:" + port + " refused the connection.")
 			.containsPattern("The starter tried \\d+ times? over \\d+ ms \\(coordination.etcd.connect-timeout 300 ms plus"
 					+ " coordination.etcd.startup-grace 300 ms\\)")
@@ -115,7 +115,8 @@ class EtcdStartupFailureIntegrationTests {
 		CompletableFuture<ConfigurableApplicationContext> started = CompletableFuture
 			.supplyAsync(() -> startApplication("--coordination.etcd.endpoints=" + etcd.endpointsAsString(),
 					"--coordination.etcd.fail-fast=true", "--coordination.etcd.connect-timeout=500ms",
-					"--coordination.etcd.startup-grace=60s", "--coordination.etcd.instance.host=127.0.0.1",
+					"--coordination.etcd.startup-grace=60s", "--spring.application.name=orders",
+					"--coordination.etcd.instance.host=127.0.0.1",
 					"--coordination.etcd.instance.port=8080"));
 		// the first attempt failed: etcd comes up within the grace
 		await().atMost(Duration.ofSeconds(30)).until(() -> output.toString().contains("trying again within"));

@@ -170,7 +170,7 @@ class EtcdConfigDataIntegrationTests {
 		assertThatExceptionOfType(EtcdStartupException.class)
 			.isThrownBy(() -> start("orders", null, "etcd:", "http://127.0.0.1:1",
 					"--coordination.etcd.connect-timeout=500ms", "--coordination.etcd.startup-grace=200ms"))
-			.withMessageStartingWith("Reading configuration contexts /config/application/, /config/orders/ from etcd")
+			.withMessageStartingWith("Reading configuration contexts /config/orders/, /config/application/ from etcd")
 			.withMessageContaining("failed: etcd at 127.0.0.1:1 refused the connection.")
 			.withMessageContaining("coordination.etcd.endpoints")
 			.withMessageContaining("optional:etcd:");

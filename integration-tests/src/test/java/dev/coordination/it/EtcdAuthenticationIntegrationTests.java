@@ -12,17 +12,24 @@ import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.auth.Permission;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.boot.SpringBootConfiguration;
+import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 
 import static dev.coordination.etcd.internal.EtcdKeys.bytes;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatException;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
 /**
  * etcd with authentication enabled: a user whose role grants read-write on {@code /app/} only.
  */
+@ExtendWith(OutputCaptureExtension.class)
 class EtcdAuthenticationIntegrationTests {
 
 	// Enabling authentication changes the cluster for everyone: never use a shared ETCD_ENDPOINTS one.
@@ -78,6 +85,28 @@ class EtcdAuthenticationIntegrationTests {
 	void missingCredentialsAreAnAuthenticationFailure() {
 		this.contextRunner.run((context) -> assertThatExceptionOfType(EtcdAuthenticationException.class)
 			.isThrownBy(() -> context.getBean(EtcdTemplate.class).get("/app/greeting")));
+	}
+
+	@Test
+	void wrongPasswordOfTheConfigurationImportIsAnalyzed(CapturedOutput output) {
+		assertThatException().isThrownBy(() -> new SpringApplicationBuilder(Application.class).run(
+				"--spring.main.web-application-type=none", "--spring.main.banner-mode=off", "--coordination.enabled=false",
+				"--spring.application.name=app", "--spring.config.import=etcd:/app",
+				"--coordination.etcd.endpoints=" + etcd.endpointsAsString(), "--coordination.etcd.username=app",
+				"--coordination.etcd.password=wrong"));
+		String address = etcd.endpointsAsString().substring("http://".length());
+		assertThat(output).contains("APPLICATION FAILED TO START")
+			.contains("Reading configuration contexts /app/app/, /app/application/ from etcd (spring.config.import) failed:"
+					+ " etcd at " + address + " refused the credentials of user 'app' (authentication failed, invalid user"
+					+ " ID or password).")
+			.contains("Correct coordination.etcd.username and coordination.etcd.password.")
+			.doesNotContain("did not answer");
+	}
+
+	@SpringBootConfiguration
+	@EnableAutoConfiguration
+	static class Application {
+
 	}
 
 	@Test

@@ -5,6 +5,8 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import dev.coordination.config.FeatureFlags;
@@ -24,6 +26,7 @@ import dev.coordination.test.tls.TestCertificates;
 import io.etcd.jetcd.KeyValue;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import org.springframework.boot.SpringBootConfiguration;
@@ -31,10 +34,13 @@ import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.health.contributor.Status;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.util.FileSystemUtils;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatException;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 import static org.awaitility.Awaitility.await;
 
@@ -42,6 +48,7 @@ import static org.awaitility.Awaitility.await;
  * TLS to etcd through a Spring Boot SSL bundle, with certificates generated for the test: server
  * verification, mutual TLS, and the authority override.
  */
+@ExtendWith(OutputCaptureExtension.class)
 class EtcdTlsIntegrationTests {
 
 	private static final Path certificates = temporaryDirectory();
@@ -160,6 +167,38 @@ class EtcdTlsIntegrationTests {
 				etcd.delete("/config/secure/greeting");
 			}
 		});
+	}
+
+	@Test
+	void untrustedServerCertificateOfTheConfigurationImportIsAnalyzed(CapturedOutput output) {
+		String address = serverTls.endpointsAsString().substring("https://".length());
+		assertThatException().isThrownBy(() -> startImport(serverTls.endpointsAsString(),
+				"--coordination.etcd.ssl.bundle=etcd",
+				"--spring.ssl.bundle.pem.etcd.truststore.certificate=file:" + otherAuthority.caCertificate()));
+		assertThat(output).contains("APPLICATION FAILED TO START")
+			.contains("failed: the TLS handshake failed: etcd at " + address
+					+ " presented a certificate that is not trusted or does not match the host name (")
+			.contains("Make the SSL bundle named by coordination.etcd.ssl.bundle (now 'etcd') trust the authority that"
+					+ " signed etcd's certificate (spring.ssl.bundle.pem.etcd.truststore.certificate)")
+			.doesNotContain("did not answer within");
+	}
+
+	@Test
+	void plaintextEndpointOfATlsEtcdIsAnalyzed(CapturedOutput output) {
+		String address = serverTls.endpointsAsString().substring("https://".length());
+		assertThatException().isThrownBy(() -> startImport("http://" + address));
+		assertThat(output).contains("APPLICATION FAILED TO START")
+			.contains("failed: etcd at " + address + " speaks TLS, but the endpoint is configured as http://.")
+			.contains("Use https:// endpoints in coordination.etcd.endpoints and name an SSL bundle");
+	}
+
+	private static void startImport(String endpoints, String... extra) {
+		List<String> args = new ArrayList<>(List.of("--spring.main.web-application-type=none",
+				"--spring.main.banner-mode=off", "--coordination.enabled=false", "--spring.application.name=secure",
+				"--spring.config.import=etcd:", "--coordination.etcd.endpoints=" + endpoints,
+				"--coordination.etcd.connect-timeout=500ms", "--coordination.etcd.startup-grace=500ms"));
+		args.addAll(List.of(extra));
+		new SpringApplicationBuilder(TlsApplication.class).run(args.toArray(String[]::new)).close();
 	}
 
 	@SpringBootConfiguration

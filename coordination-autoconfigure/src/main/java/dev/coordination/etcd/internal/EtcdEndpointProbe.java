@@ -12,13 +12,17 @@ import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
 import java.security.cert.CertificateException;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLHandshakeException;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.X509TrustManager;
 
 import org.jspecify.annotations.Nullable;
 
@@ -56,6 +60,55 @@ public final class EtcdEndpointProbe {
 	 * @return what was found
 	 */
 	public Finding probe(URI endpoint, Duration timeout) {
+		Finding finding = connect(endpoint, timeout);
+		// etcd's TLS port closes a plaintext connection without a word: does it speak TLS?
+		if (finding.outcome() == Outcome.UNKNOWN && "http".equals(endpoint.getScheme()) && speaksTls(endpoint, timeout)) {
+			return new Finding(Outcome.TLS_EXPECTED, finding.address(), "speaks TLS, but the endpoint is configured as http://");
+		}
+		return finding;
+	}
+
+	private static boolean speaksTls(URI endpoint, Duration timeout) {
+		int millis = (int) Math.max(1, Math.min(Integer.MAX_VALUE, timeout.toMillis()));
+		try (Socket socket = new Socket()) {
+			socket.connect(new InetSocketAddress(endpoint.getHost(), endpoint.getPort()), millis);
+			socket.setSoTimeout(millis);
+			SSLContext context = SSLContext.getInstance("TLS");
+			context.init(null, new TrustManager[] { new TrustingManager() }, null);
+			try (SSLSocket tls = (SSLSocket) context.getSocketFactory().createSocket(socket, endpoint.getHost(),
+					endpoint.getPort(), false)) {
+				tls.startHandshake();
+				return true;
+			}
+		}
+		catch (SSLHandshakeException ex) {
+			// an alert from the server (it wants a client certificate, say) is TLS too
+			return String.valueOf(ex.getMessage()).contains("Received fatal alert");
+		}
+		catch (IOException | GeneralSecurityException ex) {
+			return false;
+		}
+	}
+
+	// only to find out whether the server speaks TLS at all: nothing is sent over this connection
+	private static final class TrustingManager implements X509TrustManager {
+
+		@Override
+		public void checkClientTrusted(X509Certificate[] chain, String authType) {
+		}
+
+		@Override
+		public void checkServerTrusted(X509Certificate[] chain, String authType) {
+		}
+
+		@Override
+		public X509Certificate[] getAcceptedIssuers() {
+			return new X509Certificate[0];
+		}
+
+	}
+
+	private Finding connect(URI endpoint, Duration timeout) {
 		String address = endpoint.getHost() + ":" + endpoint.getPort();
 		int millis = (int) Math.max(1, Math.min(Integer.MAX_VALUE, timeout.toMillis()));
 		try (Socket socket = new Socket()) {

@@ -64,6 +64,17 @@ class EtcdStartupFailureIntegrationTests {
 	}
 
 	@Test
+	void optionalImportWarnsOnceNamingTheContextsItStartsWithout(CapturedOutput output) throws IOException {
+		int port = freePort();
+		start("optional:etcd:", "http://127.0.0.1:" + port);
+		String warning = "Reading configuration contexts /config/orders/, /config/application/ from etcd"
+				+ " (spring.config.import) failed: etcd at 127.0.0.1:" + port + " refused the connection.";
+		assertThat(output).contains(warning)
+			.contains("Starting without them (optional:etcd:), and adding the configuration once etcd answers.");
+		assertThat(output.toString().split(java.util.regex.Pattern.quote(warning), -1)).hasSize(2);
+	}
+
+	@Test
 	void silentEndpointOfTheConfigurationImportIsAnalyzedAsNoAnswer(CapturedOutput output) throws IOException {
 		// accepts connections (the kernel does, into the backlog) and never answers
 		try (ServerSocket silent = new ServerSocket(0)) {

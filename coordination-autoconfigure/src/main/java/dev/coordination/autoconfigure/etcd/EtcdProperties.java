@@ -87,7 +87,8 @@ public class EtcdProperties implements InitializingBean {
 	private DataSize maxInboundMessageSize = DataSize.ofMegabytes(4);
 
 	/**
-	 * Whether start-up fails when etcd does not answer within the connect timeout. By default
+	 * Whether start-up fails when etcd does not answer within the connect timeout plus the start-up
+	 * grace. By default
 	 * the application starts and the etcd health indicator reports DOWN until etcd answers.
 	 */
 	private boolean failFast;

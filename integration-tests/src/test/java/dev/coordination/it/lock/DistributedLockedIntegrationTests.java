@@ -1,5 +1,6 @@
 package dev.coordination.it.lock;
 
+import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -64,6 +65,33 @@ class DistributedLockedIntegrationTests {
 		.withPropertyValues("coordination.etcd.endpoints=" + etcd.endpointsAsString(),
 				"coordination.etcd.request-timeout=1s", "coordination.etcd.session.ttl=2s",
 				"coordination.etcd.session.safety-margin=500ms");
+
+	@Test
+	void aLockNotAcquiredBecauseEtcdIsUnreachableSaysSo() throws Exception {
+		int port;
+		try (ServerSocket socket = new ServerSocket(0)) {
+			port = socket.getLocalPort();
+		}
+		this.contextRunner.withBean(Unreachable.class)
+			.withPropertyValues("coordination.etcd.endpoints=http://127.0.0.1:" + port)
+			.run((context) -> {
+				await().atMost(Duration.ofSeconds(10))
+					.until(() -> context.getBean(CoordinationSession.class).info().lastError() != null);
+				assertThatExceptionOfType(LockNotAcquiredException.class)
+					.isThrownBy(() -> context.getBean(Unreachable.class).run())
+					.withMessageStartingWith("Lock 'unreachable/1' was not acquired within 300 ms because etcd cannot be"
+							+ " reached: the coordination session has no lease (")
+					.withMessageContaining("etcd at 127.0.0.1:" + port);
+			});
+	}
+
+	static class Unreachable {
+
+		@DistributedLocked(key = "'unreachable/1'", waitTime = "300ms")
+		public void run() {
+		}
+
+	}
 
 	@Test
 	void concurrentCallsOfTwoInstancesOnOneKeyNeverOverlapAndSeeGrowingTokens() {

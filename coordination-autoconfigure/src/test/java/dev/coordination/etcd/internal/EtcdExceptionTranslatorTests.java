@@ -1,5 +1,6 @@
 package dev.coordination.etcd.internal;
 
+import java.net.ConnectException;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 
@@ -25,6 +26,33 @@ class EtcdExceptionTranslatorTests {
 		assertThat(ex).isInstanceOf(EtcdUnavailableException.class)
 			.hasMessage("etcd put /a failed: etcd is unavailable (the connection failed or etcd has no leader)");
 		assertThat(ex.getOperation()).isEqualTo("put /a");
+	}
+
+	@Test
+	void refusedConnectionSaysSoInWords() {
+		EtcdAccessException ex = EtcdExceptionTranslator.translate("get /a", new ExecutionException(Status.UNAVAILABLE
+			.withDescription("io exception")
+			.withCause(new ConnectException("Connection refused: /127.0.0.1:2379"))
+			.asRuntimeException()));
+		assertThat(ex).isInstanceOf(EtcdUnavailableException.class)
+			.hasMessage("etcd get /a failed: etcd refused the connection");
+	}
+
+	@Test
+	void grpcStatusTextStaysInTheCause() {
+		String raw = "CallOptions deadline exceeded after 4.884730293s. Name resolution delay 0.000 seconds."
+				+ " [closed=[], open=[[wait_for_ready, Last Pick Failure=UNAVAILABLE]]]";
+		EtcdAccessException ex = EtcdExceptionTranslator.translate("put /a",
+				Status.DEADLINE_EXCEEDED.withDescription(raw).asRuntimeException());
+		assertThat(ex).hasMessage("etcd put /a failed: etcd did not answer in time");
+		assertThat(ex.getCause()).hasMessageContaining(raw);
+	}
+
+	@Test
+	void etcdsOwnReasonIsKeptWithoutTheStatusCode() {
+		assertThat(EtcdExceptionTranslator.translate("put /x",
+				Status.PERMISSION_DENIED.withDescription("etcdserver: permission denied").asRuntimeException()))
+			.hasMessage("etcd put /x failed: permission denied");
 	}
 
 	@Test

@@ -6,6 +6,7 @@ import java.util.List;
 import dev.coordination.autoconfigure.etcd.BootstrapEtcdClient;
 import dev.coordination.config.internal.EtcdConfigDataResource;
 import dev.coordination.config.internal.EtcdConfigSource;
+import dev.coordination.config.internal.InvalidImportProperty;
 import dev.coordination.etcd.internal.EtcdKeys;
 
 import org.springframework.boot.bootstrap.BootstrapRegistry.InstanceSupplier;
@@ -55,6 +56,21 @@ public class EtcdConfigDataLocationResolver implements ConfigDataLocationResolve
 
 	@Override
 	public List<EtcdConfigDataResource> resolveProfileSpecific(ConfigDataLocationResolverContext context,
+			ConfigDataLocation location, Profiles profiles) {
+		try {
+			return resolve(context, location, profiles);
+		}
+		catch (InvalidConfigurationPropertyValueException ex) {
+			// thrown by EtcdConfigImportFailureListener once logging is set up; meanwhile one resource
+			// that loads empty, so that Spring Boot does not report the location as missing
+			context.getBootstrapContext().registerIfAbsent(InvalidImportProperty.class,
+					InstanceSupplier.of(new InvalidImportProperty(ex)));
+			return List.of(new EtcdConfigDataResource("application", "/", "/", 0, true, "key-value",
+					"data"));
+		}
+	}
+
+	private List<EtcdConfigDataResource> resolve(ConfigDataLocationResolverContext context,
 			ConfigDataLocation location, Profiles profiles) {
 		register(context);
 		Binder binder = context.getBinder();

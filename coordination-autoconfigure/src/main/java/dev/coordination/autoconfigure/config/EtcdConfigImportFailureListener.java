@@ -1,6 +1,7 @@
 package dev.coordination.autoconfigure.config;
 
 import dev.coordination.config.internal.EtcdConfigSource;
+import dev.coordination.config.internal.InvalidImportProperty;
 
 import org.springframework.boot.context.event.ApplicationEnvironmentPreparedEvent;
 import org.springframework.boot.context.logging.LoggingApplicationListener;
@@ -8,8 +9,9 @@ import org.springframework.context.ApplicationListener;
 import org.springframework.core.Ordered;
 
 /**
- * Fails start-up when a required {@code spring.config.import=etcd:} could not be read, right after
- * Spring Boot set up logging.
+ * Fails start-up when a required {@code spring.config.import=etcd:} could not be read, or a
+ * {@code coordination.*} property that the import reads is bad, right after Spring Boot set up
+ * logging.
  * <p>
  * Configuration data is loaded before logging is set up: an exception thrown there is reported by
  * Logback's default configuration, in another format than the application's and, without a
@@ -22,6 +24,12 @@ public class EtcdConfigImportFailureListener implements ApplicationListener<Appl
 
 	@Override
 	public void onApplicationEvent(ApplicationEnvironmentPreparedEvent event) {
+		if (event.getBootstrapContext().isRegistered(InvalidImportProperty.class)) {
+			InvalidImportProperty invalid = event.getBootstrapContext().get(InvalidImportProperty.class);
+			if (invalid != null) {
+				throw invalid.failure();
+			}
+		}
 		if (event.getBootstrapContext().isRegistered(EtcdConfigSource.class)) {
 			EtcdConfigSource source = event.getBootstrapContext().get(EtcdConfigSource.class);
 			if (source != null) {

@@ -41,6 +41,10 @@ public class EtcdConfigDataLoader implements ConfigDataLoader<EtcdConfigDataReso
 
 	@Override
 	public ConfigData load(ConfigDataLoaderContext context, EtcdConfigDataResource resource) throws IOException {
+		if (context.getBootstrapContext().isRegistered(InvalidImportProperty.class)) {
+			// start-up fails once logging is set up (EtcdConfigImportFailureListener)
+			return new ConfigData(List.of());
+		}
 		EtcdConfigSource source = context.getBootstrapContext().get(EtcdConfigSource.class);
 		Assert.state(source != null,
 				"No etcd configuration source in the bootstrap context: the etcd: location resolver registers one");

@@ -44,7 +44,9 @@ import org.springframework.util.Assert;
  * ({@code coordination.etcd.request-timeout}) unless the caller passes another bound; failures
  * arrive as {@link EtcdAccessException} subclasses; an interrupted caller gets an
  * {@link EtcdInterruptedException} with its interrupt flag restored. A call that timed out is
- * cancelled locally, but a write may still be applied by etcd later.
+ * cancelled locally, but a write may still be applied by etcd later. When the client cannot connect
+ * at all, a timed-out call says so ("etcd at host:port refused the connection"): a blocking call
+ * then makes one TCP connect of at most 250 ms to each endpoint to find out.
  * <p>
  * Thread-safe. Keys are UTF-8 and relative to the client's namespace.
  */

@@ -41,6 +41,8 @@ public final class FailureDescription {
 
 	private static final int MAX_DEPTH = 16;
 
+	private static final String ETCD_SERVER = "etcdserver: ";
+
 	private static final Pattern PROPERTY = Pattern.compile("\\((coordination\\.[a-z.\\-]+)\\)");
 
 	private static final Pattern ADDRESS = Pattern.compile("(?:refused|Connection refused)[^/]*/?([\\w.\\-\\[\\]:]+:\\d+)");
@@ -166,11 +168,11 @@ public final class FailureDescription {
 	// etcd's own reason ("etcdserver: authentication failed, invalid user ID or password") is words
 	private static String detail(List<Throwable> chain) {
 		for (Throwable cause : chain) {
-			if (cause instanceof StatusRuntimeException || cause instanceof StatusException) {
-				String description = Status.fromThrowable(cause).getDescription();
-				if (description != null && description.startsWith("etcdserver: ")) {
-					return " (" + firstLine(description.substring("etcdserver: ".length())) + ")";
-				}
+			String text = (cause instanceof StatusRuntimeException || cause instanceof StatusException)
+					? Status.fromThrowable(cause).getDescription() : cause.getMessage();
+			int at = (text != null) ? text.indexOf(ETCD_SERVER) : -1;
+			if (text != null && at >= 0) {
+				return " (" + firstLine(text.substring(at + ETCD_SERVER.length())) + ")";
 			}
 		}
 		return "";

@@ -425,7 +425,7 @@ public class EtcdServiceRegistration implements LeaseListener, SmartLifecycle {
 			return false;
 		}
 		catch (EtcdAccessException ex) {
-			failed("Could not register " + describe(this.wanted) + " in etcd: " + FailureDescription.describe(ex)
+			failed("Could not register " + describe(this.wanted) + " in etcd: " + FailureDescription.describe(ex, this.etcd)
 					+ "; retrying until etcd answers", ex);
 			return false;
 		}
@@ -492,7 +492,7 @@ public class EtcdServiceRegistration implements LeaseListener, SmartLifecycle {
 						+ " wrote it) ") + key);
 			}
 			catch (EtcdAccessException ex) {
-				logger.warn("Could not deregister " + key + ": " + FailureDescription.describe(ex)
+				logger.warn("Could not deregister " + key + ": " + FailureDescription.describe(ex, this.etcd)
 						+ "; it goes with the session lease");
 				if (logger.isDebugEnabled()) {
 					logger.debug("Could not deregister " + key, ex);

@@ -509,7 +509,7 @@ public class EtcdLeaderElection implements LeaderElection, LeaseListener {
 		catch (EtcdAccessException ex) {
 			// the session's next grant or renewal campaigns again; a valid session retries below
 			this.campaignFailures.failed("Could not campaign in election '" + this.name + "': "
-					+ FailureDescription.describe(ex) + "; not leading, retrying while the session lasts", ex);
+					+ FailureDescription.describe(ex, this.etcd) + "; not leading, retrying while the session lasts", ex);
 			retryCampaign(leaseId);
 		}
 	}
@@ -543,7 +543,7 @@ public class EtcdLeaderElection implements LeaderElection, LeaseListener {
 		}
 		catch (EtcdAccessException ex) {
 			logger.warn("Could not delete election key " + candidacy.key() + " of election '" + this.name + "': "
-					+ FailureDescription.describe(ex) + "; it goes with the session lease");
+					+ FailureDescription.describe(ex, this.etcd) + "; it goes with the session lease");
 			if (logger.isDebugEnabled()) {
 				logger.debug("Could not delete election key " + candidacy.key(), ex);
 			}
@@ -741,7 +741,7 @@ public class EtcdLeaderElection implements LeaderElection, LeaseListener {
 			if (FailureDescription.isAvailability(ex)) {
 				logger.warn("Election '" + this.name + "' did not finish stopping within "
 						+ this.etcd.getRequestTimeout().multipliedBy(2).toMillis() + " ms ("
-						+ FailureDescription.describe(ex) + "); closing anyway");
+						+ FailureDescription.describe(ex, this.etcd) + "); closing anyway");
 				if (logger.isDebugEnabled()) {
 					logger.debug("Election '" + this.name + "' did not finish in time", ex);
 				}

@@ -21,6 +21,7 @@ import dev.coordination.etcd.EtcdAccessException;
 import dev.coordination.etcd.EtcdAuthenticationException;
 import dev.coordination.etcd.EtcdCompactedException;
 import dev.coordination.etcd.EtcdInterruptedException;
+import dev.coordination.etcd.EtcdTemplate;
 import dev.coordination.etcd.EtcdTimeoutException;
 import dev.coordination.etcd.EtcdUnavailableException;
 import io.grpc.Status;
@@ -117,6 +118,22 @@ public final class FailureDescription {
 		Throwable last = chain.get(chain.size() - 1);
 		String message = firstLine(last.getMessage());
 		return last.getClass().getSimpleName() + (message.isEmpty() ? "" : ": " + message);
+	}
+
+	/**
+	 * Describe {@code failure} of a call through {@code etcd}: as {@link #describe(Throwable)}, and a
+	 * timeout while the client cannot connect says so (jetcd's calls wait for a connection, so a
+	 * refused connection shows as a timeout).
+	 * @param failure what a call to etcd threw or completed with
+	 * @param etcd the template the call went through
+	 * @return one line, never {@code null}
+	 */
+	public static String describe(Throwable failure, EtcdTemplate etcd) {
+		String description = describe(failure);
+		if (description.startsWith("etcd did not answer") && ConnectBackoff.isFailingToConnect(etcd.getClient())) {
+			return description + ": connecting to etcd fails (refused, or no route to it)";
+		}
+		return description;
 	}
 
 	/**

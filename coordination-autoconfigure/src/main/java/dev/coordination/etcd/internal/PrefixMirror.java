@@ -268,7 +268,7 @@ public final class PrefixMirror {
 		}
 		catch (EtcdAccessException ex) {
 			this.readFailures.failed("Could not read " + describeRoots() + " (" + this.name + ") from etcd: "
-					+ FailureDescription.describe(ex) + "; retrying until etcd answers", ex);
+					+ FailureDescription.describe(ex, this.etcd) + "; retrying until etcd answers", ex);
 			ConnectBackoff.shorten(this.etcd.getClient());
 			this.handler.connected(false);
 			return false;

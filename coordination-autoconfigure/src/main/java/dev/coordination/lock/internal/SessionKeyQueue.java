@@ -338,7 +338,7 @@ final class SessionKeyQueue {
 			return true;
 		}
 		catch (EtcdAccessException ex) {
-			this.deleteFailures.failed("Could not delete lock key " + entry.key() + ": " + FailureDescription.describe(ex)
+			this.deleteFailures.failed("Could not delete lock key " + entry.key() + ": " + FailureDescription.describe(ex, this.etcd)
 					+ "; retrying while the session lasts (the key goes with the session lease)", ex);
 			return false;
 		}
@@ -368,7 +368,7 @@ final class SessionKeyQueue {
 		}
 		catch (EtcdAccessException ex) {
 			this.deleteFailures.failed("Could not delete lock key " + key + " after a failed create: "
-					+ FailureDescription.describe(ex) + "; retrying while the session lasts", ex);
+					+ FailureDescription.describe(ex, this.etcd) + "; retrying while the session lasts", ex);
 			return false;
 		}
 		finally {

@@ -371,7 +371,7 @@ public class EtcdSession implements CoordinationSession, SmartLifecycle {
 	private void retryGrant(EtcdAccessException failure) {
 		String previous = this.lastError;
 		this.lastError = failure.getMessage();
-		this.lastErrorWords = FailureDescription.describe(failure);
+		this.lastErrorWords = FailureDescription.describe(failure, this.etcd);
 		if (previous == null) {
 			logger.warn("Cannot start the coordination session (grant a lease): " + this.lastErrorWords
 					+ "; retrying until etcd answers, elections, locks and the registration wait for it");
@@ -417,7 +417,7 @@ public class EtcdSession implements CoordinationSession, SmartLifecycle {
 			}
 			else {
 				this.lastError = translated.getMessage();
-				this.lastErrorWords = FailureDescription.describe(translated);
+				this.lastErrorWords = FailureDescription.describe(translated, this.etcd);
 				if (logger.isDebugEnabled()) {
 					logger.debug("Keep-alive of lease " + EtcdKeys.leaseHex(leaseId) + " failed, "
 							+ Duration.ofNanos(lease.deadlineNanos() - now).toMillis() + " ms left: "
@@ -485,7 +485,7 @@ public class EtcdSession implements CoordinationSession, SmartLifecycle {
 		}
 		catch (EtcdAccessException ex) {
 			logger.warn("Could not revoke coordination session lease " + EtcdKeys.leaseHex(lease.id())
-					+ ": " + FailureDescription.describe(ex) + "; etcd expires it within " + this.ttl.toSeconds() + "s");
+					+ ": " + FailureDescription.describe(ex, this.etcd) + "; etcd expires it within " + this.ttl.toSeconds() + "s");
 			if (logger.isDebugEnabled()) {
 				logger.debug("Could not revoke coordination session lease " + EtcdKeys.leaseHex(lease.id()), ex);
 			}

@@ -131,7 +131,7 @@ public final class FailureDescription {
 	public static String describe(Throwable failure, EtcdTemplate etcd) {
 		String description = describe(failure);
 		if (description.startsWith("etcd did not answer") && ConnectBackoff.isFailingToConnect(etcd.getClient())) {
-			return description + ": connecting to etcd fails (refused, or no route to it)";
+			return description + ": connecting to etcd fails (refused, unreachable, or a failed TLS handshake)";
 		}
 		return description;
 	}

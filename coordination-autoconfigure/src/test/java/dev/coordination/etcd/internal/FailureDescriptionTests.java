@@ -1,20 +1,25 @@
 package dev.coordination.etcd.internal;
 
 import java.net.ConnectException;
+import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeoutException;
 
 import dev.coordination.etcd.EtcdAccessException;
+import dev.coordination.etcd.EtcdTemplate;
 import dev.coordination.etcd.EtcdTimeoutException;
 import dev.coordination.etcd.EtcdUnavailableException;
+import io.etcd.jetcd.Client;
 import io.etcd.jetcd.common.exception.ErrorCode;
 import io.etcd.jetcd.common.exception.EtcdExceptionFactory;
 import io.grpc.Status;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import static org.awaitility.Awaitility.await;
 
 class FailureDescriptionTests {
 
@@ -79,6 +84,24 @@ class FailureDescriptionTests {
 			.isEqualTo("IllegalStateException: broken");
 		assertThat(FailureDescription.isAvailability(new IllegalStateException("broken"))).isFalse();
 		assertThat(FailureDescription.isAvailability(new ExecutionException(new TimeoutException()))).isTrue();
+	}
+
+	@Test
+	void aTimeoutWhileTheClientCannotConnectSaysSo() throws Exception {
+		int port;
+		try (ServerSocket socket = new ServerSocket(0)) {
+			port = socket.getLocalPort();
+		}
+		try (Client client = Client.builder().endpoints("http://127.0.0.1:" + port).build()) {
+			EtcdTemplate etcd = new EtcdTemplate(client, Duration.ofMillis(300));
+			// the first call starts connecting; once that was refused the channel is in TRANSIENT_FAILURE
+			await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+				EtcdAccessException ex = catchThrowableOfType(EtcdAccessException.class, () -> etcd.get("/a"));
+				assertThat(FailureDescription.describe(ex, etcd)).isEqualTo("etcd did not answer within 300 ms"
+						+ " (coordination.etcd.request-timeout): connecting to etcd fails (refused, unreachable, or a"
+						+ " failed TLS handshake)");
+			});
+		}
 	}
 
 	@Test

@@ -5,9 +5,11 @@ import org.springframework.boot.restclient.autoconfigure.RestClientBuilderConfig
 import org.springframework.cloud.client.loadbalancer.LoadBalanced;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.http.HttpStatus;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.client.RestClient;
+import org.springframework.web.server.ResponseStatusException;
 
 /**
  * {@code GET /peer}: calls {@code GET /} of an instance of this service by its service id, through a
@@ -28,7 +30,15 @@ class PeerController {
 
 	@GetMapping(path = "/peer", produces = "text/plain")
 	String peer() {
-		String answer = this.rest.get().uri("http://" + this.serviceId + "/").retrieve().body(String.class);
+		String answer;
+		try {
+			answer = this.rest.get().uri("http://" + this.serviceId + "/").retrieve().body(String.class);
+		}
+		catch (IllegalStateException ex) {
+			// LoadBalancer knows no instance that is UP (it logs "No servers available" once per call)
+			throw new ResponseStatusException(HttpStatus.SERVICE_UNAVAILABLE,
+					"No instance of " + this.serviceId + " is UP in etcd discovery: " + ex.getMessage());
+		}
 		return "Asked " + this.serviceId + " through the load balancer; it answered: " + answer;
 	}
 

@@ -18,6 +18,7 @@ import dev.coordination.discovery.internal.cloud.EtcdDiscoveryClient;
 import dev.coordination.discovery.internal.cloud.EtcdReactiveDiscoveryClient;
 import dev.coordination.discovery.internal.cloud.EtcdServiceRegistry;
 import dev.coordination.discovery.internal.cloud.HeartbeatPublisher;
+import dev.coordination.discovery.internal.cloud.PassThroughLoadBalancerCacheManager;
 import dev.coordination.discovery.internal.cloud.RegisteredEventPublisher;
 import dev.coordination.etcd.EtcdTemplate;
 import dev.coordination.etcd.internal.CoordinationEvents;
@@ -42,6 +43,7 @@ import org.springframework.cloud.client.ConditionalOnBlockingDiscoveryEnabled;
 import org.springframework.cloud.client.ConditionalOnDiscoveryEnabled;
 import org.springframework.cloud.client.serviceregistry.AutoServiceRegistration;
 import org.springframework.cloud.client.serviceregistry.Registration;
+import org.springframework.cloud.loadbalancer.cache.LoadBalancerCacheManager;
 import org.springframework.context.ApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -161,6 +163,25 @@ public final class DiscoveryAutoConfiguration {
 			@ConditionalOnMissingBean
 			EtcdDiscoveryClient etcdDiscoveryClient(ServiceDiscovery discovery) {
 				return new EtcdDiscoveryClient(discovery);
+			}
+
+		}
+
+		/**
+		 * Spring Cloud LoadBalancer's default instance suppliers always ask for a
+		 * {@code LoadBalancerCacheManager} and WARN on every service id when there is none; with its
+		 * cache off (this starter's default) there is none. A cache that keeps nothing makes that
+		 * choice explicit and the warning go away; the lookups still come from the catalog.
+		 */
+		@Configuration(proxyBeanMethods = false)
+		@ConditionalOnClass(LoadBalancerCacheManager.class)
+		@ConditionalOnBooleanProperty(name = "spring.cloud.loadbalancer.cache.enabled", havingValue = false)
+		static class LoadBalancerConfiguration {
+
+			@Bean
+			@ConditionalOnMissingBean(LoadBalancerCacheManager.class)
+			PassThroughLoadBalancerCacheManager etcdDiscoveryLoadBalancerCacheManager() {
+				return new PassThroughLoadBalancerCacheManager();
 			}
 
 		}

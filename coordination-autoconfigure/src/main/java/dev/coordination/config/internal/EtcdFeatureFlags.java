@@ -134,7 +134,8 @@ public class EtcdFeatureFlags implements FeatureFlags, SmartLifecycle {
 				long left = deadline - System.nanoTime();
 				if (left <= 0) {
 					this.waited = true;
-					logger.warn("Feature flags under " + this.prefix + " are not read from etcd yet: "
+					// the mirror warns why it could not read (one line); this says what it means
+					logger.info("Feature flags under " + this.prefix + " are not read from etcd yet: "
 							+ ((this.revision == 0) ? "every flag is off" : "they are at revision " + this.revision));
 					return;
 				}

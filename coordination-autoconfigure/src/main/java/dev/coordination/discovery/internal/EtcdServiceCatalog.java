@@ -165,7 +165,10 @@ public class EtcdServiceCatalog implements ServiceDiscovery, SmartLifecycle, Pre
 		// without etcd the application still starts, and the catalog follows once etcd answers
 		try {
 			if (!this.read.await(this.etcd.getRequestTimeout().toMillis() + 1000, TimeUnit.MILLISECONDS)) {
-				logger.warn("The service catalog is not read yet; it follows once etcd answers");
+				// the mirror has warned why it could not read (one line); this says what it means
+				logger.info("Starting without the service catalog (" + this.prefix + " not read within "
+						+ (this.etcd.getRequestTimeout().toMillis() + 1000)
+						+ " ms): discovery finds no instances until etcd answers");
 			}
 		}
 		catch (InterruptedException ex) {

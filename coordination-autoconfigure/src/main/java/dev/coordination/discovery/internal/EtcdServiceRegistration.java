@@ -18,6 +18,8 @@ import dev.coordination.etcd.EtcdAccessException;
 import dev.coordination.etcd.EtcdTemplate;
 import dev.coordination.etcd.internal.CoordinationThreads;
 import dev.coordination.etcd.internal.EtcdKeys;
+import dev.coordination.etcd.internal.FailureDescription;
+import dev.coordination.etcd.internal.RepeatedFailureLog;
 import dev.coordination.etcd.internal.RetryPolicy;
 import dev.coordination.session.SessionLossReason;
 import dev.coordination.session.internal.EtcdSession;
@@ -88,6 +90,8 @@ public class EtcdServiceRegistration implements LeaseListener, SmartLifecycle {
 	private final Set<Long> ownLeases = ConcurrentHashMap.newKeySet();
 
 	private volatile @Nullable String lastError;
+
+	private final RepeatedFailureLog failures = new RepeatedFailureLog(logger);
 
 	private volatile UnaryOperator<ServiceRecord> beforeRenewal = UnaryOperator.identity();
 
@@ -386,6 +390,7 @@ public class EtcdServiceRegistration implements LeaseListener, SmartLifecycle {
 						this.backoff.reset();
 					}
 					this.lastError = null;
+					this.failures.reset();
 					this.metrics.registration("success");
 					logger.info("Registered " + record.serviceId() + " instance " + record.instanceId() + " at "
 							+ record.uri() + " (" + record.status() + ", lease " + EtcdKeys.leaseHex(leaseId) + ")");
@@ -406,7 +411,7 @@ public class EtcdServiceRegistration implements LeaseListener, SmartLifecycle {
 							+ "' is registered by another instance (lease "
 							+ EtcdKeys.leaseHex(existing.get(0).getLease()) + "); it is left alone, and this instance"
 							+ " registers once it is gone. Give every instance its own"
-							+ " coordination.etcd.discovery.instance-id.");
+							+ " coordination.etcd.discovery.instance-id.", null);
 					return false;
 				}
 				// gone meanwhile, or on a lease of this instance: guard on what is there now
@@ -415,11 +420,13 @@ public class EtcdServiceRegistration implements LeaseListener, SmartLifecycle {
 					this.writtenRevision = existing.isEmpty() ? 0 : existing.get(0).getModRevision();
 				}
 			}
-			failed("Could not register yet, retrying: the record kept changing under this instance");
+			failed("Could not register " + describe(this.wanted) + " yet: the record kept changing under this instance;"
+					+ " retrying", null);
 			return false;
 		}
 		catch (EtcdAccessException ex) {
-			failed("Could not register yet, retrying: " + ex.getMessage());
+			failed("Could not register " + describe(this.wanted) + " in etcd: " + FailureDescription.describe(ex, this.etcd)
+					+ "; retrying until etcd answers", ex);
 			return false;
 		}
 		finally {
@@ -436,10 +443,15 @@ public class EtcdServiceRegistration implements LeaseListener, SmartLifecycle {
 		}
 	}
 
-	private void failed(String message) {
+	private static String describe(@Nullable ServiceRecord record) {
+		return (record != null) ? "instance " + record.instanceId() + " of service " + record.serviceId()
+				: "this instance";
+	}
+
+	private void failed(String message, @Nullable Throwable failure) {
 		this.lastError = message;
 		this.metrics.registration("failure");
-		logger.warn(message);
+		this.failures.failed(message, failure);
 		scheduleRetry();
 	}
 
@@ -480,7 +492,11 @@ public class EtcdServiceRegistration implements LeaseListener, SmartLifecycle {
 						+ " wrote it) ") + key);
 			}
 			catch (EtcdAccessException ex) {
-				logger.warn("Could not deregister " + key + "; it goes with the session lease: " + ex.getMessage());
+				logger.warn("Could not deregister " + key + ": " + FailureDescription.describe(ex, this.etcd)
+						+ "; it goes with the session lease");
+				if (logger.isDebugEnabled()) {
+					logger.debug("Could not deregister " + key, ex);
+				}
 			}
 		}
 		finally {

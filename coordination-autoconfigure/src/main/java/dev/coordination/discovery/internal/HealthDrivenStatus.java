@@ -10,6 +10,8 @@ import java.util.function.Supplier;
 import dev.coordination.discovery.InstanceStatus;
 import dev.coordination.discovery.ServiceRecord;
 import dev.coordination.etcd.internal.CoordinationThreads;
+import dev.coordination.etcd.internal.FailureDescription;
+import dev.coordination.etcd.internal.RepeatedFailureLog;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
@@ -29,6 +31,8 @@ import org.springframework.beans.factory.DisposableBean;
 public class HealthDrivenStatus implements DisposableBean {
 
 	private static final Log logger = LogFactory.getLog(HealthDrivenStatus.class);
+
+	private final RepeatedFailureLog healthFailures = new RepeatedFailureLog(logger);
 
 	private final EtcdServiceRegistration registration;
 
@@ -76,9 +80,12 @@ public class HealthDrivenStatus implements DisposableBean {
 			status = this.health.get();
 		}
 		catch (RuntimeException ex) {
-			logger.warn("Could not read the health for the registration's status: " + ex);
+			// checked every interval: one WARN until it works again, the stack trace at DEBUG
+			this.healthFailures.failed("Could not read the health for the registration's status ("
+					+ FailureDescription.describe(ex) + "); publishing UP until it can be read", ex);
 			return InstanceStatus.UP;
 		}
+		this.healthFailures.recovered("Reading the health for the registration's status works again");
 		return ("DOWN".equals(status) || "OUT_OF_SERVICE".equals(status)) ? InstanceStatus.DOWN : InstanceStatus.UP;
 	}
 

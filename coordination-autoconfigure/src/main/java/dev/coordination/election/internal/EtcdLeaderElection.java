@@ -38,7 +38,9 @@ import dev.coordination.etcd.WriteResult;
 import dev.coordination.etcd.internal.CoordinationEvents;
 import dev.coordination.etcd.internal.CoordinationThreads;
 import dev.coordination.etcd.internal.EtcdKeys;
+import dev.coordination.etcd.internal.FailureDescription;
 import dev.coordination.etcd.internal.PrefixMirror;
+import dev.coordination.etcd.internal.RepeatedFailureLog;
 import dev.coordination.etcd.internal.RetryPolicy;
 import dev.coordination.etcd.internal.WatchProgress;
 import dev.coordination.session.SessionLossReason;
@@ -135,6 +137,8 @@ public class EtcdLeaderElection implements LeaderElection, LeaseListener {
 	private long viewRevision;
 
 	private final RetryPolicy.Backoff campaignBackoff;
+
+	private final RepeatedFailureLog campaignFailures = new RepeatedFailureLog(logger);
 
 	private final PrefixMirror view;
 
@@ -493,6 +497,9 @@ public class EtcdLeaderElection implements LeaderElection, LeaseListener {
 				return;
 			}
 			this.campaignBackoff.reset();
+			if (this.campaignFailures.reset()) {
+				logger.info("Campaigning in election '" + this.name + "' again");
+			}
 			this.candidacy = new Candidacy(leaseId, key, token);
 			if (logger.isDebugEnabled()) {
 				logger.debug("Campaigning in election '" + this.name + "' with key " + key + " (token " + token + ")");
@@ -501,7 +508,8 @@ public class EtcdLeaderElection implements LeaderElection, LeaseListener {
 		}
 		catch (EtcdAccessException ex) {
 			// the session's next grant or renewal campaigns again; a valid session retries below
-			logger.warn("Could not campaign in election '" + this.name + "': " + ex.getMessage());
+			this.campaignFailures.failed("Could not campaign in election '" + this.name + "': "
+					+ FailureDescription.describe(ex, this.etcd) + "; not leading, retrying while the session lasts", ex);
 			retryCampaign(leaseId);
 		}
 	}
@@ -534,8 +542,11 @@ public class EtcdLeaderElection implements LeaderElection, LeaseListener {
 			return true;
 		}
 		catch (EtcdAccessException ex) {
-			logger.warn("Could not delete election key " + candidacy.key() + "; it goes with the session lease: "
-					+ ex.getMessage());
+			logger.warn("Could not delete election key " + candidacy.key() + " of election '" + this.name + "': "
+					+ FailureDescription.describe(ex, this.etcd) + "; it goes with the session lease");
+			if (logger.isDebugEnabled()) {
+				logger.debug("Could not delete election key " + candidacy.key(), ex);
+			}
 			return false;
 		}
 	}
@@ -727,7 +738,17 @@ public class EtcdLeaderElection implements LeaderElection, LeaseListener {
 			Thread.currentThread().interrupt();
 		}
 		catch (Exception ex) {
-			logger.warn("Election '" + this.name + "' did not finish in time: " + ex);
+			if (FailureDescription.isAvailability(ex)) {
+				logger.warn("Election '" + this.name + "' did not finish stopping within "
+						+ this.etcd.getRequestTimeout().multipliedBy(2).toMillis() + " ms ("
+						+ FailureDescription.describe(ex, this.etcd) + "); closing anyway");
+				if (logger.isDebugEnabled()) {
+					logger.debug("Election '" + this.name + "' did not finish in time", ex);
+				}
+			}
+			else {
+				logger.warn("Election '" + this.name + "' failed while stopping; closing anyway", ex);
+			}
 		}
 	}
 

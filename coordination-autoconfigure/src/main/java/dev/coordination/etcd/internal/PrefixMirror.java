@@ -60,6 +60,8 @@ public final class PrefixMirror {
 
 	private final RetryPolicy.Backoff backoff;
 
+	private final RepeatedFailureLog readFailures = new RepeatedFailureLog(logger);
+
 	private final WatchProgress progress;
 
 	private final boolean virtualThread;
@@ -265,12 +267,14 @@ public final class PrefixMirror {
 			}
 		}
 		catch (EtcdAccessException ex) {
-			logger.warn("Could not read " + this.roots + " (" + this.name + ") yet, retrying: " + ex.getMessage());
+			this.readFailures.failed("Could not read " + describeRoots() + " (" + this.name + ") from etcd: "
+					+ FailureDescription.describe(ex, this.etcd) + "; retrying until etcd answers", ex);
 			ConnectBackoff.shorten(this.etcd.getClient());
 			this.handler.connected(false);
 			return false;
 		}
 		this.backoff.reset();
+		this.readFailures.recovered("Read " + describeRoots() + " (" + this.name + ") from etcd again");
 		long receivedAt = System.nanoTime();
 		boolean first = this.readRevision == 0;
 		Set<String> changed = new LinkedHashSet<>();
@@ -409,6 +413,10 @@ public final class PrefixMirror {
 		catch (RuntimeException ex) {
 			logger.error("Handling changes of " + this.roots + " (" + this.name + ") failed", ex);
 		}
+	}
+
+	private String describeRoots() {
+		return String.join(", ", this.roots);
 	}
 
 	private void restart(long generation) {

@@ -94,7 +94,7 @@ public final class WatchProgress {
 			check(etcd).whenComplete((checked, failure) -> {
 				this.checking.set(false);
 				Verdict before = this.verdict;
-				Verdict now = (failure != null) ? new Verdict(false, "(unknown: " + failure.getMessage() + ")",
+				Verdict now = (failure != null) ? new Verdict(false, "(version unknown: " + FailureDescription.describe(failure, etcd) + ")",
 						System.nanoTime()) : checked;
 				this.verdict = now;
 				if (before == null || before.trusted() != now.trusted()) {

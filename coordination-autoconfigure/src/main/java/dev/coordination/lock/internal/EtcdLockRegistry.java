@@ -22,6 +22,7 @@ import dev.coordination.etcd.EtcdTemplate;
 import dev.coordination.etcd.internal.CoordinationEvents;
 import dev.coordination.etcd.internal.CoordinationThreads;
 import dev.coordination.etcd.internal.EtcdKeys;
+import dev.coordination.etcd.internal.FailureDescription;
 import dev.coordination.etcd.internal.RetryPolicy;
 import dev.coordination.lock.DistributedLock;
 import dev.coordination.lock.DistributedLockRegistry;
@@ -252,7 +253,16 @@ public class EtcdLockRegistry implements DistributedLockRegistry, LeaseListener,
 				lock.flushRelease();
 			}
 			catch (RuntimeException ex) {
-				logger.warn("Could not delete the released key of " + lock + ": " + ex.getMessage());
+				if (FailureDescription.isAvailability(ex)) {
+					logger.warn("Could not delete the released key of " + lock + ": " + FailureDescription.describe(ex)
+							+ "; it goes with the session lease");
+					if (logger.isDebugEnabled()) {
+						logger.debug("Could not delete the released key of " + lock, ex);
+					}
+				}
+				else {
+					logger.warn("Could not delete the released key of " + lock, ex);
+				}
 			}
 		}
 	}

@@ -18,6 +18,8 @@ import dev.coordination.etcd.EtcdTemplate;
 import dev.coordination.etcd.internal.CoordinationThreads;
 import dev.coordination.etcd.internal.EtcdKeys;
 import dev.coordination.etcd.internal.EtcdWatch;
+import dev.coordination.etcd.internal.FailureDescription;
+import dev.coordination.etcd.internal.RepeatedFailureLog;
 import dev.coordination.etcd.internal.RetryPolicy;
 import dev.coordination.lock.HeldLock;
 import dev.coordination.session.SessionInfo;
@@ -52,6 +54,9 @@ import org.jspecify.annotations.Nullable;
 final class SessionKeyQueue {
 
 	private static final Log logger = LogFactory.getLog(SessionKeyQueue.class);
+
+	// one WARN while deleting keys fails, whichever keys; repeats at DEBUG
+	private final RepeatedFailureLog deleteFailures = new RepeatedFailureLog(logger);
 
 	private static final long SESSION_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
 
@@ -343,10 +348,12 @@ final class SessionKeyQueue {
 	private boolean tryRelease(Entry entry) {
 		try {
 			this.etcd.deleteIfCreatedAt(entry.key(), entry.token());
+			this.deleteFailures.recovered("Deleting lock keys works again");
 			return true;
 		}
 		catch (EtcdAccessException ex) {
-			logger.warn("Could not delete lock key " + entry.key() + " yet, retrying: " + ex.getMessage());
+			this.deleteFailures.failed("Could not delete lock key " + entry.key() + ": " + FailureDescription.describe(ex, this.etcd)
+					+ "; retrying while the session lasts (the key goes with the session lease)", ex);
 			return false;
 		}
 	}
@@ -370,10 +377,12 @@ final class SessionKeyQueue {
 		boolean interrupted = Thread.interrupted();
 		try {
 			this.etcd.delete(key);
+			this.deleteFailures.recovered("Deleting lock keys works again");
 			return true;
 		}
 		catch (EtcdAccessException ex) {
-			logger.warn("Could not delete lock key " + key + " after a failed create yet: " + ex.getMessage());
+			this.deleteFailures.failed("Could not delete lock key " + key + " after a failed create: "
+					+ FailureDescription.describe(ex, this.etcd) + "; retrying while the session lasts", ex);
 			return false;
 		}
 		finally {

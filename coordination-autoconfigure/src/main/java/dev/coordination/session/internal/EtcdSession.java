@@ -20,6 +20,7 @@ import dev.coordination.etcd.internal.CoordinationEvents;
 import dev.coordination.etcd.internal.CoordinationThreads;
 import dev.coordination.etcd.internal.EtcdExceptionTranslator;
 import dev.coordination.etcd.internal.EtcdKeys;
+import dev.coordination.etcd.internal.FailureDescription;
 import dev.coordination.etcd.internal.RetryPolicy;
 import dev.coordination.session.CoordinationSession;
 import dev.coordination.session.SessionInfo;
@@ -99,6 +100,9 @@ public class EtcdSession implements CoordinationSession, SmartLifecycle {
 	private volatile @Nullable SessionLossReason lastLossReason;
 
 	private volatile @Nullable String lastError;
+
+	// lastError in words, for the log
+	private volatile @Nullable String lastErrorWords;
 
 	private volatile CompletableFuture<Void> firstLease = new CompletableFuture<>();
 
@@ -343,6 +347,7 @@ public class EtcdSession implements CoordinationSession, SmartLifecycle {
 		}
 		this.current = lease;
 		this.lastError = null;
+		this.lastErrorWords = null;
 		this.backoff.reset();
 		boolean renewal = this.granted;
 		this.granted = true;
@@ -366,11 +371,16 @@ public class EtcdSession implements CoordinationSession, SmartLifecycle {
 	private void retryGrant(EtcdAccessException failure) {
 		String previous = this.lastError;
 		this.lastError = failure.getMessage();
+		this.lastErrorWords = FailureDescription.describe(failure, this.etcd);
 		if (previous == null) {
-			logger.warn("Cannot grant a coordination session lease, retrying until etcd answers: " + failure.getMessage());
+			logger.warn("Cannot start the coordination session (grant a lease): " + this.lastErrorWords
+					+ "; retrying until etcd answers, elections, locks and the registration wait for it");
+			if (logger.isDebugEnabled()) {
+				logger.debug("Cannot grant a coordination session lease", failure);
+			}
 		}
 		else if (logger.isDebugEnabled()) {
-			logger.debug("Still cannot grant a coordination session lease: " + failure.getMessage());
+			logger.debug("Still cannot grant a coordination session lease", failure);
 		}
 		this.grantTask = executor().schedule(this::grant, this.backoff.nextDelayNanos(), TimeUnit.NANOSECONDS);
 	}
@@ -407,6 +417,7 @@ public class EtcdSession implements CoordinationSession, SmartLifecycle {
 			}
 			else {
 				this.lastError = translated.getMessage();
+				this.lastErrorWords = FailureDescription.describe(translated, this.etcd);
 				if (logger.isDebugEnabled()) {
 					logger.debug("Keep-alive of lease " + EtcdKeys.leaseHex(leaseId) + " failed, "
 							+ Duration.ofNanos(lease.deadlineNanos() - now).toMillis() + " ms left: "
@@ -416,6 +427,7 @@ public class EtcdSession implements CoordinationSession, SmartLifecycle {
 			return;
 		}
 		this.lastError = null;
+		this.lastErrorWords = null;
 		Assert.state(response != null, "jetcd completed a keep-alive with neither a response nor a failure");
 		long deadline = sent + TimeUnit.SECONDS.toNanos(response.getTTL()) - this.safetyMargin.toNanos();
 		if (deadline - lease.deadlineNanos() > 0) {
@@ -446,7 +458,7 @@ public class EtcdSession implements CoordinationSession, SmartLifecycle {
 		logger.warn("Lost coordination session lease " + EtcdKeys.leaseHex(lease.id()) + " ("
 				+ ((reason == SessionLossReason.LEASE_GONE) ? "etcd says it is gone"
 						: "no keep-alive acknowledged before the safety deadline")
-				+ ((this.lastError != null) ? "; last error: " + this.lastError : "")
+				+ ((this.lastErrorWords != null) ? "; last error: " + this.lastErrorWords : "")
 				+ "); telling listeners, then asking for a new lease");
 		this.metrics.lost(reason);
 		notifyAll((listener) -> listener.leaseLost(lease.id(), reason));
@@ -473,7 +485,10 @@ public class EtcdSession implements CoordinationSession, SmartLifecycle {
 		}
 		catch (EtcdAccessException ex) {
 			logger.warn("Could not revoke coordination session lease " + EtcdKeys.leaseHex(lease.id())
-					+ "; etcd expires it within " + this.ttl.toSeconds() + "s: " + ex.getMessage());
+					+ ": " + FailureDescription.describe(ex, this.etcd) + "; etcd expires it within " + this.ttl.toSeconds() + "s");
+			if (logger.isDebugEnabled()) {
+				logger.debug("Could not revoke coordination session lease " + EtcdKeys.leaseHex(lease.id()), ex);
+			}
 		}
 	}
 

@@ -40,6 +40,7 @@ import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.boot.health.contributor.Status;
 import org.springframework.boot.test.context.FilteredClassLoader;
+import org.springframework.cloud.loadbalancer.cache.LoadBalancerCacheManager;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.cloud.client.discovery.DiscoveryClient;
 import org.springframework.cloud.client.discovery.ReactiveDiscoveryClient;
@@ -150,6 +151,38 @@ class DiscoveryAutoConfigurationTests {
 				.hasSingleBean(Registration.class)
 				.doesNotHaveBean(AutoRegistration.class)
 				.doesNotHaveBean(AutoServiceRegistration.class));
+	}
+
+	@Test
+	void withTheLoadBalancerCacheOffAPassThroughCacheManagerKeepsLoadBalancerFromWarning() {
+		this.contextRunner.withUserConfiguration(StaticDiscoveryConfiguration.class)
+			.withPropertyValues("spring.cloud.loadbalancer.cache.enabled=false")
+			.run((context) -> {
+				assertThat(context).hasSingleBean(LoadBalancerCacheManager.class);
+				LoadBalancerCacheManager caches = context.getBean(LoadBalancerCacheManager.class);
+				caches.getCache("CachingServiceInstanceListSupplierCache").put("orders", List.of("one"));
+				assertThat(caches.getCache("CachingServiceInstanceListSupplierCache").get("orders")).isNull();
+			});
+	}
+
+	@Test
+	void withTheLoadBalancerCacheOnOrAnotherCacheManagerNoPassThroughCacheManager() {
+		this.contextRunner.withUserConfiguration(StaticDiscoveryConfiguration.class)
+			.run((context) -> assertThat(context).doesNotHaveBean(LoadBalancerCacheManager.class));
+		this.contextRunner.withUserConfiguration(StaticDiscoveryConfiguration.class)
+			.withPropertyValues("spring.cloud.loadbalancer.cache.enabled=false")
+			.withBean("userCacheManager", LoadBalancerCacheManager.class, TestLoadBalancerCacheManager::new)
+			.run((context) -> assertThat(context).hasSingleBean(LoadBalancerCacheManager.class)
+				.hasBean("userCacheManager"));
+		this.contextRunner.withUserConfiguration(StaticDiscoveryConfiguration.class)
+			.withPropertyValues("spring.cloud.loadbalancer.cache.enabled=false")
+			.withClassLoader(new FilteredClassLoader("org.springframework.cloud.loadbalancer"))
+			.run((context) -> assertThat(context).hasNotFailed().hasSingleBean(DiscoveryClient.class));
+	}
+
+	static class TestLoadBalancerCacheManager extends org.springframework.cache.concurrent.ConcurrentMapCacheManager
+			implements LoadBalancerCacheManager {
+
 	}
 
 	@Test

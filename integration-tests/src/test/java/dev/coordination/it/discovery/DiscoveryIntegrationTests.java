@@ -16,11 +16,14 @@ import dev.coordination.test.junit.EtcdExtension;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
 import org.springframework.boot.health.contributor.Health;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.cloud.client.ServiceInstance;
 import org.springframework.cloud.client.discovery.DiscoveryClient;
@@ -38,6 +41,7 @@ import static org.awaitility.Awaitility.await;
  * Service discovery of applications started with {@code SpringApplication} (so they register when
  * ready) against a real etcd.
  */
+@ExtendWith(OutputCaptureExtension.class)
 class DiscoveryIntegrationTests {
 
 	private static final Duration TTL = Duration.ofSeconds(2);
@@ -124,7 +128,7 @@ class DiscoveryIntegrationTests {
 	}
 
 	@Test
-	void aLoadBalancedRestClientCallsTheOtherApplicationByServiceId() {
+	void aLoadBalancedRestClientCallsTheOtherApplicationByServiceId(CapturedOutput output) {
 		ConfigurableApplicationContext callee = start("callee", "callee-1", true);
 		ConfigurableApplicationContext caller = start("caller", "caller-1", true);
 		await().atMost(Duration.ofSeconds(5))
@@ -139,6 +143,8 @@ class DiscoveryIntegrationTests {
 			.until(() -> caller.getBean(DiscoveryClient.class).getInstances("callee").size() == 1
 					&& caller.getBean(DiscoveryClient.class).getInstances("callee").get(0).getInstanceId().equals("callee-2"));
 		assertThat(client.get().uri("http://callee/hello").retrieve().body(String.class)).isEqualTo("hello from callee-2");
+		// the default configuration (LoadBalancer's cache off) does not make LoadBalancer warn
+		assertThat(output).doesNotContain("LoadBalancerCacheManager not available");
 	}
 
 	@Test

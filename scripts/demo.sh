@@ -228,16 +228,15 @@ else
 fi
 LINES_SHOWN=0
 last=""
-# since-times per port, as "port=HH:MM:SS" words (bash 3.2 has no associative arrays)
+# the roles shown, and since when, as "port=..." lines (bash 3.2 has no associative arrays)
 SINCE=""
-LAST_ROLES=""
 while true; do
   now=""
   table=""
   time=$(date +%T)
   for port in $PORTS; do
     role=$(role_of "$port" | tr -d '\n')
-    previous=$(printf '%s\n' "$LAST_ROLES" | sed -n "s/^$port=//p")
+    previous=$(printf '%s\n' "$last" | sed -n "s/^$port=//p")
     if [ "$role" != "$previous" ]; then
       SINCE=$(printf '%s\n' "$SINCE" | grep -v "^$port=" || true)
       SINCE="$SINCE
@@ -249,15 +248,15 @@ $port=$time"
     table="$table  $port  since $since  $role
 "
   done
-  LAST_ROLES=$now
-  if [ -n "$LIVE" ]; then
+  if [ -n "$LIVE" ] && [ "$now" != "$last" ]; then
+    # redraw the table in place
     columns=$(tput cols 2>/dev/null || echo 120)
     [ "$LINES_SHOWN" -gt 0 ] && printf '\033[%dA' "$LINES_SHOWN"
     printf '%s\n' "$table" | sed '$d' | while IFS= read -r line; do
       printf '%.*s\033[K\n' "$columns" "$line"
     done
     LINES_SHOWN=$(printf '%s' "$table" | wc -l | tr -d ' ')
-  elif [ "$now" != "$last" ]; then
+  elif [ -z "$LIVE" ] && [ "$now" != "$last" ]; then
     echo "$time"
     printf '%s' "$table"
   fi

@@ -2,7 +2,9 @@ package dev.coordination.it;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 
 import dev.coordination.autoconfigure.election.ElectionAutoConfiguration;
 import dev.coordination.autoconfigure.etcd.EtcdAutoConfiguration;
@@ -11,18 +13,24 @@ import dev.coordination.autoconfigure.session.SessionAutoConfiguration;
 import dev.coordination.election.LeaderContext;
 import dev.coordination.election.LeaderElections;
 import dev.coordination.election.LeaderOnly;
+import dev.coordination.lock.DistributedLockRegistry;
 import dev.coordination.lock.DistributedLocked;
 import dev.coordination.lock.LockContext;
 import dev.coordination.test.EtcdSpec;
 import dev.coordination.test.junit.EtcdExtension;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.autoconfigure.aop.AopAutoConfiguration;
+import org.springframework.boot.test.context.assertj.AssertableApplicationContext;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.scheduling.annotation.Async;
+import org.springframework.scheduling.annotation.EnableAsync;
+import org.springframework.scheduling.concurrent.ThreadPoolTaskExecutor;
 import org.springframework.transaction.TransactionDefinition;
 import org.springframework.transaction.annotation.EnableTransactionManagement;
 import org.springframework.transaction.annotation.Transactional;
@@ -35,7 +43,8 @@ import static org.awaitility.Awaitility.await;
 /**
  * The order of the starter's annotations and {@code @Transactional} on one method, as the README's
  * "How the annotations work" says: the leadership check first, then the lock, then the transaction,
- * so the transaction begins once the lock is held and commits before it is released.
+ * so the transaction begins once the lock is held and commits before it is released; {@code @Async}
+ * before all of them.
  */
 class AnnotationOrderIntegrationTests {
 
@@ -62,6 +71,57 @@ class AnnotationOrderIntegrationTests {
 		});
 	}
 
+	@Test
+	void anAsyncMethodTakesItsLockOnTheExecutorThread() {
+		this.contextRunner.withUserConfiguration(AsyncExecution.class).run((context) -> {
+			Orders orders = context.getBean(Orders.class);
+			CompletableFuture<Void> release = new CompletableFuture<>();
+			orders.exportNow("8", release);
+			// through a getter: the proxy's own field is null (README, How the annotations work)
+			await().atMost(Duration.ofSeconds(30)).until(() -> orders.exporting() != null);
+			assertThat(orders.exporting()).isEqualTo("export-1: lock held");
+			assertThat(lockHolders(context, "exports/8")).isOne();
+			release.complete(null);
+			await().atMost(Duration.ofSeconds(10)).until(() -> lockHolders(context, "exports/8") == 0);
+		});
+	}
+
+	@Test
+	void anAsyncMethodReturningAFutureHoldsItsLockUntilTheFutureCompletes() {
+		this.contextRunner.withUserConfiguration(AsyncExecution.class).run((context) -> {
+			Orders orders = context.getBean(Orders.class);
+			CompletableFuture<String> release = new CompletableFuture<>();
+			CompletableFuture<String> call = orders.export("9", release);
+			await().atMost(Duration.ofSeconds(30)).until(() -> orders.exporting() != null);
+			assertThat(orders.exporting()).endsWith(": lock held");
+			assertThat(lockHolders(context, "exports/9")).isOne();
+			release.complete("exported");
+			assertThat(call.get(10, TimeUnit.SECONDS)).isEqualTo("exported");
+			await().atMost(Duration.ofSeconds(10)).until(() -> lockHolders(context, "exports/9") == 0);
+		});
+	}
+
+	private static long lockHolders(AssertableApplicationContext context, String key) {
+		return context.getBean(DistributedLockRegistry.class)
+			.heldLocks()
+			.stream()
+			.filter((held) -> held.key().equals(key))
+			.count();
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@EnableAsync
+	static class AsyncExecution {
+
+		@Bean
+		ThreadPoolTaskExecutor taskExecutor() {
+			ThreadPoolTaskExecutor executor = new ThreadPoolTaskExecutor();
+			executor.setThreadNamePrefix("export-");
+			return executor;
+		}
+
+	}
+
 	@Configuration(proxyBeanMethods = false)
 	@EnableTransactionManagement
 	static class Transactions {
@@ -79,6 +139,28 @@ class AnnotationOrderIntegrationTests {
 		@DistributedLocked(key = "'orders/' + #id")
 		@Transactional
 		public void ship(String id) {
+		}
+
+		private volatile @Nullable String exporting;
+
+		public @Nullable String exporting() {
+			return this.exporting;
+		}
+
+		@Async
+		@DistributedLocked(key = "'exports/' + #id")
+		public void exportNow(String id, CompletableFuture<Void> done) throws Exception {
+			this.exporting = Thread.currentThread().getName() + ": "
+					+ (LockContext.currentToken().isPresent() ? "lock held" : "no lock");
+			done.get(30, TimeUnit.SECONDS);
+		}
+
+		@Async
+		@DistributedLocked(key = "'exports/' + #id")
+		public CompletableFuture<String> export(String id, CompletableFuture<String> done) {
+			this.exporting = Thread.currentThread().getName() + ": "
+					+ (LockContext.currentHold() != null ? "lock held" : "no lock");
+			return done;
 		}
 
 	}

@@ -15,11 +15,19 @@ import org.springframework.aop.support.ComposablePointcut;
 import org.springframework.aop.support.StaticMethodMatcher;
 import org.springframework.aop.support.annotation.AnnotationClassFilter;
 import org.springframework.aop.support.annotation.AnnotationMatchingPointcut;
+import org.springframework.core.Ordered;
 
 /**
  * Applies {@link LeaderOnly} to annotated methods, and to the public methods of annotated classes.
  */
 public class LeaderOnlyAdvisor extends AbstractPointcutAdvisor {
+
+	/**
+	 * Before {@code @DistributedLocked} and before {@code @Transactional} and other advisors at
+	 * Spring's default order (the lowest precedence): a non-leader skips without taking a lock or
+	 * opening a transaction.
+	 */
+	public static final int ORDER = Ordered.LOWEST_PRECEDENCE - 200;
 
 	private final Advice advice;
 
@@ -27,6 +35,7 @@ public class LeaderOnlyAdvisor extends AbstractPointcutAdvisor {
 
 	public LeaderOnlyAdvisor(Supplier<LeaderElections> elections) {
 		this.advice = new LeaderOnlyInterceptor(elections);
+		setOrder(ORDER);
 		// the annotation may sit on an interface method: a class proxy must find it there too
 		Pointcut onMethods = new AnnotationMatchingPointcut(null, LeaderOnly.class, true);
 		Pointcut onClasses = new ComposablePointcut((ClassFilter) new AnnotationClassFilter(LeaderOnly.class, true),

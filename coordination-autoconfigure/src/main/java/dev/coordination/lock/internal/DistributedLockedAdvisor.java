@@ -27,6 +27,7 @@ import org.springframework.aop.Pointcut;
 import org.springframework.aop.support.AbstractPointcutAdvisor;
 import org.springframework.aop.support.AopUtils;
 import org.springframework.aop.support.annotation.AnnotationMatchingPointcut;
+import org.springframework.core.Ordered;
 import org.springframework.core.annotation.AnnotatedElementUtils;
 import org.springframework.util.Assert;
 
@@ -49,6 +50,13 @@ import org.springframework.util.Assert;
  */
 public class DistributedLockedAdvisor extends AbstractPointcutAdvisor {
 
+	/**
+	 * Before {@code @Transactional} and other advisors at Spring's default order (the lowest
+	 * precedence), after {@code @LeaderOnly}: a transaction begins once the lock is held and ends
+	 * before it is released.
+	 */
+	public static final int ORDER = Ordered.LOWEST_PRECEDENCE - 100;
+
 	// the annotation may sit on an interface method: a class proxy must find it there too
 	private final Pointcut pointcut = new AnnotationMatchingPointcut(null, DistributedLocked.class, true);
 
@@ -57,6 +65,7 @@ public class DistributedLockedAdvisor extends AbstractPointcutAdvisor {
 	public DistributedLockedAdvisor(Supplier<DistributedLockRegistry> registry, Duration defaultWaitTime,
 			Supplier<LockMetrics> metrics) {
 		this.advice = new Interceptor(registry, defaultWaitTime, metrics);
+		setOrder(ORDER);
 	}
 
 	@Override

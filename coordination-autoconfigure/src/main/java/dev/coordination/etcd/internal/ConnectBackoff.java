@@ -62,24 +62,6 @@ final class ConnectBackoff {
 		}
 	}
 
-	/**
-	 * Whether {@code client}'s connection is failing: gRPC's last attempts to connect failed (refused,
-	 * no route, a failed TLS handshake) and it has not connected since. Calls that wait for the
-	 * connection then time out rather than fail, so this tells a timeout against an etcd that cannot
-	 * be reached from one against a slow etcd.
-	 * @param client the client
-	 * @return whether the channel is in {@code TRANSIENT_FAILURE}; {@code false} when unknown
-	 */
-	static boolean isFailingToConnect(Client client) {
-		try {
-			ManagedChannel channel = channel(client);
-			return channel != null && channel.getState(false) == ConnectivityState.TRANSIENT_FAILURE;
-		}
-		catch (RuntimeException ex) {
-			return false;
-		}
-	}
-
 	private static void after(Client client, long millis) {
 		// up to a fifth shorter at random, so that the instances of a fleet do not reconnect in step
 		long delay = millis - ThreadLocalRandom.current().nextLong(millis / 5 + 1);

@@ -85,6 +85,11 @@ public final class FailureDescription {
 		}
 		for (Throwable cause : chain) {
 			if (cause instanceof EtcdTimeoutException timeout) {
+				String detail = ownDetail(timeout);
+				if (!detail.startsWith("no answer within")) {
+					// the template already said why (ConnectionDiagnosis): "etcd at ... refused the connection (...)"
+					return detail;
+				}
 				Matcher property = PROPERTY.matcher(String.valueOf(timeout.getMessage()));
 				return "etcd did not answer within " + timeout.getTimeout().toMillis() + " ms"
 						+ (property.find() ? " (" + property.group(1) + ")" : "");
@@ -130,8 +135,11 @@ public final class FailureDescription {
 	 */
 	public static String describe(Throwable failure, EtcdTemplate etcd) {
 		String description = describe(failure);
-		if (description.startsWith("etcd did not answer") && ConnectBackoff.isFailingToConnect(etcd.getClient())) {
-			return description + ": connecting to etcd fails (refused, unreachable, or a failed TLS handshake)";
+		if (description.startsWith("etcd did not answer")) {
+			String why = ConnectionDiagnosis.cannotConnect(etcd.getClient(), false);
+			if (why != null) {
+				return why + " (" + description.substring("etcd ".length()) + ")";
+			}
 		}
 		return description;
 	}

@@ -11,7 +11,7 @@ import org.springframework.core.env.Environment;
 
 /**
  * Explains a missing bean of the starter's ({@code LeaderElections}, {@code DistributedLockRegistry},
- * {@code EtcdTemplate}, the jetcd {@code Client} ...) when a property turned the capability off:
+ * {@code EtcdTemplate}, the jetcd {@code Client}, ShedLock's {@code LockProvider} ...) when a property turned the capability off:
  * Boot's own analysis would only say that no such bean exists. Runs before Boot's analyzer of the
  * same exception; answers nothing for other types, or when nothing is turned off.
  */
@@ -37,6 +37,10 @@ class CoordinationDisabledFailureAnalyzer extends AbstractFailureAnalyzer<NoSuch
 			return null;
 		}
 		String name = type.getName();
+		if (name.startsWith("net.javacrumbs.shedlock.")) {
+			// the starter's LockProvider for @SchedulerLock lives with the locks
+			name = "dev.coordination.lock." + name;
+		}
 		if (!name.startsWith("dev.coordination.") && !name.startsWith("io.etcd.jetcd.")) {
 			return null;
 		}
@@ -44,7 +48,7 @@ class CoordinationDisabledFailureAnalyzer extends AbstractFailureAnalyzer<NoSuch
 		if (property == null) {
 			return null;
 		}
-		String description = "A bean of type " + name + " is required, but " + property + " turns "
+		String description = "A bean of type " + type.getName() + " is required, but " + property + " turns "
 				+ capability(property) + " off, so the starter defines none.\n\n" + "With " + property
 				+ ", @LeaderOnly methods are skipped as on an instance that is not the leader, and @DistributedLocked"
 				+ " methods behave as when their lock is not acquired; the beans to use elections or locks directly"

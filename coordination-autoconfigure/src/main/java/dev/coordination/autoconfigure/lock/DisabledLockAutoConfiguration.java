@@ -1,5 +1,7 @@
 package dev.coordination.autoconfigure.lock;
 
+import java.time.Duration;
+
 import dev.coordination.autoconfigure.CoordinationProxyRegistrar;
 import dev.coordination.autoconfigure.DisabledMethodsReport;
 import dev.coordination.lock.DistributedLocked;
@@ -33,12 +35,13 @@ public final class DisabledLockAutoConfiguration {
 	@Bean
 	@Role(BeanDefinition.ROLE_INFRASTRUCTURE)
 	static DistributedLockedAdvisor disabledDistributedLockedAdvisor(Environment environment) {
-		return DistributedLockedAdvisor.disabled(LockProperties.defaultWaitTime(environment), disabledBy(environment));
+		// nothing waits: the lock properties are neither bound nor checked while locks are off
+		return DistributedLockedAdvisor.disabled(Duration.ZERO, disabledBy(environment));
 	}
 
 	@Bean
-	static DistributedLockedBeanPostProcessor disabledDistributedLockedBeanPostProcessor(Environment environment) {
-		return new DistributedLockedBeanPostProcessor(LockProperties.defaultWaitTime(environment));
+	static DistributedLockedBeanPostProcessor disabledDistributedLockedBeanPostProcessor() {
+		return new DistributedLockedBeanPostProcessor(Duration.ZERO);
 	}
 
 	@Bean

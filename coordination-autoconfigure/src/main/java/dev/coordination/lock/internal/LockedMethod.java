@@ -87,8 +87,8 @@ final class LockedMethod {
 		}
 		catch (ParseException ex) {
 			throw new InvalidLockKeyException(method, annotation.key(), null, variables(method),
-					"@DistributedLocked method " + described + " has a key expression '" + annotation.key()
-							+ "' that does not parse: " + ex.getMessage(), ex);
+					"@DistributedLocked method " + described + " has an invalid key expression '" + annotation.key()
+							+ "': it does not parse: " + ex.getMessage(), ex);
 		}
 		checkVariables(method, annotation.key(), key);
 		Duration waitTime;

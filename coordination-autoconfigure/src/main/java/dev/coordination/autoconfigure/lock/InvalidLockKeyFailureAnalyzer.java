@@ -21,7 +21,7 @@ class InvalidLockKeyFailureAnalyzer extends AbstractFailureAnalyzer<InvalidLockK
 	@Override
 	protected FailureAnalysis analyze(Throwable rootFailure, InvalidLockKeyException cause) {
 		Method method = cause.getMethod();
-		BeanCreationException creation = findCause(rootFailure, BeanCreationException.class);
+		BeanCreationException creation = innermostCreation(rootFailure, cause);
 		String bean = (creation != null && creation.getBeanName() != null)
 				? "bean '" + creation.getBeanName() + "' (" + method.getDeclaringClass().getName() + ")"
 				: method.getDeclaringClass().getName();
@@ -45,6 +45,17 @@ class InvalidLockKeyFailureAnalyzer extends AbstractFailureAnalyzer<InvalidLockK
 				: "Fix the SpEL syntax of the key of " + signature(method) + ": a text in single quotes joined with"
 						+ " + to parameter names, for example '" + example(cause) + "'.";
 		return new FailureAnalysis(description.toString(), action, cause);
+	}
+
+	// the bean whose creation checked the key, not a bean that depends on it
+	private static @Nullable BeanCreationException innermostCreation(Throwable failure, Throwable cause) {
+		BeanCreationException innermost = null;
+		for (Throwable candidate = failure; candidate != null && candidate != cause; candidate = candidate.getCause()) {
+			if (candidate instanceof BeanCreationException creation) {
+				innermost = creation;
+			}
+		}
+		return innermost;
 	}
 
 	private static String example(InvalidLockKeyException cause) {

@@ -98,8 +98,7 @@ class StartupChecksIntegrationTests {
 		assertThatExceptionOfType(RuntimeException.class).isThrownBy(() -> start(BadKeyApplication.class,
 				new StandardEnvironment()));
 		assertThat(output.getOut()).contains("APPLICATION FAILED TO START")
-			.contains("The @DistributedLocked key of method process(String) in bean")
-			.contains(BadKey.class.getName())
+			.contains("The @DistributedLocked key of method process(String) in bean '" + BadKey.class.getName() + "' (")
 			.contains("references #orderId, which is not a parameter of the method")
 			.contains("valid names: #id, #p0, #a0, #root, #this");
 		assertThat(output.getAll()).doesNotContain("Application run failed");
@@ -217,7 +216,8 @@ class StartupChecksIntegrationTests {
 
 	@SpringBootConfiguration
 	@EnableAutoConfiguration
-	@Import(BadKey.class)
+	// created first: the analysis names the bean whose key is wrong, not the one that needs it
+	@Import({ UsesBadKey.class, BadKey.class })
 	static class BadKeyApplication {
 
 	}
@@ -247,6 +247,13 @@ class StartupChecksIntegrationTests {
 
 		@DistributedLocked(key = "'orders/' + #orderId")
 		public void process(String id) {
+		}
+
+	}
+
+	static class UsesBadKey {
+
+		UsesBadKey(BadKey badKey) {
 		}
 
 	}

@@ -28,6 +28,9 @@ import org.springframework.core.annotation.AliasFor;
  * whose work runs later in a way the check cannot follow (a {@code Future} that is no
  * {@code CompletionStage}, a {@code Callable}, a Kotlin {@code suspend} function) fails bean
  * creation, naming the method.
+ * <p>
+ * With {@code coordination.enabled=false} or {@code coordination.etcd.election.enabled=false}, the
+ * instance never leads: every call behaves as on an instance that is not the leader.
  */
 @Target({ ElementType.METHOD, ElementType.TYPE })
 @Retention(RetentionPolicy.RUNTIME)

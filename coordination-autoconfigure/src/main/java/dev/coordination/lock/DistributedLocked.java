@@ -11,9 +11,16 @@ import java.lang.annotation.Target;
  * {@code @DistributedLocked(key = "'orders/' + #order.id", waitTime = "5s")}.
  * <p>
  * The key is a SpEL expression over the arguments, by name ({@code #order}) or position
- * ({@code #p0}); it is parsed when the bean is created, and an expression that evaluates to
- * {@code null} or an empty text fails the call with an {@link IllegalArgumentException} naming the
- * method. Inside the method, {@link LockContext#currentToken()} gives the fencing token.
+ * ({@code #p0}); it is parsed when the bean is created, and a syntax error or a reference to a
+ * variable the method does not have ({@code #orderId} on {@code process(String id)}) fails start-up
+ * naming the method and the valid names. An expression that evaluates to {@code null} or an empty
+ * text, or that concatenates a part that is {@code null} in this call ({@code 'orders/' + #id} with
+ * {@code id} null, which would otherwise give the one key {@code orders/null}), fails the call with
+ * an {@link IllegalArgumentException} naming the method. Inside the method,
+ * {@link LockContext#currentToken()} gives the fencing token.
+ * <p>
+ * With {@code coordination.enabled=false} or {@code coordination.etcd.lock.enabled=false}, no lock
+ * is ever acquired: every call behaves as one whose lock was not acquired in time.
  */
 @Target(ElementType.METHOD)
 @Retention(RetentionPolicy.RUNTIME)

@@ -68,7 +68,7 @@ class LeaderOnlyInterceptor implements MethodInterceptor {
 		Optional<LeaderTerm> term = election.currentTerm();
 		if (term.isEmpty()) {
 			if (settings.onNotLeader() == LeaderOnly.OnNotLeader.THROW) {
-				throw new NotLeaderException(election.name(), describe(method));
+				throw new NotLeaderException(election.name(), DisabledLeaderElections.described(election, describe(method)));
 			}
 			return skipped(method);
 		}
@@ -94,7 +94,8 @@ class LeaderOnlyInterceptor implements MethodInterceptor {
 		Optional<LeaderTerm> term = election.currentTerm();
 		if (term.isEmpty()) {
 			return (settings.onNotLeader() == LeaderOnly.OnNotLeader.THROW)
-					? CompletableFuture.failedFuture(new NotLeaderException(election.name(), describe(invocation.getMethod())))
+					? CompletableFuture.failedFuture(new NotLeaderException(election.name(),
+							DisabledLeaderElections.described(election, describe(invocation.getMethod()))))
 					: CompletableFuture.completedFuture(null);
 		}
 		Object returned;

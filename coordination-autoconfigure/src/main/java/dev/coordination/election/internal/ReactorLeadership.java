@@ -52,7 +52,8 @@ public final class ReactorLeadership {
 		Flux<Object> guarded = Flux.defer(() -> {
 			Optional<LeaderTerm> term = election.currentTerm();
 			if (term.isEmpty()) {
-				return throwOnNotLeader ? Flux.error(new NotLeaderException(election.name(), method)) : Flux.empty();
+				return throwOnNotLeader ? Flux.error(new NotLeaderException(election.name(),
+						DisabledLeaderElections.described(election, method))) : Flux.empty();
 			}
 			Running running = new Running(election, term.get());
 			Object returned;

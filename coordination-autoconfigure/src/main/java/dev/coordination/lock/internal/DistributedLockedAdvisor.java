@@ -47,6 +47,12 @@ import org.springframework.util.Assert;
  * only then does the caller see the outcome. Not acquired in time, or lost, arrives as the stage's
  * or publisher's error (or, skipped, as a {@code null} result or an empty publisher), never as an
  * exception of the call.
+ * <p>
+ * {@linkplain #disabled Turned off} ({@code coordination.enabled=false} or
+ * {@code coordination.etcd.lock.enabled=false}), every call takes the path of a lock that was not
+ * acquired, at once and without a registry: {@link LockNotAcquiredException} saying which property
+ * turned locks off, or a skipped call with {@code onTimeout = SKIP}. The method never runs
+ * unprotected.
  */
 public class DistributedLockedAdvisor extends AbstractPointcutAdvisor {
 
@@ -64,8 +70,26 @@ public class DistributedLockedAdvisor extends AbstractPointcutAdvisor {
 
 	public DistributedLockedAdvisor(Supplier<DistributedLockRegistry> registry, Duration defaultWaitTime,
 			Supplier<LockMetrics> metrics) {
-		this.advice = new Interceptor(registry, defaultWaitTime, metrics);
+		this.advice = new Interceptor(registry, defaultWaitTime, metrics, null);
 		setOrder(ORDER);
+	}
+
+	private DistributedLockedAdvisor(Duration defaultWaitTime, String disabledBy) {
+		this.advice = new Interceptor(() -> {
+			throw new IllegalStateException("Distributed locks are off: " + disabledBy);
+		}, defaultWaitTime, () -> LockMetrics.NONE, disabledBy);
+		setOrder(ORDER);
+	}
+
+	/**
+	 * The advisor of an application whose distributed locks are turned off: no lock is ever
+	 * acquired.
+	 * @param defaultWaitTime the wait time of methods that name none
+	 * @param disabledBy the property that turned them off, such as {@code coordination.enabled=false}
+	 * @return the advisor
+	 */
+	public static DistributedLockedAdvisor disabled(Duration defaultWaitTime, String disabledBy) {
+		return new DistributedLockedAdvisor(defaultWaitTime, disabledBy);
 	}
 
 	@Override
@@ -88,10 +112,28 @@ public class DistributedLockedAdvisor extends AbstractPointcutAdvisor {
 
 		private final Supplier<LockMetrics> metrics;
 
-		Interceptor(Supplier<DistributedLockRegistry> registry, Duration defaultWaitTime, Supplier<LockMetrics> metrics) {
+		private final @Nullable String disabledBy;
+
+		Interceptor(Supplier<DistributedLockRegistry> registry, Duration defaultWaitTime, Supplier<LockMetrics> metrics,
+				@Nullable String disabledBy) {
 			this.registry = registry;
 			this.defaultWaitTime = defaultWaitTime;
 			this.metrics = metrics;
+			this.disabledBy = disabledBy;
+		}
+
+		private LockNotAcquiredException disabled(String key, String disabledBy) {
+			return new LockNotAcquiredException(key, "Lock '" + key + "' was not acquired: distributed locks are off ("
+					+ disabledBy + "), so no @DistributedLocked method runs; remove " + disabledBy
+					+ " to acquire them in etcd");
+		}
+
+		private CompletableFuture<LockHold> acquireAsync(String key, LockedMethod locked) {
+			String disabledBy = this.disabledBy;
+			if (disabledBy != null) {
+				return CompletableFuture.failedFuture(disabled(key, disabledBy));
+			}
+			return this.registry.get().acquireAsync(key, locked.waitTime());
 		}
 
 		@Override
@@ -112,13 +154,20 @@ public class DistributedLockedAdvisor extends AbstractPointcutAdvisor {
 				case PUBLISHER:
 					return ReactorLocking.invoke(invocation, locked.returnType().adapter(),
 							() -> this.metrics.get().acquireAsync(locked.name(),
-									() -> this.registry.get().acquireAsync(key, locked.waitTime())),
+									() -> acquireAsync(key, locked)),
 							locked.onTimeout() == DistributedLocked.OnTimeout.SKIP, releaseReporter(locked));
 				default:
 					break;
 			}
 			if (!locked.holdAtLeast().isZero()) {
 				return invokeHoldingAtLeast(invocation, locked, key);
+			}
+			String disabledBy = this.disabledBy;
+			if (disabledBy != null) {
+				if (locked.onTimeout() == DistributedLocked.OnTimeout.THROW) {
+					throw disabled(key, disabledBy);
+				}
+				return locked.skipped();
 			}
 			DistributedLock lock = this.registry.get().obtain(key);
 			LockMetrics metrics = this.metrics.get();
@@ -154,7 +203,7 @@ public class DistributedLockedAdvisor extends AbstractPointcutAdvisor {
 				throws Throwable {
 			LockMetrics metrics = this.metrics.get();
 			CompletableFuture<LockHold> acquisition = metrics.acquireAsync(locked.name(),
-					() -> this.registry.get().acquireAsync(key, locked.waitTime()));
+					() -> acquireAsync(key, locked));
 			LockHold hold;
 			try {
 				// the acquisition fails by itself once the wait time passed; the slack covers its etcd calls
@@ -239,7 +288,7 @@ public class DistributedLockedAdvisor extends AbstractPointcutAdvisor {
 			LockMetrics metrics = this.metrics.get();
 			CompletableFuture<@Nullable Object> result = new CompletableFuture<>();
 			CompletableFuture<LockHold> acquisition = metrics.acquireAsync(locked.name(),
-					() -> this.registry.get().acquireAsync(key, locked.waitTime()));
+					() -> acquireAsync(key, locked));
 			result.whenComplete((value, failure) -> {
 				if (result.isCancelled()) {
 					acquisition.cancel(false);

@@ -2,7 +2,11 @@ package dev.coordination.lock.internal;
 
 import java.lang.reflect.Method;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 import dev.coordination.etcd.internal.AsyncReturnType;
 import dev.coordination.lock.DistributedLocked;
@@ -14,6 +18,11 @@ import org.springframework.core.DefaultParameterNameDiscoverer;
 import org.springframework.core.ParameterNameDiscoverer;
 import org.springframework.expression.Expression;
 import org.springframework.expression.ParseException;
+import org.springframework.expression.spel.ExpressionState;
+import org.springframework.expression.spel.SpelNode;
+import org.springframework.expression.spel.ast.OpPlus;
+import org.springframework.expression.spel.ast.VariableReference;
+import org.springframework.expression.spel.standard.SpelExpression;
 import org.springframework.expression.spel.standard.SpelExpressionParser;
 
 /**
@@ -23,9 +32,12 @@ import org.springframework.expression.spel.standard.SpelExpressionParser;
  * Immutable and thread-safe. {@link #of} rejects an annotation that cannot work (a key that does
  * not parse, a wait time that is no duration or is negative, a skipped call the return type cannot
  * express, a return type whose work the lock cannot be held for, see {@link AsyncReturnType}) with
- * an {@link IllegalStateException} naming the method, so that it fails when the bean is created;
- * {@link #key} rejects a key that evaluates to nothing with an
- * {@link IllegalArgumentException} naming the method, when it is called.
+ * an {@link IllegalStateException} naming the method, so that it fails when the bean is created; a
+ * key that does not parse or references a variable the method does not have ({@code #orderId} on
+ * {@code m(String id)}) fails with an {@link InvalidLockKeyException} that names the valid ones.
+ * {@link #key} rejects a key that evaluates to nothing, or that concatenates a {@code null} part
+ * ({@code 'orders/' + #id} with {@code id} null would lock {@code orders/null}, one lock for every
+ * such call), with an {@link IllegalArgumentException} naming the method, when it is called.
  */
 final class LockedMethod {
 
@@ -47,10 +59,14 @@ final class LockedMethod {
 
 	private final Duration holdAtLeast;
 
+	// the operands of the key's string concatenations: evaluated apart only to name a null one
+	private final List<SpelNode> parts;
+
 	private LockedMethod(Method method, Expression key, Duration waitTime, DistributedLocked.OnTimeout onTimeout,
 			String name, AsyncReturnType returnType, Duration holdAtLeast) {
 		this.method = method;
 		this.key = key;
+		this.parts = (key instanceof SpelExpression spel) ? concatenated(spel.getAST(), new ArrayList<>()) : List.of();
 		this.waitTime = waitTime;
 		this.onTimeout = onTimeout;
 		this.name = name;
@@ -70,9 +86,11 @@ final class LockedMethod {
 			key = parser.parseExpression(annotation.key());
 		}
 		catch (ParseException ex) {
-			throw new IllegalStateException("@DistributedLocked method " + described + " has an invalid key expression '"
-					+ annotation.key() + "': " + ex.getMessage(), ex);
+			throw new InvalidLockKeyException(method, annotation.key(), null, variables(method),
+					"@DistributedLocked method " + described + " has an invalid key expression '" + annotation.key()
+							+ "': it does not parse: " + ex.getMessage(), ex);
 		}
+		checkVariables(method, annotation.key(), key);
 		Duration waitTime;
 		try {
 			waitTime = annotation.waitTime().isEmpty() ? defaultWaitTime : DurationStyle.detectAndParse(annotation.waitTime());
@@ -139,7 +157,117 @@ final class LockedMethod {
 					+ ": the key expression '" + this.key.getExpressionString() + "' evaluated to "
 					+ ((value == null) ? "null" : "an empty text") + "; it must give a non-empty key");
 		}
-		return value.toString();
+		String text = value.toString();
+		if (text.contains("null")) {
+			// SpEL writes a null operand of '+' as the text "null": look for one only then
+			String nullPart = nullPart(context);
+			if (nullPart != null) {
+				throw new IllegalArgumentException("@DistributedLocked method " + describe(this.method)
+						+ ": the key expression '" + this.key.getExpressionString() + "' has a null part in this call: "
+						+ nullPart + " is null, which would give the key '" + text
+						+ "', one lock shared by every such call; pass a non-null value, or give the key a default"
+						+ " for it (" + defaultHint(nullPart) + ")");
+			}
+		}
+		return text;
+	}
+
+	private @Nullable String nullPart(MethodBasedEvaluationContext context) {
+		for (SpelNode part : this.parts) {
+			Object value;
+			try {
+				value = part.getValue(new ExpressionState(context));
+			}
+			catch (RuntimeException ex) {
+				// a part that needs its surroundings (#this in a selection) cannot be told apart
+				continue;
+			}
+			if (value == null) {
+				String shown = part.toStringAST();
+				return (part instanceof VariableReference) ? "parameter " + shown : shown;
+			}
+		}
+		return null;
+	}
+
+	private static String defaultHint(String nullPart) {
+		String expression = nullPart.startsWith("parameter ") ? nullPart.substring("parameter ".length()) : nullPart;
+		return expression + " ?: 'none'";
+	}
+
+	/**
+	 * The operands of every string concatenation in an expression, the nested concatenations
+	 * flattened.
+	 */
+	private static List<SpelNode> concatenated(SpelNode node, List<SpelNode> parts) {
+		if (node instanceof OpPlus && node.getChildCount() == 2) {
+			for (int i = 0; i < 2; i++) {
+				SpelNode child = node.getChild(i);
+				if (!(child instanceof OpPlus)) {
+					parts.add(child);
+				}
+			}
+		}
+		for (int i = 0; i < node.getChildCount(); i++) {
+			concatenated(node.getChild(i), parts);
+		}
+		return parts;
+	}
+
+	/**
+	 * Fail when the key references a variable that is none of the method's parameters: it would
+	 * evaluate to {@code null} at every call.
+	 */
+	private static void checkVariables(Method method, String keyText, Expression key) {
+		if (!(key instanceof SpelExpression spel)) {
+			return;
+		}
+		List<String> valid = variables(method);
+		Set<String> referenced = new LinkedHashSet<>();
+		collectVariables(spel.getAST(), referenced);
+		for (String variable : referenced) {
+			if (!valid.contains(variable)) {
+				String[] names = parameterNames.getParameterNames(method);
+				String hint = (names == null && method.getParameterCount() > 0)
+						? " (the parameter names are not known: compile with -parameters, or use #p0, #p1 ...)" : "";
+				throw new InvalidLockKeyException(method, keyText, variable, valid,
+						"@DistributedLocked method " + describe(method) + " has a key expression '" + keyText
+								+ "' that references " + variable + ", which is not one of its parameters; valid names: "
+								+ String.join(", ", valid) + hint,
+						null);
+			}
+		}
+	}
+
+	private static void collectVariables(SpelNode node, Set<String> variables) {
+		if (node instanceof VariableReference) {
+			variables.add(node.toStringAST());
+		}
+		for (int i = 0; i < node.getChildCount(); i++) {
+			collectVariables(node.getChild(i), variables);
+		}
+	}
+
+	/**
+	 * The variables a key of this method can reference, each with {@code #}.
+	 */
+	static List<String> variables(Method method) {
+		List<String> variables = new ArrayList<>();
+		String[] names = parameterNames.getParameterNames(method);
+		if (names != null) {
+			for (String name : names) {
+				variables.add("#" + name);
+			}
+		}
+		for (int i = 0; i < method.getParameterCount(); i++) {
+			variables.add("#p" + i);
+		}
+		for (int i = 0; i < method.getParameterCount(); i++) {
+			variables.add("#a" + i);
+		}
+		variables.add("#root");
+		variables.add("#this");
+		return variables;
 	}
 
 	Duration waitTime() {

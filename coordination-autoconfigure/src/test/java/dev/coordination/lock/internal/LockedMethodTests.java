@@ -10,6 +10,7 @@ import dev.coordination.lock.DistributedLocked.OnTimeout;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
 
@@ -105,6 +106,33 @@ class LockedMethodTests {
 			.withMessageContaining("the key expression '#id.length()' failed");
 	}
 
+	@Test
+	void keyReferencingAVariableTheMethodDoesNotHaveIsRejectedNamingTheValidOnes() {
+		assertThatExceptionOfType(InvalidLockKeyException.class).isThrownBy(() -> parse("missingParameter"))
+			.withMessageStartingWith("@DistributedLocked method " + Methods.class.getName() + ".missingParameter()")
+			.withMessageContaining("references #orderId, which is not one of its parameters;"
+					+ " valid names: #id, #p0, #a0, #root, #this")
+			.satisfies((ex) -> assertThat(ex.getUnknownVariable()).isEqualTo("#orderId"));
+		assertThat(parse("byPosition").key(this.target, new Object[] { "a", 7 })).isEqualTo("a-7");
+	}
+
+	@Test
+	void keyWithANullPartFailsTheCallNamingItInsteadOfGivingNullText() {
+		assertThatIllegalArgumentException().isThrownBy(() -> parse("defaults").key(this.target, new Object[] { null }))
+			.withMessageStartingWith("@DistributedLocked method " + Methods.class.getName() + ".defaults()")
+			.withMessageContaining("the key expression ''orders/' + #id' has a null part in this call: parameter #id is null")
+			.withMessageContaining("'orders/null'");
+		assertThatIllegalArgumentException()
+			.isThrownBy(() -> parse("byPosition").key(this.target, new Object[] { null, 7 }))
+			.withMessageContaining("parameter #p0 is null");
+	}
+
+	@Test
+	void keyThatHandlesNullOrContainsTheTextNullIsLeftAlone() {
+		assertThat(parse("withDefault").key(this.target, new Object[] { null })).isEqualTo("orders/none");
+		assertThat(parse("nullInText").key(this.target, new Object[] { "1" })).isEqualTo("nullable/1");
+	}
+
 	private static LockedMethod parse(String name) {
 		Method method = Arrays.stream(Methods.class.getDeclaredMethods())
 			.filter((candidate) -> candidate.getName().equals(name))
@@ -173,6 +201,18 @@ class LockedMethodTests {
 
 		@DistributedLocked(key = "#id.length()")
 		void navigatesNull(String id) {
+		}
+
+		@DistributedLocked(key = "'orders/' + #orderId")
+		void missingParameter(String id) {
+		}
+
+		@DistributedLocked(key = "'orders/' + (#id ?: 'none')")
+		void withDefault(String id) {
+		}
+
+		@DistributedLocked(key = "'nullable/' + #id")
+		void nullInText(String id) {
 		}
 
 	}

@@ -1,0 +1,262 @@
+package dev.coordination.autoconfigure;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URL;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Enumeration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+import org.apache.commons.logging.Log;
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.boot.EnvironmentPostProcessor;
+import org.springframework.boot.SpringApplication;
+import org.springframework.boot.context.properties.source.ConfigurationProperty;
+import org.springframework.boot.context.properties.source.ConfigurationPropertyName;
+import org.springframework.boot.context.properties.source.ConfigurationPropertySource;
+import org.springframework.boot.context.properties.source.ConfigurationPropertySources;
+import org.springframework.boot.context.properties.source.IterableConfigurationPropertySource;
+import org.springframework.boot.json.JsonParserFactory;
+import org.springframework.boot.logging.DeferredLogFactory;
+import org.springframework.boot.origin.Origin;
+import org.springframework.core.Ordered;
+import org.springframework.core.env.ConfigurableEnvironment;
+import org.springframework.util.StreamUtils;
+
+/**
+ * Warns once at start-up about properties under {@code coordination.} that are none of the
+ * starter's, with the closest known name: "coordination.etcd.endpoint is not a property; did you
+ * mean coordination.etcd.endpoints?". A misspelt property is otherwise silently ignored.
+ * <p>
+ * The known names are read once from the configuration metadata on the class path
+ * ({@code META-INF/spring-configuration-metadata.json} and
+ * {@code additional-spring-configuration-metadata.json}). Names are compared in Boot's relaxed
+ * form: {@code request-timeout}, {@code requestTimeout} and {@code COORDINATION_ETCD_REQUESTTIMEOUT}
+ * are the same property; anything under a map- or list-typed property
+ * ({@code ...metadata.zone}, {@code endpoints[0]}) is known. Runs after the configuration data is
+ * loaded (including {@code spring.config.import}); logs through a deferred log, replayed once
+ * logging is initialised. {@code coordination.unknown-properties.warn=false} turns it off.
+ */
+public class UnknownPropertiesEnvironmentPostProcessor implements EnvironmentPostProcessor, Ordered {
+
+	static final String WARN_PROPERTY = "coordination.unknown-properties.warn";
+
+	private static final ConfigurationPropertyName PREFIX = ConfigurationPropertyName.of("coordination");
+
+	private final Log logger;
+
+	public UnknownPropertiesEnvironmentPostProcessor(DeferredLogFactory logFactory) {
+		this.logger = logFactory.getLog(UnknownPropertiesEnvironmentPostProcessor.class);
+	}
+
+	@Override
+	public int getOrder() {
+		// after ConfigDataEnvironmentPostProcessor and every other contributor of properties
+		return Ordered.LOWEST_PRECEDENCE;
+	}
+
+	@Override
+	public void postProcessEnvironment(ConfigurableEnvironment environment, SpringApplication application) {
+		if (!environment.getProperty(WARN_PROPERTY, Boolean.class, true)) {
+			return;
+		}
+		KnownProperties known = KnownProperties.load(application.getClassLoader());
+		Map<String, @Nullable Origin> unknown = unknownProperties(ConfigurationPropertySources.get(environment), known);
+		String warning = warning(unknown, known);
+		if (warning != null) {
+			this.logger.warn(warning);
+		}
+	}
+
+	/**
+	 * The names under {@code coordination.} that the metadata does not know, with where each was
+	 * set.
+	 */
+	static Map<String, @Nullable Origin> unknownProperties(Iterable<ConfigurationPropertySource> sources,
+			KnownProperties known) {
+		Map<String, @Nullable Origin> unknown = new LinkedHashMap<>();
+		for (ConfigurationPropertySource source : sources) {
+			if (!(source instanceof IterableConfigurationPropertySource iterable)) {
+				continue;
+			}
+			iterable.stream().filter(PREFIX::isAncestorOf).forEach((name) -> {
+				String canonical = name.toString();
+				if (!known.isKnown(canonical) && !unknown.containsKey(canonical)) {
+					ConfigurationProperty property = source.getConfigurationProperty(name);
+					unknown.put(canonical, (property != null) ? property.getOrigin() : null);
+				}
+			});
+		}
+		return unknown;
+	}
+
+	static @Nullable String warning(Map<String, @Nullable Origin> unknown, KnownProperties known) {
+		if (unknown.isEmpty()) {
+			return null;
+		}
+		List<String> lines = new ArrayList<>();
+		unknown.forEach((name, origin) -> {
+			StringBuilder line = new StringBuilder(name).append(" is not a property");
+			String closest = known.closest(name);
+			if (closest != null) {
+				line.append("; did you mean ").append(closest).append("?");
+			}
+			if (origin != null) {
+				line.append(" (").append(origin).append(")");
+			}
+			lines.add(line.toString());
+		});
+		String end = " (" + WARN_PROPERTY + "=false turns this warning off)";
+		if (lines.size() == 1) {
+			return lines.get(0) + end;
+		}
+		return lines.size() + " properties under coordination. are not properties" + end + ":\n  "
+				+ String.join("\n  ", lines);
+	}
+
+	/**
+	 * The starter's property names, from the configuration metadata.
+	 */
+	static final class KnownProperties {
+
+		private static final String[] LOCATIONS = { "META-INF/spring-configuration-metadata.json",
+				"META-INF/additional-spring-configuration-metadata.json" };
+
+		private static final Map<ClassLoader, KnownProperties> cache = new java.util.WeakHashMap<>();
+
+		// metadata name -> whether anything below it is valid too (a map, a collection, an array)
+		private final Map<String, Boolean> properties;
+
+		private final List<String> groups;
+
+		KnownProperties(Map<String, Boolean> properties, List<String> groups) {
+			this.properties = properties;
+			this.groups = groups;
+		}
+
+		static KnownProperties load(@Nullable ClassLoader classLoader) {
+			ClassLoader loader = (classLoader != null) ? classLoader : KnownProperties.class.getClassLoader();
+			synchronized (cache) {
+				return cache.computeIfAbsent(loader, KnownProperties::read);
+			}
+		}
+
+		@SuppressWarnings("unchecked")
+		private static KnownProperties read(ClassLoader loader) {
+			Map<String, Boolean> properties = new LinkedHashMap<>();
+			List<String> groups = new ArrayList<>();
+			for (String location : LOCATIONS) {
+				try {
+					Enumeration<URL> urls = loader.getResources(location);
+					while (urls.hasMoreElements()) {
+						String json;
+						try (InputStream in = urls.nextElement().openStream()) {
+							json = StreamUtils.copyToString(in, StandardCharsets.UTF_8);
+						}
+						Map<String, Object> metadata = JsonParserFactory.getJsonParser().parseMap(json);
+						for (Object item : (List<Object>) metadata.getOrDefault("properties", List.of())) {
+							Map<String, Object> property = (Map<String, Object>) item;
+							String name = String.valueOf(property.get("name"));
+							if (name.startsWith("coordination.")) {
+								properties.merge(name, open(property.get("type")), Boolean::logicalOr);
+							}
+						}
+						for (Object item : (List<Object>) metadata.getOrDefault("groups", List.of())) {
+							String name = String.valueOf(((Map<String, Object>) item).get("name"));
+							if (name.startsWith("coordination")) {
+								groups.add(name);
+							}
+						}
+					}
+				}
+				catch (IOException | RuntimeException ex) {
+					// no metadata to compare with: no warning rather than a wrong one
+					return new KnownProperties(Map.of(), List.of());
+				}
+			}
+			return new KnownProperties(properties, groups);
+		}
+
+		private static boolean open(@Nullable Object type) {
+			if (type == null) {
+				return false;
+			}
+			String name = type.toString();
+			return name.startsWith("java.util.Map") || name.startsWith("java.util.List") || name.startsWith("java.util.Set")
+					|| name.startsWith("java.util.Collection") || name.endsWith("[]") || name.startsWith("java.util.Properties");
+		}
+
+		/**
+		 * Whether a canonical name ({@code coordination.etcd.endpoints[0]}) is a property, below a
+		 * map- or list-typed one, or a group.
+		 */
+		boolean isKnown(String canonical) {
+			if (this.properties.isEmpty()) {
+				return true;
+			}
+			String name = relaxed(canonical);
+			for (Map.Entry<String, Boolean> property : this.properties.entrySet()) {
+				String known = relaxed(property.getKey());
+				if (known.equals(name) || known.startsWith(name + ".")
+						|| (property.getValue() && (name.startsWith(known + ".") || name.startsWith(known + "[")))) {
+					return true;
+				}
+			}
+			for (String group : this.groups) {
+				if (relaxed(group).equals(name)) {
+					return true;
+				}
+			}
+			return false;
+		}
+
+		/**
+		 * The known property closest to a name, when one is close enough to be a likely typo.
+		 */
+		@Nullable String closest(String canonical) {
+			String name = relaxed(canonical);
+			String best = null;
+			int bestDistance = Integer.MAX_VALUE;
+			for (String property : this.properties.keySet()) {
+				int distance = distance(name, relaxed(property));
+				if (distance < bestDistance) {
+					best = property;
+					bestDistance = distance;
+				}
+			}
+			int lastElement = name.length() - name.lastIndexOf('.') - 1;
+			return (bestDistance <= Math.max(2, lastElement / 3)) ? best : null;
+		}
+
+		// Boot's relaxed form: case and dashes do not matter
+		private static String relaxed(String name) {
+			return name.replace("-", "").toLowerCase(Locale.ROOT);
+		}
+
+		private static int distance(String a, String b) {
+			int[] previous = new int[b.length() + 1];
+			int[] current = new int[b.length() + 1];
+			for (int j = 0; j <= b.length(); j++) {
+				previous[j] = j;
+			}
+			for (int i = 1; i <= a.length(); i++) {
+				current[0] = i;
+				for (int j = 1; j <= b.length(); j++) {
+					int substitution = previous[j - 1] + ((a.charAt(i - 1) == b.charAt(j - 1)) ? 0 : 1);
+					current[j] = Math.min(substitution, Math.min(previous[j] + 1, current[j - 1] + 1));
+				}
+				int[] swap = previous;
+				previous = current;
+				current = swap;
+			}
+			return previous[b.length()];
+		}
+
+	}
+
+}

@@ -407,7 +407,7 @@ public class EtcdServiceRegistration implements LeaseListener, SmartLifecycle {
 						this.writtenKey = null;
 						this.writtenRevision = 0;
 					}
-					failed("Instance id '" + record.instanceId() + "' of service '" + record.serviceId()
+					failed("conflict", "Instance id '" + record.instanceId() + "' of service '" + record.serviceId()
 							+ "' is registered by another instance (lease "
 							+ EtcdKeys.leaseHex(existing.get(0).getLease()) + "); it is left alone, and this instance"
 							+ " registers once it is gone. Give every instance its own"
@@ -420,12 +420,12 @@ public class EtcdServiceRegistration implements LeaseListener, SmartLifecycle {
 					this.writtenRevision = existing.isEmpty() ? 0 : existing.get(0).getModRevision();
 				}
 			}
-			failed("Could not register " + describe(this.wanted) + " yet: the record kept changing under this instance;"
+			failed("changing", "Could not register " + describe(this.wanted) + " yet: the record kept changing under this instance;"
 					+ " retrying", null);
 			return false;
 		}
 		catch (EtcdAccessException ex) {
-			failed("Could not register " + describe(this.wanted) + " in etcd: " + FailureDescription.describe(ex, this.etcd)
+			failed("etcd", "Could not register " + describe(this.wanted) + " in etcd: " + FailureDescription.describe(ex, this.etcd)
 					+ "; retrying until etcd answers", ex);
 			return false;
 		}
@@ -448,10 +448,11 @@ public class EtcdServiceRegistration implements LeaseListener, SmartLifecycle {
 				: "this instance";
 	}
 
-	private void failed(String message, @Nullable Throwable failure) {
+	// a conflict after an outage (or the other way round) is a new failure: WARN again
+	private void failed(String kind, String message, @Nullable Throwable failure) {
 		this.lastError = message;
 		this.metrics.registration("failure");
-		this.failures.failed(message, failure);
+		this.failures.failed(kind, message, failure);
 		scheduleRetry();
 	}
 

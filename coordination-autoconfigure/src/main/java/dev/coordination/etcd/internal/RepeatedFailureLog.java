@@ -17,6 +17,9 @@ public final class RepeatedFailureLog {
 
 	private boolean failing;
 
+	// the kind of the failure logged at WARN: another kind is a new failure, logged at WARN again
+	private @Nullable String kind;
+
 	/**
 	 * Create an instance writing to {@code logger}.
 	 * @param logger the logger of the class that retries
@@ -32,10 +35,24 @@ public final class RepeatedFailureLog {
 	 * @return whether this was logged at WARN
 	 */
 	public boolean failed(String message, @Nullable Throwable failure) {
+		return failed("", message, failure);
+	}
+
+	/**
+	 * A failure of a kind: at WARN when it is the first since the last recovery or of another kind
+	 * than the one logged at WARN before (an etcd outage after an instance id conflict, say), at
+	 * DEBUG otherwise.
+	 * @param kind what kind of failure it is, for example "conflict" or "etcd"
+	 * @param message one line: what failed, which key or name, why in words, and what happens next
+	 * @param failure the failure, logged at DEBUG only
+	 * @return whether this was logged at WARN
+	 */
+	public boolean failed(String kind, String message, @Nullable Throwable failure) {
 		boolean first;
 		synchronized (this) {
-			first = !this.failing;
+			first = !this.failing || !kind.equals(this.kind);
 			this.failing = true;
+			this.kind = kind;
 		}
 		if (first) {
 			this.logger.warn(message);

@@ -34,6 +34,21 @@ class RepeatedFailureLogTests {
 	}
 
 	@Test
+	void aFailureOfAnotherKindIsANewFailureAndWarnsAgain() {
+		this.failures.failed("etcd", "Could not register a in etcd: etcd is unavailable; retrying", null);
+		this.failures.failed("etcd", "Could not register a in etcd: etcd is unavailable; retrying", null);
+		assertThat(this.failures.failed("conflict", "Instance id 'a' is registered by another instance", null)).isTrue();
+		assertThat(this.failures.failed("conflict", "Instance id 'a' is registered by another instance", null)).isFalse();
+		assertThat(this.failures.failed("etcd", "Could not register a in etcd: etcd is unavailable; retrying", null)).isTrue();
+		assertThat(this.log.lines).containsExactly(
+				"WARN Could not register a in etcd: etcd is unavailable; retrying",
+				"DEBUG Again: Could not register a in etcd: etcd is unavailable; retrying",
+				"WARN Instance id 'a' is registered by another instance",
+				"DEBUG Again: Instance id 'a' is registered by another instance",
+				"WARN Could not register a in etcd: etcd is unavailable; retrying");
+	}
+
+	@Test
 	void resetForgetsTheFailureWithoutLogging() {
 		this.failures.failed("Could not register: etcd is unavailable", null);
 		assertThat(this.failures.reset()).isTrue();

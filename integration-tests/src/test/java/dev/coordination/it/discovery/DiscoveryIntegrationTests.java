@@ -222,6 +222,28 @@ class DiscoveryIntegrationTests {
 	}
 
 	@Test
+	void anEtcdOutageAfterAnInstanceIdConflictIsWarnedOfToo(CapturedOutput output) throws Exception {
+		long foreign = etcd.client().getLeaseClient().grant(60).get(5, TimeUnit.SECONDS).getID();
+		String theirs = "{\"instanceId\":\"a\",\"serviceId\":\"orders\",\"host\":\"10.0.0.9\",\"port\":9000}";
+		etcd.client().getKVClient().put(EtcdKeys.bytes("/services/orders/a"), EtcdKeys.bytes(theirs),
+				io.etcd.jetcd.options.PutOption.builder().withLeaseId(foreign).build()).get(5, TimeUnit.SECONDS);
+		// retries every 200 ms at most; a session that outlives a few timed-out retries
+		ConfigurableApplicationContext a = new SpringApplicationBuilder(DiscoveryTestApplication.class).run(
+				"--spring.main.banner-mode=off", "--spring.main.web-application-type=none",
+				"--spring.application.name=orders", "--coordination.etcd.endpoints=" + etcd.endpointsAsString(),
+				"--coordination.etcd.request-timeout=500ms", "--coordination.etcd.session.ttl=6s",
+				"--coordination.etcd.session.safety-margin=500ms", "--coordination.etcd.retry.delay=50ms",
+				"--coordination.etcd.retry.max-delay=200ms", "--coordination.etcd.instance.host=127.0.0.1",
+				"--coordination.etcd.instance.id=a", "--coordination.etcd.instance.port=8081");
+		this.applications.add(a);
+		await().atMost(Duration.ofSeconds(5)).until(() -> output.getOut().contains("is registered by another instance"));
+		etcd.cluster().member(0).pause();
+		// a new failure, not a repeat of the conflict: a WARN line of its own
+		await().atMost(Duration.ofSeconds(5)).until(() -> output.getOut().lines().anyMatch(
+				(line) -> line.contains("WARN") && line.contains("Could not register instance a of service orders in etcd")));
+	}
+
+	@Test
 	void aRecordChangedOnThisInstancesOwnLeaseIsStillItsOwnToUpdateAndDeregister() throws Exception {
 		ConfigurableApplicationContext a = start("orders", "a", false, "--coordination.etcd.instance.port=8081");
 		EtcdServiceRegistration registration = a.getBean(EtcdServiceRegistration.class);

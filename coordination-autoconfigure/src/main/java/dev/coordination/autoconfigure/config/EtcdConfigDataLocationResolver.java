@@ -63,8 +63,15 @@ public class EtcdConfigDataLocationResolver implements ConfigDataLocationResolve
 		catch (InvalidConfigurationPropertyValueException ex) {
 			// thrown by EtcdConfigImportFailureListener once logging is set up; meanwhile one resource
 			// that loads empty, so that Spring Boot does not report the location as missing
-			context.getBootstrapContext().registerIfAbsent(InvalidImportProperty.class,
-					InstanceSupplier.of(new InvalidImportProperty(ex)));
+			if (!context.getBootstrapContext().isRegistered(InvalidImportProperty.class)) {
+				context.getBootstrapContext().register(InvalidImportProperty.class,
+						InstanceSupplier.of(new InvalidImportProperty(ex)));
+				// where EtcdConfigImportFailureListener did not run (an application that set its own
+				// listeners), start-up fails here instead of going on without the import
+				context.getBootstrapContext().addCloseListener((event) -> {
+					throw ex;
+				});
+			}
 			return List.of(new EtcdConfigDataResource("application", "/", "/", 0, true, "key-value",
 					"data"));
 		}

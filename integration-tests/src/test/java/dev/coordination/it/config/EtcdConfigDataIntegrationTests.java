@@ -31,6 +31,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.boot.SpringBootConfiguration;
 import org.springframework.boot.bootstrap.BootstrapRegistry.InstanceSupplier;
 import org.springframework.boot.bootstrap.DefaultBootstrapContext;
+import org.springframework.boot.SpringApplication;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
 import org.springframework.context.ConfigurableApplicationContext;
@@ -155,6 +156,22 @@ class EtcdConfigDataIntegrationTests {
 					"--coordination.etcd.config.format=json"))
 			.withMessageContaining("coordination.etcd.config.format")
 			.withMessageContaining("key-value");
+	}
+
+	@Test
+	void aBadImportPropertyFailsStartUpEvenWhereTheFailureListenerDoesNotRun() {
+		// an application that sets its own listeners can drop the starter's EtcdConfigImportFailureListener
+		SpringApplication application = new SpringApplication(Empty.class);
+		application.setListeners(application.getListeners()
+			.stream()
+			.filter((listener) -> !listener.getClass().getSimpleName().equals("EtcdConfigImportFailureListener"))
+			.toList());
+		assertThatExceptionOfType(InvalidConfigurationPropertyValueException.class)
+			.isThrownBy(() -> this.applications.add(application.run("--spring.main.web-application-type=none",
+					"--spring.main.banner-mode=off", "--coordination.enabled=false",
+					"--coordination.etcd.endpoints=" + etcd.endpointsAsString(), "--spring.application.name=orders",
+					"--spring.config.import=etcd:", "--coordination.etcd.config.format=json")))
+			.withMessageContaining("coordination.etcd.config.format");
 	}
 
 	@Test

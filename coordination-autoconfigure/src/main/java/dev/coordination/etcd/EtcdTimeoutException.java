@@ -9,8 +9,9 @@ import org.jspecify.annotations.Nullable;
  * unless the caller gave another).
  * <p>
  * The outcome is unknown: a write that timed out may still be applied by etcd later. Where the
- * client could not connect to etcd at all, the message says so ("etcd at host:port refused the
- * connection") instead.
+ * client cannot connect to etcd when the call times out, the message says so ("etcd at host:port
+ * refused the connection"); the outcome is unknown then too, since the connection may have failed
+ * after the request went out.
  */
 public class EtcdTimeoutException extends EtcdAccessException {
 
@@ -44,8 +45,9 @@ public class EtcdTimeoutException extends EtcdAccessException {
 	 */
 	public EtcdTimeoutException(String operation, Duration timeout, @Nullable String property, String why,
 			Throwable cause) {
+		// the connection may have failed after the request went out: a write may still be applied
 		super(operation, why + " (no answer within " + timeout.toMillis() + " ms"
-				+ ((property != null) ? ", " + property : "") + ")", cause);
+				+ ((property != null) ? ", " + property : "") + "; the outcome is unknown)", cause);
 		this.timeout = timeout;
 	}
 

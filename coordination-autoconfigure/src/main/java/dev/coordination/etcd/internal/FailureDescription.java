@@ -88,7 +88,7 @@ public final class FailureDescription {
 				String detail = ownDetail(timeout);
 				if (!detail.startsWith("no answer within")) {
 					// the template already said why (ConnectionDiagnosis): "etcd at ... refused the connection (...)"
-					return detail;
+					return detail.replace("; the outcome is unknown)", ")");
 				}
 				Matcher property = PROPERTY.matcher(String.valueOf(timeout.getMessage()));
 				return "etcd did not answer within " + timeout.getTimeout().toMillis() + " ms"

@@ -178,7 +178,9 @@ public final class DiscoveryAutoConfiguration {
 		@ConditionalOnBooleanProperty(name = "spring.cloud.loadbalancer.cache.enabled", havingValue = false)
 		static class LoadBalancerConfiguration {
 
-			@Bean
+			// a CacheManager too: not a candidate for the application's (@EnableCaching, Spring Boot's
+			// cache auto-configuration), as Spring Cloud LoadBalancer's own cache managers
+			@Bean(autowireCandidate = false)
 			@ConditionalOnMissingBean(LoadBalancerCacheManager.class)
 			PassThroughLoadBalancerCacheManager etcdDiscoveryLoadBalancerCacheManager() {
 				return new PassThroughLoadBalancerCacheManager();

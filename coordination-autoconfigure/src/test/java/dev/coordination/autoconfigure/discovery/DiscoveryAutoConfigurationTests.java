@@ -180,6 +180,26 @@ class DiscoveryAutoConfigurationTests {
 			.run((context) -> assertThat(context).hasNotFailed().hasSingleBean(DiscoveryClient.class));
 	}
 
+	@Test
+	void thePassThroughCacheManagerLeavesTheApplicationsCacheManagerAlone() {
+		// it is a CacheManager too: @EnableCaching must still find the application's as the only one
+		this.contextRunner.withUserConfiguration(StaticDiscoveryConfiguration.class, CachingConfiguration.class)
+			.withPropertyValues("spring.cloud.loadbalancer.cache.enabled=false")
+			.withBean("cacheManager", org.springframework.cache.CacheManager.class,
+					org.springframework.cache.concurrent.ConcurrentMapCacheManager::new)
+			.run((context) -> {
+				assertThat(context).hasNotFailed().hasSingleBean(LoadBalancerCacheManager.class);
+				assertThat(context.getBean(org.springframework.cache.CacheManager.class))
+					.isSameAs(context.getBean("cacheManager"));
+			});
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@org.springframework.cache.annotation.EnableCaching
+	static class CachingConfiguration {
+
+	}
+
 	static class TestLoadBalancerCacheManager extends org.springframework.cache.concurrent.ConcurrentMapCacheManager
 			implements LoadBalancerCacheManager {
 

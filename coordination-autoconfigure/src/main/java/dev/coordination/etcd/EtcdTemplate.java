@@ -45,8 +45,8 @@ import org.springframework.util.Assert;
  * arrive as {@link EtcdAccessException} subclasses; an interrupted caller gets an
  * {@link EtcdInterruptedException} with its interrupt flag restored. A call that timed out is
  * cancelled locally, but a write may still be applied by etcd later. When the client cannot connect
- * at all, a timed-out call says so ("etcd at host:port refused the connection"): a blocking call
- * then makes one TCP connect of at most 250 ms to each endpoint to find out.
+ * at all, a timed-out call says so ("connecting to etcd at host:port fails: refused, or a failed TLS
+ * handshake"), from the state of the client's connection, without another network call.
  * <p>
  * Thread-safe. Keys are UTF-8 and relative to the client's namespace.
  */
@@ -115,7 +115,7 @@ public class EtcdTemplate {
 		}
 		catch (TimeoutException ex) {
 			future.cancel(true);
-			String why = ConnectionDiagnosis.cannotConnect(this.client, true);
+			String why = ConnectionDiagnosis.cannotConnect(this.client, false);
 			throw (why != null) ? new EtcdTimeoutException(operation, timeout, property, why, ex)
 					: new EtcdTimeoutException(operation, timeout, property, ex);
 		}

@@ -146,8 +146,8 @@ class EtcdStartupFailureIntegrationTests {
 				// gRPC's first connection attempt: then the channel knows the connection fails
 				await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThatException()
 					.isThrownBy(() -> template.get("/a"))
-					.withMessage("etcd get /a failed: etcd at 127.0.0.1:" + port
-							+ " refused the connection (no answer within 1000 ms, coordination.etcd.request-timeout;"
+					.withMessage("etcd get /a failed: connecting to etcd at 127.0.0.1:" + port
+							+ " fails: refused, or a failed TLS handshake (no answer within 1000 ms, coordination.etcd.request-timeout;"
 							+ " the outcome is unknown)"));
 			});
 	}

@@ -14,8 +14,9 @@ import org.springframework.web.bind.annotation.RestControllerAdvice;
 
 /**
  * A request that needs etcd while etcd cannot be reached, or a lock another instance holds, answers
- * 503 with the reason, and the log gets one line saying which request and why, not the servlet
- * container's stack trace.
+ * 503 with a short reason, and the log gets one line saying which request and why, not the servlet
+ * container's stack trace. The exception's message (keys, endpoints) stays in the log, not in the
+ * response.
  */
 @RestControllerAdvice
 class CoordinationErrors {
@@ -30,7 +31,8 @@ class CoordinationErrors {
 		}
 		return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE)
 			.contentType(MediaType.TEXT_PLAIN)
-			.body(ex.getMessage() + "\n");
+			.body((ex instanceof LockNotAcquiredException) ? "Busy: another instance is doing this work, try again\n"
+					: "Coordination is unavailable, try again\n");
 	}
 
 }

@@ -29,7 +29,7 @@ class SampleWithoutEtcdLogIT {
 	private static final Pattern ENTRY = Pattern.compile("^\\d{4}-\\d{2}-\\d{2}T\\S+\\s+(TRACE|DEBUG|INFO|WARN|ERROR) .*");
 
 	private static final Pattern CAUSE_IN_WORDS = Pattern.compile(
-			"refused the connection|did not answer|no answer within|is unavailable|refused the credentials|denied the permission");
+			"refused the connection|connecting to etcd( at [^ ]+)? fails|did not answer|no answer within|is unavailable|refused the credentials|denied the permission");
 
 	private static final Pattern RAW_GRPC = Pattern.compile(
 			"DEADLINE_EXCEEDED|UNAVAILABLE:|CallOptions|Last Pick Failure|StatusRuntimeException|io\\.grpc|wait_for_ready");

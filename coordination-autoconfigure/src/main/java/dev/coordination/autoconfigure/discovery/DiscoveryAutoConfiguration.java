@@ -55,7 +55,8 @@ import org.springframework.core.env.Environment;
  * health-driven status, and the Spring Cloud Commons integration when it is on the classpath.
  */
 @AutoConfiguration(after = SessionAutoConfiguration.class,
-		afterName = { "org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration",
+		afterName = { "org.springframework.boot.cache.autoconfigure.CacheAutoConfiguration",
+				"org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration",
 				"org.springframework.boot.health.autoconfigure.actuate.endpoint.HealthEndpointAutoConfiguration",
 				"org.springframework.boot.health.autoconfigure.registry.HealthContributorRegistryAutoConfiguration" })
 @ConditionalOnBean(EtcdTemplate.class)

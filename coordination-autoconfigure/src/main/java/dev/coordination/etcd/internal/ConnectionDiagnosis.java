@@ -39,7 +39,8 @@ public final class ConnectionDiagnosis {
 	 * @param client the client
 	 * @param probe whether a short TCP connect to each endpoint may be made (not on a thread that
 	 * must not block)
-	 * @return one sentence such as "etcd at 127.0.0.1:2379 refused the connection", or {@code null}
+	 * @return one sentence such as "etcd at 127.0.0.1:2379 refused the connection" (with a probe) or
+	 * "connecting to etcd at 127.0.0.1:2379 fails: refused, or a failed TLS handshake", or {@code null}
 	 * when the client is connected, connecting for the first time, or its state cannot be seen
 	 */
 	public static @Nullable String cannotConnect(Client client, boolean probe) {
@@ -55,7 +56,7 @@ public final class ConnectionDiagnosis {
 		}
 		List<URI> endpoints = endpoints(client);
 		if (endpoints.isEmpty()) {
-			return "etcd cannot be connected to (the connection is refused or its TLS handshake fails)";
+			return "connecting to etcd fails: refused, or a failed TLS handshake";
 		}
 		if (probe) {
 			EtcdEndpointProbe prober = new EtcdEndpointProbe(null, null);
@@ -70,8 +71,8 @@ public final class ConnectionDiagnosis {
 				return "etcd at " + String.join(", ", refused) + " refused the connection";
 			}
 		}
-		return "etcd at " + endpoints.stream().map(URI::getAuthority).collect(Collectors.joining(", "))
-				+ " cannot be connected to (the connection is refused or its TLS handshake fails)";
+		return "connecting to etcd at " + endpoints.stream().map(URI::getAuthority).collect(Collectors.joining(", "))
+				+ " fails: refused, or a failed TLS handshake";
 	}
 
 	// jetcd turns the endpoints into the target "ip:///host1:port1,host2:port2"

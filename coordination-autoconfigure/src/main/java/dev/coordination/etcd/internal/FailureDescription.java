@@ -87,7 +87,7 @@ public final class FailureDescription {
 			if (cause instanceof EtcdTimeoutException timeout) {
 				String detail = ownDetail(timeout);
 				if (!detail.startsWith("no answer within")) {
-					// the template already said why (ConnectionDiagnosis): "etcd at ... refused the connection (...)"
+					// the template already said why (ConnectionDiagnosis): "connecting to etcd at ... fails: ... (...)"
 					return detail.replace("; the outcome is unknown)", ")");
 				}
 				Matcher property = PROPERTY.matcher(String.valueOf(timeout.getMessage()));

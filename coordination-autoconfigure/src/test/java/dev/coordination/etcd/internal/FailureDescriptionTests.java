@@ -97,8 +97,8 @@ class FailureDescriptionTests {
 			// the first call starts connecting; once that was refused the channel is in TRANSIENT_FAILURE
 			await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
 				EtcdAccessException ex = catchThrowableOfType(EtcdAccessException.class, () -> etcd.get("/a"));
-				assertThat(FailureDescription.describe(ex, etcd)).isEqualTo("etcd at 127.0.0.1:" + port
-						+ " refused the connection (no answer within 300 ms, coordination.etcd.request-timeout)");
+				assertThat(FailureDescription.describe(ex, etcd)).isEqualTo("connecting to etcd at 127.0.0.1:" + port
+						+ " fails: refused, or a failed TLS handshake (no answer within 300 ms, coordination.etcd.request-timeout)");
 			});
 		}
 	}

@@ -75,6 +75,14 @@ class UninterceptedMethodTests {
 	}
 
 	@Test
+	void finalMethodOfAnAnnotatedClassFailsStartupButNotOneItsSuperclassBringsAlong() {
+		this.contextRunner.withBean(AnnotatedSubclass.class).run((context) -> assertThat(context).hasNotFailed());
+		this.contextRunner.withBean(AnnotatedClassWithFinalMethod.class)
+			.run((context) -> assertThat(cause(context.getStartupFailure())).hasMessageContaining("work()")
+				.hasMessageContaining("is final"));
+	}
+
+	@Test
 	void interceptableMethodsAndStaticHelpersOfAnAnnotatedClassStart() {
 		this.contextRunner.withBean(Fine.class).withBean(AnnotatedClass.class).run((context) -> {
 			assertThat(context).hasNotFailed();
@@ -157,6 +165,30 @@ class UninterceptedMethodTests {
 
 		@DistributedLocked(key = "'protected'")
 		protected void locked() {
+		}
+
+	}
+
+	static class FrameworkBase {
+
+		public final String frameworkHelper() {
+			return "framework";
+		}
+
+	}
+
+	@LeaderOnly
+	static class AnnotatedSubclass extends FrameworkBase {
+
+		public void work() {
+		}
+
+	}
+
+	@LeaderOnly
+	static class AnnotatedClassWithFinalMethod {
+
+		public final void work() {
 		}
 
 	}

@@ -107,7 +107,12 @@ public class LeaderOnlyBeanPostProcessor implements BeanPostProcessor, Disposabl
 		methods.forEach((method, leaderOnly) -> {
 			AsyncReturnType returnType;
 			try {
-				UninterceptedMethodException.check(method, "@LeaderOnly", proxyTargetClass(), "run on every instance");
+				// a class annotation does not answer for the final methods a superclass brings along
+				// (ApplicationObjectSupport.getApplicationContext()): only for its own and annotated ones
+				if (AnnotatedElementUtils.hasAnnotation(method, LeaderOnly.class)
+						|| AnnotatedElementUtils.hasAnnotation(method.getDeclaringClass(), LeaderOnly.class)) {
+					UninterceptedMethodException.check(method, "@LeaderOnly", proxyTargetClass(), "run on every instance");
+				}
 				returnType = LeaderOnlyInterceptor.returnType(method);
 			}
 			catch (IllegalStateException ex) {

@@ -26,6 +26,7 @@ import org.springframework.boot.logging.DeferredLogFactory;
 import org.springframework.boot.origin.Origin;
 import org.springframework.core.Ordered;
 import org.springframework.core.env.ConfigurableEnvironment;
+import org.springframework.core.env.SystemEnvironmentPropertySource;
 import org.springframework.util.StreamUtils;
 
 /**
@@ -84,9 +85,11 @@ public class UnknownPropertiesEnvironmentPostProcessor implements EnvironmentPos
 			if (!(source instanceof IterableConfigurationPropertySource iterable)) {
 				continue;
 			}
+			// Boot also binds the underscore form of a dashed name there: COORDINATION_ETCD_REQUEST_TIMEOUT
+			boolean environmentVariables = source.getUnderlyingSource() instanceof SystemEnvironmentPropertySource;
 			iterable.stream().filter(PREFIX::isAncestorOf).forEach((name) -> {
 				String canonical = name.toString();
-				if (!known.isKnown(canonical) && !unknown.containsKey(canonical)) {
+				if (!known.isKnown(canonical, environmentVariables) && !unknown.containsKey(canonical)) {
 					ConfigurationProperty property = source.getConfigurationProperty(name);
 					unknown.put(canonical, (property != null) ? property.getOrigin() : null);
 				}
@@ -196,14 +199,31 @@ public class UnknownPropertiesEnvironmentPostProcessor implements EnvironmentPos
 		 * map- or list-typed one, or a group.
 		 */
 		boolean isKnown(String canonical) {
+			return isKnown(canonical, false);
+		}
+
+		/**
+		 * Whether a canonical name is a property, below a map- or list-typed one, or a group.
+		 * @param canonical the name
+		 * @param environmentVariable whether it comes from environment variables, where Boot also
+		 * binds the legacy form with underscores for dashes ({@code COORDINATION_ETCD_REQUEST_TIMEOUT}
+		 * is {@code coordination.etcd.request.timeout} here)
+		 */
+		boolean isKnown(String canonical, boolean environmentVariable) {
 			if (this.properties.isEmpty()) {
 				return true;
 			}
 			String name = relaxed(canonical);
+			String legacyName = canonical.toLowerCase(Locale.ROOT);
 			for (Map.Entry<String, Boolean> property : this.properties.entrySet()) {
 				String known = relaxed(property.getKey());
 				if (known.equals(name) || known.startsWith(name + ".")
 						|| (property.getValue() && (name.startsWith(known + ".") || name.startsWith(known + "[")))) {
+					return true;
+				}
+				String legacy = property.getKey().replace('-', '.').toLowerCase(Locale.ROOT);
+				if (environmentVariable && (legacy.equals(legacyName) || legacy.startsWith(legacyName + ".")
+						|| (property.getValue() && legacyName.startsWith(legacy + ".")))) {
 					return true;
 				}
 			}

@@ -20,6 +20,7 @@ import dev.coordination.election.LeadershipListener;
 import dev.coordination.election.LeadershipRevokedEvent;
 import dev.coordination.etcd.internal.AsyncReturnType;
 import dev.coordination.etcd.internal.CoordinationThreads;
+import dev.coordination.etcd.internal.UninterceptedMethodException;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
@@ -98,12 +99,20 @@ public class LeaderOnlyBeanPostProcessor implements BeanPostProcessor, Disposabl
 					if (onMethod != null) {
 						return onMethod;
 					}
+					// a static method of an annotated class is no work of the bean: the class stands for the others
 					return (onClass != null && Modifier.isPublic(method.getModifiers())
-							&& method.getDeclaringClass() != Object.class) ? onClass : null;
+							&& !Modifier.isStatic(method.getModifiers()) && method.getDeclaringClass() != Object.class)
+									? onClass : null;
 				});
 		methods.forEach((method, leaderOnly) -> {
 			AsyncReturnType returnType;
 			try {
+				// a class annotation does not answer for the final methods a superclass brings along
+				// (ApplicationObjectSupport.getApplicationContext()): only for its own and annotated ones
+				if (AnnotatedElementUtils.hasAnnotation(method, LeaderOnly.class)
+						|| AnnotatedElementUtils.hasAnnotation(method.getDeclaringClass(), LeaderOnly.class)) {
+					UninterceptedMethodException.check(method, "@LeaderOnly", proxyTargetClass(), "run on every instance");
+				}
 				returnType = LeaderOnlyInterceptor.returnType(method);
 			}
 			catch (IllegalStateException ex) {
@@ -157,6 +166,13 @@ public class LeaderOnlyBeanPostProcessor implements BeanPostProcessor, Disposabl
 	@Override
 	public void setApplicationContext(ApplicationContext context) {
 		this.context = context;
+	}
+
+	// as CoordinationProxyRegistrar and Boot's AOP auto-configuration choose the proxies
+	private boolean proxyTargetClass() {
+		ApplicationContext context = this.context;
+		return context == null
+				|| context.getEnvironment().getProperty("spring.aop.proxy-target-class", Boolean.class, true);
 	}
 
 	/**

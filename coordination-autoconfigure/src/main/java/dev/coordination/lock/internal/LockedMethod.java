@@ -20,7 +20,11 @@ import org.springframework.expression.Expression;
 import org.springframework.expression.ParseException;
 import org.springframework.expression.spel.ExpressionState;
 import org.springframework.expression.spel.SpelNode;
+import org.springframework.expression.spel.ast.Elvis;
+import org.springframework.expression.spel.ast.OpAnd;
+import org.springframework.expression.spel.ast.OpOr;
 import org.springframework.expression.spel.ast.OpPlus;
+import org.springframework.expression.spel.ast.Ternary;
 import org.springframework.expression.spel.ast.VariableReference;
 import org.springframework.expression.spel.standard.SpelExpression;
 import org.springframework.expression.spel.standard.SpelExpressionParser;
@@ -59,14 +63,10 @@ final class LockedMethod {
 
 	private final Duration holdAtLeast;
 
-	// the operands of the key's string concatenations: evaluated apart only to name a null one
-	private final List<SpelNode> parts;
-
 	private LockedMethod(Method method, Expression key, Duration waitTime, DistributedLocked.OnTimeout onTimeout,
 			String name, AsyncReturnType returnType, Duration holdAtLeast) {
 		this.method = method;
 		this.key = key;
-		this.parts = (key instanceof SpelExpression spel) ? concatenated(spel.getAST(), new ArrayList<>()) : List.of();
 		this.waitTime = waitTime;
 		this.onTimeout = onTimeout;
 		this.name = name;
@@ -173,45 +173,79 @@ final class LockedMethod {
 	}
 
 	private @Nullable String nullPart(MethodBasedEvaluationContext context) {
-		for (SpelNode part : this.parts) {
-			Object value;
-			try {
-				value = part.getValue(new ExpressionState(context));
+		return (this.key instanceof SpelExpression spel) ? nullPart(spel.getAST(), new ExpressionState(context)) : null;
+	}
+
+	/**
+	 * The first operand of a string concatenation that is {@code null} in this call, looking only
+	 * where the evaluation went: the branch a condition ({@code ?:}, {@code a ?: b}) took, not the
+	 * other one, whose operands may well be null (an optional tenant: {@code #tenant == null ?
+	 * 'global/' + #id : #tenant + '/' + #id}).
+	 */
+	private static @Nullable String nullPart(SpelNode node, ExpressionState state) {
+		if (node instanceof Ternary) {
+			Object condition = value(node.getChild(0), state);
+			if (!(condition instanceof Boolean taken)) {
+				return null;
 			}
-			catch (RuntimeException ex) {
-				// a part that needs its surroundings (#this in a selection) cannot be told apart
-				continue;
+			return nullPart(node.getChild(taken ? 1 : 2), state);
+		}
+		if (node instanceof Elvis) {
+			String inFirst = nullPart(node.getChild(0), state);
+			if (inFirst != null) {
+				return inFirst;
 			}
-			if (value == null) {
-				String shown = part.toStringAST();
-				return (part instanceof VariableReference) ? "parameter " + shown : shown;
+			Object first = value(node.getChild(0), state);
+			boolean fallback = first == null || (first instanceof String text && text.isEmpty())
+					|| (first instanceof Optional<?> optional && optional.isEmpty());
+			return fallback ? nullPart(node.getChild(1), state) : null;
+		}
+		if (node instanceof OpAnd || node instanceof OpOr) {
+			// short-circuit: the right side may not run; neither side concatenates the key's text
+			return null;
+		}
+		if (node instanceof OpPlus && node.getChildCount() == 2) {
+			for (int i = 0; i < 2; i++) {
+				SpelNode part = node.getChild(i);
+				if (!(part instanceof OpPlus)) {
+					if (isNull(part, state)) {
+						String shown = part.toStringAST();
+						return (part instanceof VariableReference) ? "parameter " + shown : shown;
+					}
+				}
+			}
+		}
+		for (int i = 0; i < node.getChildCount(); i++) {
+			String inChild = nullPart(node.getChild(i), state);
+			if (inChild != null) {
+				return inChild;
 			}
 		}
 		return null;
 	}
 
+	private static boolean isNull(SpelNode part, ExpressionState state) {
+		try {
+			return part.getValue(state) == null;
+		}
+		catch (RuntimeException ex) {
+			// a part that needs its surroundings (#this in a selection) cannot be told apart
+			return false;
+		}
+	}
+
+	private static @Nullable Object value(SpelNode node, ExpressionState state) {
+		try {
+			return node.getValue(state);
+		}
+		catch (RuntimeException ex) {
+			return null;
+		}
+	}
+
 	private static String defaultHint(String nullPart) {
 		String expression = nullPart.startsWith("parameter ") ? nullPart.substring("parameter ".length()) : nullPart;
 		return expression + " ?: 'none'";
-	}
-
-	/**
-	 * The operands of every string concatenation in an expression, the nested concatenations
-	 * flattened.
-	 */
-	private static List<SpelNode> concatenated(SpelNode node, List<SpelNode> parts) {
-		if (node instanceof OpPlus && node.getChildCount() == 2) {
-			for (int i = 0; i < 2; i++) {
-				SpelNode child = node.getChild(i);
-				if (!(child instanceof OpPlus)) {
-					parts.add(child);
-				}
-			}
-		}
-		for (int i = 0; i < node.getChildCount(); i++) {
-			concatenated(node.getChild(i), parts);
-		}
-		return parts;
 	}
 
 	/**

@@ -133,6 +133,21 @@ class LockedMethodTests {
 		assertThat(parse("nullInText").key(this.target, new Object[] { "1" })).isEqualTo("nullable/1");
 	}
 
+	@Test
+	void nullPartOfABranchNotTakenIsNoNullPartOfTheKey() {
+		// the id contains the text "null"; #tenant is null only in the branch the key does not take
+		assertThat(parse("optionalTenant").key(this.target, new Object[] { null, "annulled-42" }))
+			.isEqualTo("global/annulled-42");
+		assertThat(parse("optionalTenant").key(this.target, new Object[] { "t1", "annulled-42" }))
+			.isEqualTo("t1/annulled-42");
+		assertThat(parse("optionalTenantElvis").key(this.target, new Object[] { null, "annulled-42" }))
+			.isEqualTo("global/annulled-42");
+		// a null part of the branch taken is still found
+		assertThatIllegalArgumentException()
+			.isThrownBy(() -> parse("optionalTenant").key(this.target, new Object[] { "t1", null }))
+			.withMessageContaining("parameter #id is null");
+	}
+
 	private static LockedMethod parse(String name) {
 		Method method = Arrays.stream(Methods.class.getDeclaredMethods())
 			.filter((candidate) -> candidate.getName().equals(name))
@@ -209,6 +224,14 @@ class LockedMethodTests {
 
 		@DistributedLocked(key = "'orders/' + (#id ?: 'none')")
 		void withDefault(String id) {
+		}
+
+		@DistributedLocked(key = "#tenant == null ? 'global/' + #id : #tenant + '/' + #id")
+		void optionalTenant(String tenant, String id) {
+		}
+
+		@DistributedLocked(key = "(#tenant != null ? #tenant + '/' : null) ?: 'global/' + #id")
+		void optionalTenantElvis(String tenant, String id) {
 		}
 
 		@DistributedLocked(key = "'nullable/' + #id")

@@ -57,8 +57,20 @@ class CoordinationDisabledAutoConfigurationTests {
 				assertThatExceptionOfType(LockNotAcquiredException.class).isThrownBy(() -> jobs.locked("1"))
 					.withMessageContaining("coordination.enabled=false");
 				assertThat(jobs.runs()).isZero();
-				assertThat(context.getBean(Primary.class).isRunning()).isFalse();
 			});
+	}
+
+	@Test
+	void withCoordinationOffALeaderLifecycleBeanTheContextWouldStartFailsStartUp() {
+		// the check that keeps such a bean from running on every instance holds while coordination is off
+		new ApplicationContextRunner()
+			.withConfiguration(AutoConfigurations.of(EtcdAutoConfiguration.class, SessionAutoConfiguration.class,
+					ElectionAutoConfiguration.class, DisabledElectionAutoConfiguration.class))
+			.withBean(AutoStartingPrimary.class)
+			.withPropertyValues("coordination.enabled=false")
+			.run((context) -> assertThat(context).hasFailed()
+				.getFailure()
+				.hasMessageContaining("returns true from isAutoStartup()"));
 	}
 
 	@Test
@@ -128,6 +140,16 @@ class CoordinationDisabledAutoConfigurationTests {
 		@Override
 		public boolean isAutoStartup() {
 			return false;
+		}
+
+	}
+
+	@LeaderLifecycle
+	static class AutoStartingPrimary extends Primary {
+
+		@Override
+		public boolean isAutoStartup() {
+			return true;
 		}
 
 	}

@@ -1,7 +1,6 @@
 package dev.coordination.autoconfigure;
 
 import dev.coordination.etcd.internal.UninterceptedMethodException;
-import org.jspecify.annotations.Nullable;
 
 import org.springframework.beans.factory.BeanCreationException;
 import org.springframework.boot.diagnostics.AbstractFailureAnalyzer;
@@ -17,7 +16,7 @@ class UninterceptedMethodFailureAnalyzer extends AbstractFailureAnalyzer<Uninter
 	@Override
 	protected FailureAnalysis analyze(Throwable rootFailure, UninterceptedMethodException cause) {
 		String method = cause.getMethod().getDeclaringClass().getName() + "." + cause.getMethod().getName() + "()";
-		BeanCreationException creation = innermostCreation(rootFailure, cause);
+		BeanCreationException creation = BeanCreationFailures.innermostCreation(rootFailure, cause);
 		String bean = (creation != null && creation.getBeanName() != null) ? " of bean '" + creation.getBeanName() + "'"
 				: "";
 		String description = cause.getAnnotation() + " method " + method + bean + " is " + cause.getReason()
@@ -28,15 +27,5 @@ class UninterceptedMethodFailureAnalyzer extends AbstractFailureAnalyzer<Uninter
 		return new FailureAnalysis(description, action, cause);
 	}
 
-	// the bean whose creation checked the method, not a bean that depends on it
-	private static @Nullable BeanCreationException innermostCreation(Throwable failure, Throwable cause) {
-		BeanCreationException innermost = null;
-		for (Throwable candidate = failure; candidate != null && candidate != cause; candidate = candidate.getCause()) {
-			if (candidate instanceof BeanCreationException creation) {
-				innermost = creation;
-			}
-		}
-		return innermost;
-	}
 
 }

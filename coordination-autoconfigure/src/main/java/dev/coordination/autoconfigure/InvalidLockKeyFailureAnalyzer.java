@@ -1,4 +1,4 @@
-package dev.coordination.autoconfigure.lock;
+package dev.coordination.autoconfigure;
 
 import java.lang.reflect.Method;
 import java.util.Arrays;
@@ -21,7 +21,7 @@ class InvalidLockKeyFailureAnalyzer extends AbstractFailureAnalyzer<InvalidLockK
 	@Override
 	protected FailureAnalysis analyze(Throwable rootFailure, InvalidLockKeyException cause) {
 		Method method = cause.getMethod();
-		BeanCreationException creation = innermostCreation(rootFailure, cause);
+		BeanCreationException creation = BeanCreationFailures.innermostCreation(rootFailure, cause);
 		String bean = (creation != null && creation.getBeanName() != null)
 				? "bean '" + creation.getBeanName() + "' (" + method.getDeclaringClass().getName() + ")"
 				: method.getDeclaringClass().getName();
@@ -47,16 +47,6 @@ class InvalidLockKeyFailureAnalyzer extends AbstractFailureAnalyzer<InvalidLockK
 		return new FailureAnalysis(description.toString(), action, cause);
 	}
 
-	// the bean whose creation checked the key, not a bean that depends on it
-	private static @Nullable BeanCreationException innermostCreation(Throwable failure, Throwable cause) {
-		BeanCreationException innermost = null;
-		for (Throwable candidate = failure; candidate != null && candidate != cause; candidate = candidate.getCause()) {
-			if (candidate instanceof BeanCreationException creation) {
-				innermost = creation;
-			}
-		}
-		return innermost;
-	}
 
 	private static String example(InvalidLockKeyException cause) {
 		String first = cause.getValidVariables().isEmpty() ? "#p0" : cause.getValidVariables().get(0);

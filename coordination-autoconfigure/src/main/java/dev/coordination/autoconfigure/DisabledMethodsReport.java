@@ -72,8 +72,8 @@ public final class DisabledMethodsReport implements BeanPostProcessor, SmartInit
 			return;
 		}
 		int count = this.methods.size();
-		logger.warn(this.disabledBy + ": " + count + " @" + this.annotation.getSimpleName()
-				+ ((count == 1) ? " method " : " methods ") + this.consequence + ": " + String.join(", ", this.methods));
+		logger.warn(this.disabledBy + ": @" + this.annotation.getSimpleName() + " methods " + this.consequence
+				+ ". Affected (" + count + "): " + String.join(", ", this.methods));
 	}
 
 	/**

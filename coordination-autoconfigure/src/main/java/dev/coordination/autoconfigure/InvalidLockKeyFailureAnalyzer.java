@@ -41,9 +41,9 @@ class InvalidLockKeyFailureAnalyzer extends AbstractFailureAnalyzer<InvalidLockK
 		description.append("    valid names: ").append(String.join(", ", cause.getValidVariables()));
 		String action = (unknown != null)
 				? "Change the key of " + signature(method) + " to use one of " + String.join(", ", cause.getValidVariables())
-						+ ", for example '" + example(cause) + "'."
+						+ ", for example: " + example(cause)
 				: "Fix the SpEL syntax of the key of " + signature(method) + ": a text in single quotes joined with"
-						+ " + to parameter names, for example '" + example(cause) + "'.";
+						+ " + to parameter names, for example: " + example(cause);
 		return new FailureAnalysis(description.toString(), action, cause);
 	}
 

@@ -45,8 +45,8 @@ import org.springframework.util.Assert;
  * arrive as {@link EtcdAccessException} subclasses; an interrupted caller gets an
  * {@link EtcdInterruptedException} with its interrupt flag restored. A call that timed out is
  * cancelled locally, but a write may still be applied by etcd later. When the client cannot connect
- * at all, a timed-out call says so ("connecting to etcd at host:port fails: refused, or a failed TLS
- * handshake"), from the state of the client's connection, without another network call.
+ * at all, a timed-out call says so ("connecting to etcd at host:port fails: refused or unreachable"),
+ * from the state of the client's connection, without another network call.
  * <p>
  * Thread-safe. Keys are UTF-8 and relative to the client's namespace.
  */

@@ -54,9 +54,13 @@ public final class ConnectionDiagnosis {
 		if (channel == null || channel.getState(false) != ConnectivityState.TRANSIENT_FAILURE) {
 			return null;
 		}
-		List<URI> endpoints = endpoints(client);
+		ClientBuilder builder = builder(client);
+		List<URI> endpoints = endpoints(builder);
+		// without TLS there is no handshake to fail
+		String causes = (builder != null && builder.sslContext() == null) ? "refused or unreachable"
+				: "refused, unreachable, or a failed TLS handshake";
 		if (endpoints.isEmpty()) {
-			return "connecting to etcd fails: refused, or a failed TLS handshake";
+			return "connecting to etcd fails: " + causes;
 		}
 		if (probe) {
 			EtcdEndpointProbe prober = new EtcdEndpointProbe(null, null);
@@ -72,24 +76,35 @@ public final class ConnectionDiagnosis {
 			}
 		}
 		return "connecting to etcd at " + endpoints.stream().map(URI::getAuthority).collect(Collectors.joining(", "))
-				+ " fails: refused, or a failed TLS handshake";
+				+ " fails: " + causes;
 	}
 
-	// jetcd turns the endpoints into the target "ip:///host1:port1,host2:port2"
-	private static List<URI> endpoints(Client client) {
+	// the builder the client was built from, reached by reflection
+	private static @Nullable ClientBuilder builder(Client client) {
 		try {
 			Field field = ReflectionUtils.findField(client.getClass(), "connectionManager");
 			if (field == null) {
-				return List.of();
+				return null;
 			}
 			ReflectionUtils.makeAccessible(field);
 			Object manager = ReflectionUtils.getField(field, client);
 			Method method = (manager != null) ? ReflectionUtils.findMethod(manager.getClass(), "builder") : null;
 			if (method == null) {
-				return List.of();
+				return null;
 			}
 			ReflectionUtils.makeAccessible(method);
-			if (!(ReflectionUtils.invokeMethod(method, manager) instanceof ClientBuilder builder) || builder.target() == null) {
+			return (ReflectionUtils.invokeMethod(method, manager) instanceof ClientBuilder builder) ? builder : null;
+		}
+		catch (RuntimeException ex) {
+			logger.debug("Could not read the builder of " + client.getClass().getName(), ex);
+			return null;
+		}
+	}
+
+	// jetcd turns the endpoints into the target "ip:///host1:port1,host2:port2"
+	private static List<URI> endpoints(@Nullable ClientBuilder builder) {
+		try {
+			if (builder == null || builder.target() == null) {
 				return List.of();
 			}
 			String target = builder.target();
@@ -104,7 +119,7 @@ public final class ConnectionDiagnosis {
 			return endpoints;
 		}
 		catch (RuntimeException ex) {
-			logger.debug("Could not read the endpoints of " + client.getClass().getName(), ex);
+			logger.debug("Could not read the endpoints of etcd", ex);
 			return List.of();
 		}
 	}

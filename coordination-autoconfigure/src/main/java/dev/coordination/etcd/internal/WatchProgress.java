@@ -97,12 +97,14 @@ public final class WatchProgress {
 				Verdict now = (failure != null) ? new Verdict(false, "(version unknown: " + FailureDescription.describe(failure, etcd) + ")",
 						System.nanoTime()) : checked;
 				this.verdict = now;
-				if (before == null || before.trusted() != now.trusted()) {
+				// said once a version is known: while etcd cannot be reached there is nothing to say
+				if (failure == null && (before == null || before.trusted() != now.trusted()
+						|| before.versions().startsWith("(version unknown"))) {
 					logger.info(now.trusted()
 							? "etcd " + now.versions() + " on every member: watches confirm their progress every "
 									+ this.interval.toMillis() + " ms"
-							: "etcd " + now.versions() + ": watches do not ask etcd for their progress, its "
-									+ "answers are trustworthy from etcd 3.4.31 and 3.5.13 on");
+							: "etcd " + now.versions() + " answers watch progress requests out of order (fixed in"
+									+ " 3.4.31 and 3.5.13): watches rely on their events alone, without progress checks");
 				}
 			});
 		}

@@ -98,7 +98,7 @@ class FailureDescriptionTests {
 			await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
 				EtcdAccessException ex = catchThrowableOfType(EtcdAccessException.class, () -> etcd.get("/a"));
 				assertThat(FailureDescription.describe(ex, etcd)).isEqualTo("connecting to etcd at 127.0.0.1:" + port
-						+ " fails: refused, or a failed TLS handshake (no answer within 300 ms, coordination.etcd.request-timeout)");
+						+ " fails: refused or unreachable (no answer within 300 ms, coordination.etcd.request-timeout)");
 			});
 		}
 	}

@@ -11,7 +11,8 @@ import org.springframework.core.env.Environment;
 
 /**
  * Explains a missing bean of the starter's ({@code LeaderElections}, {@code DistributedLockRegistry},
- * {@code EtcdTemplate}, the jetcd {@code Client}, ShedLock's {@code LockProvider} ...) when a property turned the capability off:
+ * {@code EtcdTemplate}, the jetcd {@code Client}, ShedLock's {@code LockProvider}, Spring
+ * Integration's {@code LockRegistry} ...) when a property turned the capability off:
  * Boot's own analysis would only say that no such bean exists. Runs before Boot's analyzer of the
  * same exception; answers nothing for other types, or when nothing is turned off.
  */
@@ -37,8 +38,9 @@ class CoordinationDisabledFailureAnalyzer extends AbstractFailureAnalyzer<NoSuch
 			return null;
 		}
 		String name = type.getName();
-		if (name.startsWith("net.javacrumbs.shedlock.")) {
-			// the starter's LockProvider for @SchedulerLock lives with the locks
+		if (name.startsWith("net.javacrumbs.shedlock.") || name.startsWith("org.springframework.integration.support.locks.")) {
+			// the starter's LockProvider for @SchedulerLock and LockRegistry for Spring Integration
+			// live with the locks
 			name = "dev.coordination.lock." + name;
 		}
 		if (!name.startsWith("dev.coordination.") && !name.startsWith("io.etcd.jetcd.")) {

@@ -60,7 +60,8 @@ public final class DisabledMethodsReport implements BeanPostProcessor, SmartInit
 		Map<Method, Boolean> found = MethodIntrospector.selectMethods(type,
 				(MethodIntrospector.MetadataLookup<Boolean>) (method) -> (AnnotatedElementUtils.hasAnnotation(method,
 						this.annotation)
-						|| (onClass && Modifier.isPublic(method.getModifiers()) && method.getDeclaringClass() != Object.class))
+						|| (onClass && Modifier.isPublic(method.getModifiers()) && !Modifier.isStatic(method.getModifiers())
+								&& method.getDeclaringClass() != Object.class))
 								? Boolean.TRUE : null);
 		found.keySet().forEach((method) -> this.methods.add(type.getName() + "." + method.getName() + "()"));
 		return bean;

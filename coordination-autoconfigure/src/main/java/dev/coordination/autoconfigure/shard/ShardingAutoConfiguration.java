@@ -1,0 +1,63 @@
+package dev.coordination.autoconfigure.shard;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import dev.coordination.autoconfigure.ListenerBeans;
+import dev.coordination.autoconfigure.session.SessionAutoConfiguration;
+import dev.coordination.etcd.EtcdTemplate;
+import dev.coordination.etcd.internal.RetryPolicy;
+import dev.coordination.etcd.internal.WatchProgress;
+import dev.coordination.session.internal.EtcdSession;
+import dev.coordination.session.internal.LocalInstance;
+import dev.coordination.shard.ShardListener;
+import dev.coordination.shard.ShardedWorkloads;
+import dev.coordination.shard.internal.EtcdShardedWorkload;
+import dev.coordination.shard.internal.EtcdShardedWorkloads;
+import dev.coordination.shard.internal.ShardMetrics;
+
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.SmartInitializingSingleton;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Bean;
+
+/**
+ * {@link org.springframework.boot.autoconfigure.EnableAutoConfiguration Auto-configuration} of
+ * sharded workloads: {@link ShardedWorkloads} with one workload per
+ * {@code coordination.shards.<name>.count}, shard listeners and metrics.
+ */
+@AutoConfiguration(after = SessionAutoConfiguration.class,
+		afterName = "org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration")
+@ConditionalOnBean({ EtcdTemplate.class, EtcdSession.class })
+@ConditionalOnBooleanProperty(name = "coordination.etcd.sharding.enabled", matchIfMissing = true)
+@EnableConfigurationProperties(ShardingProperties.class)
+public final class ShardingAutoConfiguration {
+
+	@Bean
+	@ConditionalOnMissingBean(ShardedWorkloads.class)
+	EtcdShardedWorkloads shardedWorkloads(EtcdTemplate etcdTemplate, EtcdSession session, ShardingProperties properties,
+			LocalInstance localInstance, ObjectProvider<ShardMetrics> metrics, RetryPolicy retryPolicy,
+			WatchProgress watchProgress) {
+		CopyOnWriteArrayList<ShardListener> shared = new CopyOnWriteArrayList<>();
+		ShardMetrics shardMetrics = metrics.getIfAvailable(() -> ShardMetrics.NONE);
+		List<EtcdShardedWorkload> workloads = new ArrayList<>();
+		properties.getShards()
+			.forEach((name, workload) -> workloads.add(new EtcdShardedWorkload(name, ShardingProperties.count(workload),
+					workload.getWeight(), workload.getSettleDelay(), properties.keyPrefix(), etcdTemplate, session,
+					localInstance::identity, shared, retryPolicy, watchProgress, shardMetrics)));
+		workloads.forEach(shardMetrics::register);
+		return new EtcdShardedWorkloads(workloads, shared);
+	}
+
+	@Bean
+	static SmartInitializingSingleton shardListenerBeans(ObjectProvider<ShardedWorkloads> workloads,
+			ObjectProvider<ShardListener> listeners) {
+		return ListenerBeans.register(workloads, listeners, ShardedWorkloads::addListener);
+	}
+
+}

@@ -536,7 +536,32 @@ public class EtcdShardedWorkload implements ShardedWorkload, LeaseListener {
 			}
 		}
 		release(giveUp, Reason.REBALANCED);
+		deleteOrphans(registration.leaseId(), target, me);
 		acquire(registration.leaseId(), take);
+	}
+
+	/**
+	 * Delete owner keys on this instance's lease that it does not own and that are assigned
+	 * elsewhere: a give-up whose delete failed, or a take whose outcome was unknown. Left alone, they
+	 * would keep their shards from their new owners for as long as the session lives.
+	 */
+	private void deleteOrphans(long leaseId, @Nullable String[] target, String me) {
+		for (int shard = 0; shard < this.count; shard++) {
+			KeyValue kv = this.kvs.get(ownerKey(shard));
+			if (kv == null || kv.getLease() != leaseId || this.owned.containsKey(shard) || me.equals(target[shard])) {
+				continue;
+			}
+			try {
+				this.etcd.deleteIfCreatedAt(ownerKey(shard), kv.getCreateRevision());
+			}
+			catch (EtcdAccessException ex) {
+				this.failures.failed("Could not delete the key of shard " + shard + " of workload '" + this.name
+						+ "' that this instance no longer owns: " + FailureDescription.describe(ex, this.etcd)
+						+ "; retrying while the session lasts", ex);
+				retryLater(this::evaluate);
+				return;
+			}
+		}
 	}
 
 	/**

@@ -115,7 +115,7 @@ public class EtcdTemplate {
 		}
 		catch (TimeoutException ex) {
 			future.cancel(true);
-			String why = ConnectionDiagnosis.cannotConnect(this.client, false);
+			String why = ConnectionDiagnosis.cannotConnect(this.client);
 			throw (why != null) ? new EtcdTimeoutException(operation, timeout, property, why, ex)
 					: new EtcdTimeoutException(operation, timeout, property, ex);
 		}
@@ -159,7 +159,7 @@ public class EtcdTemplate {
 			if (failure instanceof TimeoutException) {
 				future.cancel(true);
 				// on the JDK's delay thread: the channel's state only, no probe
-				String why = ConnectionDiagnosis.cannotConnect(this.client, false);
+				String why = ConnectionDiagnosis.cannotConnect(this.client);
 				return CompletableFuture.failedFuture((why != null)
 						? new EtcdTimeoutException(operation, timeout, null, why, failure)
 						: new EtcdTimeoutException(operation, timeout, failure));

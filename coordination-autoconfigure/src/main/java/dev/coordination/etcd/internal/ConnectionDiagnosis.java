@@ -3,7 +3,6 @@ package dev.coordination.etcd.internal;
 import java.lang.reflect.Field;
 import java.lang.reflect.Method;
 import java.net.URI;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
@@ -29,21 +28,18 @@ public final class ConnectionDiagnosis {
 
 	private static final Log logger = LogFactory.getLog(ConnectionDiagnosis.class);
 
-	private static final Duration PROBE_TIMEOUT = Duration.ofMillis(250);
-
 	private ConnectionDiagnosis() {
 	}
 
 	/**
 	 * Why {@code client} got no answer, if it is because it cannot connect.
+	 * Reads the channel's state only: no network call, so it may run on any thread.
 	 * @param client the client
-	 * @param probe whether a short TCP connect to each endpoint may be made (not on a thread that
-	 * must not block)
-	 * @return one sentence such as "etcd at 127.0.0.1:2379 refused the connection" (with a probe) or
-	 * "connecting to etcd at 127.0.0.1:2379 fails: refused, or a failed TLS handshake", or {@code null}
+	 * @return one sentence such as "connecting to etcd at 127.0.0.1:2379 fails: refused, or a failed
+	 * TLS handshake", or {@code null}
 	 * when the client is connected, connecting for the first time, or its state cannot be seen
 	 */
-	public static @Nullable String cannotConnect(Client client, boolean probe) {
+	public static @Nullable String cannotConnect(Client client) {
 		ManagedChannel channel;
 		try {
 			channel = ConnectBackoff.channel(client);
@@ -61,19 +57,6 @@ public final class ConnectionDiagnosis {
 				: "refused, unreachable, or a failed TLS handshake";
 		if (endpoints.isEmpty()) {
 			return "connecting to etcd fails: " + causes;
-		}
-		if (probe) {
-			EtcdEndpointProbe prober = new EtcdEndpointProbe(null, null);
-			List<String> refused = new ArrayList<>();
-			for (URI endpoint : endpoints) {
-				EtcdEndpointProbe.Finding finding = prober.probe(URI.create("tcp://" + endpoint.getAuthority()), PROBE_TIMEOUT);
-				if (finding.outcome() == EtcdEndpointProbe.Outcome.REFUSED) {
-					refused.add(finding.address());
-				}
-			}
-			if (refused.size() == endpoints.size()) {
-				return "etcd at " + String.join(", ", refused) + " refused the connection";
-			}
 		}
 		return "connecting to etcd at " + endpoints.stream().map(URI::getAuthority).collect(Collectors.joining(", "))
 				+ " fails: " + causes;

@@ -136,7 +136,7 @@ public final class FailureDescription {
 	public static String describe(Throwable failure, EtcdTemplate etcd) {
 		String description = describe(failure);
 		if (description.startsWith("etcd did not answer")) {
-			String why = ConnectionDiagnosis.cannotConnect(etcd.getClient(), false);
+			String why = ConnectionDiagnosis.cannotConnect(etcd.getClient());
 			if (why != null) {
 				return why + " (" + description.substring("etcd ".length()) + ")";
 			}

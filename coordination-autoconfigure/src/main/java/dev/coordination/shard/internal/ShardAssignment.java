@@ -49,13 +49,15 @@ public final class ShardAssignment {
 		Map<String, Integer> load = new HashMap<>();
 		// 1. current owners keep what they own, up to their quota, best-ranked shards first
 		Map<String, List<Integer>> kept = new HashMap<>();
+		long[] ownerScore = new long[count];
 		owners.forEach((shard, owner) -> {
 			if (shard >= 0 && shard < count && quota.containsKey(owner)) {
 				kept.computeIfAbsent(owner, (id) -> new ArrayList<>()).add(shard);
+				ownerScore[shard] = score(workload, shard, owner);
 			}
 		});
 		kept.forEach((owner, shards) -> {
-			shards.sort(Comparator.comparingLong((Integer shard) -> score(workload, shard, owner))
+			shards.sort(Comparator.comparingLong((Integer shard) -> ownerScore[shard])
 				.reversed()
 				.thenComparing(Comparator.naturalOrder()));
 			int keep = Math.min(shards.size(), quota.get(owner));

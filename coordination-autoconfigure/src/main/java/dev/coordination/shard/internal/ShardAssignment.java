@@ -6,8 +6,11 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 import org.jspecify.annotations.Nullable;
+
+import org.springframework.util.Assert;
 
 /**
  * Which instance should own each shard of a workload: a pure function of the members taking part
@@ -22,7 +25,9 @@ public final class ShardAssignment {
 	 * The target owner of every shard.
 	 * @param workload the workload name (mixed into the hashes, so two workloads spread differently)
 	 * @param count the number of shards
-	 * @param members the members taking part, in any order; instance ids are unique
+	 * @param members the members taking part, in any order; an instance listed more than once (a
+	 * restarted instance whose old registration has not expired yet) counts once, with its largest
+	 * weight
 	 * @param owners the current owner (instance id) of each owned shard; owners that are not members
 	 * are ignored
 	 * @return the target owner of each shard, indexed by shard number; {@code null} entries only when
@@ -30,11 +35,13 @@ public final class ShardAssignment {
 	 */
 	public static @Nullable String[] assign(String workload, int count, List<Member> members,
 			Map<Integer, String> owners) {
+		Assert.isTrue(count >= 0, () -> "count must not be negative, but was " + count);
 		@Nullable String[] target = new String[count];
-		List<Member> taking = members.stream()
-			.filter((member) -> member.weight() > 0)
-			.sorted(Comparator.comparing(Member::instanceId))
-			.toList();
+		Map<String, Member> byId = new TreeMap<>();
+		for (Member member : members) {
+			byId.merge(member.instanceId(), member, (one, other) -> (one.weight() >= other.weight()) ? one : other);
+		}
+		List<Member> taking = byId.values().stream().filter((member) -> member.weight() > 0).toList();
 		if (taking.isEmpty()) {
 			return target;
 		}
@@ -42,13 +49,15 @@ public final class ShardAssignment {
 		Map<String, Integer> load = new HashMap<>();
 		// 1. current owners keep what they own, up to their quota, best-ranked shards first
 		Map<String, List<Integer>> kept = new HashMap<>();
+		long[] ownerScore = new long[count];
 		owners.forEach((shard, owner) -> {
 			if (shard >= 0 && shard < count && quota.containsKey(owner)) {
 				kept.computeIfAbsent(owner, (id) -> new ArrayList<>()).add(shard);
+				ownerScore[shard] = score(workload, shard, owner);
 			}
 		});
 		kept.forEach((owner, shards) -> {
-			shards.sort(Comparator.comparingLong((Integer shard) -> score(workload, shard, owner))
+			shards.sort(Comparator.comparingLong((Integer shard) -> ownerScore[shard])
 				.reversed()
 				.thenComparing(Comparator.naturalOrder()));
 			int keep = Math.min(shards.size(), quota.get(owner));

@@ -578,13 +578,18 @@ public class EtcdShardedWorkload implements ShardedWorkload, LeaseListener {
 	}
 
 	/**
-	 * Forget owned shards whose key the view no longer shows: deleted by someone, or gone with the
-	 * lease before the session noticed.
+	 * Forget owned shards whose key the view no longer shows as created at their token: deleted by
+	 * someone, or gone with the lease before the session noticed, and maybe created again since by
+	 * another instance.
 	 */
 	private void dropDeletedKeys() {
 		List<Ownership> gone = new ArrayList<>();
 		for (Ownership ownership : this.owned.values()) {
-			if (!this.kvs.containsKey(ownership.key) && this.viewRevision >= ownership.token) {
+			KeyValue kv = this.kvs.get(ownership.key);
+			// the mirror hands a re-read, or changes gathered together, over as one view: a delete
+			// and another instance's create of the key can arrive at once, so the key being there
+			// proves nothing, its create revision does
+			if (this.viewRevision >= ownership.token && (kv == null || kv.getCreateRevision() != ownership.token)) {
 				gone.add(ownership);
 			}
 		}

@@ -52,6 +52,7 @@ import io.etcd.jetcd.kv.TxnResponse;
 import io.etcd.jetcd.op.Cmp;
 import io.etcd.jetcd.op.CmpTarget;
 import io.etcd.jetcd.op.Op;
+import io.etcd.jetcd.options.LeaseOption;
 import io.etcd.jetcd.options.PutOption;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -603,13 +604,18 @@ public class EtcdShardedWorkload implements ShardedWorkload, LeaseListener {
 	}
 
 	/**
-	 * Forget owned shards whose key the view no longer shows: deleted by someone, or gone with the
-	 * lease before the session noticed.
+	 * Forget owned shards whose key the view no longer shows as created at their token: deleted by
+	 * someone, or gone with the lease before the session noticed, and maybe created again since by
+	 * another instance.
 	 */
 	private void dropDeletedKeys() {
 		List<Ownership> gone = new ArrayList<>();
 		for (Ownership ownership : this.owned.values()) {
-			if (!this.kvs.containsKey(ownership.key) && this.viewRevision >= ownership.token) {
+			KeyValue kv = this.kvs.get(ownership.key);
+			// the mirror hands a re-read, or changes gathered together, over as one view: a delete
+			// and another instance's create of the key can arrive at once, so the key being there
+			// proves nothing, its create revision does
+			if (this.viewRevision >= ownership.token && (kv == null || kv.getCreateRevision() != ownership.token)) {
 				gone.add(ownership);
 			}
 		}
@@ -621,7 +627,30 @@ public class EtcdShardedWorkload implements ShardedWorkload, LeaseListener {
 			ownership.revoke(true);
 		});
 		boolean sessionValid = gone.stream().allMatch(Ownership::sessionValid);
-		tellRevoked(gone, sessionValid ? Reason.KEY_DELETED : Reason.SESSION_LOST);
+		tellRevoked(gone, (sessionValid && !leaseGone(gone)) ? Reason.KEY_DELETED : Reason.SESSION_LOST);
+	}
+
+	/**
+	 * Whether the keys went with their lease: a revoked lease takes every key on it at once, so the
+	 * watch can show them gone before the session's next keep-alive hears that the lease is. Asked
+	 * only when this instance's member key, on the same lease, went too.
+	 */
+	private boolean leaseGone(List<Ownership> gone) {
+		Registration current = this.registration;
+		long leaseId = gone.get(0).leaseId;
+		if (current == null || current.leaseId() != leaseId || this.kvs.containsKey(current.key())
+				|| this.viewRevision < current.createRevision()) {
+			return false;
+		}
+		try {
+			return this.etcd
+				.call("time-to-live of lease " + EtcdKeys.leaseHex(leaseId),
+						() -> this.etcd.getClient().getLeaseClient().timeToLive(leaseId, LeaseOption.DEFAULT))
+				.getTTL() == -1;
+		}
+		catch (EtcdAccessException ex) {
+			return false;
+		}
 	}
 
 	/**

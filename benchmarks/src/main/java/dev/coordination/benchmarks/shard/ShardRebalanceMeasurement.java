@@ -75,8 +75,8 @@ import io.etcd.jetcd.options.GetOption;
  * median and max, and writes them to {@code shard-rebalance-results.txt} next to the jar.
  * <p>
  * Arguments: {@code --runs=5}, {@code --warmup=1} (uncounted runs at the first count),
- * {@code --counts=64,1024}, {@code --instances=8}, {@code --loss-at=4}, {@code --ttl=2} (session TTL
- * in seconds), {@code --margin=500} (safety margin in milliseconds).
+ * {@code --counts=64,1024}, {@code --instances=8}, {@code --loss-at=4}, {@code --ttl=5} (session TTL
+ * in seconds), {@code --margin=1000} (safety margin in milliseconds).
  */
 public final class ShardRebalanceMeasurement {
 
@@ -353,8 +353,9 @@ public final class ShardRebalanceMeasurement {
 		private synchronized void taken(String id, Set<Integer> shards) {
 			for (int shard : shards) {
 				this.owned.forEach((other, theirs) -> {
-					// the listener of an instance that lost its session may hear it later: ask it
-					if (!other.equals(id) && theirs.contains(shard) && this.workloads.get(other).isOwner(shard)) {
+					// listeners may hear of a loss, or of a take, after it: ask both instances
+					if (!other.equals(id) && theirs.contains(shard) && this.workloads.get(other).isOwner(shard)
+							&& this.workloads.get(id).isOwner(shard)) {
 						this.overlap = "shard " + shard + " owned by " + other + " and " + id;
 						notifyAll();
 					}
@@ -422,7 +423,7 @@ public final class ShardRebalanceMeasurement {
 					long left = deadline - System.nanoTime();
 					if (left <= 0) {
 						throw new IllegalStateException("Not balanced within " + timeout + " over " + this.live
-								+ ": owned " + sizes());
+								+ ": listeners heard " + sizes() + "; the instances' views: " + views());
 					}
 					TimeUnit.NANOSECONDS.timedWait(this, left);
 				}
@@ -436,7 +437,8 @@ public final class ShardRebalanceMeasurement {
 		 * The fewest moves from what is owned now to a balanced assignment over the live instances.
 		 */
 		private int fewest(Set<String> leaving) {
-			int moves = 0;
+			// shards without an owner, and those of the instances that leave, must be taken
+			int moves = this.count - this.owned.values().stream().mapToInt(Set::size).sum();
 			for (String id : leaving) {
 				moves += this.owned.get(id).size();
 			}
@@ -466,6 +468,18 @@ public final class ShardRebalanceMeasurement {
 
 		synchronized int lateMoves() {
 			return this.late;
+		}
+
+		private Map<String, String> views() {
+			Map<String, String> views = new LinkedHashMap<>();
+			this.workloads.forEach((id, workload) -> {
+				if (this.live.contains(id)) {
+					views.put(id, "owns " + workload.ownedShards().size() + ", sees " + workload.owners().size()
+							+ " owned and members " + workload.members().stream().map(EtcdShardedWorkload.MemberInfo::instanceId).toList()
+							+ ", settled on " + workload.settledMembers());
+				}
+			});
+			return views;
 		}
 
 		private Map<String, Integer> sizes() {
@@ -619,8 +633,8 @@ public final class ShardRebalanceMeasurement {
 	record Settings(int runs, int warmup, List<Integer> counts, int instances, int lossAt, int ttlSeconds,
 			int marginMillis) {
 
-		private static final String USAGE = "--runs=5 --warmup=1 --counts=64,1024 --instances=8 --loss-at=4 --ttl=2 "
-				+ "--margin=500";
+		private static final String USAGE = "--runs=5 --warmup=1 --counts=64,1024 --instances=8 --loss-at=4 --ttl=5 "
+				+ "--margin=1000";
 
 		static Settings parse(String[] args) {
 			Map<String, String> values = new LinkedHashMap<>();

@@ -23,6 +23,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BiConsumer;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
@@ -129,6 +130,9 @@ public class EtcdShardedWorkload implements ShardedWorkload, LeaseListener {
 
 	private volatile boolean running;
 
+	// the latest view of the mirror, until the workload's thread takes it
+	private final AtomicReference<@Nullable View> nextView = new AtomicReference<>();
+
 	// Confined to the workload's thread.
 
 	private @Nullable Registration registration;
@@ -183,8 +187,11 @@ public class EtcdShardedWorkload implements ShardedWorkload, LeaseListener {
 		this.executor = Executors.newSingleThreadScheduledExecutor(CoordinationThreads.daemon("coordination-shards-" + name));
 		this.view = new PrefixMirror(etcd, "shards-" + name, List.of(this.prefix), (key) -> true, Duration.ZERO, retry,
 				progress, (kvs, changed, revision, receivedAt) -> {
-					Map<String, KeyValue> copy = new HashMap<>(kvs);
-					submit(() -> onView(copy, revision));
+					// only the latest view is evaluated: a rebalance of N shards is N revisions, and one
+					// evaluation per revision left the workload's thread seconds behind at 1,024 shards
+					if (this.nextView.getAndSet(new View(new HashMap<>(kvs), revision)) == null) {
+						submit(this::onNextView);
+					}
 				});
 	}
 
@@ -433,6 +440,13 @@ public class EtcdShardedWorkload implements ShardedWorkload, LeaseListener {
 			this.failures.failed("Could not join sharded workload '" + this.name + "': "
 					+ FailureDescription.describe(ex, this.etcd) + "; retrying while the session lasts", ex);
 			retryLater(() -> register(leaseId));
+		}
+	}
+
+	private void onNextView() {
+		View view = this.nextView.getAndSet(null);
+		if (view != null) {
+			onView(view.kvs(), view.revision());
 		}
 	}
 
@@ -904,6 +918,12 @@ public class EtcdShardedWorkload implements ShardedWorkload, LeaseListener {
 			}
 		}
 
+	}
+
+	/**
+	 * The keys of the workload as of a revision.
+	 */
+	private record View(Map<String, KeyValue> kvs, long revision) {
 	}
 
 	/**

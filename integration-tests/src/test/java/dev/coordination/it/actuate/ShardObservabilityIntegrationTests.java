@@ -195,7 +195,8 @@ class ShardObservabilityIntegrationTests {
 				assertThat(aside.getDetails()).containsEntry("standingAside", reason)
 					.containsEntry("count", 16)
 					.containsEntry("owned", List.of())
-					.containsEntry("members", List.of("a", "b"));
+					.containsEntry("members", List.of("a", "b"))
+					.containsEntry("unowned", IntStream.range(8, 16).boxed().toList());
 				assertThat(shown(b).standingAside()).isEqualTo(reason);
 				assertThat(shown(b).owned()).isEmpty();
 				// b sees a own the 8 shards in force; a keeps them, b is no member of its assignment

@@ -6,6 +6,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 
 import dev.coordination.config.internal.EtcdConfigState;
 import dev.coordination.discovery.ServiceDiscovery;
@@ -20,6 +21,8 @@ import dev.coordination.lock.HeldLock;
 import dev.coordination.lock.internal.EtcdLockRegistry;
 import dev.coordination.session.CoordinationSession;
 import dev.coordination.session.SessionInfo;
+import dev.coordination.shard.internal.EtcdShardedWorkload;
+import dev.coordination.shard.internal.EtcdShardedWorkloads;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.actuate.endpoint.OperationResponseBody;
@@ -28,8 +31,8 @@ import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;
 
 /**
  * {@code /actuator/coordination}: what this instance holds and sees, in one place, from local state
- * (no etcd call): the session, every election, the locks it holds, its registration and the
- * services it sees, and the configuration imported from etcd. A capability that is off is left
+ * (no etcd call): the session, every election, every sharded workload, the locks it holds, its
+ * registration and the services it sees, and the configuration imported from etcd. A capability that is off is left
  * out, as are values that do not exist (like the lease of a lost session).
  */
 @Endpoint(id = "coordination")
@@ -38,6 +41,8 @@ public class CoordinationEndpoint {
 	private final @Nullable CoordinationSession session;
 
 	private final @Nullable LeaderElections elections;
+
+	private final @Nullable EtcdShardedWorkloads shards;
 
 	private final @Nullable EtcdLockRegistry locks;
 
@@ -51,16 +56,18 @@ public class CoordinationEndpoint {
 	 * Create the endpoint; every argument may be {@code null} when its capability is off.
 	 * @param session the session
 	 * @param elections the elections
+	 * @param shards the sharded workloads
 	 * @param locks the lock registry
 	 * @param discovery the service catalog
 	 * @param registration this instance's registration
 	 * @param config the configuration imported from etcd
 	 */
 	public CoordinationEndpoint(@Nullable CoordinationSession session, @Nullable LeaderElections elections,
-			@Nullable EtcdLockRegistry locks, @Nullable ServiceDiscovery discovery,
+			@Nullable EtcdShardedWorkloads shards, @Nullable EtcdLockRegistry locks, @Nullable ServiceDiscovery discovery,
 			@Nullable EtcdServiceRegistration registration, @Nullable EtcdConfigState config) {
 		this.session = session;
 		this.elections = elections;
+		this.shards = shards;
 		this.locks = locks;
 		this.discovery = discovery;
 		this.registration = registration;
@@ -69,7 +76,7 @@ public class CoordinationEndpoint {
 
 	@ReadOperation
 	public CoordinationDescriptor coordination() {
-		return new CoordinationDescriptor(session(), elections(), locks(), discovery(), config());
+		return new CoordinationDescriptor(session(), elections(), shards(), locks(), discovery(), config());
 	}
 
 	private @Nullable Session session() {
@@ -98,6 +105,32 @@ public class CoordinationEndpoint {
 		}
 		elections.sort(Comparator.comparing(Election::name));
 		return elections;
+	}
+
+	private @Nullable List<Workload> shards() {
+		if (this.shards == null) {
+			return null;
+		}
+		List<Workload> workloads = new ArrayList<>();
+		for (EtcdShardedWorkload workload : this.shards.all()) {
+			List<OwnedShard> owned = new ArrayList<>();
+			for (int shard : workload.ownedShards()) {
+				OptionalLong token = workload.fencingToken(shard);
+				// given up since: left out
+				if (token.isPresent()) {
+					owned.add(new OwnedShard(shard, token.getAsLong()));
+				}
+			}
+			List<Member> members = workload.members()
+				.stream()
+				.map((member) -> new Member(member.instanceId(), member.weight(), member.count()))
+				.toList();
+			workloads.add(new Workload(workload.name(), workload.shardCount(), workload.weight(),
+					workload.settleDelay().toString(), owned, workload.owners(), members,
+					workload.standingAside().orElse(null)));
+		}
+		workloads.sort(Comparator.comparing(Workload::name));
+		return workloads;
 	}
 
 	private @Nullable List<Lock> locks() {
@@ -149,12 +182,13 @@ public class CoordinationEndpoint {
 	 * Everything the endpoint shows.
 	 * @param session the session
 	 * @param elections the elections, by name
+	 * @param shards the sharded workloads, by name
 	 * @param locks the locks, read and write holds and permits this instance holds
 	 * @param discovery this instance's registration and the services it sees
 	 * @param config the configuration imported from etcd
 	 */
 	public record CoordinationDescriptor(@Nullable Session session, @Nullable List<Election> elections,
-			@Nullable List<Lock> locks, @Nullable Discovery discovery, @Nullable Config config)
+			@Nullable List<Workload> shards, @Nullable List<Lock> locks, @Nullable Discovery discovery, @Nullable Config config)
 			implements OperationResponseBody {
 
 	}
@@ -186,6 +220,43 @@ public class CoordinationEndpoint {
 	 */
 	public record Election(String name, boolean leading, @Nullable String leader, @Nullable String leaderAddress,
 			@Nullable Long token, @Nullable Instant since) {
+
+	}
+
+	/**
+	 * A sharded workload.
+	 * @param name its name
+	 * @param count its number of shards here
+	 * @param weight this instance's weight
+	 * @param settleDelay how long the members must stay unchanged before shards move, ISO-8601
+	 * @param owned the shards this instance owns, with their fencing tokens
+	 * @param owners the instance id owning each shard, as this instance sees them; a shard without an
+	 * owner is left out
+	 * @param members the instances taking part, oldest first
+	 * @param standingAside why this instance owns none of the shards although it takes part (its
+	 * count differs from the one in force), {@code null} when it takes part normally
+	 */
+	public record Workload(String name, int count, int weight, String settleDelay, List<OwnedShard> owned,
+			Map<Integer, String> owners, List<Member> members, @Nullable String standingAside) {
+
+	}
+
+	/**
+	 * A shard this instance owns.
+	 * @param shard its number
+	 * @param token the fencing token of the ownership
+	 */
+	public record OwnedShard(int shard, long token) {
+
+	}
+
+	/**
+	 * An instance taking part in a sharded workload, as its member key shows it.
+	 * @param instanceId its instance id
+	 * @param weight its weight
+	 * @param count the shard count it is configured with
+	 */
+	public record Member(String instanceId, int weight, int count) {
 
 	}
 

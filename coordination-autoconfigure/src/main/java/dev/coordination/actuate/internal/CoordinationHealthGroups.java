@@ -16,8 +16,8 @@ import org.springframework.boot.health.actuate.endpoint.StatusAggregator;
 
 /**
  * Adds the {@code coordination} health group, {@code /actuator/health/coordination}: the
- * {@code etcd}, {@code coordinationSession}, {@code elections}, {@code discovery} and
- * {@code etcdConfig} components (those that exist) and nothing else, shown as the whole health
+ * {@code etcd}, {@code coordinationSession}, {@code elections}, {@code shards}, {@code discovery}
+ * and {@code etcdConfig} components (those that exist) and nothing else, shown as the whole health
  * endpoint shows them. A group of that name defined with
  * {@code management.endpoint.health.group.coordination.*} replaces it.
  */
@@ -31,8 +31,8 @@ public class CoordinationHealthGroups implements HealthEndpointGroupsPostProcess
 	/**
 	 * The health components of the starter.
 	 */
-	public static final Set<String> MEMBERS = Set.of("etcd", "coordinationSession", "elections", "discovery",
-			"etcdConfig");
+	public static final Set<String> MEMBERS = Set.of("etcd", "coordinationSession", "elections", "shards",
+			"discovery", "etcdConfig");
 
 	@Override
 	public HealthEndpointGroups postProcessHealthEndpointGroups(HealthEndpointGroups groups) {

@@ -6,6 +6,7 @@ import dev.coordination.autoconfigure.discovery.DiscoveryAutoConfiguration;
 import dev.coordination.autoconfigure.election.ElectionAutoConfiguration;
 import dev.coordination.autoconfigure.lock.LockAutoConfiguration;
 import dev.coordination.autoconfigure.session.SessionAutoConfiguration;
+import dev.coordination.autoconfigure.shard.ShardingAutoConfiguration;
 import dev.coordination.config.internal.EtcdConfigState;
 import dev.coordination.discovery.ServiceDiscovery;
 import dev.coordination.discovery.internal.EtcdServiceRegistration;
@@ -13,6 +14,7 @@ import dev.coordination.election.LeaderElections;
 import dev.coordination.etcd.EtcdTemplate;
 import dev.coordination.lock.internal.EtcdLockRegistry;
 import dev.coordination.session.CoordinationSession;
+import dev.coordination.shard.internal.EtcdShardedWorkloads;
 
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.actuate.autoconfigure.endpoint.condition.ConditionalOnAvailableEndpoint;
@@ -29,7 +31,8 @@ import org.springframework.context.annotation.Bean;
  * {@code management.endpoints.web.exposure.include=coordination}).
  */
 @AutoConfiguration(after = { SessionAutoConfiguration.class, ElectionAutoConfiguration.class,
-		LockAutoConfiguration.class, DiscoveryAutoConfiguration.class, ConfigAutoConfiguration.class })
+		ShardingAutoConfiguration.class, LockAutoConfiguration.class, DiscoveryAutoConfiguration.class,
+		ConfigAutoConfiguration.class })
 @ConditionalOnClass(Endpoint.class)
 @ConditionalOnBean(EtcdTemplate.class)
 @ConditionalOnAvailableEndpoint(CoordinationEndpoint.class)
@@ -38,11 +41,12 @@ public final class CoordinationEndpointAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	CoordinationEndpoint coordinationEndpoint(ObjectProvider<CoordinationSession> session,
-			ObjectProvider<LeaderElections> elections, ObjectProvider<EtcdLockRegistry> locks,
-			ObjectProvider<ServiceDiscovery> discovery, ObjectProvider<EtcdServiceRegistration> registration,
-			ObjectProvider<EtcdConfigState> config) {
-		return new CoordinationEndpoint(session.getIfAvailable(), elections.getIfAvailable(), locks.getIfAvailable(),
-				discovery.getIfAvailable(), registration.getIfAvailable(), config.getIfAvailable());
+			ObjectProvider<LeaderElections> elections, ObjectProvider<EtcdShardedWorkloads> shards,
+			ObjectProvider<EtcdLockRegistry> locks, ObjectProvider<ServiceDiscovery> discovery,
+			ObjectProvider<EtcdServiceRegistration> registration, ObjectProvider<EtcdConfigState> config) {
+		return new CoordinationEndpoint(session.getIfAvailable(), elections.getIfAvailable(), shards.getIfAvailable(),
+				locks.getIfAvailable(), discovery.getIfAvailable(), registration.getIfAvailable(),
+				config.getIfAvailable());
 	}
 
 }

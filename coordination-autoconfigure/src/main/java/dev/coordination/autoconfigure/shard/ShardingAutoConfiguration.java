@@ -15,16 +15,20 @@ import dev.coordination.shard.ShardListener;
 import dev.coordination.shard.ShardedWorkloads;
 import dev.coordination.shard.internal.EtcdShardedWorkload;
 import dev.coordination.shard.internal.EtcdShardedWorkloads;
+import dev.coordination.shard.internal.MicrometerShardMetrics;
 import dev.coordination.shard.internal.ShardMetrics;
+import io.micrometer.core.instrument.MeterRegistry;
 
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
 
 /**
  * {@link org.springframework.boot.autoconfigure.EnableAutoConfiguration Auto-configuration} of
@@ -58,6 +62,19 @@ public final class ShardingAutoConfiguration {
 	static SmartInitializingSingleton shardListenerBeans(ObjectProvider<ShardedWorkloads> workloads,
 			ObjectProvider<ShardListener> listeners) {
 		return ListenerBeans.register(workloads, listeners, ShardedWorkloads::addListener);
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass(MeterRegistry.class)
+	@ConditionalOnBean(MeterRegistry.class)
+	static class ShardMetricsConfiguration {
+
+		@Bean
+		@ConditionalOnMissingBean(ShardMetrics.class)
+		MicrometerShardMetrics shardMetrics(MeterRegistry meterRegistry) {
+			return new MicrometerShardMetrics(meterRegistry);
+		}
+
 	}
 
 }

@@ -70,6 +70,29 @@ public final class CoordinationMeterNames {
 	 */
 	public static final String LOCK_LOSSES = "coordination.lock.losses";
 
+	/**
+	 * Gauge of the shards of a workload this instance owns; tag {@code workload}.
+	 */
+	public static final String SHARD_OWNED = "coordination.shard.owned";
+
+	/**
+	 * Counter of rebalances: new memberships of a workload this instance applied after its first;
+	 * tag {@code workload}.
+	 */
+	public static final String SHARD_REBALANCES = "coordination.shard.rebalances";
+
+	/**
+	 * Timer of how long a shard had no owner, as this instance saw it, before this instance took
+	 * it; tag {@code workload}.
+	 */
+	public static final String SHARD_UNOWNED = "coordination.shard.unowned";
+
+	/**
+	 * Counter of shards this instance gave up or lost; tags {@code workload} and {@code reason}:
+	 * {@code rebalanced}, {@code shutdown}, {@code session_lost}, {@code key_deleted}.
+	 */
+	public static final String SHARD_REVOCATIONS = "coordination.shard.revocations";
+
 	private CoordinationMeterNames() {
 	}
 

@@ -67,7 +67,7 @@ class CoordinationEndpointAutoConfigurationTests {
 	void userDefinedEndpointMakesOursBackOff() {
 		this.contextRunner.withPropertyValues("management.endpoints.web.exposure.include=coordination")
 			.withBean("userCoordinationEndpoint", CoordinationEndpoint.class,
-					() -> new CoordinationEndpoint(null, null, null, null, null, null))
+					() -> new CoordinationEndpoint(null, null, null, null, null, null, null))
 			.run((context) -> assertThat(context).hasSingleBean(CoordinationEndpoint.class)
 				.hasBean("userCoordinationEndpoint"));
 	}

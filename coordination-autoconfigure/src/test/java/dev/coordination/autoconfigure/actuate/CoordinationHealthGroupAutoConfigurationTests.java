@@ -86,6 +86,7 @@ class CoordinationHealthGroupAutoConfigurationTests {
 					.containsExactlyInAnyOrder("etcd", "coordinationSession", "elections", "discovery", "db");
 				assertThat(group.isMember("elections/default")).isTrue();
 				assertThat(group.isMember("etcdConfig")).isTrue();
+				assertThat(group.isMember("shards/orders")).isTrue();
 			});
 	}
 

@@ -52,9 +52,9 @@ class CoordinationDisabledFailureAnalyzer extends AbstractFailureAnalyzer<NoSuch
 		}
 		String description = "A bean of type " + type.getName() + " is required, but " + property + " turns "
 				+ capability(property) + " off, so the starter defines none.\n\n" + "With " + property
-				+ ", @LeaderOnly methods are skipped as on an instance that is not the leader, and @DistributedLocked"
-				+ " methods behave as when their lock is not acquired; the beans to use elections or locks directly"
-				+ " do not exist.";
+				+ ", @LeaderOnly methods are skipped as on an instance that is not the leader, @DistributedLocked"
+				+ " methods behave as when their lock is not acquired, and @ShardedBy methods as on an instance that"
+				+ " owns no shard; the beans to use elections, locks or sharded workloads directly do not exist.";
 		String action = "Remove " + property + " (or set it to true) to use " + type.getSimpleName()
 				+ ", or make the injection optional (ObjectProvider<" + type.getSimpleName()
 				+ ">) so that the application also starts with coordination turned off.";
@@ -65,9 +65,11 @@ class CoordinationDisabledFailureAnalyzer extends AbstractFailureAnalyzer<NoSuch
 		if (off("coordination.enabled")) {
 			return "coordination.enabled=false";
 		}
-		for (String capability : new String[] { "election", "lock", "discovery" }) {
+		for (String capability : new String[] { "election", "lock", "discovery", "sharding" }) {
 			String property = "coordination.etcd." + capability + ".enabled";
-			if (typeName.startsWith("dev.coordination." + capability + ".") && off(property)) {
+			// the package of sharding is dev.coordination.shard
+			String packageName = capability.equals("sharding") ? "shard" : capability;
+			if (typeName.startsWith("dev.coordination." + packageName + ".") && off(property)) {
 				return property + "=false";
 			}
 		}

@@ -1,6 +1,7 @@
 package dev.coordination.autoconfigure;
 
 import dev.coordination.election.LeaderOnly;
+import dev.coordination.shard.ShardedWorkloads;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.beans.factory.NoSuchBeanDefinitionException;
@@ -25,6 +26,17 @@ class CoordinationDisabledFailureAnalyzerTests {
 		assertThat(analysis).isNotNull();
 		assertThat(analysis.getDescription()).contains(LockRegistry.class.getName())
 			.contains("coordination.etcd.lock.enabled=false");
+	}
+
+	@Test
+	void aMissingShardedWorkloadsIsExplainedWhileShardingIsOff() {
+		MockEnvironment environment = new MockEnvironment().withProperty("coordination.etcd.sharding.enabled", "false");
+		FailureAnalysis analysis = new CoordinationDisabledFailureAnalyzer(environment)
+			.analyze(new NoSuchBeanDefinitionException(ResolvableType.forClass(ShardedWorkloads.class)));
+		assertThat(analysis).isNotNull();
+		assertThat(analysis.getDescription()).contains(ShardedWorkloads.class.getName())
+			.contains("coordination.etcd.sharding.enabled=false turns sharding coordination off")
+			.contains("@ShardedBy methods as on an instance that owns no shard");
 	}
 
 	@Test

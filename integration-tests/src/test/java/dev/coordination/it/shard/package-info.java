@@ -1,0 +1,4 @@
+/**
+ * Sharded workloads and {@code @ShardedBy} against a real etcd.
+ */
+package dev.coordination.it.shard;

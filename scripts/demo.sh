@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The multi-instance demo: one local etcd and three instances of the sample application on ports
-# 8081, 8082 and 8083, with a live table of their roles. Stop or kill the leader and watch another
-# take over; start it again and watch it rejoin as a follower. Ctrl+C stops everything it started
-# and keeps the logs.
+# 8081, 8082 and 8083, with a live table of their roles and of the invoices shards each owns. Stop
+# or kill the leader and watch another take over and its shards move to the others; start it again
+# and watch it rejoin as a follower and take its share back. Ctrl+C stops everything, keeps the logs.
 #
 #   scripts/demo.sh                 build the sample, start etcd and the instances, show the roles
 #   scripts/demo.sh stop <port>     (another terminal) stop an instance gracefully: it resigns at once
@@ -75,11 +75,11 @@ control() {
       running "$pid" || fail "The instance on port $port is not running (start it: scripts/demo.sh start $port)."
       if [ "$command" = kill ]; then
         kill -KILL "$pid"
-        echo "Killed the instance on port $port (pid $pid): its leadership, locks and registration end with its session, within the 3 s TTL."
+        echo "Killed the instance on port $port (pid $pid): its leadership, locks, shards and registration end with its session, within the 3 s TTL."
       else
         kill -TERM "$pid"
         for _ in $(seq 1 100); do running "$pid" || break; sleep 0.1; done
-        echo "Stopped the instance on port $port (pid $pid): it resigned and deregistered on its way out."
+        echo "Stopped the instance on port $port (pid $pid): it resigned, gave its shards up and deregistered on its way out."
       fi
       ;;
   esac
@@ -190,7 +190,7 @@ done
 cat <<HELP
 
 Try, in another terminal:
-  curl localhost:8081/                       # who leads
+  curl localhost:8081/                       # who leads, and the invoices shards this instance owns
   curl localhost:8082/peers                  # the instances of the service, from discovery
   curl localhost:8083/peer                   # call an instance by service id (@LoadBalanced RestClient)
   curl -X POST localhost:8081/orders/42      # @DistributedLocked, with its fencing token
@@ -199,32 +199,38 @@ Try, in another terminal:
   ETCDCTL_API=3 etcdctl --endpoints=$ENDPOINT put /flags/shout true
   curl localhost:8081/actuator/coordination  # session, elections, locks, discovery, configuration
   curl localhost:8081/actuator/health/coordination
-  scripts/demo.sh stop 8082                  # stop an instance (the leader hands over at once)
-  scripts/demo.sh kill 8082                  # kill -9 it (another takes over within the 3 s TTL)
-  scripts/demo.sh start 8082                 # start it again: it rejoins as a follower
+  scripts/demo.sh stop 8082                  # stop an instance (the leader hands over at once, its shards move)
+  scripts/demo.sh kill 8082                  # kill -9 it (another takes over, and its shards move, within the 3 s TTL)
+  scripts/demo.sh start 8082                 # start it again: it rejoins as a follower and takes its share of shards
 
 Logs: $WORK/instance-<port>.log (kept after the demo ends).
 HELP
 
-# One line per instance: its role, and since when it has had it.
+# One line per instance: its role and the invoices shards it owns, from GET / ("I am sample-app on
+# port 8081. I am the leader (fencing token 2). I own 3 of the 8 invoices shards: 0, 3, 6.").
 role_of() {
-  local port=$1 pid
+  local port=$1 pid answer role shards
   pid=$(pid_of "$port")
   if ! running "$pid"; then
     echo "stopped (scripts/demo.sh start $port)"
-  elif ! curl -fs --max-time 1 "http://127.0.0.1:$port/" 2>/dev/null | sed -e 's/^I am sample-app on port [0-9]*\. //' -e 's/^I am //'; then
+  elif ! answer=$(curl -fs --max-time 1 "http://127.0.0.1:$port/" 2>/dev/null); then
     echo "starting (pid $pid)"
+  else
+    role=$(printf '%s\n' "$answer" | sed -e 's/^I am sample-app on port [0-9]*\. //' -e 's/ I own .*//' -e 's/^I am //')
+    shards=$(printf '%s\n' "$answer" | sed -n -e 's/.* I own none of .*/none/p' \
+      -e 's/.* I own [0-9]* of the [0-9]* [a-z]* shards: \(.*\)\.$/\1/p')
+    printf '%-48s  shards: %s\n' "$role" "$shards"
   fi
 }
 
 if [ -t 1 ]; then
   LIVE=yes
   echo
-  echo "Roles, live (Ctrl+C stops everything):"
+  echo "Roles and invoices shards, live (Ctrl+C stops everything):"
 else
   LIVE=""
   echo
-  echo "Roles (printed when they change; Ctrl+C stops everything):"
+  echo "Roles and invoices shards (printed when they change; Ctrl+C stops everything):"
 fi
 LINES_SHOWN=0
 last=""

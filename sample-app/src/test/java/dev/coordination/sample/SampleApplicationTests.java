@@ -7,6 +7,9 @@ import java.util.Map;
 import dev.coordination.election.LeaderElection;
 import dev.coordination.election.LeaderElections;
 import dev.coordination.etcd.internal.EtcdKeys;
+import dev.coordination.shard.ShardedWorkload;
+import dev.coordination.shard.ShardedWorkloads;
+import dev.coordination.shard.internal.ShardContextHolder;
 import dev.coordination.test.Etcd;
 import dev.coordination.test.EtcdCluster;
 import io.etcd.jetcd.Client;
@@ -48,11 +51,43 @@ class SampleApplicationTests {
 	@Autowired
 	private LeaderElections elections;
 
+	@Autowired
+	private ShardedWorkloads workloads;
+
+	@Autowired
+	private InvoiceWorker worker;
+
 	@Test
 	void rootSaysThisSingleInstanceIsTheLeader() throws InterruptedException {
 		assertThat(this.elections.election(LeaderElection.DEFAULT).awaitLeadership(Duration.ofSeconds(15))).isTrue();
 		String body = rest().get().uri("/").retrieve().body(String.class);
 		assertThat(body).startsWith("I am sample-app on port " + this.port + ". I am the leader (fencing token ");
+	}
+
+	@Test
+	void rootShowsThatThisSingleInstanceOwnsEveryShardOfTheInvoices() {
+		await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(
+				rest().get().uri("/").retrieve().body(String.class))
+			.startsWith("I am sample-app on port " + this.port + ". ")
+			.endsWith(". I own 8 of the 8 invoices shards: 0, 1, 2, 3, 4, 5, 6, 7.\n"));
+	}
+
+	@Test
+	void theInvoiceWorkerRecordsItsWorkWithAFencedWriteUnderTheShardsToken() throws Throwable {
+		ShardedWorkload invoices = this.workloads.workload("invoices");
+		await().atMost(Duration.ofSeconds(15)).until(() -> invoices.isOwner(3));
+		long token = invoices.fencingToken(3).orElseThrow();
+		// as @ShardedBy runs it for shard 3
+		ShardContextHolder.with(new ShardContextHolder.Running("invoices", 3, token, () -> invoices.isOwner(3)), () -> {
+			this.worker.processInvoices();
+			return null;
+		});
+		try (Client client = etcd.newClient()) {
+			assertThat(client.getKVClient().get(EtcdKeys.bytes("/sample/invoices/3")).get().getKvs())
+				.singleElement()
+				.satisfies((kv) -> assertThat(EtcdKeys.string(kv.getValue()))
+					.isEqualTo("processed by the instance on port " + this.port + " under token " + token));
+		}
 	}
 
 	@Test

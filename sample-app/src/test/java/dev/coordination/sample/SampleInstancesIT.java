@@ -2,6 +2,8 @@ package dev.coordination.sample;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -9,6 +11,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import dev.coordination.etcd.internal.EtcdKeys;
 import dev.coordination.test.Etcd;
@@ -26,10 +30,13 @@ import static org.awaitility.Awaitility.await;
 /**
  * Three instances of the sample application as separate JVMs against one real etcd, as the demo
  * runs them: one leads and the others name it, they see each other, a configuration change reaches
- * all of them, the locked endpoint never runs on two at once, and when the leader stops another
- * takes over.
+ * all of them, the locked endpoint never runs on two at once, the shards of the invoices are
+ * spread over the three, and when the leader stops another takes over and the survivors share its
+ * shards.
  */
 class SampleInstancesIT {
+
+	private static final Pattern OWNED = Pattern.compile("I own (?:none|\\d+) of the 8 invoices shards(?:: ([\\d, ]+))?\\.");
 
 	private static EtcdCluster etcd;
 
@@ -87,6 +94,9 @@ class SampleInstancesIT {
 				.containsKey("token")
 				.doesNotContainKey("since"));
 
+		// the 8 invoices shards spread over the three: 2 or 3 each, every shard owned once
+		awaitShardsSpreadOver(instances);
+
 		// each sees the other two as peers, and can call one through the load balancer
 		for (SampleInstance instance : instances) {
 			await().ignoreExceptionsInstanceOf(RestClientException.class).atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
@@ -138,6 +148,8 @@ class SampleInstancesIT {
 			.getValue())).isEqualTo("18");
 
 		// the leader stops (SIGTERM, as Ctrl+C): another takes over, and the survivors see two peers
+		Map<SampleInstance, Integer> logsBefore = new HashMap<>();
+		others(leader, instances).forEach((instance) -> logsBefore.put(instance, instance.log().length()));
 		assertThat(leader.terminate(Duration.ofSeconds(30))).isIn(0, 130, 143);
 		List<SampleInstance> survivors = others(leader, instances);
 		SampleInstance next = awaitOneLeader(survivors);
@@ -153,6 +165,42 @@ class SampleInstancesIT {
 		await().atMost(Duration.ofSeconds(5)).until(() -> next.log().contains("Leadership of 'default' granted")
 				&& next.log().contains("Leader job ran under fencing token"));
 		assertThat(follower.log()).doesNotContain("Leader job ran");
+
+		// the stopped instance gave its shards up on its way out, and the survivors took them: 4 each
+		assertThat(leader.log()).contains("of 'invoices' revoked (SHUTDOWN)");
+		awaitShardsSpreadOver(survivors);
+		for (SampleInstance survivor : survivors) {
+			assertThat(survivor.log().substring(logsBefore.get(survivor))).contains("of 'invoices' assigned, tokens ");
+		}
+	}
+
+	/**
+	 * Wait until {@code GET /} of the instances shows every one of the 8 shards owned by exactly one of
+	 * them, each owning {@code floor(8/k)} or {@code ceil(8/k)}.
+	 */
+	private static void awaitShardsSpreadOver(List<SampleInstance> owners) {
+		int fewest = 8 / owners.size();
+		int most = (8 + owners.size() - 1) / owners.size();
+		await().ignoreExceptionsInstanceOf(RestClientException.class).atMost(Duration.ofSeconds(15))
+			.pollInterval(Duration.ofMillis(200))
+			.untilAsserted(() -> {
+				List<Integer> all = new ArrayList<>();
+				for (SampleInstance owner : owners) {
+					List<Integer> owned = ownedShards(owner.get("/"));
+					assertThat(owned).as("shards of %s", owner).hasSizeBetween(fewest, most);
+					all.addAll(owned);
+				}
+				assertThat(all).containsExactlyInAnyOrder(0, 1, 2, 3, 4, 5, 6, 7);
+			});
+	}
+
+	private static List<Integer> ownedShards(String root) {
+		Matcher matcher = OWNED.matcher(root);
+		assertThat(matcher.find()).as("GET / names the shards owned: %s", root).isTrue();
+		if (matcher.group(1) == null) {
+			return List.of();
+		}
+		return Arrays.stream(matcher.group(1).split(", ")).map(Integer::valueOf).toList();
 	}
 
 	private static SampleInstance awaitOneLeader(List<SampleInstance> candidates) {

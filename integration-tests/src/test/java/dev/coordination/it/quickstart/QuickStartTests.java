@@ -28,6 +28,8 @@ import javax.xml.parsers.DocumentBuilderFactory;
 
 import dev.coordination.election.LeaderElections;
 import dev.coordination.etcd.internal.EtcdKeys;
+import dev.coordination.shard.ShardedWorkload;
+import dev.coordination.shard.ShardedWorkloads;
 import dev.coordination.test.EtcdSpec;
 import dev.coordination.test.junit.EtcdExtension;
 import io.etcd.jetcd.options.DeleteOption;
@@ -128,6 +130,11 @@ class QuickStartTests {
 			await().atMost(Duration.ofSeconds(30))
 				.until(() -> output.getOut().contains("Rebuilding the reports as the leader, fencing token"));
 
+			// the invoices' shards: this one instance owns all 8, each under its owner key in etcd
+			ShardedWorkload invoices = application.getBean(ShardedWorkloads.class).workload("invoices");
+			await().atMost(Duration.ofSeconds(30)).until(() -> invoices.ownedShards().size() == 8);
+			assertThat(keyCount("/shards/invoices/owners/")).isEqualTo(8);
+
 			// the order's lock is taken in etcd: while another holder has it, the call waits behind it
 			assertThat(http.post().uri("/orders/7").retrieve().body(String.class))
 				.matches("Order 7 processed under fencing token \\d+\\n");
@@ -136,7 +143,7 @@ class QuickStartTests {
 			etcd.client().getLockClient().lock(EtcdKeys.bytes("/locks/orders%2F42"), lease).get(5, TimeUnit.SECONDS);
 			CompletableFuture<String> call = CompletableFuture
 				.supplyAsync(() -> http.post().uri("/orders/42").retrieve().body(String.class));
-			await().atMost(Duration.ofSeconds(5)).until(() -> lockKeys("/locks/orders%2F42/") == 2);
+			await().atMost(Duration.ofSeconds(5)).until(() -> keyCount("/locks/orders%2F42/") == 2);
 			assertThat(call).isNotDone();
 			etcd.client().getLeaseClient().revoke(lease).get(5, TimeUnit.SECONDS);
 			assertThat(call.get(10, TimeUnit.SECONDS)).matches("Order 42 processed under fencing token \\d+\\n");
@@ -259,7 +266,7 @@ class QuickStartTests {
 		etcd.client().getKVClient().put(EtcdKeys.bytes(key), EtcdKeys.bytes(value)).get(5, TimeUnit.SECONDS);
 	}
 
-	private static long lockKeys(String prefix) throws Exception {
+	private static long keyCount(String prefix) throws Exception {
 		return etcd.client().getKVClient()
 			.get(EtcdKeys.bytes(prefix), GetOption.builder().isPrefix(true).withCountOnly(true).build())
 			.get(5, TimeUnit.SECONDS)

@@ -19,6 +19,8 @@ import dev.coordination.lock.DistributedLockRegistry;
 import dev.coordination.lock.DistributedReadWriteLock;
 import dev.coordination.lock.DistributedSemaphore;
 import dev.coordination.session.CoordinationSession;
+import dev.coordination.shard.ShardedWorkload;
+import dev.coordination.shard.ShardedWorkloads;
 import dev.coordination.test.EtcdSpec;
 import dev.coordination.test.junit.EtcdExtension;
 import io.etcd.jetcd.Auth;
@@ -42,8 +44,8 @@ import static org.awaitility.Awaitility.await;
 /**
  * With etcd authentication on, a user whose role grants read-write only on the starter's prefixes
  * ({@code /elections/}, {@code /locks/}, {@code /rwlocks/}, {@code /semaphores/}, {@code /services/},
- * {@code /flags/}, {@code /config-snapshots/}) and read on {@code /config/} runs every capability at
- * once; a key outside those prefixes is neither read nor written.
+ * {@code /shards/}, {@code /flags/}, {@code /config-snapshots/}) and read on {@code /config/} runs
+ * every capability at once; a key outside those prefixes is neither read nor written.
  */
 class LeastPrivilegeIntegrationTests {
 
@@ -52,7 +54,7 @@ class LeastPrivilegeIntegrationTests {
 	static final EtcdExtension etcd = EtcdExtension.create(EtcdSpec.builder().requireLaunched().build());
 
 	static final List<String> READ_WRITE = List.of("/elections/", "/locks/", "/rwlocks/", "/semaphores/",
-			"/services/", "/flags/", "/config-snapshots/");
+			"/services/", "/flags/", "/config-snapshots/", "/shards/");
 
 	private static long outsideRevision;
 
@@ -85,7 +87,8 @@ class LeastPrivilegeIntegrationTests {
 				"--spring.application.name=orders", "--spring.config.import=etcd:",
 				"--coordination.etcd.endpoints=" + etcd.endpointsAsString(), "--coordination.etcd.username=orders",
 				"--coordination.etcd.password=orders-secret", "--coordination.etcd.request-timeout=3s",
-				"--coordination.etcd.instance.port=8080", "--coordination.etcd.instance.host=127.0.0.1")) {
+				"--coordination.etcd.instance.port=8080", "--coordination.etcd.instance.host=127.0.0.1",
+				"--coordination.shards.invoices.count=4")) {
 			// configuration imported at start-up and watched (read on /config/ is enough)
 			assertThat(context.getEnvironment().getProperty("greeting")).isEqualTo("from etcd");
 			await().atMost(Duration.ofSeconds(10))
@@ -112,6 +115,10 @@ class LeastPrivilegeIntegrationTests {
 			try (DistributedSemaphore.Permit permit = semaphore.tryAcquire(Duration.ofSeconds(5)).orElseThrow()) {
 				assertThat(permit).isNotNull();
 			}
+			// a sharded workload: every shard owned, with a fenced write under a shard's token
+			ShardedWorkload invoices = context.getBean(ShardedWorkloads.class).workload("invoices");
+			await().atMost(Duration.ofSeconds(10)).until(() -> invoices.ownedShards().size() == 4);
+			assertThat(invoices.fencedWrite(2, FencedWrite.put("/shards/fenced-by-orders", "1")).applied()).isTrue();
 			// discovery: registered, and seen in its own catalog
 			await().atMost(Duration.ofSeconds(10))
 				.until(() -> context.getBean(EtcdServiceRegistration.class).isRegistered());
@@ -138,8 +145,9 @@ class LeastPrivilegeIntegrationTests {
 			KeyValue outside = root.getKVClient().get(bytes("/outside/secret")).get(5, TimeUnit.SECONDS).getKvs().get(0);
 			assertThat(outside.getModRevision()).isEqualTo(outsideRevision);
 			assertThat(EtcdKeys.string(outside.getValue())).isEqualTo("untouched");
-			// and the application cleaned up after itself: no registration, lock or election key left
-			for (String prefix : List.of("/elections/", "/locks/orders", "/rwlocks/", "/semaphores/", "/services/")) {
+			// and the application cleaned up after itself: no registration, lock, election or shard key left
+			for (String prefix : List.of("/elections/", "/locks/orders", "/rwlocks/", "/semaphores/", "/services/",
+					"/shards/invoices/")) {
 				assertThat(root.getKVClient().get(bytes(prefix), io.etcd.jetcd.options.GetOption.builder()
 					.isPrefix(true).withCountOnly(true).build()).get(5, TimeUnit.SECONDS).getCount()).as(prefix).isZero();
 			}

@@ -23,6 +23,7 @@ import dev.coordination.etcd.FencedWrite;
 import dev.coordination.etcd.WriteResult;
 import dev.coordination.etcd.internal.EtcdKeys;
 import dev.coordination.it.process.ChildSide;
+import dev.coordination.it.process.ShardWorker;
 import dev.coordination.lock.DistributedLock;
 import dev.coordination.lock.DistributedLockRegistry;
 import dev.coordination.lock.LockLostException;
@@ -30,6 +31,7 @@ import dev.coordination.session.CoordinationSession;
 import dev.coordination.session.SessionListener;
 import dev.coordination.session.SessionLostEvent;
 import dev.coordination.session.SessionRenewedEvent;
+import dev.coordination.shard.ShardedWorkloads;
 import io.etcd.jetcd.KeyValue;
 
 import org.springframework.beans.factory.annotation.Value;
@@ -68,7 +70,11 @@ import org.springframework.core.env.Environment;
  * <li>configuration: {@code CONFIG <value> <revision> <nanoTime>} for each {@link ConfigChangedEvent}
  * changing {@code chaos.value};</li>
  * <li>session: {@code SESSION-LOST <leaseHex> <reason> <nanoTime>} and {@code SESSION-GRANTED <leaseHex>
- * <nanoTime>}.</li>
+ * <nanoTime>};</li>
+ * <li>sharded workload {@value #SHARD_WORKLOAD} ({@code coordination.shards.chaos-work.count}, set by
+ * the test): a {@link ShardWorker} works on each shard it owns, records its intervals under
+ * {@value #SHARD_PREFIX} with fenced writes and prints its {@code SHARD-*} and {@code WORK-*}
+ * lines.</li>
  * </ul>
  * The child exits when its stdin reaches end of file, so that it does not outlive the test JVM.
  */
@@ -93,6 +99,12 @@ public class ChaosChildApplication {
 
 	static final long INCREMENT_PAUSE_MILLIS = 40;
 
+	static final String SHARD_WORKLOAD = "chaos-work";
+
+	static final String SHARD_PREFIX = "/chaos/shard-work/";
+
+	static final long SHARD_WORK_MILLIS = 250;
+
 	public static void main(String[] args) {
 		ChildSide.exitWhenParentGone();
 		SpringApplication application = new SpringApplication(ChaosChildApplication.class);
@@ -105,6 +117,13 @@ public class ChaosChildApplication {
 	@Bean
 	FencedWriter fencedWriter(EtcdTemplate etcd) {
 		return new FencedWriter(etcd);
+	}
+
+	@Bean
+	ShardWorker shardWorker(ShardedWorkloads workloads, EtcdTemplate etcd,
+			@Value("${coordination.etcd.instance.id}") String instanceId) {
+		return new ShardWorker(workloads.workload(SHARD_WORKLOAD), "/shards/" + SHARD_WORKLOAD + "/owners/", etcd,
+				instanceId, SHARD_PREFIX, SHARD_WORK_MILLIS);
 	}
 
 	@Bean

@@ -1,6 +1,5 @@
 package dev.coordination.it.chaos;
 
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -25,6 +24,8 @@ import dev.coordination.etcd.internal.EtcdKeys;
 import dev.coordination.it.process.ChildLine;
 import dev.coordination.it.process.ChildProcess;
 import dev.coordination.it.process.LeftoverKeys;
+import dev.coordination.it.process.RaftLeader;
+import dev.coordination.it.process.ShardWork;
 import dev.coordination.test.EtcdMember;
 import dev.coordination.test.EtcdSpec;
 import dev.coordination.test.junit.EtcdExtension;
@@ -34,7 +35,6 @@ import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.kv.GetResponse;
 import io.etcd.jetcd.kv.TxnResponse;
-import io.etcd.jetcd.maintenance.StatusResponse;
 import io.etcd.jetcd.op.Cmp;
 import io.etcd.jetcd.op.CmpTarget;
 import io.etcd.jetcd.op.Op;
@@ -72,6 +72,9 @@ import static org.awaitility.Awaitility.await;
  * <li>{@link Fault#COMPACT}: compact etcd's history while one instance's connections are down, so
  * that its watches resume from a compacted revision.</li>
  * </ul>
+ * The instances also share a sharded workload of {@value #SHARDS} shards ({@link ShardWork}): no two
+ * intervals of work on one shard overlap, writes with a revoked shard's token are rejected, and every
+ * shard is owned, in fair shares, whenever the applications are back to normal.
  * Everything the children print is recorded with its receive time; every check is made at the end,
  * from that record and a final read of etcd, and a summary for the README is printed. Session TTL
  * {@value #TTL_SECONDS} s, safety margin 500 ms, request timeout 1 s; etcd's election timeout is
@@ -98,6 +101,11 @@ class ChaosIT {
 	private static final long DEFAULT_SEED = 20261124L;
 
 	private static final Duration CONFIG_SPACING = Duration.ofMillis(100);
+
+	private static final int SHARDS = 8;
+
+	private static final ShardWork shardWork = new ShardWork(ChaosChildApplication.SHARD_WORKLOAD, SHARDS,
+			ChaosChildApplication.SHARD_PREFIX);
 
 	@RegisterExtension
 	static final EtcdExtension etcd = EtcdExtension.create(EtcdSpec.builder()
@@ -132,7 +140,7 @@ class ChaosIT {
 
 	@BeforeEach
 	void startFromEmptyKeys() throws Exception {
-		LeftoverKeys.remove(etcd.client(), "/elections/", "/locks/", "/services/");
+		LeftoverKeys.remove(etcd.client(), "/elections/", "/locks/", "/services/", "/shards/");
 		for (String prefix : List.of("/chaos/", "/config/")) {
 			etcd.client()
 				.getKVClient()
@@ -190,6 +198,8 @@ class ChaosIT {
 			.until(this::registeredIds, liveIds::equals);
 		awaitConfigSeenByAll(lastConfigValue(), Duration.ofSeconds(15));
 		await().atMost(Duration.ofSeconds(45)).pollInterval(Duration.ofMillis(100)).until(this::staleWritesDone);
+		await().atMost(Duration.ofSeconds(45)).pollInterval(Duration.ofMillis(100))
+			.until(() -> live.stream().allMatch((slot) -> ShardWork.staleWritesDone(slot.child)));
 		// freeze the record: no write may land after etcd has been read
 		long ended = System.nanoTime();
 		live.forEach((slot) -> {
@@ -207,10 +217,11 @@ class ChaosIT {
 			.get(EtcdKeys.bytes(ChaosChildApplication.RECORDS),
 					GetOption.builder().isPrefix(true).withRevision(endRevision).build())
 			.get(5, TimeUnit.SECONDS);
+		List<ShardWork.Interval> shardRecords = shardWork.records(etcd.client(), endRevision);
 		long duration = System.nanoTime() - this.t0;
 
 		Leadership leadership = leadership();
-		Summary summary = new Summary(seed, duration, leadership, counter, records);
+		Summary summary = new Summary(seed, duration, leadership, counter, records, shardRecords);
 		System.out.println(summary.text());
 		// for the README: surefire redirects the test's output to target/surefire-reports
 		Files.writeString(this.logDirectory.resolve("summary.txt"), summary.text());
@@ -222,6 +233,9 @@ class ChaosIT {
 		assertThat(registered).as("instances registered at the end (the live ones are %s)", liveIds)
 			.isEqualTo(liveIds);
 		assertWindows(sequence);
+		ShardWork.assertNoOverlap("intervals of shard work recorded by accepted fenced writes", shardRecords);
+		ShardWork.assertNoOverlap("intervals of shard work the instances claimed", ShardWork.claims(this.record));
+		ShardWork.assertFenced(shardRecords, this.record);
 	}
 
 	// ---------------------------------------------------------------- faults
@@ -388,28 +402,8 @@ class ChaosIT {
 		return (other >= member) ? other + 1 : other;
 	}
 
-	/**
-	 * The index of the etcd raft leader, from the Maintenance status of each member.
-	 */
 	private int raftLeader() {
-		return await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100)).until(() -> {
-			for (int index = 0; index < etcd.cluster().size(); index++) {
-				URI endpoint = etcd.cluster().member(index).clientEndpoint();
-				try {
-					StatusResponse status = etcd.client()
-						.getMaintenanceClient()
-						.statusMember(endpoint.getHost() + ":" + endpoint.getPort())
-						.get(2, TimeUnit.SECONDS);
-					if (status.getLeader() != 0 && status.getLeader() == status.getHeader().getMemberId()) {
-						return index;
-					}
-				}
-				catch (Exception ex) {
-					// down or paused: ask the next one
-				}
-			}
-			return -1;
-		}, (index) -> index >= 0);
+		return RaftLeader.of(etcd.cluster(), etcd.client());
 	}
 
 	// ---------------------------------------------------------------- instances
@@ -426,7 +420,9 @@ class ChaosIT {
 				"--coordination.etcd.session.safety-margin=500ms", "--coordination.etcd.request-timeout=1s",
 				"--coordination.etcd.instance.id=" + slot.id, "--coordination.etcd.instance.host=127.0.0.1",
 				"--coordination.etcd.instance.port=" + (18180 + slot.number),
-				"--coordination.etcd.discovery.health.enabled=false");
+				"--coordination.etcd.discovery.health.enabled=false",
+				"--coordination.shards." + ChaosChildApplication.SHARD_WORKLOAD + ".count=" + SHARDS,
+				"--coordination.shards." + ChaosChildApplication.SHARD_WORKLOAD + ".settle-delay=1s");
 		ChildProcess child = ChildProcess.startJvm(slot.id, ChaosChildApplication.class, args, this.logDirectory,
 				this::record);
 		this.allChildren.add(child);
@@ -441,7 +437,7 @@ class ChaosIT {
 
 	private void record(ChildLine line) {
 		this.record.add(line);
-		if (!Set.of("INC", "FENCED-OK").contains(line.kind())) {
+		if (!Set.of("INC", "FENCED-OK", "WORK-OK").contains(line.kind())) {
 			logger.info("[" + offset(line.receivedNanos()) + "] " + line);
 		}
 	}
@@ -459,7 +455,8 @@ class ChaosIT {
 
 	/**
 	 * Wait until the applications work normally again: exactly one leads and has written under its
-	 * term, increments go on, every instance is registered and has the last configuration.
+	 * term, increments go on, every instance is registered and has the last configuration, and every
+	 * shard is owned by the instances in fair shares.
 	 */
 	private void awaitSteady(long since) {
 		await().atMost(STEADY).pollInterval(Duration.ofMillis(100)).untilAsserted(() -> {
@@ -476,6 +473,9 @@ class ChaosIT {
 			String value = lastConfigValue();
 			assertThat(this.slots).allSatisfy((slot) -> assertThat(lastSeenConfig(slot.child))
 				.as("configuration value %s sees", slot.id).isEqualTo(value));
+			List<String> ids = this.slots.stream().map((slot) -> slot.id).toList();
+			assertThat(shardWork.ownedBy(etcd.client(), ids)).as("every shard owned by %s in fair shares: %s", ids,
+					shardWork.owners(etcd.client())).isTrue();
 		});
 	}
 
@@ -740,9 +740,10 @@ class ChaosIT {
 			List<ChildLine> changes = this.record.stream()
 				.filter((line) -> line.receivedNanos() >= window.from && line.receivedNanos() <= window.to)
 				.filter((line) -> Set.of("GRANTED", "REVOKED", "LOCK-LOST", "SESSION-LOST", "INC-LOST", "INC-REJECTED",
-						"FENCED-REJECTED").contains(line.kind()))
+						"FENCED-REJECTED", "SHARD-REVOKED", "WORK-REJECTED", "WORK-LOST").contains(line.kind()))
 				.toList();
-			assertThat(changes).as("leadership, lock and session changes while %s", window.description).isEmpty();
+			assertThat(changes).as("leadership, lock, shard and session changes while %s", window.description)
+				.isEmpty();
 			assertThat(window.instances).as("instances that saw configuration value %s as an event, while %s",
 					window.configValue, window.description)
 				.allSatisfy((id) -> assertThat(this.record).anyMatch((line) -> line.child().equals(id)
@@ -928,7 +929,8 @@ class ChaosIT {
 
 		private final String text;
 
-		Summary(long seed, long duration, Leadership leadership, GetResponse counter, GetResponse records) {
+		Summary(long seed, long duration, Leadership leadership, GetResponse counter, GetResponse records,
+				List<ShardWork.Interval> shardRecords) {
 			StringBuilder out = new StringBuilder();
 			out.append(String.format(Locale.ROOT, "Chaos summary (seed %d, %d s, 3 etcd members, %d instances, TTL %d s)%n",
 					seed, TimeUnit.NANOSECONDS.toSeconds(duration), INSTANCES, TTL_SECONDS));
@@ -960,6 +962,7 @@ class ChaosIT {
 							+ "seen as an event of their own%n",
 					ChaosIT.this.configWrites.size(), lines("CONFIG").size(),
 					pairs.stream().filter(ConfigPair::seen).count(), pairs.size()));
+			out.append(String.format(Locale.ROOT, "  %s%n", ShardWork.summary(shardRecords, ChaosIT.this.record)));
 			out.append(String.format(Locale.ROOT, "  sessions lost: %d; instances started: %d%n",
 					lines("SESSION-LOST").size(), ChaosIT.this.allChildren.size()));
 			Optional<Map.Entry<Long, Term>> longest = leadership.longestGap();

@@ -1,0 +1,4 @@
+/**
+ * Sharded workloads among application instances that are separate JVMs, against a real etcd.
+ */
+package dev.coordination.it.shard.process;

@@ -53,6 +53,7 @@ import io.etcd.jetcd.kv.TxnResponse;
 import io.etcd.jetcd.op.Cmp;
 import io.etcd.jetcd.op.CmpTarget;
 import io.etcd.jetcd.op.Op;
+import io.etcd.jetcd.options.DeleteOption;
 import io.etcd.jetcd.options.LeaseOption;
 import io.etcd.jetcd.options.PutOption;
 import org.apache.commons.logging.Log;
@@ -86,6 +87,9 @@ public class EtcdShardedWorkload implements ShardedWorkload, LeaseListener {
 	private static final String MEMBERS = "members/";
 
 	private static final String OWNERS = "owners/";
+
+	// writes per transaction: etcd refuses more than 128 operations (--max-txn-ops) by default
+	private static final int BATCH = 64;
 
 	private final String name;
 
@@ -680,36 +684,92 @@ public class EtcdShardedWorkload implements ShardedWorkload, LeaseListener {
 			ownership.revoke(false);
 		});
 		tellRevoked(giveUp, reason);
-		List<CompletableFuture<?>> deletes = new ArrayList<>();
+		Map<Integer, Step> deletes = new LinkedHashMap<>();
 		for (Ownership ownership : giveUp) {
 			if (!ownership.awaitRuns()) {
 				// the session was lost meanwhile: the key goes with the lease
 				continue;
 			}
-			deletes.add(this.etcd.callAsync("give up shard " + ownership.shard + " of workload '" + this.name + "'",
-					this.etcd.getRequestTimeout(), () -> this.etcd.getClient()
-						.getKVClient()
-						.txn()
-						.If(new Cmp(EtcdKeys.bytes(ownership.key), Cmp.Op.EQUAL, CmpTarget.createRevision(ownership.token)))
-						.Then(Op.delete(EtcdKeys.bytes(ownership.key), io.etcd.jetcd.options.DeleteOption.DEFAULT))
-						.commit()));
+			deletes.put(ownership.shard,
+					new Step(new Cmp(EtcdKeys.bytes(ownership.key), Cmp.Op.EQUAL, CmpTarget.createRevision(ownership.token)),
+							Op.delete(EtcdKeys.bytes(ownership.key), DeleteOption.DEFAULT)));
 		}
-		int failed = 0;
-		for (CompletableFuture<?> delete : deletes) {
+		Outcome outcome = conditionally("give up", deletes);
+		if (outcome.failure() != null) {
+			logger.warn("Could not delete the keys of " + (deletes.size() - outcome.applied().size()) + " shard(s) of workload '"
+					+ this.name + "' that this instance gave up: " + FailureDescription.describe(outcome.failure(), this.etcd)
+					+ "; deleting them again at the next change, else they go with the session lease");
+			retryLater(this::evaluate);
+		}
+	}
+
+	/**
+	 * Apply one conditional write per shard, {@value #BATCH} to a transaction, the transactions in
+	 * parallel. A transaction whose conditions do not all hold (the view was behind) is applied
+	 * again as one transaction per shard, so each shard's own condition decides.
+	 * @return the shards whose write was applied, with the revision it was applied at, and the last
+	 * failure to reach etcd, if any
+	 */
+	private Outcome conditionally(String what, Map<Integer, Step> steps) {
+		Map<Integer, Long> applied = new TreeMap<>();
+		EtcdAccessException failure = null;
+		List<List<Integer>> batches = new ArrayList<>();
+		List<Integer> shards = new ArrayList<>(steps.keySet());
+		for (int from = 0; from < shards.size(); from += BATCH) {
+			batches.add(shards.subList(from, Math.min(shards.size(), from + BATCH)));
+		}
+		List<CompletableFuture<TxnResponse>> sent = batches.stream().map((batch) -> send(what, batch, steps)).toList();
+		List<Integer> singly = new ArrayList<>();
+		for (int i = 0; i < batches.size(); i++) {
 			try {
-				delete.join();
-			}
-			catch (RuntimeException ex) {
-				failed++;
-				if (logger.isDebugEnabled()) {
-					logger.debug("Could not delete a shard key of workload '" + this.name + "'", ex);
+				TxnResponse response = sent.get(i).join();
+				if (response.isSucceeded()) {
+					long revision = response.getHeader().getRevision();
+					batches.get(i).forEach((shard) -> applied.put(shard, revision));
+				}
+				else if (batches.get(i).size() > 1) {
+					singly.addAll(batches.get(i));
 				}
 			}
+			catch (RuntimeException ex) {
+				failure = accessFailure(ex);
+			}
 		}
-		if (failed > 0) {
-			logger.warn("Could not delete " + failed + " shard key(s) of workload '" + this.name
-					+ "' that this instance gave up; they go with the session lease, and the shards wait for it");
+		Map<Integer, CompletableFuture<TxnResponse>> single = new LinkedHashMap<>();
+		singly.forEach((shard) -> single.put(shard, send(what, List.of(shard), steps)));
+		for (Map.Entry<Integer, CompletableFuture<TxnResponse>> one : single.entrySet()) {
+			try {
+				TxnResponse response = one.getValue().join();
+				if (response.isSucceeded()) {
+					applied.put(one.getKey(), response.getHeader().getRevision());
+				}
+			}
+			catch (RuntimeException ex) {
+				failure = accessFailure(ex);
+			}
 		}
+		return new Outcome(applied, failure);
+	}
+
+	private CompletableFuture<TxnResponse> send(String what, List<Integer> batch, Map<Integer, Step> steps) {
+		String operation = what + " shard(s) " + ((batch.size() == 1) ? batch.get(0)
+				: batch.get(0) + ".." + batch.get(batch.size() - 1)) + " of workload '" + this.name + "'";
+		return this.etcd.callAsync(operation, this.etcd.getRequestTimeout(), () -> this.etcd.getClient()
+			.getKVClient()
+			.txn()
+			.If(batch.stream().map((shard) -> steps.get(shard).condition()).toArray(Cmp[]::new))
+			.Then(batch.stream().map((shard) -> steps.get(shard).write()).toArray(Op[]::new))
+			.commit());
+	}
+
+	private static EtcdAccessException accessFailure(RuntimeException ex) {
+		if (ex instanceof EtcdAccessException access) {
+			return access;
+		}
+		if (ex.getCause() instanceof EtcdAccessException access) {
+			return access;
+		}
+		throw ex;
 	}
 
 	/**
@@ -718,7 +778,7 @@ public class EtcdShardedWorkload implements ShardedWorkload, LeaseListener {
 	 */
 	private void acquire(long leaseId, List<Integer> shards) {
 		String me = this.identity.get().instanceId();
-		Map<Integer, CompletableFuture<TxnResponse>> attempts = new LinkedHashMap<>();
+		Map<Integer, Step> attempts = new LinkedHashMap<>();
 		Map<Integer, Long> adopted = new TreeMap<>();
 		for (int shard : shards) {
 			String key = ownerKey(shard);
@@ -729,35 +789,13 @@ public class EtcdShardedWorkload implements ShardedWorkload, LeaseListener {
 				}
 				continue;
 			}
-			attempts.put(shard, this.etcd.callAsync("take shard " + shard + " of workload '" + this.name + "'",
-					this.etcd.getRequestTimeout(), () -> this.etcd.getClient()
-						.getKVClient()
-						.txn()
-						.If(new Cmp(EtcdKeys.bytes(key), Cmp.Op.EQUAL, CmpTarget.createRevision(0)))
-						.Then(Op.put(EtcdKeys.bytes(key), EtcdKeys.bytes(me), PutOption.builder().withLeaseId(leaseId).build()))
-						.commit()));
+			attempts.put(shard, new Step(new Cmp(EtcdKeys.bytes(key), Cmp.Op.EQUAL, CmpTarget.createRevision(0)),
+					Op.put(EtcdKeys.bytes(key), EtcdKeys.bytes(me), PutOption.builder().withLeaseId(leaseId).build())));
 		}
+		Outcome outcome = conditionally("take", attempts);
 		Map<Integer, Long> taken = new TreeMap<>(adopted);
-		EtcdAccessException failure = null;
-		for (Map.Entry<Integer, CompletableFuture<TxnResponse>> attempt : attempts.entrySet()) {
-			try {
-				TxnResponse response = attempt.getValue().join();
-				if (response.isSucceeded()) {
-					taken.put(attempt.getKey(), response.getHeader().getRevision());
-				}
-			}
-			catch (RuntimeException ex) {
-				if (ex.getCause() instanceof EtcdAccessException access) {
-					failure = access;
-				}
-				else if (ex instanceof EtcdAccessException access) {
-					failure = access;
-				}
-				else {
-					throw ex;
-				}
-			}
-		}
+		taken.putAll(outcome.applied());
+		EtcdAccessException failure = outcome.failure();
 		if (!taken.isEmpty()) {
 			if (!this.session.isValid(leaseId)) {
 				// lost while taking: the keys go with the lease, the renewal takes part again
@@ -924,6 +962,18 @@ public class EtcdShardedWorkload implements ShardedWorkload, LeaseListener {
 	 * The keys of the workload as of a revision.
 	 */
 	private record View(Map<String, KeyValue> kvs, long revision) {
+	}
+
+	/**
+	 * A write of one shard's key, applied only if its condition holds.
+	 */
+	private record Step(Cmp condition, Op write) {
+	}
+
+	/**
+	 * What {@link #conditionally} applied, and the last failure to reach etcd.
+	 */
+	private record Outcome(Map<Integer, Long> applied, @Nullable EtcdAccessException failure) {
 	}
 
 	/**

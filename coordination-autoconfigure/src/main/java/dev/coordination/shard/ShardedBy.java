@@ -24,6 +24,15 @@ import java.lang.annotation.Target;
  * {@link ShardedWorkload#fencedWrite}. Any other signature, or a return type other than
  * {@code void} and plain values ({@code CompletionStage}, {@code Mono}, {@code Flux}), fails
  * start-up.
+ * <p>
+ * When the run for one shard throws, the other shards still run; the call then throws the first
+ * failure, with the later ones suppressed in it (an {@link Error} ends the call at once). A call
+ * whose thread is interrupted runs no further shard. {@code @ShardedBy} applies after
+ * {@code @LeaderOnly} and before {@code @DistributedLocked} and {@code @Transactional}: a shard
+ * that is not owned is skipped without taking a lock or opening a transaction, and a method
+ * without parameters takes its lock and runs its transaction once per shard. With sharding turned
+ * off ({@code coordination.enabled=false} or {@code coordination.etcd.sharding.enabled=false}),
+ * this instance owns no shard and every call is skipped.
  */
 @Target(ElementType.METHOD)
 @Retention(RetentionPolicy.RUNTIME)

@@ -15,6 +15,13 @@ import org.springframework.util.Assert;
 /**
  * Which instance should own each shard of a workload: a pure function of the members taking part
  * and of who owns what now, that every instance computes alike from the same revision of etcd.
+ * <p>
+ * With equal weights every member gets floor(N/k) or ceil(N/k) shards. From a settled state (every
+ * shard owned by its target) a join moves exactly the newcomer's quota to it, and a leave moves
+ * exactly the shards of the member that left. Quotas depend on the members only, never on who owns
+ * what, so while the instances give up and take shards, each at its own pace, every intermediate
+ * state gives the same target: no shard moves twice. That holds for one membership; a membership
+ * that changes again during a rebalance may move a shard twice.
  */
 public final class ShardAssignment {
 

@@ -21,6 +21,7 @@ import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 
 /**
  * {@link ShardAssignment} as a pure function (balance, determinism, minimal moves, weights), and the
@@ -288,6 +289,13 @@ class ShardAssignmentTests {
 		assertThat(ShardAssignment.assign(WORKLOAD, 64, List.of(reweighted.get(2), reweighted.get(1), reweighted.get(0)),
 				Map.of()))
 			.containsExactly(target);
+	}
+
+	@Test
+	void noShardsGiveAnEmptyTargetAndANegativeCountIsRejected() {
+		assertThat(ShardAssignment.assign(WORKLOAD, 0, members(3), Map.of())).isEmpty();
+		assertThatIllegalArgumentException().isThrownBy(() -> ShardAssignment.assign(WORKLOAD, -1, members(3), Map.of()))
+			.withMessage("count must not be negative, but was -1");
 	}
 
 	/**

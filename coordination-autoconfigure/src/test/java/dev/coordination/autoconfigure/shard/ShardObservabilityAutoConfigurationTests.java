@@ -14,6 +14,10 @@ import org.junit.jupiter.api.Test;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.autoconfigure.ImportAutoConfiguration;
+import org.springframework.boot.health.actuate.endpoint.HealthEndpoint;
+import org.springframework.boot.health.actuate.endpoint.SystemHealthDescriptor;
+import org.springframework.boot.health.autoconfigure.actuate.endpoint.HealthEndpointAutoConfiguration;
+import org.springframework.boot.health.autoconfigure.registry.HealthContributorRegistryAutoConfiguration;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthContributors;
 import org.springframework.boot.health.contributor.HealthIndicator;
@@ -84,6 +88,28 @@ class ShardObservabilityAutoConfigurationTests {
 				.containsEntry("owned", List.of())
 				.containsEntry("unowned", List.of(0, 1, 2, 3))
 				.doesNotContainKey("standingAside");
+		});
+	}
+
+	@Test
+	void withoutWorkloadsTheHealthEndpointShowsNoShardsComponentAndWithOneItDoes() {
+		ApplicationContextRunner withHealthEndpoint = new ApplicationContextRunner()
+			.withConfiguration(AutoConfigurations.of(EtcdAutoConfiguration.class, SessionAutoConfiguration.class,
+					ShardingAutoConfiguration.class, ShardHealthContributorAutoConfiguration.class,
+					HealthContributorRegistryAutoConfiguration.class, HealthEndpointAutoConfiguration.class))
+			.withPropertyValues("coordination.etcd.endpoints=http://127.0.0.1:1",
+					"coordination.etcd.request-timeout=200ms", "management.endpoint.health.show-components=always")
+			.withBean("dbHealthIndicator", HealthIndicator.class, () -> () -> Health.up().build());
+		withHealthEndpoint.run((context) -> {
+			assertThat(context).hasSingleBean(ShardsHealthContributor.class);
+			SystemHealthDescriptor health = (SystemHealthDescriptor) context.getBean(HealthEndpoint.class).health();
+			assertThat(health.getStatus()).isEqualTo(Status.UP);
+			assertThat(health.getComponents()).containsOnlyKeys("db");
+		});
+		withHealthEndpoint.withPropertyValues("coordination.shards.orders.count=8").run((context) -> {
+			SystemHealthDescriptor health = (SystemHealthDescriptor) context.getBean(HealthEndpoint.class).health();
+			assertThat(health.getStatus()).isEqualTo(Status.UP);
+			assertThat(health.getComponents()).containsOnlyKeys("db", "shards");
 		});
 	}
 

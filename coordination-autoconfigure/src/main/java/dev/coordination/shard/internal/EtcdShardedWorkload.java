@@ -757,9 +757,15 @@ public class EtcdShardedWorkload implements ShardedWorkload, LeaseListener {
 		return this.etcd.callAsync(operation, this.etcd.getRequestTimeout(), () -> this.etcd.getClient()
 			.getKVClient()
 			.txn()
-			.If(batch.stream().map((shard) -> steps.get(shard).condition()).toArray(Cmp[]::new))
-			.Then(batch.stream().map((shard) -> steps.get(shard).write()).toArray(Op[]::new))
+			.If(batch.stream().map((shard) -> step(steps, shard).condition()).toArray(Cmp[]::new))
+			.Then(batch.stream().map((shard) -> step(steps, shard).write()).toArray(Op[]::new))
 			.commit());
+	}
+
+	private static Step step(Map<Integer, Step> steps, int shard) {
+		Step step = steps.get(shard);
+		Assert.state(step != null, "No write for a shard of the batch");
+		return step;
 	}
 
 	private static EtcdAccessException accessFailure(RuntimeException ex) {

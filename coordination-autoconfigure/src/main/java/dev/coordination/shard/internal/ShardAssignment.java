@@ -67,7 +67,7 @@ public final class ShardAssignment {
 			shards.sort(Comparator.comparingLong((Integer shard) -> ownerScore[shard])
 				.reversed()
 				.thenComparing(Comparator.naturalOrder()));
-			int keep = Math.min(shards.size(), quota.get(owner));
+			int keep = Math.min(shards.size(), quota.getOrDefault(owner, 0));
 			for (int i = 0; i < keep; i++) {
 				target[shards.get(i)] = owner;
 			}
@@ -82,7 +82,7 @@ public final class ShardAssignment {
 			long bestScore = 0;
 			for (Member member : taking) {
 				String id = member.instanceId();
-				if (load.getOrDefault(id, 0) >= quota.get(id)) {
+				if (load.getOrDefault(id, 0) >= quota.getOrDefault(id, 0)) {
 					continue;
 				}
 				long score = score(workload, shard, id);

@@ -44,7 +44,7 @@ class ArchitectureTests {
 
 	private static final String ROOT = "dev.coordination";
 
-	private static final List<String> CAPABILITIES = List.of("election", "lock", "config", "discovery");
+	private static final List<String> CAPABILITIES = List.of("election", "lock", "shard", "config", "discovery");
 
 	private static JavaClasses classes;
 

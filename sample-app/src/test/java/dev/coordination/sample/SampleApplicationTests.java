@@ -164,7 +164,7 @@ class SampleApplicationTests {
 		Map<String, Object> group = rest().get().uri("/actuator/health/coordination").retrieve().body(Map.class);
 		assertThat(group).containsEntry("status", "UP");
 		assertThat((Map<String, Object>) group.get("components")).containsOnlyKeys("etcd", "coordinationSession",
-				"elections", "discovery", "etcdConfig");
+				"elections", "shards", "discovery", "etcdConfig");
 	}
 
 	@Test

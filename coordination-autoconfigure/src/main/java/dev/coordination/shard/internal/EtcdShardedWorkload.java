@@ -1030,7 +1030,8 @@ public class EtcdShardedWorkload implements ShardedWorkload, LeaseListener {
 		private final long leaseId;
 
 		// guarded by this
-		private final Set<Thread> running = new java.util.HashSet<>();
+		// threads running work for the shard, with how many holds each has (a nested run holds twice)
+		private final Map<Thread, Integer> running = new HashMap<>();
 
 		private int runs;
 
@@ -1057,7 +1058,7 @@ public class EtcdShardedWorkload implements ShardedWorkload, LeaseListener {
 			}
 			Thread thread = Thread.currentThread();
 			this.runs++;
-			this.running.add(thread);
+			this.running.merge(thread, 1, Integer::sum);
 			Ownership ownership = this;
 			return new Hold() {
 
@@ -1086,7 +1087,7 @@ public class EtcdShardedWorkload implements ShardedWorkload, LeaseListener {
 						}
 						this.closed = true;
 						ownership.runs--;
-						ownership.running.remove(thread);
+						ownership.running.computeIfPresent(thread, (held, holds) -> (holds > 1) ? holds - 1 : null);
 						ownership.notifyAll();
 					}
 				}
@@ -1100,7 +1101,7 @@ public class EtcdShardedWorkload implements ShardedWorkload, LeaseListener {
 		synchronized void revoke(boolean interrupt) {
 			this.revoked = true;
 			if (interrupt) {
-				this.running.forEach(Thread::interrupt);
+				this.running.keySet().forEach(Thread::interrupt);
 			}
 		}
 
@@ -1111,7 +1112,7 @@ public class EtcdShardedWorkload implements ShardedWorkload, LeaseListener {
 		synchronized boolean awaitRuns() {
 			while (this.runs > 0) {
 				if (!sessionValid()) {
-					this.running.forEach(Thread::interrupt);
+					this.running.keySet().forEach(Thread::interrupt);
 					return false;
 				}
 				try {

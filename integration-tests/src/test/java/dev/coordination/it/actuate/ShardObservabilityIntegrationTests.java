@@ -189,7 +189,10 @@ class ShardObservabilityIntegrationTests {
 			await().atMost(OWNED_WITHIN).until(() -> onA.ownedShards().size() == 8);
 			instance("/shards-counts", "b", 16).run((b) -> {
 				ShardedWorkload onB = orders(b);
-				await().atMost(OWNED_WITHIN).until(() -> health(b).getStatus().equals(Status.UNKNOWN));
+				// b stands aside as soon as it sees a, perhaps before its view shows its own member key
+				await().atMost(OWNED_WITHIN)
+					.until(() -> health(b).getStatus().equals(Status.UNKNOWN)
+							&& health(b).getDetails().get("members").equals(List.of("a", "b")));
 				String reason = "coordination.shards.orders.count is 16 here, but 8 shards are in force (instance a)";
 				Health aside = health(b);
 				assertThat(aside.getDetails()).containsEntry("standingAside", reason)

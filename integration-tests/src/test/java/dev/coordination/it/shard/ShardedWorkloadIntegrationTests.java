@@ -91,10 +91,16 @@ class ShardedWorkloadIntegrationTests {
 			EtcdShardedWorkload workload = workload(a, "single");
 			await().atMost(Duration.ofSeconds(5)).until(() -> workload.ownedShards().size() == 8);
 			long lease = a.getBean(CoordinationSession.class).leaseId();
+			Recorder recorder = a.getBean(Recorder.class);
+			assertThat(recorder.revoked).isEmpty();
+			assertThat(recorder.assignedShards()).containsExactlyInAnyOrder(0, 1, 2, 3, 4, 5, 6, 7);
+			Map<Integer, Long> told = new HashMap<>();
+			recorder.assigned.forEach((event) -> told.putAll(event.getTokens()));
 			for (int shard = 0; shard < 8; shard++) {
 				KeyValue kv = ownerKey("single", shard);
 				assertThat(kv).isNotNull();
 				assertThat(workload.fencingToken(shard)).hasValue(kv.getCreateRevision());
+				assertThat(told.get(shard)).isEqualTo(kv.getCreateRevision());
 				assertThat(EtcdKeys.string(kv.getValue())).isEqualTo("a");
 				assertThat(kv.getLease()).isEqualTo(lease);
 				assertThat(workload.owner(shard)).hasValue("a");

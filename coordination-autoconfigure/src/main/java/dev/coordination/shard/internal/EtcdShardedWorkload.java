@@ -526,6 +526,7 @@ public class EtcdShardedWorkload implements ShardedWorkload, LeaseListener {
 		String[] target = ShardAssignment.assign(this.name, this.count, this.settled, this.ownersView);
 		List<Ownership> giveUp = new ArrayList<>();
 		List<Integer> take = new ArrayList<>();
+		List<KeyValue> strays = new ArrayList<>();
 		for (int shard = 0; shard < this.count; shard++) {
 			Ownership ownership = this.owned.get(shard);
 			boolean mine = me.equals(target[shard]);
@@ -535,9 +536,45 @@ public class EtcdShardedWorkload implements ShardedWorkload, LeaseListener {
 			else if (ownership == null && mine) {
 				take.add(shard);
 			}
+			else if (ownership == null) {
+				KeyValue kv = this.kvs.get(ownerKey(shard));
+				if (kv != null && kv.getLease() == registration.leaseId()) {
+					strays.add(kv);
+				}
+			}
 		}
 		release(giveUp, Reason.REBALANCED);
+		deleteStrays(strays);
 		acquire(registration.leaseId(), take);
+	}
+
+	/**
+	 * Delete keys on this instance's lease of shards it does not own and that are assigned
+	 * elsewhere: left by a take whose outcome was unknown, or by a give-up whose delete failed. No
+	 * work runs under them, and nobody else could take the shards while the session lives.
+	 */
+	private void deleteStrays(List<KeyValue> strays) {
+		List<CompletableFuture<?>> deletes = new ArrayList<>();
+		for (KeyValue kv : strays) {
+			deletes.add(this.etcd.callAsync("delete stray key " + EtcdKeys.string(kv.getKey()), this.etcd.getRequestTimeout(),
+					() -> this.etcd.getClient()
+						.getKVClient()
+						.txn()
+						.If(new Cmp(kv.getKey(), Cmp.Op.EQUAL, CmpTarget.createRevision(kv.getCreateRevision())))
+						.Then(Op.delete(kv.getKey(), io.etcd.jetcd.options.DeleteOption.DEFAULT))
+						.commit()));
+		}
+		for (CompletableFuture<?> delete : deletes) {
+			try {
+				delete.join();
+			}
+			catch (RuntimeException ex) {
+				// the next view shows the key still there, and tries again
+				if (logger.isDebugEnabled()) {
+					logger.debug("Could not delete a stray shard key of workload '" + this.name + "'", ex);
+				}
+			}
+		}
 	}
 
 	/**

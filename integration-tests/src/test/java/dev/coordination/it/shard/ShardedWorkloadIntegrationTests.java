@@ -30,6 +30,7 @@ import dev.coordination.shard.ShardsRevokedEvent;
 import dev.coordination.shard.ShardsRevokedEvent.Reason;
 import dev.coordination.shard.internal.EtcdShardedWorkload;
 import dev.coordination.shard.internal.EtcdShardedWorkloads;
+import dev.coordination.shard.internal.ShardAssignment;
 import dev.coordination.test.EtcdSpec;
 import dev.coordination.test.junit.EtcdExtension;
 import dev.coordination.test.proxy.TcpProxy;
@@ -181,6 +182,64 @@ class ShardedWorkloadIntegrationTests {
 					}
 				});
 		}
+	}
+
+	@Test
+	void aKeyOnAnInstancesLeaseThatItDoesNotOwnDoesNotKeepTheShardFromItsAssignedOwner() {
+		instance("a", "stray", 32, Duration.ZERO).run((a) -> instance("b", "stray", 32, Duration.ZERO).run((b) -> {
+			List<EtcdShardedWorkload> two = List.of(workload(a, "stray"), workload(b, "stray"));
+			await().atMost(Duration.ofSeconds(10)).until(() -> balanced(two, 32));
+			SortedSet<Integer> ofA = two.get(0).ownedShards();
+			List<Integer> ofB = new ArrayList<>(two.get(1).ownedShards());
+			// a key on a's lease for one of b's shards, as a take of a's whose outcome was unknown leaves
+			// behind: pick one that stays assigned to b even so
+			int[] pair = null;
+			for (int trigger : ofB) {
+				for (int stray : ofB) {
+					Map<Integer, String> owners = new HashMap<>();
+					ofA.forEach((shard) -> owners.put(shard, "a"));
+					ofB.stream().filter((shard) -> shard != trigger && shard != stray).forEach((shard) -> owners.put(shard, "b"));
+					owners.put(stray, "a");
+					if (stray != trigger && "b".equals(ShardAssignment.assign("stray", 32,
+							List.of(new ShardAssignment.Member("a", 1), new ShardAssignment.Member("b", 1)), owners)[stray])) {
+						pair = new int[] { trigger, stray };
+					}
+				}
+			}
+			assertThat(pair).as("a shard of b that stays b's with a stray key of a's").isNotNull();
+			int trigger = pair[0];
+			int stray = pair[1];
+			long leaseOfA = a.getBean(CoordinationSession.class).leaseId();
+			AtomicReference<@Nullable Long> strayRevision = new AtomicReference<>();
+			two.get(1).addListener(new ShardListener() {
+
+				@Override
+				public void revoked(ShardsRevokedEvent event) {
+					if (event.getShards().contains(trigger) && strayRevision.get() == null) {
+						// b's thread waits here: b cannot take the shard back before the stray key is there
+						deleteKey(ownerKeyName("stray", stray));
+						try {
+							strayRevision.set(etcd.client()
+								.getKVClient()
+								.put(EtcdKeys.bytes(ownerKeyName("stray", stray)), EtcdKeys.bytes("a"),
+										PutOption.builder().withLeaseId(leaseOfA).build())
+								.get(5, TimeUnit.SECONDS)
+								.getHeader()
+								.getRevision());
+						}
+						catch (Exception ex) {
+							throw new IllegalStateException(ex);
+						}
+					}
+				}
+
+			});
+			deleteKey(ownerKeyName("stray", trigger));
+			await().atMost(Duration.ofSeconds(5)).until(() -> strayRevision.get() != null);
+			await().atMost(Duration.ofSeconds(5)).until(() -> balanced(two, 32) && two.get(1).isOwner(stray));
+			assertThat(ownerKey("stray", stray).getCreateRevision()).isGreaterThan(strayRevision.get());
+			assertThat(two.get(0).isOwner(stray)).isFalse();
+		}));
 	}
 
 	@Test

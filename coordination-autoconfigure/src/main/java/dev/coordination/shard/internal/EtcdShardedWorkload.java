@@ -769,6 +769,18 @@ public class EtcdShardedWorkload implements ShardedWorkload, LeaseListener {
 				Long since = this.unownedSince.remove(shard);
 				this.metrics.taken(this.name, Duration.ofNanos((since != null) ? now - since : 0));
 			});
+			if (!this.session.isValid(leaseId)) {
+				// lost between the check above and the puts: leaseLost ran before these ownerships
+				// were there to be removed, so remove them here
+				taken.keySet().forEach((shard) -> {
+					Ownership ownership = this.owned.get(shard);
+					if (ownership != null && ownership.leaseId == leaseId) {
+						this.owned.remove(shard, ownership);
+						ownership.revoke(true);
+					}
+				});
+				return;
+			}
 			logger.info("Instance " + me + " owns shard(s) " + tokens.keySet() + " of workload '" + this.name + "'");
 			tell(new ShardsAssignedEvent(this.name, tokens), ShardListener::assigned);
 		}

@@ -610,7 +610,7 @@ class ShardedWorkloadIntegrationTests {
 
 	/**
 	 * Samples the owned shards of every instance in a loop and records any shard two of them owned
-	 * in the same sample. Sampling proves nothing, but catches gross double ownership.
+	 * at the same time. Sampling proves nothing, but catches gross double ownership.
 	 */
 	static final class Sampler {
 
@@ -647,21 +647,34 @@ class ShardedWorkloadIntegrationTests {
 
 		private void run() {
 			while (this.running) {
-				Set<Integer> owned = new TreeSet<>();
-				for (EtcdShardedWorkload workload : this.workloads) {
-					SortedSet<Integer> shards = workload.ownedShards();
-					this.seen.computeIfAbsent(workload, (key) -> ConcurrentHashMap.newKeySet())
-						.addAll(shards);
-					for (int shard : shards) {
-						if (!owned.add(shard)) {
+				// the instances are read one after the other, so a shard that moves meanwhile can show
+				// up at two of them: count a shard only where a second read finds the same ownership
+				// (same token), which then covered the whole time between the two reads
+				List<EtcdShardedWorkload> now = List.copyOf(this.workloads);
+				List<Map<Integer, Long>> first = now.stream().map(Sampler::tokens).toList();
+				List<Map<Integer, Long>> second = now.stream().map(Sampler::tokens).toList();
+				Set<Integer> held = new TreeSet<>();
+				for (int i = 0; i < now.size(); i++) {
+					Map<Integer, Long> again = second.get(i);
+					this.seen.computeIfAbsent(now.get(i), (key) -> ConcurrentHashMap.newKeySet()).addAll(first.get(i).keySet());
+					first.get(i).forEach((shard, token) -> {
+						if (token.equals(again.get(shard)) && !held.add(shard)) {
 							this.overlaps.add(shard);
 						}
-					}
+					});
 				}
 				this.samples.incrementAndGet();
 				// pace the loop on a shared machine; what is sampled does not wait for it
 				LockSupport.parkNanos(200_000);
 			}
+		}
+
+		private static Map<Integer, Long> tokens(EtcdShardedWorkload workload) {
+			Map<Integer, Long> tokens = new HashMap<>();
+			for (int shard : workload.ownedShards()) {
+				workload.fencingToken(shard).ifPresent((token) -> tokens.put(shard, token));
+			}
+			return tokens;
 		}
 
 		long samples() {

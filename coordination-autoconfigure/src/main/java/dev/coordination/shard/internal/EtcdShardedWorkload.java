@@ -26,6 +26,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BiConsumer;
 import java.util.function.Supplier;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 import dev.coordination.etcd.EtcdAccessException;
@@ -141,6 +142,9 @@ public class EtcdShardedWorkload implements ShardedWorkload, LeaseListener {
 
 	private @Nullable Registration registration;
 
+	// the revision this instance first joined at: its rank among the members, kept across renewals
+	private long joinedAt;
+
 	private @Nullable List<ShardAssignment.Member> pending;
 
 	private long pendingSince;
@@ -152,6 +156,9 @@ public class EtcdShardedWorkload implements ShardedWorkload, LeaseListener {
 	private @Nullable ScheduledFuture<?> retryTimer;
 
 	private final Map<Integer, Long> unownedSince = new HashMap<>();
+
+	// tokens of keys this instance gave up but could not delete: never adopted again
+	private final Set<Long> abandoned = new java.util.HashSet<>();
 
 	private long viewRevision;
 
@@ -431,10 +438,13 @@ public class EtcdShardedWorkload implements ShardedWorkload, LeaseListener {
 			return;
 		}
 		String key = this.prefix + MEMBERS + EtcdKeys.leaseHex(leaseId);
-		String value = MemberInfo.encode(this.identity.get().instanceId(), this.weight, this.count);
+		String value = MemberInfo.encode(this.identity.get().instanceId(), this.weight, this.count, this.joinedAt);
 		try {
 			long revision = this.etcd.put(key, value, leaseId).getHeader().getRevision();
 			this.registration = new Registration(leaseId, key, revision);
+			if (this.joinedAt == 0) {
+				this.joinedAt = revision;
+			}
 			if (this.failures.reset()) {
 				logger.info("Taking part in sharded workload '" + this.name + "' again");
 			}
@@ -476,7 +486,7 @@ public class EtcdShardedWorkload implements ShardedWorkload, LeaseListener {
 				}
 			}
 		}
-		members.sort((a, b) -> Long.compare(a.createRevision(), b.createRevision()));
+		members.sort((a, b) -> Long.compare(a.joinedAt(), b.joinedAt()));
 		this.membersView = List.copyOf(members);
 		this.ownersView = Collections.unmodifiableMap(owners);
 		long now = System.nanoTime();
@@ -499,7 +509,18 @@ public class EtcdShardedWorkload implements ShardedWorkload, LeaseListener {
 			return;
 		}
 		dropDeletedKeys();
+		if (!this.abandoned.isEmpty()) {
+			Set<Long> present = this.kvs.values().stream().map(KeyValue::getCreateRevision).collect(Collectors.toSet());
+			this.abandoned.retainAll(present);
+		}
 		Registration registration = this.registration;
+		long leaseId = this.session.leaseId();
+		if ((registration == null || registration.leaseId() != leaseId) && leaseId != 0
+				&& this.session.isValid(leaseId)) {
+			// a renewed session whose registration failed, and whose retry gave way to another one
+			register(leaseId);
+			return;
+		}
 		if (registration == null || !this.session.isValid(registration.leaseId())) {
 			return;
 		}
@@ -525,6 +546,7 @@ public class EtcdShardedWorkload implements ShardedWorkload, LeaseListener {
 			this.standingAside = "coordination.shards." + this.name + ".count is " + this.count + " here, but "
 					+ inForce + " shards are in force (instance " + members.get(0).instanceId() + ")";
 			release(new ArrayList<>(this.owned.values()), Reason.REBALANCED);
+			deleteOrphans(registration.leaseId(), new String[this.count], this.identity.get().instanceId(), Set.of());
 			return;
 		}
 		if (this.standingAside != null) {
@@ -555,7 +577,8 @@ public class EtcdShardedWorkload implements ShardedWorkload, LeaseListener {
 			}
 		}
 		release(giveUp, Reason.REBALANCED);
-		deleteOrphans(registration.leaseId(), target, me);
+		deleteOrphans(registration.leaseId(), target, me,
+				giveUp.stream().map((ownership) -> ownership.shard).collect(Collectors.toSet()));
 		acquire(registration.leaseId(), take);
 	}
 
@@ -564,22 +587,24 @@ public class EtcdShardedWorkload implements ShardedWorkload, LeaseListener {
 	 * elsewhere: a give-up whose delete failed, or a take whose outcome was unknown. Left alone, they
 	 * would keep their shards from their new owners for as long as the session lives.
 	 */
-	private void deleteOrphans(long leaseId, @Nullable String[] target, String me) {
+	private void deleteOrphans(long leaseId, @Nullable String[] target, String me, Set<Integer> justGivenUp) {
+		Map<Integer, Step> deletes = new LinkedHashMap<>();
 		for (int shard = 0; shard < this.count; shard++) {
 			KeyValue kv = this.kvs.get(ownerKey(shard));
-			if (kv == null || kv.getLease() != leaseId || this.owned.containsKey(shard) || me.equals(target[shard])) {
+			if (kv == null || kv.getLease() != leaseId || this.owned.containsKey(shard) || me.equals(target[shard])
+					|| justGivenUp.contains(shard)) {
 				continue;
 			}
-			try {
-				this.etcd.deleteIfCreatedAt(ownerKey(shard), kv.getCreateRevision());
-			}
-			catch (EtcdAccessException ex) {
-				this.failures.failed("Could not delete the key of shard " + shard + " of workload '" + this.name
-						+ "' that this instance no longer owns: " + FailureDescription.describe(ex, this.etcd)
-						+ "; retrying while the session lasts", ex);
-				retryLater(this::evaluate);
-				return;
-			}
+			deletes.put(shard, new Step(new Cmp(kv.getKey(), Cmp.Op.EQUAL, CmpTarget.createRevision(kv.getCreateRevision())),
+					Op.delete(kv.getKey(), DeleteOption.DEFAULT)));
+		}
+		Outcome outcome = conditionally("delete the stray key of", deletes);
+		EtcdAccessException failure = outcome.failure();
+		if (failure != null) {
+			this.failures.failed("Could not delete the keys of shards of workload '" + this.name
+					+ "' that this instance no longer owns: " + FailureDescription.describe(failure, this.etcd)
+					+ "; retrying while the session lasts", failure);
+			retryLater(this::evaluate);
 		}
 	}
 
@@ -640,10 +665,12 @@ public class EtcdShardedWorkload implements ShardedWorkload, LeaseListener {
 		if (gone.isEmpty()) {
 			return;
 		}
-		gone.forEach((ownership) -> {
-			this.owned.remove(ownership.shard, ownership);
-			ownership.revoke(true);
-		});
+		// a session loss may have removed (and will tell) some of them meanwhile
+		gone.removeIf((ownership) -> !this.owned.remove(ownership.shard, ownership));
+		if (gone.isEmpty()) {
+			return;
+		}
+		gone.forEach((ownership) -> ownership.revoke(true));
 		boolean sessionValid = gone.stream().allMatch(Ownership::sessionValid);
 		tellRevoked(gone, (sessionValid && !leaseGone(gone)) ? Reason.KEY_DELETED : Reason.SESSION_LOST);
 	}
@@ -679,13 +706,17 @@ public class EtcdShardedWorkload implements ShardedWorkload, LeaseListener {
 		if (giveUp.isEmpty()) {
 			return;
 		}
-		giveUp.forEach((ownership) -> {
-			this.owned.remove(ownership.shard, ownership);
-			ownership.revoke(false);
-		});
-		tellRevoked(giveUp, reason);
+		List<Ownership> removed = new ArrayList<>(giveUp);
+		// a session loss may have removed (and will tell) some of them meanwhile
+		removed.removeIf((ownership) -> !this.owned.remove(ownership.shard, ownership));
+		if (removed.isEmpty()) {
+			return;
+		}
+		// at shutdown, running work is asked to stop; in a rebalance it ends on its own
+		removed.forEach((ownership) -> ownership.revoke(reason == Reason.SHUTDOWN));
+		tellRevoked(removed, reason);
 		Map<Integer, Step> deletes = new LinkedHashMap<>();
-		for (Ownership ownership : giveUp) {
+		for (Ownership ownership : removed) {
 			if (!ownership.awaitRuns()) {
 				// the session was lost meanwhile: the key goes with the lease
 				continue;
@@ -695,6 +726,9 @@ public class EtcdShardedWorkload implements ShardedWorkload, LeaseListener {
 							Op.delete(EtcdKeys.bytes(ownership.key), DeleteOption.DEFAULT)));
 		}
 		Outcome outcome = conditionally("give up", deletes);
+		removed.stream()
+			.filter((ownership) -> deletes.containsKey(ownership.shard) && !outcome.applied().containsKey(ownership.shard))
+			.forEach((ownership) -> this.abandoned.add(ownership.token));
 		if (outcome.failure() != null) {
 			logger.warn("Could not delete the keys of " + (deletes.size() - outcome.applied().size()) + " shard(s) of workload '"
 					+ this.name + "' that this instance gave up: " + FailureDescription.describe(outcome.failure(), this.etcd)
@@ -786,17 +820,27 @@ public class EtcdShardedWorkload implements ShardedWorkload, LeaseListener {
 		String me = this.identity.get().instanceId();
 		Map<Integer, Step> attempts = new LinkedHashMap<>();
 		Map<Integer, Long> adopted = new TreeMap<>();
+		Map<Integer, Step> stale = new LinkedHashMap<>();
 		for (int shard : shards) {
 			String key = ownerKey(shard);
 			KeyValue existing = this.kvs.get(key);
 			if (existing != null) {
-				if (existing.getLease() == leaseId) {
+				if (existing.getLease() == leaseId && this.abandoned.contains(existing.getCreateRevision())) {
+					// given up before, and its delete may still land: delete it, take the shard afresh
+					stale.put(shard, new Step(new Cmp(existing.getKey(), Cmp.Op.EQUAL,
+							CmpTarget.createRevision(existing.getCreateRevision())), Op.delete(existing.getKey(), DeleteOption.DEFAULT)));
+				}
+				else if (existing.getLease() == leaseId) {
+					// a take whose outcome was unknown
 					adopted.put(shard, existing.getCreateRevision());
 				}
 				continue;
 			}
 			attempts.put(shard, new Step(new Cmp(EtcdKeys.bytes(key), Cmp.Op.EQUAL, CmpTarget.createRevision(0)),
 					Op.put(EtcdKeys.bytes(key), EtcdKeys.bytes(me), PutOption.builder().withLeaseId(leaseId).build())));
+		}
+		if (!stale.isEmpty()) {
+			conditionally("delete the given-up key of", stale);
 		}
 		Outcome outcome = conditionally("take", attempts);
 		Map<Integer, Long> taken = new TreeMap<>(adopted);
@@ -815,6 +859,18 @@ public class EtcdShardedWorkload implements ShardedWorkload, LeaseListener {
 				Long since = this.unownedSince.remove(shard);
 				this.metrics.taken(this.name, Duration.ofNanos((since != null) ? now - since : 0));
 			});
+			if (!this.session.isValid(leaseId)) {
+				// lost between the check above and the puts: leaseLost ran before these ownerships
+				// were there to be removed, so remove them here
+				taken.keySet().forEach((shard) -> {
+					Ownership ownership = this.owned.get(shard);
+					if (ownership != null && ownership.leaseId == leaseId) {
+						this.owned.remove(shard, ownership);
+						ownership.revoke(true);
+					}
+				});
+				return;
+			}
 			logger.info("Instance " + me + " owns shard(s) " + tokens.keySet() + " of workload '" + this.name + "'");
 			tell(new ShardsAssignedEvent(this.name, tokens), ShardListener::assigned);
 		}
@@ -940,22 +996,36 @@ public class EtcdShardedWorkload implements ShardedWorkload, LeaseListener {
 	 * @param leaseId the lease its key lives on
 	 * @param createRevision when it joined
 	 */
-	public record MemberInfo(String instanceId, int weight, int count, long leaseId, long createRevision) {
+	public record MemberInfo(String instanceId, int weight, int count, long leaseId, long createRevision, long since) {
 
-		static String encode(String instanceId, int weight, int count) {
-			return "count=" + count + ",weight=" + weight + ",instance=" + instanceId;
+		/**
+		 * When the instance first joined the workload: its rank when the members disagree on the
+		 * count. A session renewal writes a new member key, but keeps the rank.
+		 * @return the revision of its first member key
+		 */
+		public long joinedAt() {
+			return (this.since > 0) ? this.since : this.createRevision;
+		}
+
+		static String encode(String instanceId, int weight, int count, long since) {
+			return "count=" + count + ",weight=" + weight + ((since > 0) ? ",since=" + since : "") + ",instance="
+					+ instanceId;
 		}
 
 		static @Nullable MemberInfo decode(String value, long leaseId, long createRevision) {
-			String[] parts = value.split(",", 3);
-			if (parts.length != 3 || !parts[0].startsWith("count=") || !parts[1].startsWith("weight=")
-					|| !parts[2].startsWith("instance=")) {
+			String[] parts = value.split(",", 4);
+			if (parts.length == 3) {
+				parts = new String[] { parts[0], parts[1], "since=0", parts[2] };
+			}
+			if (parts.length != 4 || !parts[0].startsWith("count=") || !parts[1].startsWith("weight=")
+					|| !parts[2].startsWith("since=") || !parts[3].startsWith("instance=")) {
 				return null;
 			}
 			try {
-				return new MemberInfo(parts[2].substring("instance=".length()),
+				return new MemberInfo(parts[3].substring("instance=".length()),
 						Integer.parseInt(parts[1].substring("weight=".length())),
-						Integer.parseInt(parts[0].substring("count=".length())), leaseId, createRevision);
+						Integer.parseInt(parts[0].substring("count=".length())), leaseId, createRevision,
+						Long.parseLong(parts[2].substring("since=".length())));
 			}
 			catch (NumberFormatException ex) {
 				return null;

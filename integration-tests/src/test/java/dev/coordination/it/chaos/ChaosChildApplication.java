@@ -134,21 +134,6 @@ public class ChaosChildApplication {
 				environment, instanceId);
 	}
 
-	private static void daemon(String name, Runnable task) {
-		Thread thread = new Thread(task, name);
-		thread.setDaemon(true);
-		thread.start();
-	}
-
-	private static void sleep(long millis) {
-		try {
-			TimeUnit.MILLISECONDS.sleep(millis);
-		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
-		}
-	}
-
 	/**
 	 * The leader's fenced job.
 	 */
@@ -244,7 +229,7 @@ public class ChaosChildApplication {
 			ChildSide.print("REVOKED " + event.getToken() + " " + event.getReason() + " " + System.nanoTime());
 			LeaderTerm term = event.getTerm();
 			if (event.getReason() != RevocationReason.SHUTDOWN && term != null) {
-				daemon("stale-writer", () -> staleWrite(term));
+				ChildSide.daemon("stale-writer", () -> staleWrite(term));
 			}
 		}
 
@@ -264,7 +249,7 @@ public class ChaosChildApplication {
 			}
 			this.started = true;
 			this.session.addListener(this);
-			daemon("child-ready", this::awaitRegisteredThenStart);
+			ChildSide.daemon("child-ready", this::awaitRegisteredThenStart);
 		}
 
 		@Override
@@ -281,13 +266,13 @@ public class ChaosChildApplication {
 		private void awaitRegisteredThenStart() {
 			long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
 			while (!this.registration.isRegistered() && System.nanoTime() - deadline < 0) {
-				sleep(10);
+				ChildSide.sleep(10);
 			}
 			ChildSide.print("READY " + this.instanceId + " " + ProcessHandle.current().pid() + " "
 					+ this.environment.getProperty(CONFIG_PROPERTY, "-") + " "
 					+ (this.registration.isRegistered() ? "registered" : "not-registered"));
-			daemon("leader-work", this::leaderWork);
-			daemon("incrementer", this::increment);
+			ChildSide.daemon("leader-work", this::leaderWork);
+			ChildSide.daemon("incrementer", this::increment);
 		}
 
 		private void leaderWork() {
@@ -305,7 +290,7 @@ public class ChaosChildApplication {
 				catch (RuntimeException ex) {
 					ChildSide.print("WORK-ERROR " + ex.getClass().getSimpleName());
 				}
-				sleep(20);
+				ChildSide.sleep(20);
 			}
 		}
 
@@ -320,7 +305,7 @@ public class ChaosChildApplication {
 				if (leader.isPresent() && leader.get().token() > term.token()) {
 					break;
 				}
-				sleep(50);
+				ChildSide.sleep(50);
 			}
 			if (System.nanoTime() - deadline >= 0) {
 				ChildSide.print("STALE-UNKNOWN " + term.token() + " no-newer-leader");
@@ -342,7 +327,7 @@ public class ChaosChildApplication {
 				catch (EtcdAccessException ex) {
 					// etcd not reachable yet: a rejection is still due
 					why = ex.getClass().getSimpleName();
-					sleep(500);
+					ChildSide.sleep(500);
 				}
 			}
 			ChildSide.print("STALE-UNKNOWN " + term.token() + " " + why);
@@ -352,7 +337,7 @@ public class ChaosChildApplication {
 			DistributedLock lock = this.locks.obtain(LOCK);
 			long seq = 0;
 			while (!Thread.currentThread().isInterrupted()) {
-				sleep(INCREMENT_PAUSE_MILLIS);
+				ChildSide.sleep(INCREMENT_PAUSE_MILLIS);
 				boolean locked;
 				try {
 					locked = lock.tryLock(5, TimeUnit.SECONDS);
@@ -363,7 +348,7 @@ public class ChaosChildApplication {
 				}
 				catch (RuntimeException ex) {
 					// etcd not reachable, or the session not valid
-					sleep(200);
+					ChildSide.sleep(200);
 					continue;
 				}
 				if (!locked) {

@@ -2,6 +2,7 @@ package dev.coordination.it.process;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.concurrent.TimeUnit;
 
 /**
  * What every child application does: print its machine-readable lines, and halt when its parent
@@ -38,6 +39,30 @@ public final class ChildSide {
 		}, "parent-watch");
 		thread.setDaemon(true);
 		thread.start();
+	}
+
+	/**
+	 * Run a task on a daemon thread of its own.
+	 * @param name the thread's name
+	 * @param task the task
+	 */
+	public static void daemon(String name, Runnable task) {
+		Thread thread = new Thread(task, name);
+		thread.setDaemon(true);
+		thread.start();
+	}
+
+	/**
+	 * Sleep; an interrupt ends it early and stays set.
+	 * @param millis how long
+	 */
+	public static void sleep(long millis) {
+		try {
+			TimeUnit.MILLISECONDS.sleep(millis);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
 	}
 
 }

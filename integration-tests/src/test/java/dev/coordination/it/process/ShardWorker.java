@@ -1,9 +1,9 @@
 package dev.coordination.it.process;
 
-import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
@@ -33,7 +33,7 @@ import io.etcd.jetcd.KeyValue;
  * {@code start..end} is the unit's interval: the shard was owned with that token, by
  * {@link ShardedWorkload#fencingToken}, just before {@code start} and just after {@code end} (the
  * ownership never comes back once it ended, so it held all along); the record is
- * {@code <prefix>records/<shard>/<instanceId>-<seq>} = {@code <token> <start> <end>};</li>
+ * {@code <prefix>records/<shard>/<token>/<instanceId>-<seq>} = {@code <token> <start> <end>};</li>
  * <li>after each revocation other than {@code SHUTDOWN}, once etcd shows the shard's owner key gone or
  * created anew, one deliberate write with the revoked token through {@link EtcdTemplate#fencedWrite}
  * to {@code <prefix>stale/<shard>-<token>}: {@code SHARD-STALE-REJECTED <shard> <token>},
@@ -89,7 +89,8 @@ public final class ShardWorker implements ShardListener {
 			Unit unit = new Unit(shard, token);
 			Unit previous = this.running.put(shard, unit);
 			if (previous != null) {
-				previous.stop();
+				previous.stopped = true;
+				previous.awaitStopped();
 			}
 			unit.thread.start();
 		});
@@ -101,18 +102,21 @@ public final class ShardWorker implements ShardListener {
 			return;
 		}
 		long now = System.nanoTime();
+		Map<Integer, Unit> stopping = new TreeMap<>();
 		for (int shard : event.getShards()) {
 			Unit unit = this.running.remove(shard);
-			long token = (unit != null) ? unit.token : -1;
-			ChildSide.print("SHARD-REVOKED " + shard + " " + token + " " + event.getReason() + " " + now);
-			if (unit == null) {
-				continue;
+			ChildSide.print("SHARD-REVOKED " + shard + " " + ((unit != null) ? unit.token : -1) + " " + event.getReason()
+					+ " " + now);
+			if (unit != null) {
+				unit.stopped = true;
+				stopping.put(shard, unit);
 			}
-			// the shard's work ends before the listener returns: only then may another instance own it
-			unit.stop();
-			if (event.getReason() != ShardsRevokedEvent.Reason.SHUTDOWN) {
-				daemon("shard-stale-writer-" + shard, () -> staleWrite(shard, token));
-			}
+		}
+		// the shards' work ends before the listener returns: only then may another instance own them
+		stopping.values().forEach(Unit::awaitStopped);
+		if (event.getReason() != ShardsRevokedEvent.Reason.SHUTDOWN) {
+			stopping.forEach((shard, unit) -> ChildSide.daemon("shard-stale-writer-" + shard,
+					() -> staleWrite(shard, unit.token)));
 		}
 	}
 
@@ -137,7 +141,7 @@ public final class ShardWorker implements ShardListener {
 			String interval = unit.shard + " " + unit.token + " " + start + " " + end + " " + seq;
 			try {
 				WriteResult result = this.workload.fencedWrite(unit.shard,
-						FencedWrite.put(this.prefix + "records/" + unit.shard + "/" + this.instanceId + "-" + seq,
+						FencedWrite.put(this.prefix + "records/" + unit.shard + "/" + unit.token + "/" + this.instanceId + "-" + seq,
 								unit.token + " " + start + " " + end));
 				if (result.applied()) {
 					ChildSide.print("WORK-OK " + interval + " " + result.revision());
@@ -174,7 +178,7 @@ public final class ShardWorker implements ShardListener {
 				Optional<KeyValue> owner = this.etcd.get(ownerKey);
 				if (owner.isPresent() && owner.get().getCreateRevision() == token) {
 					// the lease has not expired yet (a session lost locally), or the key is still being deleted
-					sleep(Duration.ofMillis(100));
+					ChildSide.sleep(100);
 					continue;
 				}
 				WriteResult result = this.etcd.fencedWrite(ownerKey, token,
@@ -190,25 +194,10 @@ public final class ShardWorker implements ShardListener {
 			catch (EtcdAccessException ex) {
 				// etcd not reachable yet: a rejection is still due
 				why = ex.getClass().getSimpleName();
-				sleep(Duration.ofMillis(500));
+				ChildSide.sleep(500);
 			}
 		}
 		ChildSide.print("SHARD-STALE-UNKNOWN " + shard + " " + token + " " + why);
-	}
-
-	private static void daemon(String name, Runnable task) {
-		Thread thread = new Thread(task, name);
-		thread.setDaemon(true);
-		thread.start();
-	}
-
-	private static void sleep(Duration duration) {
-		try {
-			TimeUnit.NANOSECONDS.sleep(duration.toNanos());
-		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
-		}
 	}
 
 	/**
@@ -232,10 +221,10 @@ public final class ShardWorker implements ShardListener {
 		}
 
 		/**
-		 * Stop after the current unit, and wait for it: at most one unit of work and one request.
+		 * Wait for the thread to end once {@link #stopped} is set: at most one unit of work and one
+		 * request.
 		 */
-		void stop() {
-			this.stopped = true;
+		void awaitStopped() {
 			try {
 				this.thread.join(ShardWorker.this.workMillis + TimeUnit.SECONDS.toMillis(5));
 			}

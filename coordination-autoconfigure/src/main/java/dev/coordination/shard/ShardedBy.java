@@ -18,7 +18,7 @@ import java.lang.annotation.Target;
  * skipped (returning {@code null}, or nothing) otherwise.</li>
  * </ul>
  * While the method runs for a shard, the shard is not given up: a rebalance that moves it waits
- * for the run to end before the shard's key is deleted. When the session is lost, the running
+ * for the run to end before the shard's key is deleted. At shutdown, or when the session is lost, the running
  * threads are interrupted and the shard is no longer owned; check
  * {@link ShardContext#isStillOwner()} before an irreversible step, or write through
  * {@link ShardedWorkload#fencedWrite}. Any other signature, or a return type other than

@@ -502,6 +502,62 @@ class ShardedWorkloadIntegrationTests {
 	}
 
 	@Test
+	void aRenewedSessionJoinsAgainWhenItsFirstRegistrationFails() throws Exception {
+		try (TcpProxy proxy = TcpProxy.start(URI.create(etcd.endpointsAsString().split(",")[0]))) {
+			// a longer TTL: the renewed session outlives the cut, so only the registration fails
+			instance("a", "rejoin", 4, Duration.ZERO)
+				.withPropertyValues("coordination.etcd.endpoints=" + proxy.endpoint(), "coordination.etcd.session.ttl=6s")
+				.run((a) -> {
+					EtcdShardedWorkload workload = workload(a, "rejoin");
+					await().atMost(Duration.ofSeconds(5)).until(() -> workload.ownedShards().size() == 4);
+					CoordinationSession session = a.getBean(CoordinationSession.class);
+					long lease = session.leaseId();
+					CountDownLatch told = new CountDownLatch(1);
+					CountDownLatch resume = new CountDownLatch(1);
+					workload.addListener(new ShardListener() {
+
+						@Override
+						public void revoked(ShardsRevokedEvent event) {
+							if (event.getReason() == Reason.SESSION_LOST) {
+								// the workload's thread waits here, so it registers the renewed session
+								// only once the test cut the connection
+								told.countDown();
+								try {
+									resume.await(10, TimeUnit.SECONDS);
+								}
+								catch (InterruptedException ex) {
+									Thread.currentThread().interrupt();
+								}
+							}
+						}
+
+					});
+					try {
+						etcd.client().getLeaseClient().revoke(lease).get(5, TimeUnit.SECONDS);
+						assertThat(told.await(10, TimeUnit.SECONDS)).isTrue();
+						await().atMost(Duration.ofSeconds(10))
+							.until(() -> session.leaseId() != 0 && session.leaseId() != lease);
+						long renewed = session.leaseId();
+						proxy.drop();
+						resume.countDown();
+						// longer than the request timeout: the registration attempted meanwhile failed
+						await().during(Duration.ofMillis(1500)).atMost(Duration.ofSeconds(3))
+							.until(() -> memberKey("rejoin", renewed) == null);
+						assertThat(session.isValid(renewed)).isTrue();
+						proxy.pass();
+						await().atMost(Duration.ofSeconds(5)).until(() -> memberKey("rejoin", renewed) != null
+								&& workload.ownedShards().size() == 4 && ownedOnLease("rejoin", 4, renewed));
+						assertThat(session.leaseId()).isEqualTo(renewed);
+					}
+					finally {
+						resume.countDown();
+						proxy.pass();
+					}
+				});
+		}
+	}
+
+	@Test
 	void stoppingInterruptsAThreadHoldingAShardAndDeletesTheKeyOnceItLetGo() throws Exception {
 		instance("a", "held", 4, Duration.ZERO).run((a) -> {
 			EtcdShardedWorkload workload = workload(a, "held");

@@ -12,7 +12,9 @@ import java.util.SortedSet;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
@@ -468,6 +470,137 @@ class ShardedWorkloadIntegrationTests {
 		});
 	}
 
+	@Test
+	void theCountInForceStaysWithTheFirstMemberAcrossARenewalOfItsSession() {
+		Duration settle = Duration.ofSeconds(1);
+		instance("x", "renewed-count", 8, settle).run((x) -> {
+			EtcdShardedWorkload first = workload(x, "renewed-count");
+			await().atMost(Duration.ofSeconds(5)).until(() -> first.ownedShards().size() == 8);
+			instance("y", "renewed-count", 16, settle).run((y) -> {
+				EtcdShardedWorkload other = workload(y, "renewed-count");
+				await().atMost(Duration.ofSeconds(5)).until(() -> other.standingAside().isPresent());
+				CoordinationSession session = x.getBean(CoordinationSession.class);
+				long lease = session.leaseId();
+				KeyValue joined = memberKey("renewed-count", lease);
+				assertThat(joined).isNotNull();
+				etcd.client().getLeaseClient().revoke(lease).get(5, TimeUnit.SECONDS);
+				await().atMost(Duration.ofSeconds(10)).until(() -> session.leaseId() != 0 && session.leaseId() != lease
+						&& first.ownedShards().size() == 8 && ownedOnLease("renewed-count", 8, session.leaseId()));
+				KeyValue rejoined = memberKey("renewed-count", session.leaseId());
+				assertThat(rejoined).isNotNull();
+				assertThat(rejoined.getCreateRevision()).isGreaterThan(joined.getCreateRevision());
+				assertThat(EtcdKeys.string(rejoined.getValue())).contains("since=" + joined.getCreateRevision() + ",");
+				// longer than the settle delay: had the renewed member counted as the newer one, the other
+				// would have settled on its 16 shards by then
+				await().during(settle.plusSeconds(1)).atMost(settle.plusSeconds(2))
+					.until(() -> other.standingAside().isPresent() && other.ownedShards().isEmpty()
+							&& first.ownedShards().size() == 8 && first.standingAside().isEmpty());
+				assertThat(other.standingAside().get()).contains("8 shards are in force (instance x)");
+				assertThat(y.getBean(Recorder.class).assignedShards()).isEmpty();
+			});
+		});
+	}
+
+	@Test
+	void aRenewedSessionJoinsAgainWhenItsFirstRegistrationFails() throws Exception {
+		try (TcpProxy proxy = TcpProxy.start(URI.create(etcd.endpointsAsString().split(",")[0]))) {
+			// a longer TTL: the renewed session outlives the cut, so only the registration fails
+			instance("a", "rejoin", 4, Duration.ZERO)
+				.withPropertyValues("coordination.etcd.endpoints=" + proxy.endpoint(), "coordination.etcd.session.ttl=6s")
+				.run((a) -> {
+					EtcdShardedWorkload workload = workload(a, "rejoin");
+					await().atMost(Duration.ofSeconds(5)).until(() -> workload.ownedShards().size() == 4);
+					CoordinationSession session = a.getBean(CoordinationSession.class);
+					long lease = session.leaseId();
+					CountDownLatch told = new CountDownLatch(1);
+					CountDownLatch resume = new CountDownLatch(1);
+					workload.addListener(new ShardListener() {
+
+						@Override
+						public void revoked(ShardsRevokedEvent event) {
+							if (event.getReason() == Reason.SESSION_LOST) {
+								// the workload's thread waits here, so it registers the renewed session
+								// only once the test cut the connection
+								told.countDown();
+								try {
+									resume.await(10, TimeUnit.SECONDS);
+								}
+								catch (InterruptedException ex) {
+									Thread.currentThread().interrupt();
+								}
+							}
+						}
+
+					});
+					try {
+						etcd.client().getLeaseClient().revoke(lease).get(5, TimeUnit.SECONDS);
+						assertThat(told.await(10, TimeUnit.SECONDS)).isTrue();
+						await().atMost(Duration.ofSeconds(10))
+							.until(() -> session.leaseId() != 0 && session.leaseId() != lease);
+						long renewed = session.leaseId();
+						proxy.drop();
+						resume.countDown();
+						// longer than the request timeout: the registration attempted meanwhile failed
+						await().during(Duration.ofMillis(1500)).atMost(Duration.ofSeconds(3))
+							.until(() -> memberKey("rejoin", renewed) == null);
+						assertThat(session.isValid(renewed)).isTrue();
+						proxy.pass();
+						await().atMost(Duration.ofSeconds(5)).until(() -> memberKey("rejoin", renewed) != null
+								&& workload.ownedShards().size() == 4 && ownedOnLease("rejoin", 4, renewed));
+						assertThat(session.leaseId()).isEqualTo(renewed);
+					}
+					finally {
+						resume.countDown();
+						proxy.pass();
+					}
+				});
+		}
+	}
+
+	@Test
+	void stoppingInterruptsAThreadHoldingAShardAndDeletesTheKeyOnceItLetGo() throws Exception {
+		instance("a", "held", 4, Duration.ZERO).run((a) -> {
+			EtcdShardedWorkload workload = workload(a, "held");
+			await().atMost(Duration.ofSeconds(5)).until(() -> workload.ownedShards().size() == 4);
+			long token = workload.fencingToken(0).getAsLong();
+			CountDownLatch never = new CountDownLatch(1);
+			CountDownLatch holding = new CountDownLatch(1);
+			AtomicBoolean interrupted = new AtomicBoolean();
+			AtomicReference<@Nullable KeyValue> keyWhenInterrupted = new AtomicReference<>();
+			Thread worker = new Thread(() -> {
+				try (EtcdShardedWorkload.Hold hold = workload.hold(0)) {
+					assertThat(hold).isNotNull();
+					holding.countDown();
+					never.await();
+				}
+				catch (InterruptedException ex) {
+					interrupted.set(true);
+					keyWhenInterrupted.set(ownerKey("held", 0));
+				}
+			}, "shard-worker");
+			worker.setDaemon(true);
+			worker.start();
+			Thread stopper = new Thread(workload::stop, "shard-stopper");
+			stopper.setDaemon(true);
+			try {
+				assertThat(holding.await(5, TimeUnit.SECONDS)).isTrue();
+				stopper.start();
+				await().atMost(Duration.ofSeconds(5)).until(() -> !stopper.isAlive());
+				assertThat(interrupted).isTrue();
+				assertThat(worker.isAlive()).isFalse();
+				// the key was still there while the run was ending, and is gone once stop() returned
+				assertThat(keyWhenInterrupted.get()).isNotNull()
+					.satisfies((kv) -> assertThat(kv.getCreateRevision()).isEqualTo(token));
+				assertThat(ownerKey("held", 0)).isNull();
+				assertThat(workload.isRunning()).isFalse();
+			}
+			finally {
+				never.countDown();
+				stopper.join(5000);
+			}
+		});
+	}
+
 	private Sampler sampler() {
 		Sampler sampler = new Sampler();
 		this.samplers.add(sampler);
@@ -533,11 +666,29 @@ class ShardedWorkloadIntegrationTests {
 		return "/shards/" + workload + "/owners/" + shard;
 	}
 
+	private static @Nullable KeyValue memberKey(String workload, long leaseId) {
+		return key("/shards/" + workload + "/members/" + EtcdKeys.leaseHex(leaseId));
+	}
+
+	private static boolean ownedOnLease(String workload, int count, long leaseId) {
+		for (int shard = 0; shard < count; shard++) {
+			KeyValue kv = ownerKey(workload, shard);
+			if (kv == null || kv.getLease() != leaseId) {
+				return false;
+			}
+		}
+		return true;
+	}
+
 	private static @Nullable KeyValue ownerKey(String workload, int shard) {
+		return key(ownerKeyName(workload, shard));
+	}
+
+	private static @Nullable KeyValue key(String key) {
 		try {
 			List<KeyValue> kvs = etcd.client()
 				.getKVClient()
-				.get(EtcdKeys.bytes(ownerKeyName(workload, shard)))
+				.get(EtcdKeys.bytes(key))
 				.get(5, TimeUnit.SECONDS)
 				.getKvs();
 			return kvs.isEmpty() ? null : kvs.get(0);

@@ -453,7 +453,7 @@ public class EtcdShardedWorkload implements ShardedWorkload, LeaseListener {
 		catch (EtcdAccessException ex) {
 			this.failures.failed("Could not join sharded workload '" + this.name + "': "
 					+ FailureDescription.describe(ex, this.etcd) + "; retrying while the session lasts", ex);
-			retryLater(() -> register(leaseId));
+			retryLater();
 		}
 	}
 
@@ -604,7 +604,7 @@ public class EtcdShardedWorkload implements ShardedWorkload, LeaseListener {
 			this.failures.failed("Could not delete the keys of shards of workload '" + this.name
 					+ "' that this instance no longer owns: " + FailureDescription.describe(failure, this.etcd)
 					+ "; retrying while the session lasts", failure);
-			retryLater(this::evaluate);
+			retryLater();
 		}
 	}
 
@@ -733,7 +733,7 @@ public class EtcdShardedWorkload implements ShardedWorkload, LeaseListener {
 			logger.warn("Could not delete the keys of " + (deletes.size() - outcome.applied().size()) + " shard(s) of workload '"
 					+ this.name + "' that this instance gave up: " + FailureDescription.describe(outcome.failure(), this.etcd)
 					+ "; deleting them again at the next change, else they go with the session lease");
-			retryLater(this::evaluate);
+			retryLater();
 		}
 	}
 
@@ -877,7 +877,7 @@ public class EtcdShardedWorkload implements ShardedWorkload, LeaseListener {
 		if (failure != null) {
 			this.failures.failed("Could not take shards of workload '" + this.name + "': "
 					+ FailureDescription.describe(failure, this.etcd) + "; retrying while the session lasts", failure);
-			retryLater(this::evaluate);
+			retryLater();
 		}
 		else {
 			this.backoff.reset();
@@ -903,12 +903,16 @@ public class EtcdShardedWorkload implements ShardedWorkload, LeaseListener {
 		}
 	}
 
-	private void retryLater(Runnable task) {
+	/**
+	 * Evaluate again after the backoff: an evaluation joins on the current lease, and gives up and
+	 * takes what is still to do, so one pending retry covers every failure before it.
+	 */
+	private void retryLater() {
 		ScheduledFuture<?> timer = this.retryTimer;
 		if (timer != null && !timer.isDone()) {
 			return;
 		}
-		this.retryTimer = schedule(task, this.backoff.nextDelayNanos());
+		this.retryTimer = schedule(this::evaluate, this.backoff.nextDelayNanos());
 	}
 
 	private String ownerKey(int shard) {

@@ -1,5 +1,6 @@
 package dev.coordination.autoconfigure;
 
+import java.beans.PropertyDescriptor;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URL;
@@ -14,6 +15,7 @@ import java.util.Map;
 import org.apache.commons.logging.Log;
 import org.jspecify.annotations.Nullable;
 
+import org.springframework.beans.BeanUtils;
 import org.springframework.boot.EnvironmentPostProcessor;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.context.properties.source.ConfigurationProperty;
@@ -27,6 +29,7 @@ import org.springframework.boot.origin.Origin;
 import org.springframework.core.Ordered;
 import org.springframework.core.env.ConfigurableEnvironment;
 import org.springframework.core.env.SystemEnvironmentPropertySource;
+import org.springframework.util.ClassUtils;
 import org.springframework.util.StreamUtils;
 
 /**
@@ -137,9 +140,19 @@ public class UnknownPropertiesEnvironmentPostProcessor implements EnvironmentPos
 
 		private final List<String> groups;
 
+		// map-typed property whose values are the starter's own settings objects -> their fields
+		// ({@code coordination.shards} -> count, weight, settle-delay), relaxed
+		private final Map<String, Map<String, String>> valueFields;
+
 		KnownProperties(Map<String, Boolean> properties, List<String> groups) {
+			this(properties, groups, Map.of());
+		}
+
+		KnownProperties(Map<String, Boolean> properties, List<String> groups,
+				Map<String, Map<String, String>> valueFields) {
 			this.properties = properties;
 			this.groups = groups;
+			this.valueFields = valueFields;
 		}
 
 		static KnownProperties load(@Nullable ClassLoader classLoader) {
@@ -152,6 +165,7 @@ public class UnknownPropertiesEnvironmentPostProcessor implements EnvironmentPos
 		@SuppressWarnings("unchecked")
 		private static KnownProperties read(ClassLoader loader) {
 			Map<String, Boolean> properties = new LinkedHashMap<>();
+			Map<String, Map<String, String>> valueFields = new LinkedHashMap<>();
 			List<String> groups = new ArrayList<>();
 			for (String location : LOCATIONS) {
 				try {
@@ -167,6 +181,10 @@ public class UnknownPropertiesEnvironmentPostProcessor implements EnvironmentPos
 							String name = String.valueOf(property.get("name"));
 							if (name.startsWith("coordination.")) {
 								properties.merge(name, open(property.get("type")), Boolean::logicalOr);
+								Map<String, String> fields = valueFields(property.get("type"), loader);
+								if (fields != null) {
+									valueFields.put(name, fields);
+								}
 							}
 						}
 						for (Object item : (List<Object>) metadata.getOrDefault("groups", List.of())) {
@@ -182,7 +200,51 @@ public class UnknownPropertiesEnvironmentPostProcessor implements EnvironmentPos
 					return new KnownProperties(Map.of(), List.of());
 				}
 			}
-			return new KnownProperties(properties, groups);
+			return new KnownProperties(properties, groups, valueFields);
+		}
+
+		/**
+		 * The settable properties of the values of a map whose values are one of the starter's own
+		 * settings classes, by their relaxed form, in their dashed form; {@code null} for any other
+		 * type.
+		 */
+		private static @Nullable Map<String, String> valueFields(@Nullable Object type, ClassLoader loader) {
+			String name = (type != null) ? type.toString() : "";
+			String prefix = "java.util.Map<java.lang.String,";
+			if (!name.startsWith(prefix + "dev.coordination.") || !name.endsWith(">")) {
+				return null;
+			}
+			try {
+				Class<?> value = ClassUtils.forName(name.substring(prefix.length(), name.length() - 1), loader);
+				Map<String, String> fields = new LinkedHashMap<>();
+				for (PropertyDescriptor descriptor : BeanUtils.getPropertyDescriptors(value)) {
+					if (descriptor.getWriteMethod() != null) {
+						String dashed = descriptor.getName().replaceAll("([a-z0-9])([A-Z])", "$1-$2").toLowerCase(Locale.ROOT);
+						fields.put(relaxed(dashed), dashed);
+					}
+				}
+				return fields.isEmpty() ? null : fields;
+			}
+			catch (ClassNotFoundException | LinkageError ex) {
+				return null;
+			}
+		}
+
+		/**
+		 * For a name below a map of settings objects ({@code coordination.shards.orders.count}): the
+		 * map property, and what follows the map key, or {@code null} for any other name.
+		 */
+		private String @Nullable [] belowSettingsMap(String name) {
+			for (String map : this.valueFields.keySet()) {
+				String known = relaxed(map);
+				if (name.startsWith(known + ".") || name.startsWith(known + "[")) {
+					String rest = name.substring(known.length() + 1);
+					int bracket = rest.indexOf(']');
+					int dot = rest.indexOf('.', Math.max(bracket, 0));
+					return new String[] { map, (dot >= 0) ? rest.substring(dot + 1) : "" };
+				}
+			}
+			return null;
 		}
 
 		private static boolean open(@Nullable Object type) {
@@ -214,6 +276,21 @@ public class UnknownPropertiesEnvironmentPostProcessor implements EnvironmentPos
 				return true;
 			}
 			String name = relaxed(canonical);
+			String[] settings = belowSettingsMap(name);
+			if (settings != null) {
+				Map<String, String> fields = this.valueFields.get(settings[0]);
+				if (settings[1].isEmpty() || fields == null || fields.containsKey(settings[1])) {
+					return true;
+				}
+				// COORDINATION_SHARDS_MY_ORDERS_SETTLE_DELAY: the map key and the dashes both became dots
+				String[] segments = settings[1].split("\\.");
+				for (int from = 0; environmentVariable && from < segments.length; from++) {
+					if (fields.containsKey(String.join("", java.util.Arrays.copyOfRange(segments, from, segments.length)))) {
+						return true;
+					}
+				}
+				return false;
+			}
 			String legacyName = canonical.toLowerCase(Locale.ROOT);
 			for (Map.Entry<String, Boolean> property : this.properties.entrySet()) {
 				String known = relaxed(property.getKey());
@@ -240,6 +317,24 @@ public class UnknownPropertiesEnvironmentPostProcessor implements EnvironmentPos
 		 */
 		@Nullable String closest(String canonical) {
 			String name = relaxed(canonical);
+			String[] settings = belowSettingsMap(name);
+			Map<String, String> fields = (settings != null) ? this.valueFields.get(settings[0]) : null;
+			if (settings != null && fields != null) {
+				String field = null;
+				int fieldDistance = Integer.MAX_VALUE;
+				for (String candidate : fields.keySet()) {
+					int distance = distance(settings[1], candidate);
+					if (distance < fieldDistance) {
+						field = candidate;
+						fieldDistance = distance;
+					}
+				}
+				if (field == null || fieldDistance > Math.max(2, settings[1].length() / 3)) {
+					return null;
+				}
+				String key = canonical.substring(0, canonical.lastIndexOf('.') + 1);
+				return key + fields.get(field);
+			}
 			String best = null;
 			int bestDistance = Integer.MAX_VALUE;
 			for (String property : this.properties.keySet()) {

@@ -49,6 +49,28 @@ class UnknownPropertiesEnvironmentPostProcessorTests {
 		assertThat(this.known.isKnown("coordination.etcd.request-timeout")).isTrue();
 	}
 
+	@Test
+	void settingsOfEachShardedWorkloadAndElectionAreChecked() {
+		assertThat(this.known.isKnown("coordination.shards.orders.count")).isTrue();
+		assertThat(this.known.isKnown("coordination.shards.orders.settle-delay")).isTrue();
+		assertThat(this.known.isKnown("coordination.shards.orders")).isTrue();
+		assertThat(this.known.isKnown("coordination.etcd.election.elections.main.candidate")).isTrue();
+		assertThat(this.known.isKnown("coordination.shards.orders.setle-delay")).isFalse();
+		assertThat(this.known.isKnown("coordination.etcd.election.elections.main.candidat")).isFalse();
+		assertThat(this.known.closest("coordination.shards.orders.setle-delay"))
+			.isEqualTo("coordination.shards.orders.settle-delay");
+		assertThat(this.known.closest("coordination.shards.orders.wieght")).isEqualTo("coordination.shards.orders.weight");
+	}
+
+	@Test
+	void settingsOfAShardedWorkloadFromEnvironmentVariablesAreNoTypo() {
+		StandardEnvironment environment = environment(Map.of("COORDINATION_SHARDS_MY_ORDERS_SETTLE_DELAY", "2s",
+				"COORDINATION_SHARDS_ORDERS_COUNT", "8", "COORDINATION_SHARDS_ORDERS_SETLE_DELAY", "2s"));
+		assertThat(UnknownPropertiesEnvironmentPostProcessor
+			.unknownProperties(ConfigurationPropertySources.get(environment), this.known))
+			.containsOnlyKeys("coordination.shards.orders.setle.delay");
+	}
+
 	private static StandardEnvironment environment(Map<String, Object> variables) {
 		StandardEnvironment environment = new StandardEnvironment();
 		environment.getPropertySources()

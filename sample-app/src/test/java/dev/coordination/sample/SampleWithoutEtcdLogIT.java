@@ -61,6 +61,7 @@ class SampleWithoutEtcdLogIT {
 			assertThat(count(log, "Could not read \\[?/config/")).isGreaterThanOrEqualTo(2);
 			assertThat(count(log, "Could not read \\[?/services/")).isGreaterThanOrEqualTo(2);
 			assertThat(count(log, "Could not read \\[?/elections/default/")).isGreaterThanOrEqualTo(2);
+			assertThat(count(log, "Could not read \\[?/shards/invoices/")).isGreaterThanOrEqualTo(2);
 			assertThat(count(log, "(?i)grant a (coordination session )?lease")).isGreaterThanOrEqualTo(2);
 		});
 		assertThat(this.instance.terminate(Duration.ofSeconds(30))).isIn(0, 130, 143);
@@ -84,7 +85,7 @@ class SampleWithoutEtcdLogIT {
 			byCapability.computeIfAbsent(capability(entry.get(0)), (key) -> new ArrayList<>()).add(entry.get(0));
 		}
 		assertThat(byCapability).as("the WARN and ERROR lines by what they are about")
-			.containsOnlyKeys("config import", "config watch", "session", "discovery", "election");
+			.containsOnlyKeys("config import", "config watch", "session", "discovery", "election", "shards");
 		byCapability.forEach((capability, lines) -> {
 			if (capability.equals("config import")) {
 				// one line per configuration context at most
@@ -112,6 +113,9 @@ class SampleWithoutEtcdLogIT {
 		}
 		if (line.contains("election")) {
 			return "election";
+		}
+		if (line.contains("/shards/") || line.contains("sharded workload")) {
+			return "shards";
 		}
 		return "other: " + line;
 	}

@@ -31,6 +31,7 @@ import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.PutMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
@@ -40,6 +41,10 @@ import org.springframework.web.bind.annotation.RestController;
  * <ul>
  * <li>{@code POST /patterns/counters/{name}}: a compare-and-swap increment, retried until no other
  * writer came in between;</li>
+ * <li>{@code PUT /patterns/accounts/{name}?balance=100} opens an account (only if it does not exist);
+ * {@code POST /patterns/accounts/{from}/transfer?to=bob&amount=30}: a transfer between two keys in one
+ * transaction that applies only if neither key changed since it was read (compares on both keys'
+ * versions), retried otherwise: no money is created or lost by concurrent transfers;</li>
  * <li>{@code POST /patterns/leases?ttlSeconds=10}: a lease kept alive, with a key on it (2 to 60 s, at
  * most 10 at a time);
  * {@code DELETE /patterns/leases/{id}} stops the keep-alive and revokes it, deleting the key;</li>
@@ -91,6 +96,75 @@ class PatternsController {
 		}
 		return ResponseEntity.status(HttpStatus.CONFLICT)
 			.body("Counter " + name + " changed under every one of " + MAX_ATTEMPTS + " attempts.\n");
+	}
+
+	@PutMapping(path = "/patterns/accounts/{name}", produces = "text/plain")
+	ResponseEntity<String> open(@PathVariable String name, @RequestParam long balance) {
+		if (balance < 0) {
+			return ResponseEntity.badRequest().body("balance must be 0 or more.\n");
+		}
+		String key = account(name);
+		// version 0: the key does not exist
+		TxnResponse response = this.etcd.txn("open " + key,
+				(txn) -> txn.If(new Cmp(Keys.bytes(key), Cmp.Op.EQUAL, CmpTarget.version(0)))
+					.Then(Op.put(Keys.bytes(key), Keys.bytes(Long.toString(balance)), PutOption.DEFAULT)));
+		return response.isSucceeded() ? ResponseEntity.ok("Account " + name + " opened with " + balance + ".\n")
+				: ResponseEntity.status(HttpStatus.CONFLICT).body("Account " + name + " already exists.\n");
+	}
+
+	@PostMapping(path = "/patterns/accounts/{from}/transfer", produces = "text/plain")
+	ResponseEntity<String> transfer(@PathVariable String from, @RequestParam String to, @RequestParam long amount) {
+		if (amount <= 0) {
+			return ResponseEntity.badRequest().body("amount must be more than 0.\n");
+		}
+		if (from.equals(to)) {
+			return ResponseEntity.badRequest().body("A transfer needs two different accounts.\n");
+		}
+		String fromKey = account(from);
+		String toKey = account(to);
+		for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+			KeyValue source = this.etcd.get(fromKey).orElse(null);
+			KeyValue target = this.etcd.get(toKey).orElse(null);
+			if (source == null || target == null) {
+				return ResponseEntity.status(HttpStatus.NOT_FOUND)
+					.body("No account " + ((source == null) ? from : to) + ": open it with PUT /patterns/accounts/"
+							+ ((source == null) ? from : to) + "?balance=100\n");
+			}
+			long sourceBalance;
+			long targetBalance;
+			try {
+				sourceBalance = Long.parseLong(Keys.text(source.getValue()));
+				targetBalance = Long.parseLong(Keys.text(target.getValue()));
+			}
+			catch (NumberFormatException ex) {
+				return ResponseEntity.status(HttpStatus.CONFLICT)
+					.body(fromKey + " or " + toKey + " does not hold a number.\n");
+			}
+			if (sourceBalance < amount) {
+				return ResponseEntity.status(HttpStatus.CONFLICT)
+					.body("Account " + from + " holds " + sourceBalance + ", less than " + amount + ".\n");
+			}
+			// both puts apply together, and only if neither account changed since it was read
+			TxnResponse response = this.etcd.txn("transfer " + amount + " from " + fromKey + " to " + toKey,
+					(txn) -> txn
+						.If(new Cmp(Keys.bytes(fromKey), Cmp.Op.EQUAL, CmpTarget.version(source.getVersion())),
+								new Cmp(Keys.bytes(toKey), Cmp.Op.EQUAL, CmpTarget.version(target.getVersion())))
+						.Then(Op.put(Keys.bytes(fromKey), Keys.bytes(Long.toString(sourceBalance - amount)),
+								PutOption.DEFAULT),
+								Op.put(Keys.bytes(toKey), Keys.bytes(Long.toString(targetBalance + amount)),
+										PutOption.DEFAULT)));
+			if (response.isSucceeded()) {
+				return ResponseEntity.ok("Moved " + amount + " from " + from + " to " + to + " after " + attempt
+						+ " attempt(s), at revision " + response.getHeader().getRevision() + ": " + from + " = "
+						+ (sourceBalance - amount) + ", " + to + " = " + (targetBalance + amount) + ".\n");
+			}
+		}
+		return ResponseEntity.status(HttpStatus.CONFLICT)
+			.body("The accounts changed under every one of " + MAX_ATTEMPTS + " attempts.\n");
+	}
+
+	private static String account(String name) {
+		return "/sample/accounts/" + Keys.segment(name);
 	}
 
 	@PostMapping(path = "/patterns/leases", produces = "text/plain")

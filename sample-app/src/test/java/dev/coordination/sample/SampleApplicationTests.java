@@ -1,8 +1,14 @@
 package dev.coordination.sample;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 import dev.coordination.election.LeaderElection;
 import dev.coordination.election.LeaderElections;
@@ -189,6 +195,44 @@ class SampleApplicationTests {
 			assertThat(rest().delete().uri("/patterns/leases/" + id).retrieve().body(String.class)).contains("revoked");
 			assertThat(client.getKVClient().get(EtcdKeys.bytes("/sample/leases/" + id)).get().getKvs()).isEmpty();
 		}
+	}
+
+	@Test
+	void concurrentTransfersBetweenTwoKeysNeitherCreateNorLoseMoney() throws Exception {
+		assertThat(rest().put().uri("/patterns/accounts/alice?balance=1000").retrieve().body(String.class))
+			.isEqualTo("Account alice opened with 1000.\n");
+		assertThat(rest().put().uri("/patterns/accounts/bob?balance=1000").retrieve().body(String.class))
+			.isEqualTo("Account bob opened with 1000.\n");
+		assertThat(status(rest().put().uri("/patterns/accounts/bob?balance=5"))).isEqualTo(409);
+		// 40 transfers in both directions at once: each read-compute-write races the others
+		ExecutorService callers = Executors.newFixedThreadPool(8);
+		try {
+			List<Future<String>> transfers = new ArrayList<>();
+			for (int i = 0; i < 40; i++) {
+				String uri = (i % 2 == 0) ? "/patterns/accounts/alice/transfer?to=bob&amount=7"
+						: "/patterns/accounts/bob/transfer?to=alice&amount=3";
+				transfers.add(callers.submit(() -> rest().post().uri(uri).retrieve().body(String.class)));
+			}
+			for (Future<String> transfer : transfers) {
+				assertThat(transfer.get(30, TimeUnit.SECONDS)).startsWith("Moved ");
+			}
+		}
+		finally {
+			callers.shutdownNow();
+		}
+		try (Client client = etcd.newClient()) {
+			// 20 x 7 one way, 20 x 3 the other: alice -80, bob +80, whatever the interleaving
+			assertThat(client.getKVClient().get(EtcdKeys.bytes("/sample/accounts/alice")).get().getKvs().get(0)
+				.getValue().toString(StandardCharsets.UTF_8)).isEqualTo("920");
+			assertThat(client.getKVClient().get(EtcdKeys.bytes("/sample/accounts/bob")).get().getKvs().get(0)
+				.getValue().toString(StandardCharsets.UTF_8)).isEqualTo("1080");
+		}
+		assertThat(status(rest().post().uri("/patterns/accounts/alice/transfer?to=bob&amount=5000"))).isEqualTo(409);
+		assertThat(status(rest().post().uri("/patterns/accounts/alice/transfer?to=carol&amount=1"))).isEqualTo(404);
+	}
+
+	private static int status(RestClient.RequestHeadersSpec<?> request) {
+		return request.exchange((clientRequest, response) -> response.getStatusCode().value());
 	}
 
 	@Test

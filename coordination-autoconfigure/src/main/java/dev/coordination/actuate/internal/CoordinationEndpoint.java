@@ -36,8 +36,8 @@ import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
 import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;
 
 /**
- * {@code /actuator/coordination}: what this instance holds and sees, in one place, from local state:
- * the session, every election, every sharded workload, the locks it holds, its
+ * {@code /actuator/coordination}: what this instance holds and sees, in one place, from local state
+ * (one etcd call excepted, see below): the session, every election, every sharded workload, the locks it holds, its
  * registration and the services it sees, and the configuration imported from etcd. A capability that is off is left
  * out, as are values that do not exist (like the lease of a lost session).
  * <p>
@@ -59,8 +59,6 @@ public class CoordinationEndpoint {
 	 */
 	static final int MAX_LEASE_KEYS = 100;
 
-	private final @Nullable EtcdTemplate etcd;
-
 	private final @Nullable CoordinationSession session;
 
 	private final @Nullable LeaderElections elections;
@@ -74,6 +72,8 @@ public class CoordinationEndpoint {
 	private final @Nullable EtcdServiceRegistration registration;
 
 	private final @Nullable EtcdConfigState config;
+
+	private final @Nullable EtcdTemplate etcd;
 
 	/**
 	 * Create the endpoint; every argument may be {@code null} when its capability is off.
@@ -107,7 +107,6 @@ public class CoordinationEndpoint {
 			@Nullable EtcdShardedWorkloads shards, @Nullable EtcdLockRegistry locks, @Nullable ServiceDiscovery discovery,
 			@Nullable EtcdServiceRegistration registration, @Nullable EtcdConfigState config,
 			@Nullable EtcdTemplate etcd) {
-		this.etcd = etcd;
 		this.session = session;
 		this.elections = elections;
 		this.shards = shards;
@@ -115,6 +114,7 @@ public class CoordinationEndpoint {
 		this.discovery = discovery;
 		this.registration = registration;
 		this.config = config;
+		this.etcd = etcd;
 	}
 
 	@ReadOperation

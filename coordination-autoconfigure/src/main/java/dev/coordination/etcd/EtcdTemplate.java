@@ -12,6 +12,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 
+import dev.coordination.etcd.internal.ClientNamespace;
 import dev.coordination.etcd.internal.ConnectionDiagnosis;
 import dev.coordination.etcd.internal.EtcdExceptionTranslator;
 import dev.coordination.etcd.internal.EtcdKeys;
@@ -24,12 +25,14 @@ import io.etcd.jetcd.kv.DeleteResponse;
 import io.etcd.jetcd.kv.GetResponse;
 import io.etcd.jetcd.kv.PutResponse;
 import io.etcd.jetcd.kv.TxnResponse;
+import io.etcd.jetcd.lease.LeaseTimeToLiveResponse;
 import io.etcd.jetcd.maintenance.StatusResponse;
 import io.etcd.jetcd.op.Cmp;
 import io.etcd.jetcd.op.CmpTarget;
 import io.etcd.jetcd.op.Op;
 import io.etcd.jetcd.options.DeleteOption;
 import io.etcd.jetcd.options.GetOption;
+import io.etcd.jetcd.options.LeaseOption;
 import io.etcd.jetcd.options.PutOption;
 import org.jspecify.annotations.Nullable;
 
@@ -350,6 +353,64 @@ public class EtcdTemplate {
 	 */
 	public List<Member> members(Duration timeout) {
 		return call("list members", timeout, () -> this.client.getClusterClient().listMember()).getMembers();
+	}
+
+	/**
+	 * Read a lease as etcd sees it: its remaining and granted TTL and the keys attached to it, in
+	 * one {@code TimeToLive} request, bounded by the request timeout.
+	 * @param leaseId the lease
+	 * @return the lease's status
+	 * @throws EtcdNotFoundException when etcd does not know the lease: it expired or was revoked
+	 * (or was never granted)
+	 * @throws EtcdAccessException when etcd did not answer
+	 */
+	public LeaseStatus leaseStatus(long leaseId) {
+		return leaseStatus(leaseId, this.requestTimeout, REQUEST_TIMEOUT_PROPERTY);
+	}
+
+	/**
+	 * Read a lease as etcd sees it, as {@link #leaseStatus(long)} does, bounded by {@code timeout}.
+	 * @param leaseId the lease
+	 * @param timeout the bound
+	 * @return the lease's status
+	 * @throws EtcdNotFoundException when etcd does not know the lease: it expired or was revoked
+	 * (or was never granted)
+	 * @throws EtcdAccessException when etcd did not answer
+	 */
+	public LeaseStatus leaseStatus(long leaseId, Duration timeout) {
+		return leaseStatus(leaseId, timeout, null);
+	}
+
+	private LeaseStatus leaseStatus(long leaseId, Duration timeout, @Nullable String property) {
+		String lease = EtcdKeys.leaseHex(leaseId);
+		String operation = "time-to-live of lease " + lease;
+		LeaseTimeToLiveResponse response;
+		try {
+			response = call(operation, timeout, property, () -> this.client.getLeaseClient()
+				.timeToLive(leaseId, LeaseOption.builder().withAttachedKeys().build()));
+		}
+		catch (EtcdNotFoundException ex) {
+			throw leaseNotFound(operation, lease, ex);
+		}
+		// etcd answers TTL -1, not an error, for a lease it does not know
+		if (response.getTTL() < 0) {
+			throw leaseNotFound(operation, lease, null);
+		}
+		// jetcd leaves the namespace on these keys; a key outside it is not this client's to name
+		ByteSequence namespace = ClientNamespace.of(this.client);
+		List<String> keys = response.getKeys()
+			.stream()
+			.filter((key) -> key.startsWith(namespace))
+			.map((key) -> EtcdKeys.string(key.substring(namespace.size())))
+			.sorted()
+			.toList();
+		return new LeaseStatus(leaseId, Duration.ofSeconds(response.getTTL()),
+				Duration.ofSeconds(response.getGrantedTTL()), keys);
+	}
+
+	private static EtcdNotFoundException leaseNotFound(String operation, String lease, @Nullable Throwable cause) {
+		return new EtcdNotFoundException(operation,
+				"etcd has no lease " + lease + "; it expired or was revoked (or was never granted)", cause);
 	}
 
 	private <T> CompletableFuture<T> start(String operation, Supplier<CompletableFuture<T>> call) {

@@ -1,5 +1,6 @@
 package dev.coordination.actuate.internal;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -16,7 +17,12 @@ import dev.coordination.election.Candidate;
 import dev.coordination.election.LeaderElection;
 import dev.coordination.election.LeaderElections;
 import dev.coordination.election.LeaderTerm;
+import dev.coordination.etcd.EtcdAccessException;
+import dev.coordination.etcd.EtcdNotFoundException;
+import dev.coordination.etcd.EtcdTemplate;
+import dev.coordination.etcd.LeaseStatus;
 import dev.coordination.etcd.internal.EtcdKeys;
+import dev.coordination.etcd.internal.FailureDescription;
 import dev.coordination.lock.HeldLock;
 import dev.coordination.lock.internal.EtcdLockRegistry;
 import dev.coordination.session.CoordinationSession;
@@ -31,12 +37,27 @@ import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;
 
 /**
  * {@code /actuator/coordination}: what this instance holds and sees, in one place, from local state
- * (no etcd call): the session, every election, every sharded workload, the locks it holds, its
+ * (one etcd call excepted, see below): the session, every election, every sharded workload, the locks it holds, its
  * registration and the services it sees, and the configuration imported from etcd. A capability that is off is left
  * out, as are values that do not exist (like the lease of a lost session).
+ * <p>
+ * One etcd call is made: the session's lease as etcd sees it (remaining TTL and attached keys),
+ * bounded by {@value #LEASE_READ_TIMEOUT_MILLIS} ms at most (less when the request timeout is
+ * shorter). When it fails, the session's {@code lease} says why in words and everything else is
+ * shown as usual. Health indicators never make this call.
  */
 @Endpoint(id = "coordination")
 public class CoordinationEndpoint {
+
+	/**
+	 * Upper bound of the read of the session's lease, in milliseconds.
+	 */
+	static final long LEASE_READ_TIMEOUT_MILLIS = 1000;
+
+	/**
+	 * How many of the lease's keys are listed; {@code keyCount} counts them all.
+	 */
+	static final int MAX_LEASE_KEYS = 100;
 
 	private final @Nullable CoordinationSession session;
 
@@ -52,6 +73,8 @@ public class CoordinationEndpoint {
 
 	private final @Nullable EtcdConfigState config;
 
+	private final @Nullable EtcdTemplate etcd;
+
 	/**
 	 * Create the endpoint; every argument may be {@code null} when its capability is off.
 	 * @param session the session
@@ -65,6 +88,25 @@ public class CoordinationEndpoint {
 	public CoordinationEndpoint(@Nullable CoordinationSession session, @Nullable LeaderElections elections,
 			@Nullable EtcdShardedWorkloads shards, @Nullable EtcdLockRegistry locks, @Nullable ServiceDiscovery discovery,
 			@Nullable EtcdServiceRegistration registration, @Nullable EtcdConfigState config) {
+		this(session, elections, shards, locks, discovery, registration, config, null);
+	}
+
+	/**
+	 * Create the endpoint; every argument may be {@code null} when its capability is off.
+	 * @param session the session
+	 * @param elections the elections
+	 * @param shards the sharded workloads
+	 * @param locks the lock registry
+	 * @param discovery the service catalog
+	 * @param registration this instance's registration
+	 * @param config the configuration imported from etcd
+	 * @param etcd the template the session's lease is read through; without it the session shows no
+	 * {@code lease}
+	 */
+	public CoordinationEndpoint(@Nullable CoordinationSession session, @Nullable LeaderElections elections,
+			@Nullable EtcdShardedWorkloads shards, @Nullable EtcdLockRegistry locks, @Nullable ServiceDiscovery discovery,
+			@Nullable EtcdServiceRegistration registration, @Nullable EtcdConfigState config,
+			@Nullable EtcdTemplate etcd) {
 		this.session = session;
 		this.elections = elections;
 		this.shards = shards;
@@ -72,6 +114,7 @@ public class CoordinationEndpoint {
 		this.discovery = discovery;
 		this.registration = registration;
 		this.config = config;
+		this.etcd = etcd;
 	}
 
 	@ReadOperation
@@ -86,7 +129,31 @@ public class CoordinationEndpoint {
 		SessionInfo info = this.session.info();
 		return new Session(info.valid(), info.leaseHex().isEmpty() ? null : info.leaseHex(), info.ttl().toString(),
 				info.safetyMargin().toString(), info.timeLeft().toString(), info.grantedAt(),
-				(info.lastLossReason() != null) ? info.lastLossReason().name() : null, info.lastError());
+				(info.lastLossReason() != null) ? info.lastLossReason().name() : null, info.lastError(),
+				lease(info.leaseId()));
+	}
+
+	private @Nullable SessionLease lease(long leaseId) {
+		EtcdTemplate etcd = this.etcd;
+		if (etcd == null || leaseId == 0) {
+			return null;
+		}
+		Duration limit = Duration.ofMillis(LEASE_READ_TIMEOUT_MILLIS);
+		Duration timeout = (etcd.getRequestTimeout().compareTo(limit) < 0) ? etcd.getRequestTimeout() : limit;
+		try {
+			LeaseStatus status = etcd.leaseStatus(leaseId, timeout);
+			List<String> keys = status.keys();
+			return new SessionLease(status.remaining().toString(), status.granted().toString(), keys.size(),
+					(keys.size() > MAX_LEASE_KEYS) ? keys.subList(0, MAX_LEASE_KEYS) : keys, null);
+		}
+		catch (EtcdNotFoundException ex) {
+			// the session has not noticed yet: its next keep-alive will, and it asks for a new lease
+			return SessionLease.failed("etcd has no lease " + EtcdKeys.leaseHex(leaseId)
+					+ " any more: it expired or was revoked");
+		}
+		catch (EtcdAccessException ex) {
+			return SessionLease.failed("could not read the lease from etcd: " + FailureDescription.describe(ex, etcd));
+		}
 	}
 
 	private @Nullable List<Election> elections() {
@@ -203,9 +270,30 @@ public class CoordinationEndpoint {
 	 * @param grantedAt when the lease was granted
 	 * @param lastLossReason why it was last lost
 	 * @param lastError the last error talking to etcd
+	 * @param lease the lease as etcd sees it, read when the endpoint is called; {@code null} when
+	 * there is no lease
 	 */
 	public record Session(boolean valid, @Nullable String leaseId, String ttl, String safetyMargin, String timeLeft,
-			@Nullable Instant grantedAt, @Nullable String lastLossReason, @Nullable String lastError) {
+			@Nullable Instant grantedAt, @Nullable String lastLossReason, @Nullable String lastError,
+			@Nullable SessionLease lease) {
+
+	}
+
+	/**
+	 * The session's lease as etcd sees it: either what etcd answered, or {@code error}.
+	 * @param remaining how long etcd keeps the lease without a keep-alive, ISO-8601, rounded down to
+	 * seconds by etcd
+	 * @param granted the TTL etcd granted, ISO-8601
+	 * @param keyCount how many keys are attached to the lease
+	 * @param keys the first {@value CoordinationEndpoint#MAX_LEASE_KEYS} of them, sorted
+	 * @param error why the lease could not be read, or that etcd no longer has it
+	 */
+	public record SessionLease(@Nullable String remaining, @Nullable String granted, @Nullable Integer keyCount,
+			@Nullable List<String> keys, @Nullable String error) {
+
+		static SessionLease failed(String error) {
+			return new SessionLease(null, null, null, null, error);
+		}
 
 	}
 

@@ -43,10 +43,11 @@ public final class CoordinationEndpointAutoConfiguration {
 	CoordinationEndpoint coordinationEndpoint(ObjectProvider<CoordinationSession> session,
 			ObjectProvider<LeaderElections> elections, ObjectProvider<EtcdShardedWorkloads> shards,
 			ObjectProvider<EtcdLockRegistry> locks, ObjectProvider<ServiceDiscovery> discovery,
-			ObjectProvider<EtcdServiceRegistration> registration, ObjectProvider<EtcdConfigState> config) {
+			ObjectProvider<EtcdServiceRegistration> registration, ObjectProvider<EtcdConfigState> config,
+			EtcdTemplate etcd) {
 		return new CoordinationEndpoint(session.getIfAvailable(), elections.getIfAvailable(), shards.getIfAvailable(),
 				locks.getIfAvailable(), discovery.getIfAvailable(), registration.getIfAvailable(),
-				config.getIfAvailable());
+				config.getIfAvailable(), etcd);
 	}
 
 }

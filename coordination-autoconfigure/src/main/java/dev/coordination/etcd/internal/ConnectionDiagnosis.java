@@ -63,7 +63,7 @@ public final class ConnectionDiagnosis {
 	}
 
 	// the builder the client was built from, reached by reflection
-	private static @Nullable ClientBuilder builder(Client client) {
+	static @Nullable ClientBuilder builder(Client client) {
 		try {
 			Field field = ReflectionUtils.findField(client.getClass(), "connectionManager");
 			if (field == null) {

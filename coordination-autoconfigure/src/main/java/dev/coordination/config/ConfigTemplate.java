@@ -57,9 +57,10 @@ public interface ConfigTemplate {
 	 * @return the converted value, or empty when the context does not set it
 	 * @throws IllegalArgumentException when the context or property name is not valid, when values
 	 * cannot be converted to the type at all, or when the value does not convert to it: the message
-	 * names the context, the property, its key and the type (and the value, unless the name looks
-	 * like that of a secret: {@code password}, {@code secret}, {@code token}, {@code key},
-	 * {@code credentials}...), the cause is the conversion failure
+	 * names the context, the property, its key and the type, and the value unless the name looks
+	 * like that of a secret (it ends with {@code password}, {@code secret}, {@code key},
+	 * {@code token}, {@code url} or {@code uri}, or contains {@code credential} or
+	 * {@code private}); the cause is the conversion failure
 	 * @throws IllegalStateException when the context's document or a value cannot be read
 	 */
 	<T> Optional<T> get(String context, String property, Class<T> type);

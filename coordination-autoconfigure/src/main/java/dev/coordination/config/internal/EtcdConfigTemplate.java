@@ -214,7 +214,7 @@ public class EtcdConfigTemplate implements ConfigTemplate {
 		return "";
 	}
 
-	static boolean looksSecret(String property) {
+	private static boolean looksSecret(String property) {
 		String name = property.toLowerCase(Locale.ROOT).replaceAll("\\[[^\\]]*\\]", "");
 		return SECRET_ENDINGS.stream().anyMatch(name::endsWith) || SECRET_WORDS.stream().anyMatch(name::contains);
 	}

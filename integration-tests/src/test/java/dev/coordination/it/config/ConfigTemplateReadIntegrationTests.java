@@ -281,6 +281,9 @@ class ConfigTemplateReadIntegrationTests {
 				.withMessageStartingWith("'Database.Port' is not a valid property name: use the canonical form");
 			assertThatIllegalArgumentException().isThrownBy(() -> unreachable.get("orders", "", int.class, 1))
 				.withMessageStartingWith("'' is not a valid property name");
+			// as for put, which no longer writes the context's own key for an empty name
+			assertThatIllegalArgumentException().isThrownBy(() -> unreachable.put("orders", "", "x"))
+				.withMessageStartingWith("'' is not a valid property name");
 			assertThatIllegalArgumentException().isThrownBy(() -> unreachable.getAll("orders", "Not Valid"))
 				.withMessageStartingWith("'Not Valid' is not a valid property prefix");
 			assertThatIllegalArgumentException().isThrownBy(() -> unreachable.getAll(""))

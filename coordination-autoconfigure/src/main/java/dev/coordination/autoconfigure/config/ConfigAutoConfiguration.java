@@ -46,7 +46,7 @@ public final class ConfigAutoConfiguration {
 	@ConditionalOnMissingBean(ConfigTemplate.class)
 	ConfigTemplate etcdConfigTemplate(EtcdTemplate etcdTemplate, ConfigProperties properties) {
 		return new EtcdConfigTemplate(etcdTemplate, properties.determinePrefix(),
-				properties.getSnapshots().determinePrefix());
+				properties.getSnapshots().determinePrefix(), properties.determineFormat(), properties.getDataKey());
 	}
 
 	@Bean

@@ -59,7 +59,7 @@ final class ConfigDocuments {
 			for (KeyValue kv : kvs) {
 				String key = EtcdKeys.string(kv.getKey());
 				if (key.startsWith(path) && key.length() > path.length()) {
-					properties.put(key.substring(path.length()).replace('/', '.'), text(kv));
+					properties.put(propertyName(path, key), text(kv));
 				}
 			}
 			return properties;
@@ -71,6 +71,34 @@ final class ConfigDocuments {
 			}
 		}
 		return properties;
+	}
+
+	/**
+	 * The key each property of {@link #properties(EtcdConfigDataResource, Collection)} comes from:
+	 * its own key, or the context's data key.
+	 * @param context the context
+	 * @param kvs its keys, as given to {@code properties}
+	 * @param property a property name as {@code properties} gives it
+	 * @return the key
+	 */
+	static String key(EtcdConfigDataResource context, Collection<KeyValue> kvs, String property) {
+		String path = context.getPath();
+		if (!"key-value".equals(context.getFormat())) {
+			return path + context.getDataKey();
+		}
+		String found = path + property.replace('.', '/');
+		for (KeyValue kv : kvs) {
+			String key = EtcdKeys.string(kv.getKey());
+			// the last key of a name wins, as in properties(...)
+			if (key.startsWith(path) && key.length() > path.length() && propertyName(path, key).equals(property)) {
+				found = key;
+			}
+		}
+		return found;
+	}
+
+	private static String propertyName(String path, String key) {
+		return key.substring(path.length()).replace('/', '.');
 	}
 
 	/**

@@ -1,16 +1,21 @@
 package dev.coordination.config.internal;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Supplier;
 
 import dev.coordination.config.ConfigTemplate;
+import dev.coordination.config.internal.ConfigDocuments.InvalidConfigDocumentException;
 import dev.coordination.etcd.EtcdAccessException;
 import dev.coordination.etcd.EtcdTemplate;
 import dev.coordination.etcd.internal.EtcdKeys;
@@ -26,7 +31,17 @@ import io.etcd.jetcd.options.GetOption;
 import io.etcd.jetcd.options.PutOption;
 import org.jspecify.annotations.Nullable;
 
+import org.springframework.boot.context.properties.source.ConfigurationProperty;
 import org.springframework.boot.context.properties.source.ConfigurationPropertyName;
+import org.springframework.boot.context.properties.source.ConfigurationPropertySource;
+import org.springframework.boot.context.properties.source.IterableConfigurationPropertySource;
+import org.springframework.boot.convert.ApplicationConversionService;
+import org.springframework.boot.origin.PropertySourceOrigin;
+import org.springframework.core.convert.ConversionException;
+import org.springframework.core.convert.ConversionService;
+import org.springframework.core.env.MapPropertySource;
+import org.springframework.util.ClassUtils;
+import org.springframework.util.unit.DataSize;
 
 /**
  * The {@link ConfigTemplate} on etcd: properties as one key each under
@@ -36,11 +51,21 @@ import org.springframework.boot.context.properties.source.ConfigurationPropertyN
  * Every write checks its input first and is one etcd transaction: it applies whole or not at all.
  * A snapshot holds the configuration of one revision; saving or restoring one applies only while
  * the keys it replaces are as it read them, so a concurrent write makes it read and try again, up
- * to three times. Thread-safe: it keeps no state besides its prefixes.
+ * to three times. Every read is one range read of one context, turned into properties by the same
+ * code as the {@code etcd:} import ({@link ConfigDocuments}, with the configured format and data
+ * key) and looked up as Boot's binder looks them up, so it gives what an application importing that
+ * context sees. Thread-safe: it keeps no state besides its settings.
  */
 public class EtcdConfigTemplate implements ConfigTemplate {
 
 	private static final int ATTEMPTS = 3;
+
+	// names whose values stay out of messages: Spring Boot 2's sanitizing rule (names ending with
+	// password, secret, key or token, anything with credentials), and URLs that may hold a password
+	private static final List<String> SECRET_ENDINGS = List.of("password", "passwd", "passphrase", "secret", "key",
+			"token", "url", "uri", "urls", "uris");
+
+	private static final List<String> SECRET_WORDS = List.of("credential", "private");
 
 	private final EtcdTemplate etcd;
 
@@ -48,21 +73,161 @@ public class EtcdConfigTemplate implements ConfigTemplate {
 
 	private final String snapshots;
 
+	private final String format;
+
+	private final String dataKey;
+
 	/**
 	 * Create a template.
 	 * @param etcd the etcd access
 	 * @param prefix the normalised configuration prefix, for example {@code /config}
 	 * @param snapshots the normalised prefix of snapshots, for example {@code /config-snapshots}
-	 * @throws IllegalArgumentException when one prefix is inside the other
+	 * @param format how the import reads contexts: {@code key-value}, {@code yaml} or
+	 * {@code properties} ({@code coordination.etcd.config.format})
+	 * @param dataKey the key of a context's document ({@code coordination.etcd.config.data-key})
+	 * @throws IllegalArgumentException when one prefix is inside the other, or the format is none of
+	 * those
 	 */
-	public EtcdConfigTemplate(EtcdTemplate etcd, String prefix, String snapshots) {
+	public EtcdConfigTemplate(EtcdTemplate etcd, String prefix, String snapshots, String format, String dataKey) {
 		if ((snapshots + "/").startsWith(prefix + "/") || (prefix + "/").startsWith(snapshots + "/")) {
 			throw new IllegalArgumentException("The snapshot prefix " + snapshots
 					+ " must not be inside the configuration prefix " + prefix + " or contain it");
 		}
+		if (!ConfigDocuments.FORMATS.contains(format)) {
+			throw new IllegalArgumentException(
+					"The configuration format must be one of " + ConfigDocuments.FORMATS + ", not '" + format + "'");
+		}
 		this.etcd = etcd;
 		this.prefix = prefix;
 		this.snapshots = snapshots;
+		this.format = format;
+		this.dataKey = dataKey;
+	}
+
+	@Override
+	@SuppressWarnings("unchecked")
+	public <T> Optional<T> get(String context, String property, Class<T> type) {
+		ConfigurationPropertyName name = ConfigurationPropertyName.of(checkedName(property));
+		Class<?> target = ClassUtils.resolvePrimitiveIfNecessary(type);
+		ConversionService conversion = ApplicationConversionService.getSharedInstance();
+		if (!conversion.canConvert(String.class, target)) {
+			throw new IllegalArgumentException("Configuration values cannot be converted to " + target.getName()
+					+ ": Spring Boot's ApplicationConversionService has no converter from String to it");
+		}
+		ContextProperties read = read(context);
+		ConfigurationProperty found = read.source().getConfigurationProperty(name);
+		if (found == null) {
+			return Optional.empty();
+		}
+		String value = String.valueOf(found.getValue());
+		try {
+			// null for an empty value of a type without one (a number): absent, as in the Environment
+			return Optional.ofNullable((T) conversion.convert(value, target));
+		}
+		catch (ConversionException ex) {
+			throw notConvertible(context, property, read.key(found), value, target, ex);
+		}
+	}
+
+	@Override
+	public Map<String, String> getAll(String context, String propertyPrefix) {
+		ConfigurationPropertyName ancestor = prefixName(propertyPrefix);
+		ContextProperties read = read(context);
+		// names Boot takes as one (database.max-size, database.maxSize) give one entry, with the value
+		// the binder finds for them
+		Map<ConfigurationPropertyName, ConfigurationProperty> found = new LinkedHashMap<>();
+		read.source().stream().filter((name) -> ancestor.equals(name) || ancestor.isAncestorOf(name)).forEach((name) -> {
+			ConfigurationProperty property = read.source().getConfigurationProperty(name);
+			if (property != null) {
+				found.putIfAbsent(name, property);
+			}
+		});
+		Map<String, String> properties = new LinkedHashMap<>();
+		found.entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach((entry) -> properties
+			.put(displayName(entry.getKey(), entry.getValue()), String.valueOf(entry.getValue().getValue())));
+		return Collections.unmodifiableMap(properties);
+	}
+
+	/**
+	 * The properties of one context at one revision, as the import makes them.
+	 */
+	private ContextProperties read(String context) {
+		String path = contextPath(context);
+		EtcdConfigDataResource resource = new EtcdConfigDataResource(context, this.prefix + "/", path, 0, false,
+				this.format, this.dataKey);
+		List<KeyValue> kvs = this.etcd.getPrefix(path).getKvs();
+		Map<String, Object> properties;
+		try {
+			properties = ConfigDocuments.properties(resource, kvs);
+		}
+		catch (InvalidConfigDocumentException ex) {
+			throw new IllegalStateException(ex.getMessage(), ex.getCause());
+		}
+		if (!(ConfigurationPropertySource.from(new MapPropertySource("etcd:" + path, properties))
+				instanceof IterableConfigurationPropertySource source)) {
+			throw new IllegalStateException("Spring Boot adapts a MapPropertySource to an iterable source");
+		}
+		return new ContextProperties(resource, kvs, source);
+	}
+
+	/**
+	 * The name of a property as the context writes it when that is canonical (database.max-size),
+	 * else Boot's canonical form of it (database.maxsize for database.maxSize).
+	 */
+	private static String displayName(ConfigurationPropertyName name, ConfigurationProperty property) {
+		if (property.getOrigin() instanceof PropertySourceOrigin origin
+				&& ConfigurationPropertyName.isValid(origin.getPropertyName())
+				&& ConfigurationPropertyName.of(origin.getPropertyName()).equals(name)) {
+			return origin.getPropertyName();
+		}
+		return name.toString();
+	}
+
+	private static IllegalArgumentException notConvertible(String context, String property, String key, String value,
+			Class<?> type, ConversionException ex) {
+		String what = context + ": " + property + " (key " + key + ")";
+		if (looksSecret(property)) {
+			// the converters' messages repeat the value
+			IllegalArgumentException withheld = new IllegalArgumentException(ex.getClass().getName()
+					+ " converting to " + type.getName() + " (its message is left out: it may hold the value)");
+			withheld.setStackTrace(ex.getStackTrace());
+			return new IllegalArgumentException(what + " holds a value that is not a " + type.getName()
+					+ validValues(type) + " (the value is left out: the name looks like that of a secret)", withheld);
+		}
+		return new IllegalArgumentException(
+				what + " holds '" + value + "', which is not a " + type.getName() + validValues(type), ex);
+	}
+
+	private static String validValues(Class<?> type) {
+		if (type.isEnum()) {
+			return "; use one of " + Arrays.toString(type.getEnumConstants()) + " (case, '-' and '_' do not matter)";
+		}
+		if (type == Duration.class) {
+			return "; use a duration such as 10s, 500ms, 5m or PT1M";
+		}
+		if (type == DataSize.class) {
+			return "; use a data size such as 512KB or 10MB";
+		}
+		if (type == Boolean.class) {
+			return "; use true or false";
+		}
+		return "";
+	}
+
+	private static boolean looksSecret(String property) {
+		String name = property.toLowerCase(Locale.ROOT).replaceAll("\\[[^\\]]*\\]", "");
+		return SECRET_ENDINGS.stream().anyMatch(name::endsWith) || SECRET_WORDS.stream().anyMatch(name::contains);
+	}
+
+	private static ConfigurationPropertyName prefixName(@Nullable String propertyPrefix) {
+		String name = (propertyPrefix != null && propertyPrefix.endsWith(".") && propertyPrefix.length() > 1)
+				? propertyPrefix.substring(0, propertyPrefix.length() - 1) : propertyPrefix;
+		if (name == null || !ConfigurationPropertyName.isValid(name)) {
+			throw new IllegalArgumentException("'" + propertyPrefix + "' is not a valid property prefix: use a property"
+					+ " name in the canonical form, lower-case words separated by '.' or '-', for example database or"
+					+ " database.pool, or an empty prefix for every property");
+		}
+		return ConfigurationPropertyName.of(name);
 	}
 
 	@Override
@@ -268,11 +433,15 @@ public class EtcdConfigTemplate implements ConfigTemplate {
 	}
 
 	private String key(String context, @Nullable String property) {
-		if (property == null || !ConfigurationPropertyName.isValid(property)) {
+		return contextPath(context) + checkedName(property).replace('.', '/');
+	}
+
+	private static String checkedName(@Nullable String property) {
+		if (property == null || property.isEmpty() || !ConfigurationPropertyName.isValid(property)) {
 			throw new IllegalArgumentException("'" + property + "' is not a valid property name: use the canonical"
 					+ " form, lower-case words separated by '.' or '-', for example database.max-size");
 		}
-		return contextPath(context) + property.replace('.', '/');
+		return property;
 	}
 
 	private String contextPath(String context) {
@@ -285,6 +454,20 @@ public class EtcdConfigTemplate implements ConfigTemplate {
 
 	private String dataPrefix(String name) {
 		return this.snapshots + "/data/" + EtcdKeys.segment("snapshot name", name) + "/";
+	}
+
+	/**
+	 * The properties of a context as the import makes them, and the keys they come from.
+	 */
+	private record ContextProperties(EtcdConfigDataResource resource, List<KeyValue> kvs,
+			IterableConfigurationPropertySource source) {
+
+		String key(ConfigurationProperty property) {
+			String name = (property.getOrigin() instanceof PropertySourceOrigin origin) ? origin.getPropertyName()
+					: property.getName().toString();
+			return ConfigDocuments.key(this.resource, this.kvs, name);
+		}
+
 	}
 
 	private static String encode(Snapshot snapshot) {

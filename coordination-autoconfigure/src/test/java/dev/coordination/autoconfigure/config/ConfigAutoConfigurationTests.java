@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Supplier;
 
@@ -514,6 +515,16 @@ class ConfigAutoConfigurationTests {
 	}
 
 	static class UnsupportedConfigTemplate implements ConfigTemplate {
+
+		@Override
+		public <T> Optional<T> get(String context, String property, Class<T> type) {
+			throw new UnsupportedOperationException();
+		}
+
+		@Override
+		public Map<String, String> getAll(String context, String propertyPrefix) {
+			throw new UnsupportedOperationException();
+		}
 
 		@Override
 		public long put(String context, String property, String value) {

@@ -359,7 +359,7 @@ public final class EtcdKeyWatch implements KeyWatch {
 			if (at <= from) {
 				return CompletableFuture.completedFuture(-1L);
 			}
-			return countAsync(at, from + 1).thenCompose((changed) -> (changed.getCount() > 0)
+			return countAsync(at, from + 1).thenCompose((changed) -> !changed.getKvs().isEmpty()
 					? CompletableFuture.completedFuture(-1L)
 					: countAsync(from, 0).thenApply((then) -> (then.getCount() == now.getCount()) ? at : -1L));
 		}).whenComplete((at, failure) -> onThread(() -> {
@@ -374,17 +374,21 @@ public final class EtcdKeyWatch implements KeyWatch {
 	}
 
 	/**
-	 * Count the watched keys.
+	 * Count the watched keys, or list those changed since a revision.
 	 * @param revision the revision to read at, 0 for the current one
-	 * @param changedSince the lowest mod revision to count, 0 for every key
+	 * @param changedSince the lowest mod revision of the keys to list, 0 to count every key
 	 */
 	private CompletableFuture<GetResponse> countAsync(long revision, long changedSince) {
-		GetOption.Builder option = GetOption.builder().withCountOnly(true).isPrefix(this.prefix);
+		GetOption.Builder option = GetOption.builder().isPrefix(this.prefix);
 		if (revision > 0) {
 			option.withRevision(revision);
 		}
 		if (changedSince > 0) {
-			option.withMinModRevision(changedSince);
+			// etcd filters the keys it returns by mod revision, not its count
+			option.withKeysOnly(true).withMinModRevision(changedSince);
+		}
+		else {
+			option.withCountOnly(true);
 		}
 		GetOption built = option.build();
 		return this.etcd.callAsync("count " + describe(), this.etcd.getRequestTimeout(),

@@ -49,8 +49,10 @@ public interface KeyWatch extends AutoCloseable {
 	 * progress request (jetcd's {@code Watcher.requestProgress()}); older etcd can answer before
 	 * events still on their way (etcd-io/etcd#15220), so there the watch reads the keys instead, at
 	 * etcd's current revision and at the last delivered one, and answers only when the keys show no
-	 * change in between. A request while etcd does not answer, or while changes are still on their way,
-	 * gets no answer: ask again later.
+	 * change in between (a key created and deleted again in between leaves no trace in such a read:
+	 * its events, if still on their way, arrive after the answer, logged at WARN, rather than being
+	 * dropped). A request while etcd does not answer, or while changes are still on their way, gets
+	 * no answer: ask again later.
 	 */
 	void requestProgress();
 

@@ -59,6 +59,10 @@ public final class EtcdKeyWatch implements KeyWatch {
 	// the newest revision etcd is known to have reached
 	private long known;
 
+	// the revision of the last event delivered: where the duplicates end (revision can be ahead, by a
+	// progress answer)
+	private long lastEvent;
+
 	private long generation;
 
 	private int authenticationFailures;
@@ -72,6 +76,7 @@ public final class EtcdKeyWatch implements KeyWatch {
 		this.progress = progress;
 		this.anchored = fromRevision > 0;
 		this.revision = Math.max(0, fromRevision - 1);
+		this.lastEvent = this.revision;
 		this.thread = new ScheduledThreadPoolExecutor(1, CoordinationThreads.daemon("coordination-watch-" + key));
 		// a closed watch runs nothing more: no retry after close()
 		this.thread.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
@@ -236,12 +241,19 @@ public final class EtcdKeyWatch implements KeyWatch {
 
 	private void deliver(List<WatchEvent> events) {
 		// events of one transaction share a revision: compare with the revision before them
-		long before = this.revision;
+		long before = this.lastEvent;
 		for (WatchEvent event : events) {
 			long revision = event.getKeyValue().getModRevision();
 			if (revision <= before || this.closed) {
 				continue;
 			}
+			if (revision <= this.revision && revision > this.lastEvent) {
+				// only after a progress answer confirmed by reading, which a key created and deleted in
+				// between can fool: late rather than lost
+				logger.warn("A change of " + describe() + " at revision " + revision + " arrived after a progress answer at "
+						+ this.revision + " (etcd before 3.4.31 and 3.5.13 answers progress requests out of order)");
+			}
+			this.lastEvent = Math.max(this.lastEvent, revision);
 			this.revision = Math.max(this.revision, revision);
 			this.known = Math.max(this.known, revision);
 			this.anchored = true;
@@ -279,6 +291,7 @@ public final class EtcdKeyWatch implements KeyWatch {
 			// the changes after now: after the revision etcd created the watch at
 			this.anchored = true;
 			this.revision = revision;
+			this.lastEvent = revision;
 		}
 	}
 
@@ -335,6 +348,7 @@ public final class EtcdKeyWatch implements KeyWatch {
 			this.backoff.reset();
 			long resume = response.getHeader().getRevision();
 			this.revision = Math.max(this.revision, resume);
+			this.lastEvent = this.revision;
 			this.known = Math.max(this.known, resume);
 			this.anchored = true;
 			try {

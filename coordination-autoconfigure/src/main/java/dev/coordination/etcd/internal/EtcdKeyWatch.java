@@ -31,6 +31,9 @@ public final class EtcdKeyWatch implements KeyWatch {
 
 	private static final Log logger = LogFactory.getLog(EtcdKeyWatch.class);
 
+	// about 3 seconds of retries at the backoff's 100 ms to 1 s
+	private static final int MAX_BEHIND = 6;
+
 	private final EtcdTemplate etcd;
 
 	private final String key;
@@ -66,6 +69,9 @@ public final class EtcdKeyWatch implements KeyWatch {
 	private long generation;
 
 	private int authenticationFailures;
+
+	// created notices in a row below a revision the watch had seen
+	private int behind;
 
 	private EtcdKeyWatch(EtcdTemplate etcd, String key, boolean prefix, long fromRevision, WatchProgress progress,
 			Listener listener) {
@@ -284,8 +290,8 @@ public final class EtcdKeyWatch implements KeyWatch {
 	}
 
 	private void onCreated(long revision) {
-		this.known = Math.max(this.known, revision);
 		this.authenticationFailures = 0;
+		this.behind = 0;
 		this.backoff.reset();
 		if (!this.anchored) {
 			// the changes after now: after the revision etcd created the watch at
@@ -310,9 +316,21 @@ public final class EtcdKeyWatch implements KeyWatch {
 						+ " was compacted (up to " + compacted + "): going on from etcd's current revision");
 				resumeAfterCompaction(this.generation, compacted);
 			}
-			case BEHIND -> fail(new EtcdAccessException("watch " + describe(), reason
-					+ ": the changes after revision " + this.revision + " cannot be told apart; read again and watch anew",
-					failure));
+			case BEHIND -> {
+				// a member that lags behind catches up within moments; an etcd restored from a backup stays behind
+				if (++this.behind >= MAX_BEHIND) {
+					fail(new EtcdAccessException("watch " + describe(), reason + ": the changes after revision "
+							+ this.revision + " cannot be told apart; read again and watch anew", failure));
+				}
+				else {
+					long generation = this.generation;
+					later(() -> {
+						if (generation == this.generation) {
+							open(next());
+						}
+					});
+				}
+			}
 			case RESUMED -> open(next());
 			case ENDED -> {
 				if (failure instanceof EtcdAuthenticationException) {

@@ -200,8 +200,9 @@ public final class EtcdWatch implements AutoCloseable {
 				end(Cause.RESUMED, "the watch was interrupted and resumed");
 			}
 			else {
+				// not taken as known: a member that lags a little behind the one before would look
+				// like an etcd gone back in time at the next reconnect
 				this.failure = null;
-				this.known = headerRevision;
 				this.listener.created(headerRevision);
 			}
 			return;

@@ -14,8 +14,10 @@ import java.util.function.UnaryOperator;
 
 import dev.coordination.etcd.internal.ClientNamespace;
 import dev.coordination.etcd.internal.ConnectionDiagnosis;
+import dev.coordination.etcd.internal.EtcdKeyWatch;
 import dev.coordination.etcd.internal.EtcdExceptionTranslator;
 import dev.coordination.etcd.internal.EtcdKeys;
+import dev.coordination.etcd.internal.WatchProgress;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KeyValue;
@@ -60,6 +62,8 @@ public class EtcdTemplate {
 	private final Client client;
 
 	private final Duration requestTimeout;
+
+	private volatile @Nullable WatchProgress watchProgress;
 
 	public EtcdTemplate(Client client, Duration requestTimeout) {
 		Assert.notNull(client, "client must not be null");
@@ -331,6 +335,59 @@ public class EtcdTemplate {
 	 */
 	public TxnResponse txn(String operation, UnaryOperator<Txn> transaction) {
 		return call(operation, () -> transaction.apply(this.client.getKVClient().txn()).commit());
+	}
+
+	/**
+	 * Watch one key from a revision on, with the value each change replaced. The watch runs until
+	 * {@link KeyWatch#close() closed}; it rides out transport errors and etcd restarts without losing
+	 * or repeating a change, and reports a compaction of the history it needed
+	 * ({@link KeyWatch.Listener#onCompacted}). The listener runs on the watch's own thread, one call
+	 * at a time, in revision order. Does not wait for etcd.
+	 * @param key the key
+	 * @param fromRevision the revision of the first change to deliver (an older one replays the
+	 * history kept since, until compaction), or 0 for the changes after now
+	 * @param listener what to call
+	 * @return the running watch
+	 * @throws IllegalArgumentException when {@code fromRevision} is negative
+	 */
+	public KeyWatch watch(String key, long fromRevision, KeyWatch.Listener listener) {
+		return watch(key, false, fromRevision, listener);
+	}
+
+	/**
+	 * Watch every key under a prefix from a revision on, with the value each change replaced; as
+	 * {@link #watch(String, long, KeyWatch.Listener)} otherwise.
+	 * @param prefix the prefix
+	 * @param fromRevision the revision of the first change to deliver, or 0 for the changes after now
+	 * @param listener what to call
+	 * @return the running watch
+	 * @throws IllegalArgumentException when {@code fromRevision} is negative
+	 */
+	public KeyWatch watchPrefix(String prefix, long fromRevision, KeyWatch.Listener listener) {
+		return watch(prefix, true, fromRevision, listener);
+	}
+
+	private KeyWatch watch(String key, boolean prefix, long fromRevision, KeyWatch.Listener listener) {
+		String what = prefix ? "prefix" : "key";
+		Assert.hasLength(key, () -> what + " must not be empty");
+		Assert.notNull(listener, "listener must not be null");
+		Assert.isTrue(fromRevision >= 0, () -> "fromRevision must be 0 (the changes after now) or a revision (1 or more), was "
+				+ fromRevision);
+		return EtcdKeyWatch.start(this, key, prefix, fromRevision, watchProgress(), listener);
+	}
+
+	private WatchProgress watchProgress() {
+		WatchProgress progress = this.watchProgress;
+		if (progress == null) {
+			synchronized (this) {
+				progress = this.watchProgress;
+				if (progress == null) {
+					progress = WatchProgress.onRequest(this);
+					this.watchProgress = progress;
+				}
+			}
+		}
+		return progress;
 	}
 
 	/**

@@ -1,15 +1,22 @@
 package dev.coordination.it;
 
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
+import dev.coordination.etcd.EtcdAccessException;
 import dev.coordination.etcd.EtcdAuthenticationException;
 import dev.coordination.etcd.EtcdTemplate;
+import dev.coordination.etcd.KeyWatch;
 import dev.coordination.etcd.internal.EtcdKeys;
 import dev.coordination.test.EtcdSpec;
 import dev.coordination.test.junit.EtcdExtension;
 import io.etcd.jetcd.Auth;
 import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.auth.Permission;
+import io.etcd.jetcd.watch.WatchEvent;
+import org.assertj.core.api.InstanceOfAssertFactories;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -25,6 +32,7 @@ import static dev.coordination.etcd.internal.EtcdKeys.bytes;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatException;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+import static org.awaitility.Awaitility.await;
 
 /**
  * etcd with authentication enabled: a user whose role grants read-write on {@code /app/} only.
@@ -71,6 +79,32 @@ class EtcdAuthenticationIntegrationTests {
 				.isThrownBy(() -> context.getBean(EtcdTemplate.class).put("/other/key", "x"))
 				.withMessageContaining("put /other/key")
 				.withMessageContaining("permission denied"));
+	}
+
+	@Test
+	void aWatchOfAKeyOutsideTheGrantedPrefixEndsWithOnError() {
+		this.contextRunner.withPropertyValues("coordination.etcd.username=app", "coordination.etcd.password=app-secret")
+			.run((context) -> {
+				List<EtcdAccessException> errors = new CopyOnWriteArrayList<>();
+				KeyWatch watch = context.getBean(EtcdTemplate.class).watch("/other/key", 0, new KeyWatch.Listener() {
+
+					@Override
+					public void onEvent(WatchEvent event) {
+					}
+
+					@Override
+					public void onError(EtcdAccessException failure) {
+						errors.add(failure);
+					}
+
+				});
+				await().atMost(Duration.ofSeconds(20)).until(() -> !errors.isEmpty());
+				assertThat(watch.isClosed()).isTrue();
+				assertThat(errors).singleElement()
+					.isInstanceOf(EtcdAuthenticationException.class)
+					.extracting(Throwable::getMessage, InstanceOfAssertFactories.STRING)
+					.contains("/other/key", "permission denied");
+			});
 	}
 
 	@Test

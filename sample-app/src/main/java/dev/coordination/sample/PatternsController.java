@@ -8,10 +8,10 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
+import dev.coordination.etcd.EtcdAccessException;
 import dev.coordination.etcd.EtcdTemplate;
+import dev.coordination.etcd.KeyWatch;
 import io.etcd.jetcd.KeyValue;
-import io.etcd.jetcd.Watch;
-import io.etcd.jetcd.common.exception.CompactedException;
 import io.etcd.jetcd.kv.TxnResponse;
 import io.etcd.jetcd.lease.LeaseKeepAliveResponse;
 import io.etcd.jetcd.op.Cmp;
@@ -19,7 +19,6 @@ import io.etcd.jetcd.op.CmpTarget;
 import io.etcd.jetcd.op.Op;
 import io.etcd.jetcd.options.GetOption;
 import io.etcd.jetcd.options.PutOption;
-import io.etcd.jetcd.options.WatchOption;
 import io.etcd.jetcd.support.CloseableClient;
 import io.etcd.jetcd.watch.WatchEvent;
 import io.grpc.stub.StreamObserver;
@@ -49,8 +48,8 @@ import org.springframework.web.bind.annotation.RestController;
  * most 10 at a time);
  * {@code DELETE /patterns/leases/{id}} stops the keep-alive and revokes it, deleting the key;</li>
  * <li>{@code GET /patterns/watch?prefix=/config/&fromRevision=1}: the changes under a prefix since a
- * revision, through a watch started at that revision (history kept until compaction), for up to a
- * second; only under {@code /sample/}, {@code /config/} and {@code /flags/}.</li>
+ * revision, each with the value it replaced, through {@link EtcdTemplate#watchPrefix} started at that
+ * revision (history kept until compaction), for up to a second; only under {@code /sample/}, {@code /config/} and {@code /flags/}.</li>
  * </ul>
  */
 @RestController
@@ -232,40 +231,51 @@ class PatternsController {
 			.getRevision();
 		List<String> events = new ArrayList<>();
 		CountDownLatch caughtUp = new CountDownLatch(1);
-		AtomicReference<Throwable> failure = new AtomicReference<>();
-		WatchOption option = WatchOption.builder()
-			.isPrefix(true)
-			.withRevision(Math.max(1, fromRevision))
-			.build();
-		try (Watch.Watcher watcher = this.etcd.getClient().getWatchClient().watch(Keys.bytes(prefix), option,
-				Watch.listener((response) -> {
-					synchronized (events) {
-						for (WatchEvent event : response.getEvents()) {
-							if (events.size() < MAX_EVENTS) {
-								KeyValue kv = event.getKeyValue();
-								events.add(event.getEventType() + " " + Keys.text(kv.getKey())
-										+ ((event.getEventType() == WatchEvent.EventType.PUT)
-												? " = " + Keys.text(kv.getValue()) : "")
-										+ " @" + kv.getModRevision());
-							}
-						}
+		AtomicReference<String> failure = new AtomicReference<>();
+		AtomicReference<HttpStatus> failureStatus = new AtomicReference<>(HttpStatus.BAD_GATEWAY);
+		try (KeyWatch watch = this.etcd.watchPrefix(prefix, Math.max(1, fromRevision), new KeyWatch.Listener() {
+
+			@Override
+			public void onEvent(WatchEvent event) {
+				// on the watch's thread, one event at a time, in revision order
+				KeyValue kv = event.getKeyValue();
+				KeyValue before = event.getPrevKV();
+				synchronized (events) {
+					if (events.size() < MAX_EVENTS) {
+						events.add(event.getEventType() + " " + Keys.text(kv.getKey())
+								+ ((event.getEventType() == WatchEvent.EventType.PUT) ? " = " + Keys.text(kv.getValue()) : "")
+								+ " @" + kv.getModRevision()
+								+ ((before.getVersion() != 0) ? " (was: " + Keys.text(before.getValue()) + ")" : ""));
 					}
-					// done early when the newest change of the cluster is under the prefix
-					if (response.getEvents().stream().anyMatch((event) -> event.getKeyValue().getModRevision() >= now)) {
-						caughtUp.countDown();
-					}
-				}, (error) -> {
-					failure.set(error);
+				}
+				// done early when the newest change of the cluster is under the prefix
+				if (kv.getModRevision() >= now) {
 					caughtUp.countDown();
-				}))) {
+				}
+			}
+
+			@Override
+			public void onCompacted(long compactRevision, long resumeRevision) {
+				failureStatus.set(HttpStatus.GONE);
+				failure.set("etcd compacted its history up to revision " + compactRevision
+						+ "; read the keys again (revision " + resumeRevision + ") and watch from there");
+				caughtUp.countDown();
+			}
+
+			@Override
+			public void onError(EtcdAccessException ex) {
+				failure.set(ex.getMessage());
+				caughtUp.countDown();
+			}
+
+		})) {
 			// otherwise what arrives within a second (etcd 3.4 can answer a progress request before
 			// the events of a watch that still catches up, so it cannot tell when the history is done)
 			caughtUp.await(1, TimeUnit.SECONDS);
 		}
 		if (failure.get() != null) {
-			HttpStatus status = (failure.get() instanceof CompactedException) ? HttpStatus.GONE : HttpStatus.BAD_GATEWAY;
-			return ResponseEntity.status(status).body("The watch from revision " + fromRevision + " failed: "
-					+ failure.get().getMessage() + "\n");
+			return ResponseEntity.status(failureStatus.get()).body("The watch from revision " + fromRevision
+					+ " failed: " + failure.get() + "\n");
 		}
 		synchronized (events) {
 			return ResponseEntity.ok("Changes under " + prefix + " from revision " + fromRevision + " to " + now

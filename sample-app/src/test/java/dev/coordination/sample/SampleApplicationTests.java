@@ -189,9 +189,11 @@ class SampleApplicationTests {
 			long revision = client.getKVClient().put(EtcdKeys.bytes("/sample/watched/a"), EtcdKeys.bytes("1")).get()
 				.getHeader().getRevision();
 			client.getKVClient().put(EtcdKeys.bytes("/sample/watched/a"), EtcdKeys.bytes("2")).get();
+			client.getKVClient().delete(EtcdKeys.bytes("/sample/watched/a")).get();
 			assertThat(rest().get().uri("/patterns/watch?prefix=/sample/watched/&fromRevision=" + revision)
 				.retrieve().body(String.class))
-				.contains("PUT /sample/watched/a = 1 @" + revision, "PUT /sample/watched/a = 2 @" + (revision + 1));
+				.contains("PUT /sample/watched/a = 1 @" + revision, "PUT /sample/watched/a = 2 @" + (revision + 1) + " (was: 1)",
+						"DELETE /sample/watched/a @" + (revision + 2) + " (was: 2)");
 			assertThat(rest().delete().uri("/patterns/leases/" + id).retrieve().body(String.class)).contains("revoked");
 			assertThat(client.getKVClient().get(EtcdKeys.bytes("/sample/leases/" + id)).get().getKvs()).isEmpty();
 		}

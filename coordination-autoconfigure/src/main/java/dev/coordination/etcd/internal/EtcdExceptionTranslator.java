@@ -56,7 +56,11 @@ public final class EtcdExceptionTranslator {
 		Status.Code code = code(cause);
 		String description = describe(code, cause);
 		return switch (code) {
-			case UNAVAILABLE, CANCELLED -> new EtcdUnavailableException(operation, description, cause);
+			case UNAVAILABLE -> new EtcdUnavailableException(operation, description, cause);
+			// a watch refused by etcd arrives as a cancel with etcd's reason (jetcd's WatchImpl)
+			case CANCELLED -> isAuthentication(description)
+					? new EtcdAuthenticationException(operation, description, cause)
+					: new EtcdUnavailableException(operation, description, cause);
 			case UNAUTHENTICATED, PERMISSION_DENIED -> new EtcdAuthenticationException(operation, description, cause);
 			case NOT_FOUND -> new EtcdNotFoundException(operation, description, cause);
 			case OUT_OF_RANGE -> isCompaction(description)

@@ -58,6 +58,13 @@ public final class EtcdWatch implements AutoCloseable {
 
 	private boolean interrupted;
 
+	// the newest revision etcd is known to have reached: a created notice below it means etcd went
+	// back in time
+	private long known;
+
+	// the last error jetcd reported, handed over when the watch ends
+	private @Nullable EtcdAccessException failure;
+
 	// whether anything arrived since the last progress request
 	private volatile boolean answered = true;
 
@@ -68,7 +75,14 @@ public final class EtcdWatch implements AutoCloseable {
 
 	EtcdWatch(Watching watching, String name, ByteSequence key, boolean prefix, @Nullable ByteSequence rangeEnd,
 			long fromRevision, boolean noPut, Executor executor, Listener listener) {
+		this(watching, name, key, prefix, rangeEnd, fromRevision, fromRevision - 1, noPut, false, executor, listener);
+	}
+
+	EtcdWatch(Watching watching, String name, ByteSequence key, boolean prefix, @Nullable ByteSequence rangeEnd,
+			long fromRevision, long knownRevision, boolean noPut, boolean withPrevious, Executor executor,
+			Listener listener) {
 		this.name = name;
+		this.known = knownRevision;
 		this.watching = watching;
 		this.executor = executor;
 		this.listener = listener;
@@ -78,13 +92,15 @@ public final class EtcdWatch implements AutoCloseable {
 			.withRequireLeader(true)
 			.withCreateNotify(true)
 			.withNoPut(noPut)
+			.withPrevKV(withPrevious)
+			.withProgressNotify(withPrevious)
 			.isPrefix(prefix);
 		if (rangeEnd != null) {
 			option.withRange(rangeEnd);
 		}
 		// jetcd may call these holding its own lock: only hand the work over
 		this.watcher = watching.watch(key, option.build(), Watch.listener((response) -> run(() -> onResponse(response)),
-					(error) -> run(() -> onError(error)), () -> run(() -> resync("the watch ended"))));
+					(error) -> run(() -> onError(error)), () -> run(() -> end(Cause.ENDED, "the watch ended"))));
 	}
 
 	/**
@@ -116,6 +132,27 @@ public final class EtcdWatch implements AutoCloseable {
 			long fromRevision, Executor executor, Listener listener) {
 		return new EtcdWatch(watching(etcd), EtcdKeys.string(key), key, false, rangeEnd, fromRevision, true, executor,
 				listener);
+	}
+
+	/**
+	 * Watch one key, or every key under a prefix, with the value each event replaced
+	 * ({@link WatchEvent#getPrevKV()}) and etcd's periodic progress notices: the watch behind
+	 * {@link EtcdTemplate#watch}. A created notice only means that etcd went back in time when it is
+	 * below {@code knownRevision}, not below {@code fromRevision - 1}: the caller may watch from a
+	 * revision etcd has not reached yet.
+	 * @param etcd the etcd access
+	 * @param key the key or the prefix
+	 * @param prefix whether {@code key} is a prefix
+	 * @param fromRevision the first revision to hand over, 0 for the changes after the watch starts
+	 * @param knownRevision a revision etcd is known to have reached, 0 for none
+	 * @param executor where the listener runs
+	 * @param listener the listener
+	 * @return the watch
+	 */
+	public static EtcdWatch withPrevious(EtcdTemplate etcd, String key, boolean prefix, long fromRevision,
+			long knownRevision, Executor executor, Listener listener) {
+		return new EtcdWatch(watching(etcd), key, EtcdKeys.bytes(key), prefix, null, fromRevision, knownRevision, false,
+				true, executor, listener);
 	}
 
 	private static Watching watching(EtcdTemplate etcd) {
@@ -155,12 +192,18 @@ public final class EtcdWatch implements AutoCloseable {
 		this.listener.connected(true);
 		long headerRevision = response.getHeader().getRevision();
 		if (response.isCreatedNotify()) {
-			if (headerRevision < this.lastRevision) {
-				resync("etcd is at revision " + headerRevision + ", before " + this.lastRevision
+			if (headerRevision < this.known) {
+				end(Cause.BEHIND, "etcd is at revision " + headerRevision + ", before " + this.known
 						+ " (restored or replaced)");
 			}
 			else if (this.interrupted) {
-				resync("the watch was interrupted and resumed");
+				end(Cause.RESUMED, "the watch was interrupted and resumed");
+			}
+			else {
+				// not taken as known: a member that lags a little behind the one before would look
+				// like an etcd gone back in time at the next reconnect
+				this.failure = null;
+				this.listener.created(headerRevision);
 			}
 			return;
 		}
@@ -180,10 +223,12 @@ public final class EtcdWatch implements AutoCloseable {
 		// of etcd before 3.4.31 and 3.5.13, whose progress is never asked), and taking it would drop
 		// them as replays
 		if (!fresh.isEmpty()) {
+			this.known = Math.max(this.known, this.lastRevision);
 			this.listener.events(fresh, this.lastRevision);
 		}
 		else if (this.progressRequested && response.isProgressNotify() && headerRevision > this.lastRevision) {
 			this.lastRevision = headerRevision;
+			this.known = Math.max(this.known, headerRevision);
 			this.listener.progressed(headerRevision);
 		}
 	}
@@ -208,8 +253,9 @@ public final class EtcdWatch implements AutoCloseable {
 
 	private void onError(Throwable error) {
 		EtcdAccessException translated = EtcdExceptionTranslator.translate("watch " + this.name, error);
+		this.failure = translated;
 		if (translated instanceof EtcdCompactedException) {
-			resync("its history was compacted");
+			end(Cause.COMPACTED, "its history was compacted");
 		}
 		else {
 			// jetcd resumes the watch by itself after a transport error
@@ -218,16 +264,17 @@ public final class EtcdWatch implements AutoCloseable {
 			}
 			this.interrupted = true;
 			this.watching.disconnected();
+			this.listener.failed(translated);
 			this.listener.connected(false);
 		}
 	}
 
-	private void resync(String reason) {
+	private void end(Cause cause, String reason) {
 		if (this.closed) {
 			return;
 		}
 		close();
-		this.listener.resync(reason);
+		this.listener.ended(cause, reason, this.failure);
 	}
 
 	/**
@@ -265,6 +312,34 @@ public final class EtcdWatch implements AutoCloseable {
 	}
 
 	/**
+	 * Why a watch ended.
+	 */
+	public enum Cause {
+
+		/**
+		 * The revision it needed was compacted away: the failure is an {@link EtcdCompactedException}.
+		 */
+		COMPACTED,
+
+		/**
+		 * etcd is at an older revision than the watch saw: restored from a backup or replaced.
+		 */
+		BEHIND,
+
+		/**
+		 * The stream broke and jetcd resumed it, possibly skipping changes.
+		 */
+		RESUMED,
+
+		/**
+		 * jetcd ended the watch: an error it does not retry (the failure, when it reported one), or
+		 * a closed client.
+		 */
+		ENDED
+
+	}
+
+	/**
 	 * What a watch hands over, on its executor.
 	 */
 	public interface Listener {
@@ -282,6 +357,32 @@ public final class EtcdWatch implements AutoCloseable {
 		 * @param reason why, for logs
 		 */
 		void resync(String reason);
+
+		/**
+		 * The watch ended: {@link #resync} unless overridden, for an owner that tells the causes
+		 * apart.
+		 * @param cause why
+		 * @param reason why, for logs
+		 * @param failure the last error jetcd reported, if any
+		 */
+		default void ended(Cause cause, String reason, @Nullable EtcdAccessException failure) {
+			resync(reason);
+		}
+
+		/**
+		 * etcd created the watch (and again after each reconnect that needs no resync): it hands over
+		 * the changes after {@code revision}, or from the requested revision when that is older.
+		 * @param revision etcd's revision when it created the watch
+		 */
+		default void created(long revision) {
+		}
+
+		/**
+		 * jetcd reported an error it resumes from, just before {@link #connected connected(false)}.
+		 * @param failure the error
+		 */
+		default void failed(EtcdAccessException failure) {
+		}
 
 		/**
 		 * Whether changes reach the watch: false after a transport error, true again when etcd

@@ -44,6 +44,9 @@ public final class WatchProgress {
 
 	private final AtomicBoolean checking = new AtomicBoolean();
 
+	// asked by the owner of a watch when it wants, not every interval
+	private final boolean onRequest;
+
 	private volatile @Nullable Verdict verdict;
 
 	/**
@@ -52,14 +55,30 @@ public final class WatchProgress {
 	 * @param interval how often a watch asks, {@link Duration#ZERO} for never
 	 */
 	public WatchProgress(EtcdTemplate etcd, Duration interval) {
+		this(etcd, interval, false);
+	}
+
+	private WatchProgress(EtcdTemplate etcd, Duration interval, boolean onRequest) {
 		Assert.isTrue(!interval.isNegative(), "interval must not be negative");
 		this.etcd = etcd;
 		this.interval = interval;
+		this.onRequest = onRequest;
 	}
 
 	private WatchProgress() {
 		this.etcd = null;
 		this.interval = Duration.ZERO;
+		this.onRequest = false;
+	}
+
+	/**
+	 * Ask when the owner of a watch wants to know, not every interval: the progress of the watches
+	 * of {@link EtcdTemplate#watch}.
+	 * @param etcd the etcd access
+	 * @return a progress asked on request
+	 */
+	public static WatchProgress onRequest(EtcdTemplate etcd) {
+		return new WatchProgress(etcd, Duration.ofMinutes(1), true);
 	}
 
 	/**
@@ -100,11 +119,19 @@ public final class WatchProgress {
 				// said once a version is known: while etcd cannot be reached there is nothing to say
 				if (failure == null && (before == null || before.trusted() != now.trusted()
 						|| before.versions().startsWith("(version unknown"))) {
-					logger.info(now.trusted()
-							? "etcd " + now.versions() + " on every member: watches confirm their progress every "
-									+ this.interval.toMillis() + " ms"
-							: "etcd " + now.versions() + " answers watch progress requests out of order (fixed in"
-									+ " 3.4.31 and 3.5.13): watches rely on their events alone, without progress checks");
+					if (this.onRequest) {
+						logger.info(now.trusted()
+								? "etcd " + now.versions() + " on every member: KeyWatch.requestProgress() asks etcd"
+								: "etcd " + now.versions() + " answers watch progress requests out of order (fixed in"
+										+ " 3.4.31 and 3.5.13): KeyWatch.requestProgress() reads the watched keys instead");
+					}
+					else {
+						logger.info(now.trusted()
+								? "etcd " + now.versions() + " on every member: watches confirm their progress every "
+										+ this.interval.toMillis() + " ms"
+								: "etcd " + now.versions() + " answers watch progress requests out of order (fixed in"
+										+ " 3.4.31 and 3.5.13): watches rely on their events alone, without progress checks");
+					}
 				}
 			});
 		}

@@ -1,5 +1,6 @@
 package dev.coordination.sample;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -8,9 +9,12 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
+import dev.coordination.config.ConfigTemplate;
 import dev.coordination.etcd.EtcdAccessException;
+import dev.coordination.etcd.EtcdNotFoundException;
 import dev.coordination.etcd.EtcdTemplate;
 import dev.coordination.etcd.KeyWatch;
+import dev.coordination.etcd.LeaseStatus;
 import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.kv.TxnResponse;
 import io.etcd.jetcd.lease.LeaseKeepAliveResponse;
@@ -26,6 +30,7 @@ import jakarta.annotation.PreDestroy;
 
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
+import org.springframework.util.unit.DataSize;
 import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
@@ -46,7 +51,13 @@ import org.springframework.web.bind.annotation.RestController;
  * versions), retried otherwise: no money is created or lost by concurrent transfers;</li>
  * <li>{@code POST /patterns/leases?ttlSeconds=10}: a lease kept alive, with a key on it (2 to 60 s, at
  * most 10 at a time);
+ * {@code GET /patterns/leases/{id}} shows its TTL and keys as etcd sees them ({@link EtcdTemplate#leaseStatus},
+ * also for the instance's session lease, whose id {@code /actuator/coordination} shows);
  * {@code DELETE /patterns/leases/{id}} stops the keep-alive and revokes it, deleting the key;</li>
+ * <li>{@code GET /patterns/config/{context}?prefix=sample.greeting}: what one configuration context holds
+ * in etcd, read at one revision through {@link ConfigTemplate#getAll(String, String)};
+ * {@code GET /patterns/config/{context}/{property}?type=java.time.Duration}: one property converted as
+ * Boot converts configuration ({@link ConfigTemplate#get(String, String, Class)});</li>
  * <li>{@code GET /patterns/watch?prefix=/config/&fromRevision=1}: the changes under a prefix since a
  * revision, each with the value it replaced, through {@link EtcdTemplate#watchPrefix} started at that
  * revision (history kept until compaction), for up to a second; only under {@code /sample/}, {@code /config/} and {@code /flags/}.</li>
@@ -63,12 +74,18 @@ class PatternsController {
 
 	private static final List<String> WATCHABLE = List.of("/sample/", "/config/", "/flags/");
 
+	private static final List<Class<?>> TYPES = List.of(String.class, Integer.class, Long.class, Boolean.class,
+			Duration.class, DataSize.class);
+
 	private final EtcdTemplate etcd;
 
 	private final Map<Long, CloseableClient> keepAlives = new ConcurrentHashMap<>();
 
-	PatternsController(EtcdTemplate etcd) {
+	private final ConfigTemplate config;
+
+	PatternsController(EtcdTemplate etcd, ConfigTemplate config) {
 		this.etcd = etcd;
+		this.config = config;
 	}
 
 	@PostMapping(path = "/patterns/counters/{name}", produces = "text/plain")
@@ -197,6 +214,55 @@ class PatternsController {
 		}));
 		return ResponseEntity.ok("Lease " + Keys.hex(id) + " (TTL " + ttlSeconds + " s) kept alive; " + key
 				+ " lives as long as it does: etcdctl lease timetolive " + Keys.hex(id) + " --keys\n");
+	}
+
+	@GetMapping(path = "/patterns/leases/{id}", produces = "text/plain")
+	ResponseEntity<String> leaseStatus(@PathVariable String id) {
+		long lease;
+		try {
+			lease = Long.parseUnsignedLong(id, 16);
+		}
+		catch (NumberFormatException ex) {
+			return ResponseEntity.badRequest().body("'" + id + "' is not a lease id (hexadecimal, as etcdctl shows).\n");
+		}
+		try {
+			LeaseStatus status = this.etcd.leaseStatus(lease);
+			return ResponseEntity.ok("Lease " + id + ": " + status.remaining().toSeconds() + " s left of "
+					+ status.granted().toSeconds() + " s, keys " + status.keys() + "\n");
+		}
+		catch (EtcdNotFoundException ex) {
+			return ResponseEntity.status(HttpStatus.NOT_FOUND).body(ex.getMessage() + "\n");
+		}
+	}
+
+	@GetMapping(path = "/patterns/config/{context}", produces = "text/plain")
+	ResponseEntity<String> configuration(@PathVariable String context, @RequestParam(defaultValue = "") String prefix) {
+		Map<String, String> properties = prefix.isEmpty() ? this.config.getAll(context)
+				: this.config.getAll(context, prefix);
+		StringBuilder body = new StringBuilder("Context " + context + " holds " + properties.size()
+				+ " properties" + (prefix.isEmpty() ? "" : " under " + prefix) + ":\n");
+		properties.forEach((name, value) -> body.append(name).append(" = ").append(value).append('\n'));
+		return ResponseEntity.ok(body.toString());
+	}
+
+	@GetMapping(path = "/patterns/config/{context}/{property}", produces = "text/plain")
+	ResponseEntity<String> property(@PathVariable String context, @PathVariable String property,
+			@RequestParam(defaultValue = "java.lang.String") String type) {
+		Class<?> target = TYPES.stream().filter((candidate) -> candidate.getName().equals(type)).findFirst().orElse(null);
+		if (target == null) {
+			return ResponseEntity.badRequest()
+				.body("type must be one of " + TYPES.stream().map(Class::getName).toList() + ".\n");
+		}
+		try {
+			return this.config.get(context, property, target)
+				.map((value) -> ResponseEntity.ok(context + ": " + property + " = " + value + " (" + target.getSimpleName()
+						+ ")\n"))
+				.orElseGet(() -> ResponseEntity.status(HttpStatus.NOT_FOUND)
+					.body(context + " does not set " + property + ".\n"));
+		}
+		catch (IllegalArgumentException ex) {
+			return ResponseEntity.unprocessableEntity().body(ex.getMessage() + "\n");
+		}
 	}
 
 	@DeleteMapping(path = "/patterns/leases/{id}", produces = "text/plain")

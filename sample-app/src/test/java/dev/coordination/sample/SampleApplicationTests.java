@@ -194,8 +194,27 @@ class SampleApplicationTests {
 				.retrieve().body(String.class))
 				.contains("PUT /sample/watched/a = 1 @" + revision, "PUT /sample/watched/a = 2 @" + (revision + 1) + " (was: 1)",
 						"DELETE /sample/watched/a @" + (revision + 2) + " (was: 2)");
+			assertThat(rest().get().uri("/patterns/leases/" + id).retrieve().body(String.class))
+				.startsWith("Lease " + id + ": ").endsWith(" s left of 2 s, keys [/sample/leases/" + id + "]\n");
 			assertThat(rest().delete().uri("/patterns/leases/" + id).retrieve().body(String.class)).contains("revoked");
 			assertThat(client.getKVClient().get(EtcdKeys.bytes("/sample/leases/" + id)).get().getKvs()).isEmpty();
+			assertThat(status(rest().get().uri("/patterns/leases/" + id))).isEqualTo(404);
+		}
+	}
+
+	@Test
+	void oneContextsConfigurationIsReadFromCodeAndConverted() throws Exception {
+		try (Client client = etcd.newClient()) {
+			client.getKVClient().put(EtcdKeys.bytes("/config/reports/report/timeout"), EtcdKeys.bytes("90s")).get();
+			client.getKVClient().put(EtcdKeys.bytes("/config/reports/report/pages"), EtcdKeys.bytes("many")).get();
+			assertThat(rest().get().uri("/patterns/config/reports?prefix=report").retrieve().body(String.class))
+				.isEqualTo("Context reports holds 2 properties under report:\nreport.pages = many\nreport.timeout = 90s\n");
+			assertThat(rest().get().uri("/patterns/config/reports/report.timeout?type=java.time.Duration")
+				.retrieve().body(String.class)).isEqualTo("reports: report.timeout = PT1M30S (Duration)\n");
+			assertThat(rest().get().uri("/patterns/config/reports/report.pages?type=java.lang.Integer")
+				.<String>exchange((request, response) -> response.getStatusCode().value() + " "
+						+ response.bodyTo(String.class)))
+				.startsWith("422 reports: report.pages (key /config/reports/report/pages) holds 'many', which is not a java.lang.Integer");
 		}
 	}
 

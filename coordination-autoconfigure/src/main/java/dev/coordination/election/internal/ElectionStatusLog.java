@@ -136,7 +136,7 @@ public class ElectionStatusLog implements SmartLifecycle {
 			}
 			OptionalLong own = etcd.candidacyToken();
 			if (own.isPresent() && leaderToken.equals(own)) {
-				return prefix + "is first in line but does not lead: its session is not provably alive, " + count;
+				return prefix + "is first in line but does not lead now, " + count;
 			}
 		}
 		return leader

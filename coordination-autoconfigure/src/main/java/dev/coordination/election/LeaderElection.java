@@ -1,6 +1,7 @@
 package dev.coordination.election;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 
@@ -68,6 +69,22 @@ public interface LeaderElection {
 	 * @return the leader's identity, empty when nobody leads
 	 */
 	Optional<Candidate> leader();
+
+	/**
+	 * Every candidate of the election in line: the leader first, then the others in the order they
+	 * would lead (by the create revision of their election keys, {@link Candidate#token()}). As
+	 * {@link #leader()}, it is this instance's latest view through its watch on the election,
+	 * without calling etcd: it can lag etcd by the watch's delay, and an instance that only
+	 * observes the election sees the same list. A candidate whose session was lost stays in the list
+	 * until etcd expires its lease.
+	 * <p>
+	 * The default implementation knows only the leader.
+	 * @return the candidates, the leader first; empty when nobody campaigns (or nothing was read
+	 * yet)
+	 */
+	default List<Candidate> candidates() {
+		return leader().map(List::of).orElse(List.of());
+	}
 
 	/**
 	 * Wait until this instance leads.

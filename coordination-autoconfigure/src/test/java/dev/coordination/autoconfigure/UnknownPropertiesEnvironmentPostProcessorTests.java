@@ -55,6 +55,9 @@ class UnknownPropertiesEnvironmentPostProcessorTests {
 		assertThat(this.known.isKnown("coordination.shards.orders.settle-delay")).isTrue();
 		assertThat(this.known.isKnown("coordination.shards.orders")).isTrue();
 		assertThat(this.known.isKnown("coordination.etcd.election.elections.main.candidate")).isTrue();
+		assertThat(this.known.isKnown("coordination.etcd.election.elections.main.retry-period")).isTrue();
+		assertThat(this.known.isKnown("coordination.etcd.election.retry-period")).isTrue();
+		assertThat(this.known.isKnown("coordination.etcd.election.status-log-interval")).isTrue();
 		assertThat(this.known.isKnown("coordination.shards.orders.setle-delay")).isFalse();
 		assertThat(this.known.isKnown("coordination.etcd.election.elections.main.candidat")).isFalse();
 		assertThat(this.known.closest("coordination.shards.orders.setle-delay"))

@@ -166,9 +166,13 @@ public class CoordinationEndpoint {
 			Candidate leader = election.leader().orElse(null);
 			Long token = (term != null) ? Long.valueOf(term.token()) : (leader != null) ? Long.valueOf(leader.token())
 					: null;
+			List<InLine> candidates = election.candidates()
+				.stream()
+				.map((candidate) -> new InLine(candidate.instanceId(), candidate.address(), candidate.token()))
+				.toList();
 			elections.add(new Election(election.name(), term != null,
 					(leader != null) ? leader.instanceId() : null, (leader != null) ? leader.address() : null, token,
-					(term != null) ? term.since() : null));
+					(term != null) ? term.since() : null, candidates));
 		}
 		elections.sort(Comparator.comparing(Election::name));
 		return elections;
@@ -305,9 +309,20 @@ public class CoordinationEndpoint {
 	 * @param leaderAddress the leader's {@code host:port}
 	 * @param token the fencing token of the leader's term (this instance's when it leads)
 	 * @param since since when this instance leads, only while it does
+	 * @param candidates every candidate in line, the leader first, as this instance last saw them
 	 */
 	public record Election(String name, boolean leading, @Nullable String leader, @Nullable String leaderAddress,
-			@Nullable Long token, @Nullable Instant since) {
+			@Nullable Long token, @Nullable Instant since, List<InLine> candidates) {
+
+	}
+
+	/**
+	 * A candidate of an election, in line.
+	 * @param instanceId its instance id
+	 * @param address its {@code host:port}, or the instance id when it gave no address
+	 * @param token the create revision of its election key: the fencing token it leads with
+	 */
+	public record InLine(String instanceId, String address, long token) {
 
 	}
 

@@ -1,5 +1,7 @@
 package dev.coordination.autoconfigure.election;
 
+import java.time.Duration;
+
 import dev.coordination.autoconfigure.CoordinationProxyRegistrar;
 import dev.coordination.autoconfigure.ListenerBeans;
 import dev.coordination.autoconfigure.session.SessionAutoConfiguration;
@@ -8,6 +10,7 @@ import dev.coordination.election.LeadershipListener;
 import dev.coordination.election.ReactiveLeaderElections;
 import dev.coordination.election.internal.CampaignGate;
 import dev.coordination.election.internal.ElectionMetrics;
+import dev.coordination.election.internal.ElectionStatusLog;
 import dev.coordination.election.internal.EtcdLeaderElections;
 import dev.coordination.election.internal.LeaderOnlyAdvisor;
 import dev.coordination.election.internal.LeaderOnlyBeanPostProcessor;
@@ -29,6 +32,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.availability.ApplicationAvailability;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
@@ -62,7 +66,22 @@ public final class ElectionAutoConfiguration {
 				metrics.getIfAvailable(() -> ElectionMetrics.NONE), (name) -> {
 					ElectionProperties.Election election = properties.getElections().get(name);
 					return election == null || election.isCandidate();
-				}, campaignGate.getIfAvailable(() -> CampaignGate.OPEN), events, retryPolicy, watchProgress);
+				}, campaignGate.getIfAvailable(() -> CampaignGate.OPEN), events, (name) -> {
+					Duration period = properties.retryPeriod(name);
+					return (period != null) ? new RetryPolicy(period, period) : retryPolicy;
+				}, watchProgress);
+	}
+
+	@Bean
+	@ConditionalOnProperty("coordination.etcd.election.status-log-interval")
+	ElectionStatusLog electionStatusLog(LeaderElections elections, ElectionProperties properties,
+			LocalInstance localInstance) {
+		Duration interval = properties.getStatusLogInterval();
+		if (interval == null) {
+			throw new InvalidConfigurationPropertyValueException("coordination.etcd.election.status-log-interval", "",
+					"Must be a positive duration of at most 1d, for example 30s, or leave it unset to log no status.");
+		}
+		return new ElectionStatusLog(elections, () -> localInstance.identity().instanceId(), interval);
 	}
 
 	@Bean

@@ -1,9 +1,11 @@
 package dev.coordination.autoconfigure.election;
 
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 import dev.coordination.etcd.internal.EtcdKeys;
+import org.jspecify.annotations.Nullable;
 
 import org.springframework.beans.factory.InitializingBean;
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -16,6 +18,13 @@ import org.springframework.boot.context.properties.source.InvalidConfigurationPr
 public class ElectionProperties implements InitializingBean {
 
 	private static final String PREFIX_PROPERTY = "coordination.etcd.election.prefix";
+
+	private static final String RETRY_PERIOD_PROPERTY = "coordination.etcd.election.retry-period";
+
+	private static final String STATUS_LOG_INTERVAL_PROPERTY = "coordination.etcd.election.status-log-interval";
+
+	// a day: longer is a typo, and a period must fit the nanosecond delays it is scheduled with
+	private static final Duration MAXIMUM_PERIOD = Duration.ofDays(1);
 
 	/**
 	 * Whether to enable leader election and {@code @LeaderOnly}.
@@ -34,6 +43,22 @@ public class ElectionProperties implements InitializingBean {
 	 * REFUSING_TRAFFIC resigns its leadership and campaigns again once it accepts traffic.
 	 */
 	private boolean waitForReadiness;
+
+	/**
+	 * How long a candidate waits before it campaigns again, or reads the election again, after
+	 * etcd failed the attempt: a fixed period (shortened by up to a fifth at random, so that the
+	 * instances do not retry in step). When not set, elections retry with the backoff of
+	 * coordination.etcd.retry (delay doubling up to max-delay). An election's own retry-period
+	 * overrides it.
+	 */
+	private @Nullable Duration retryPeriod;
+
+	/**
+	 * How often to log, at INFO, one line per election with this instance's role and the leader
+	 * (logger dev.coordination.election.internal.ElectionStatusLog). When not set, nothing is
+	 * logged.
+	 */
+	private @Nullable Duration statusLogInterval;
 
 	/**
 	 * Settings of individual elections, by election name.
@@ -64,6 +89,22 @@ public class ElectionProperties implements InitializingBean {
 		this.waitForReadiness = waitForReadiness;
 	}
 
+	public @Nullable Duration getRetryPeriod() {
+		return this.retryPeriod;
+	}
+
+	public void setRetryPeriod(@Nullable Duration retryPeriod) {
+		this.retryPeriod = retryPeriod;
+	}
+
+	public @Nullable Duration getStatusLogInterval() {
+		return this.statusLogInterval;
+	}
+
+	public void setStatusLogInterval(@Nullable Duration statusLogInterval) {
+		this.statusLogInterval = statusLogInterval;
+	}
+
 	public Map<String, Election> getElections() {
 		return this.elections;
 	}
@@ -81,9 +122,32 @@ public class ElectionProperties implements InitializingBean {
 		return EtcdKeys.prefix(PREFIX_PROPERTY, this.prefix);
 	}
 
+	/**
+	 * The retry period of an election: its own {@code retry-period}, else the global one.
+	 * @param name the election name
+	 * @return the period, or {@code null} to retry with the shared backoff of
+	 * {@code coordination.etcd.retry}
+	 */
+	public @Nullable Duration retryPeriod(String name) {
+		Election election = this.elections.get(name);
+		Duration own = (election != null) ? election.getRetryPeriod() : null;
+		return (own != null) ? own : this.retryPeriod;
+	}
+
 	@Override
 	public void afterPropertiesSet() {
 		keyPrefix();
+		period(RETRY_PERIOD_PROPERTY, this.retryPeriod, "for example 500ms");
+		period(STATUS_LOG_INTERVAL_PROPERTY, this.statusLogInterval, "for example 30s, or leave it unset to log no status");
+		this.elections.forEach((name, election) -> period("coordination.etcd.election.elections." + name + ".retry-period",
+				election.getRetryPeriod(), "for example 500ms"));
+	}
+
+	private static void period(String property, @Nullable Duration value, String example) {
+		if (value != null && (value.isNegative() || value.isZero() || value.compareTo(MAXIMUM_PERIOD) > 0)) {
+			throw new InvalidConfigurationPropertyValueException(property, value,
+					"Must be a positive duration of at most 1d, " + example + ".");
+		}
 	}
 
 	/**
@@ -96,6 +160,21 @@ public class ElectionProperties implements InitializingBean {
 		 * (for example an instance that must never run the leader's work).
 		 */
 		private boolean candidate = true;
+
+		/**
+		 * How long this election's candidate waits before it campaigns again, or reads the
+		 * election again, after etcd failed the attempt. Overrides
+		 * coordination.etcd.election.retry-period for this election.
+		 */
+		private @Nullable Duration retryPeriod;
+
+		public @Nullable Duration getRetryPeriod() {
+			return this.retryPeriod;
+		}
+
+		public void setRetryPeriod(@Nullable Duration retryPeriod) {
+			this.retryPeriod = retryPeriod;
+		}
 
 		public boolean isCandidate() {
 			return this.candidate;

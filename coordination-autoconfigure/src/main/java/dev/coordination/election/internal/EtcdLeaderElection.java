@@ -128,6 +128,9 @@ public class EtcdLeaderElection implements LeaderElection, LeaseListener {
 
 	private volatile @Nullable Candidate leader;
 
+	// the candidates in line, the leader first; changes with the leader
+	private volatile List<Candidate> line = List.of();
+
 	private volatile boolean running;
 
 	// Confined to the election's thread.
@@ -258,6 +261,20 @@ public class EtcdLeaderElection implements LeaderElection, LeaseListener {
 	@Override
 	public Optional<Candidate> leader() {
 		return Optional.ofNullable(this.leader);
+	}
+
+	@Override
+	public List<Candidate> candidates() {
+		return this.line;
+	}
+
+	/**
+	 * Fencing token of this instance's place in the line, whether or not it leads.
+	 * @return the create revision of its election key, empty when it has none
+	 */
+	OptionalLong candidacyToken() {
+		Candidacy current = this.candidacy;
+		return (current != null) ? OptionalLong.of(current.token()) : OptionalLong.empty();
 	}
 
 	@Override
@@ -575,11 +592,16 @@ public class EtcdLeaderElection implements LeaderElection, LeaseListener {
 	private void evaluate() {
 		Map.Entry<Long, KeyValue> first = this.candidates.firstEntry();
 		Candidate previous = this.leader;
-		Candidate next = (first != null) ? CandidateCodec.decode(EtcdKeys.string(first.getValue().getValue()), first.getKey())
-				: null;
+		// in create revision order: the leader, then who leads next
+		List<Candidate> line = this.candidates.entrySet()
+			.stream()
+			.map((entry) -> CandidateCodec.decode(EtcdKeys.string(entry.getValue().getValue()), entry.getKey()))
+			.toList();
+		Candidate next = line.isEmpty() ? null : line.get(0);
 		// like leadership, the leader changes in one step with its notification
 		synchronized (this.notificationMonitor) {
 			this.leader = next;
+			this.line = line;
 			if ((previous == null) ? next != null : next == null || previous.token() != next.token()) {
 				this.events.publish(new LeaderChangedEvent(this, next), this.allListeners, LeadershipListener::leaderChanged);
 			}

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 
@@ -63,7 +64,7 @@ public class EtcdLeaderElections
 
 	private final CoordinationEvents events;
 
-	private final RetryPolicy retry;
+	private final Function<String, RetryPolicy> retry;
 
 	private final WatchProgress progress;
 
@@ -91,7 +92,7 @@ public class EtcdLeaderElections
 			Supplier<InstanceIdentity> identity, ElectionMetrics metrics,
 			Predicate<String> candidate, CoordinationEvents events, RetryPolicy retry,
 			WatchProgress progress) {
-		this(etcd, session, prefix, identity, metrics, candidate, CampaignGate.OPEN, events, retry, progress);
+		this(etcd, session, prefix, identity, metrics, candidate, CampaignGate.OPEN, events, (name) -> retry, progress);
 	}
 
 	/**
@@ -106,13 +107,13 @@ public class EtcdLeaderElections
 	 * observing it
 	 * @param gate when candidates may campaign, for example only while the application is ready
 	 * @param events the thread listeners are told on
-	 * @param retry how elections wait between failed attempts
+	 * @param retry how the named election waits between failed campaigns and reads
 	 * @param progress whether and how often their watches ask etcd how far they are
 	 */
 	public EtcdLeaderElections(EtcdTemplate etcd, EtcdSession session, String prefix,
 			Supplier<InstanceIdentity> identity, ElectionMetrics metrics,
-			Predicate<String> candidate, CampaignGate gate, CoordinationEvents events, RetryPolicy retry,
-			WatchProgress progress) {
+			Predicate<String> candidate, CampaignGate gate, CoordinationEvents events,
+			Function<String, RetryPolicy> retry, WatchProgress progress) {
 		this.gate = gate;
 		this.etcd = etcd;
 		this.session = session;
@@ -143,7 +144,7 @@ public class EtcdLeaderElections
 
 	private EtcdLeaderElection create(String name) {
 		EtcdLeaderElection election = new EtcdLeaderElection(name, this.prefix, this.etcd, this.session, this.identity,
-				this.candidate.test(name), this.gate, this.events, this.sharedListeners, this.retry, this.progress,
+				this.candidate.test(name), this.gate, this.events, this.sharedListeners, this.retry.apply(name), this.progress,
 				this.metrics);
 		this.metrics.joined(election);
 		if (this.running) {

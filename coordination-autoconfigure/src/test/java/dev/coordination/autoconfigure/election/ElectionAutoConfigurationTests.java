@@ -33,6 +33,7 @@ import dev.coordination.election.NotLeaderException;
 import dev.coordination.election.ReactiveLeaderContext;
 import dev.coordination.election.ReactiveLeaderElections;
 import dev.coordination.election.internal.ElectionMetrics;
+import dev.coordination.election.internal.ElectionStatusLog;
 import dev.coordination.election.internal.EtcdLeaderElections;
 import dev.coordination.election.internal.LeaderOnlyAdvisor;
 import dev.coordination.election.internal.MicrometerElectionMetrics;
@@ -308,6 +309,79 @@ class ElectionAutoConfigurationTests {
 				.isInstanceOf(InvalidConfigurationPropertyValueException.class)
 				.hasMessageContaining("coordination.etcd.election.prefix")
 				.hasMessageContaining("control characters"));
+	}
+
+	@Test
+	void zeroRetryPeriodFailsNamingTheProperty() {
+		this.contextRunner.withPropertyValues("coordination.etcd.election.retry-period=0s")
+			.run((context) -> assertThat(context).getFailure()
+				.rootCause()
+				.isInstanceOf(InvalidConfigurationPropertyValueException.class)
+				.hasMessageContaining("coordination.etcd.election.retry-period")
+				.hasMessageContaining("positive"));
+	}
+
+	@Test
+	void negativeRetryPeriodOfOneElectionFailsNamingItsProperty() {
+		this.contextRunner.withPropertyValues("coordination.etcd.election.elections.reports.retry-period=-1s")
+			.run((context) -> assertThat(context).getFailure()
+				.rootCause()
+				.isInstanceOf(InvalidConfigurationPropertyValueException.class)
+				.hasMessageContaining("coordination.etcd.election.elections.reports.retry-period"));
+	}
+
+	@Test
+	void retryPeriodLongerThanADayFailsNamingTheProperty() {
+		this.contextRunner.withPropertyValues("coordination.etcd.election.retry-period=2d")
+			.run((context) -> assertThat(context).getFailure()
+				.rootCause()
+				.isInstanceOf(InvalidConfigurationPropertyValueException.class)
+				.hasMessageContaining("coordination.etcd.election.retry-period")
+				.hasMessageContaining("at most 1d"));
+	}
+
+	@Test
+	void electionsOwnRetryPeriodOverridesTheGlobalOne() {
+		this.contextRunner
+			.withPropertyValues("coordination.etcd.election.retry-period=2s",
+					"coordination.etcd.election.elections.reports.retry-period=300ms")
+			.run((context) -> {
+				ElectionProperties properties = context.getBean(ElectionProperties.class);
+				assertThat(properties.retryPeriod("reports")).isEqualTo(Duration.ofMillis(300));
+				assertThat(properties.retryPeriod("other")).isEqualTo(Duration.ofSeconds(2));
+			});
+	}
+
+	@Test
+	void noRetryPeriodByDefault() {
+		this.contextRunner.run((context) -> assertThat(context.getBean(ElectionProperties.class).retryPeriod("reports"))
+			.isNull());
+	}
+
+	@Test
+	void zeroStatusLogIntervalFailsNamingTheProperty() {
+		this.contextRunner.withPropertyValues("coordination.etcd.election.status-log-interval=0s")
+			.run((context) -> assertThat(context).getFailure()
+				.rootCause()
+				.isInstanceOf(InvalidConfigurationPropertyValueException.class)
+				.hasMessageContaining("coordination.etcd.election.status-log-interval")
+				.hasMessageContaining("positive"));
+	}
+
+	@Test
+	void emptyStatusLogIntervalFailsNamingTheProperty() {
+		this.contextRunner.withPropertyValues("coordination.etcd.election.status-log-interval=")
+			.run((context) -> assertThat(context).getFailure()
+				.rootCause()
+				.isInstanceOf(InvalidConfigurationPropertyValueException.class)
+				.hasMessageContaining("coordination.etcd.election.status-log-interval"));
+	}
+
+	@Test
+	void statusLogOnlyWhenItsIntervalIsSet() {
+		this.contextRunner.run((context) -> assertThat(context).doesNotHaveBean(ElectionStatusLog.class));
+		this.contextRunner.withPropertyValues("coordination.etcd.election.status-log-interval=30s")
+			.run((context) -> assertThat(context).hasSingleBean(ElectionStatusLog.class));
 	}
 
 	@Test

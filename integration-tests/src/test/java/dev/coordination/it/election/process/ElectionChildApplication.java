@@ -6,6 +6,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Collectors;
 
 import dev.coordination.election.Candidate;
 import dev.coordination.election.LeaderContext;
@@ -43,6 +44,8 @@ import org.springframework.context.event.EventListener;
  * leadership events ({@code System.nanoTime()} is one clock for all processes of a Linux host);</li>
  * <li>{@code LEADER <instanceId> <token>} whenever {@link LeaderElection#leader()} changes
  * ({@code LEADER - 0} for nobody);</li>
+ * <li>{@code CANDIDATES <instanceId>@<token> ...} whenever {@link LeaderElection#candidates()}
+ * changes, in line order;</li>
  * <li>{@code FENCED-OK <token> <seq> <revision>}, {@code FENCED-REJECTED <token> <seq>} or
  * {@code FENCED-FAILED <token> <seq> <error>} for every fenced write.</li>
  * </ul>
@@ -144,6 +147,8 @@ public class ElectionChildApplication {
 
 		private volatile String lastLeader;
 
+		private volatile String lastCandidates;
+
 		Reporter(LeaderElection election, FencedWriter writer, String instanceId) {
 			this.election = election;
 			this.writer = writer;
@@ -178,6 +183,14 @@ public class ElectionChildApplication {
 			if (!Objects.equals(line, this.lastLeader)) {
 				this.lastLeader = line;
 				ChildSide.print("LEADER " + line);
+			}
+			String candidates = this.election.candidates()
+				.stream()
+				.map((candidate) -> " " + candidate.instanceId() + "@" + candidate.token())
+				.collect(Collectors.joining());
+			if (!Objects.equals(candidates, this.lastCandidates)) {
+				this.lastCandidates = candidates;
+				ChildSide.print("CANDIDATES" + candidates);
 			}
 		}
 

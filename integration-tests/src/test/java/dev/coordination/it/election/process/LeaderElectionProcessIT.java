@@ -115,6 +115,18 @@ class LeaderElectionProcessIT {
 		assertThat(successor.child()).isNotEqualTo(leader.name());
 		await().atMost(Duration.ofSeconds(2))
 			.untilAsserted(() -> assertThat(instanceId(candidates().get(0))).isEqualTo(successor.child()));
+		// LeaderElection.candidates() of both survivors: the killed leader dropped, the successor
+		// first, the same line on both
+		List<ChildProcess> survivors = three.stream().filter((child) -> child != leader).toList();
+		await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+			List<List<String>> lines = survivors.stream()
+				.map((child) -> child.last("CANDIDATES").orElseThrow().args())
+				.toList();
+			assertThat(lines.get(0)).hasSize(2);
+			assertThat(lines.get(0).get(0)).isEqualTo(successor.child() + "@" + successor.token());
+			assertThat(lines.get(0)).noneMatch((candidate) -> candidate.startsWith(leader.name() + "@"));
+			assertThat(lines.get(1)).isEqualTo(lines.get(0));
+		});
 	}
 
 	@Test

@@ -18,6 +18,8 @@ import dev.coordination.discovery.internal.cloud.EtcdDiscoveryClient;
 import dev.coordination.discovery.internal.cloud.EtcdReactiveDiscoveryClient;
 import dev.coordination.discovery.internal.cloud.EtcdServiceRegistry;
 import dev.coordination.discovery.internal.cloud.HeartbeatPublisher;
+import dev.coordination.discovery.internal.cloud.InFlightCalls;
+import dev.coordination.discovery.internal.cloud.InFlightCallsWebClientPostProcessor;
 import dev.coordination.discovery.internal.cloud.PassThroughLoadBalancerCacheManager;
 import dev.coordination.discovery.internal.cloud.RegisteredEventPublisher;
 import dev.coordination.etcd.EtcdTemplate;
@@ -43,9 +45,12 @@ import org.springframework.cloud.client.ConditionalOnBlockingDiscoveryEnabled;
 import org.springframework.cloud.client.ConditionalOnDiscoveryEnabled;
 import org.springframework.cloud.client.serviceregistry.AutoServiceRegistration;
 import org.springframework.cloud.client.serviceregistry.Registration;
+import org.springframework.cloud.loadbalancer.annotation.LoadBalancerClients;
 import org.springframework.cloud.loadbalancer.cache.LoadBalancerCacheManager;
+import org.springframework.cloud.loadbalancer.core.ReactorServiceInstanceLoadBalancer;
 import org.springframework.context.ApplicationContext;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Conditional;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.env.Environment;
 
@@ -185,6 +190,38 @@ public final class DiscoveryAutoConfiguration {
 			@ConditionalOnMissingBean(LoadBalancerCacheManager.class)
 			PassThroughLoadBalancerCacheManager etcdDiscoveryLoadBalancerCacheManager() {
 				return new PassThroughLoadBalancerCacheManager();
+			}
+
+		}
+
+		/**
+		 * The instance chooser of {@code coordination.etcd.discovery.load-balancer}, as Spring
+		 * Cloud plugs one in for every service: a default {@code LoadBalancerClients}
+		 * configuration; a service's own {@code @LoadBalancerClient} configuration wins.
+		 */
+		@Configuration(proxyBeanMethods = false)
+		@ConditionalOnClass(ReactorServiceInstanceLoadBalancer.class)
+		@Conditional(LoadBalancerChoiceCondition.class)
+		@LoadBalancerClients(defaultConfiguration = LoadBalancerClientsConfiguration.class)
+		static class LoadBalancerChoiceConfiguration {
+
+			@Bean
+			@ConditionalOnMissingBean
+			@Conditional(LoadBalancerChoiceCondition.LeastConnections.class)
+			InFlightCalls discoveryInFlightCalls() {
+				return new InFlightCalls();
+			}
+
+			@Configuration(proxyBeanMethods = false)
+			@ConditionalOnClass(name = "org.springframework.web.reactive.function.client.WebClient")
+			@Conditional(LoadBalancerChoiceCondition.LeastConnections.class)
+			static class WebClientConfiguration {
+
+				@Bean
+				static InFlightCallsWebClientPostProcessor discoveryInFlightCallsWebClientPostProcessor() {
+					return new InFlightCallsWebClientPostProcessor();
+				}
+
 			}
 
 		}

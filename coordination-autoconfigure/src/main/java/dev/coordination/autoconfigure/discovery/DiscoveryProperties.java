@@ -49,6 +49,15 @@ public class DiscoveryProperties implements InitializingBean {
 	private @Nullable String zone;
 
 	/**
+	 * How Spring Cloud LoadBalancer picks an instance of a service for the load-balanced clients
+	 * (RestClient, RestTemplate, WebClient with @LoadBalanced): round-robin (Spring Cloud's own
+	 * default), random, or least-connections (the instance with the fewest calls this application
+	 * has in flight to it). Applies to every service without its own @LoadBalancerClient
+	 * configuration. Needs spring-cloud-loadbalancer.
+	 */
+	private LoadBalancer loadBalancer = LoadBalancer.ROUND_ROBIN;
+
+	/**
 	 * Health-driven status.
 	 */
 	private final Health health = new Health();
@@ -99,6 +108,14 @@ public class DiscoveryProperties implements InitializingBean {
 
 	public void setZone(@Nullable String zone) {
 		this.zone = zone;
+	}
+
+	public LoadBalancer getLoadBalancer() {
+		return this.loadBalancer;
+	}
+
+	public void setLoadBalancer(LoadBalancer loadBalancer) {
+		this.loadBalancer = loadBalancer;
 	}
 
 	public Health getHealth() {
@@ -200,6 +217,29 @@ public class DiscoveryProperties implements InitializingBean {
 		 * Remove the registration until the health is UP again.
 		 */
 		DEREGISTER
+
+	}
+
+	/**
+	 * How Spring Cloud LoadBalancer picks an instance of a service.
+	 */
+	public enum LoadBalancer {
+
+		/**
+		 * The instances in turn: Spring Cloud LoadBalancer's own default, left in place.
+		 */
+		ROUND_ROBIN,
+
+		/**
+		 * An instance at random (Spring Cloud's {@code RandomLoadBalancer}).
+		 */
+		RANDOM,
+
+		/**
+		 * The instance with the fewest calls in flight from this application through the
+		 * load-balanced clients; ties are taken in turn.
+		 */
+		LEAST_CONNECTIONS
 
 	}
 

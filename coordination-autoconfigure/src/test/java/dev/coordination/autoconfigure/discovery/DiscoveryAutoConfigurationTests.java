@@ -24,6 +24,8 @@ import dev.coordination.discovery.internal.HealthDrivenStatus;
 import dev.coordination.discovery.internal.LocalServiceRecord;
 import dev.coordination.discovery.internal.MicrometerDiscoveryMetrics;
 import dev.coordination.discovery.internal.cloud.HeartbeatPublisher;
+import dev.coordination.discovery.internal.cloud.InFlightCalls;
+import dev.coordination.discovery.internal.cloud.InFlightCallsWebClientPostProcessor;
 import dev.coordination.session.internal.EtcdSession;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -40,7 +42,9 @@ import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.boot.health.contributor.Status;
 import org.springframework.boot.test.context.FilteredClassLoader;
+import org.springframework.cloud.loadbalancer.annotation.LoadBalancerClientSpecification;
 import org.springframework.cloud.loadbalancer.cache.LoadBalancerCacheManager;
+import org.springframework.cloud.loadbalancer.core.ReactorServiceInstanceLoadBalancer;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.cloud.client.discovery.DiscoveryClient;
 import org.springframework.cloud.client.discovery.ReactiveDiscoveryClient;
@@ -151,6 +155,60 @@ class DiscoveryAutoConfigurationTests {
 				.hasSingleBean(Registration.class)
 				.doesNotHaveBean(AutoRegistration.class)
 				.doesNotHaveBean(AutoServiceRegistration.class));
+	}
+
+	@Test
+	void roundRobinLeavesSpringCloudLoadBalancerAsItIs() {
+		this.contextRunner.withUserConfiguration(StaticDiscoveryConfiguration.class).run((context) -> assertThat(context)
+			.hasNotFailed()
+			.doesNotHaveBean(InFlightCalls.class)
+			.doesNotHaveBean(InFlightCallsWebClientPostProcessor.class)
+			.doesNotHaveBean(LoadBalancerClientSpecification.class));
+	}
+
+	@Test
+	void leastConnectionsIsEveryServicesDefaultLoadBalancerConfigurationWithTheCountsAndTheWebClientFilter() {
+		this.contextRunner.withUserConfiguration(StaticDiscoveryConfiguration.class)
+			.withPropertyValues("coordination.etcd.discovery.load-balancer=least-connections")
+			.run((context) -> {
+				assertThat(context).hasSingleBean(InFlightCalls.class)
+					.hasSingleBean(InFlightCallsWebClientPostProcessor.class);
+				assertThat(context.getBeansOfType(LoadBalancerClientSpecification.class).values()).singleElement()
+					.satisfies((specification) -> {
+						assertThat(specification.getName()).startsWith("default.");
+						assertThat(specification.getConfiguration()).containsExactly(LoadBalancerClientsConfiguration.class);
+					});
+			});
+	}
+
+	@Test
+	void randomIsEveryServicesDefaultLoadBalancerConfigurationWithoutCounting() {
+		this.contextRunner.withUserConfiguration(StaticDiscoveryConfiguration.class)
+			.withPropertyValues("coordination.etcd.discovery.load-balancer=RANDOM")
+			.run((context) -> {
+				assertThat(context).hasSingleBean(LoadBalancerClientSpecification.class)
+					.doesNotHaveBean(InFlightCalls.class)
+					.doesNotHaveBean(InFlightCallsWebClientPostProcessor.class);
+			});
+	}
+
+	@Test
+	void withoutSpringCloudLoadBalancerTheChoiceChangesNothing() {
+		this.contextRunner.withUserConfiguration(StaticDiscoveryConfiguration.class)
+			.withClassLoader(new FilteredClassLoader(ReactorServiceInstanceLoadBalancer.class))
+			.withPropertyValues("coordination.etcd.discovery.load-balancer=least-connections")
+			.run((context) -> assertThat(context).hasNotFailed()
+				.doesNotHaveBean(InFlightCalls.class)
+				.doesNotHaveBean(LoadBalancerClientSpecification.class));
+	}
+
+	@Test
+	void withoutWebFluxLeastConnectionsCountsWithoutTheWebClientFilter() {
+		this.contextRunner.withUserConfiguration(StaticDiscoveryConfiguration.class)
+			.withClassLoader(new FilteredClassLoader("org.springframework.web.reactive"))
+			.withPropertyValues("coordination.etcd.discovery.load-balancer=least-connections")
+			.run((context) -> assertThat(context).hasSingleBean(InFlightCalls.class)
+				.doesNotHaveBean(InFlightCallsWebClientPostProcessor.class));
 	}
 
 	@Test

@@ -32,6 +32,7 @@ import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
 import org.springframework.util.unit.DataSize;
 import org.springframework.web.bind.annotation.DeleteMapping;
+import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
@@ -218,13 +219,7 @@ class PatternsController {
 
 	@GetMapping(path = "/patterns/leases/{id}", produces = "text/plain")
 	ResponseEntity<String> leaseStatus(@PathVariable String id) {
-		long lease;
-		try {
-			lease = Long.parseUnsignedLong(id, 16);
-		}
-		catch (NumberFormatException ex) {
-			return ResponseEntity.badRequest().body("'" + id + "' is not a lease id (hexadecimal, as etcdctl shows).\n");
-		}
+		long lease = leaseId(id);
 		try {
 			LeaseStatus status = this.etcd.leaseStatus(lease);
 			return ResponseEntity.ok("Lease " + id + ": " + status.remaining().toSeconds() + " s left of "
@@ -267,13 +262,7 @@ class PatternsController {
 
 	@DeleteMapping(path = "/patterns/leases/{id}", produces = "text/plain")
 	ResponseEntity<String> revoke(@PathVariable String id) {
-		long lease;
-		try {
-			lease = Long.parseUnsignedLong(id, 16);
-		}
-		catch (NumberFormatException ex) {
-			return ResponseEntity.badRequest().body("'" + id + "' is not a lease id (hexadecimal, as etcdctl shows).\n");
-		}
+		long lease = leaseId(id);
 		CloseableClient keepAlive = this.keepAlives.remove(lease);
 		if (keepAlive == null) {
 			return ResponseEntity.status(HttpStatus.NOT_FOUND).body("This instance keeps no lease " + id + " alive.\n");
@@ -351,9 +340,31 @@ class PatternsController {
 		}
 	}
 
+	private static long leaseId(String id) {
+		try {
+			return Long.parseUnsignedLong(id, 16);
+		}
+		catch (NumberFormatException ex) {
+			throw new NotALeaseIdException("'" + id + "' is not a lease id (hexadecimal, as etcdctl shows).");
+		}
+	}
+
+	@ExceptionHandler
+	ResponseEntity<String> notALeaseId(NotALeaseIdException ex) {
+		return ResponseEntity.badRequest().body(ex.getMessage() + "\n");
+	}
+
 	@PreDestroy
 	void stopKeepAlives() {
 		this.keepAlives.values().forEach(CloseableClient::close);
+	}
+
+	static class NotALeaseIdException extends RuntimeException {
+
+		NotALeaseIdException(String message) {
+			super(message);
+		}
+
 	}
 
 }

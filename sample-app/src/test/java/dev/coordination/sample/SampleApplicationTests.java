@@ -199,6 +199,8 @@ class SampleApplicationTests {
 			assertThat(rest().delete().uri("/patterns/leases/" + id).retrieve().body(String.class)).contains("revoked");
 			assertThat(client.getKVClient().get(EtcdKeys.bytes("/sample/leases/" + id)).get().getKvs()).isEmpty();
 			assertThat(status(rest().get().uri("/patterns/leases/" + id))).isEqualTo(404);
+			assertThat(status(rest().get().uri("/patterns/leases/not-hex"))).isEqualTo(400);
+			assertThat(status(rest().delete().uri("/patterns/leases/not-hex"))).isEqualTo(400);
 		}
 	}
 

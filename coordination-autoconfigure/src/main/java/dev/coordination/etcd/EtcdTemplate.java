@@ -433,8 +433,11 @@ public class EtcdTemplate {
 	 * @throws EtcdNotFoundException when etcd does not know the lease: it expired or was revoked
 	 * (or was never granted)
 	 * @throws EtcdAccessException when etcd did not answer
+	 * @throws IllegalArgumentException when the timeout is not positive
 	 */
 	public LeaseStatus leaseStatus(long leaseId, Duration timeout) {
+		Assert.isTrue(timeout != null && timeout.compareTo(Duration.ZERO) > 0,
+				() -> "The timeout of leaseStatus must be positive, was " + timeout);
 		return leaseStatus(leaseId, timeout, null);
 	}
 

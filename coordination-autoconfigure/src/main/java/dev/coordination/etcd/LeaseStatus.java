@@ -25,4 +25,11 @@ public record LeaseStatus(long leaseId, Duration remaining, Duration granted, Li
 		keys = List.copyOf(keys);
 	}
 
+	@Override
+	public String toString() {
+		// lease ids in hexadecimal, as etcdctl and the starter's logs show them
+		return "LeaseStatus[leaseId=" + Long.toHexString(this.leaseId) + ", remaining=" + this.remaining + ", granted="
+				+ this.granted + ", keys=" + this.keys + "]";
+	}
+
 }

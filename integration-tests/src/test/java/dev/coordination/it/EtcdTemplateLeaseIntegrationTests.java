@@ -19,6 +19,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 import static org.awaitility.Awaitility.await;
 
 /**
@@ -109,6 +110,17 @@ class EtcdTemplateLeaseIntegrationTests {
 		assertThatExceptionOfType(EtcdNotFoundException.class)
 			.isThrownBy(() -> this.template.leaseStatus(0x7ead0000beefL))
 			.withMessageContaining("lease 7ead0000beef");
+	}
+
+	@Test
+	void aTimeoutThatIsNotPositiveIsRefusedAndTheStatusPrintsTheLeaseInHex() throws Exception {
+		long lease = grant(30);
+		assertThatIllegalArgumentException().isThrownBy(() -> this.template.leaseStatus(lease, Duration.ZERO))
+			.withMessage("The timeout of leaseStatus must be positive, was PT0S");
+		assertThatIllegalArgumentException().isThrownBy(() -> this.template.leaseStatus(lease, Duration.ofSeconds(-1)))
+			.withMessage("The timeout of leaseStatus must be positive, was PT-1S");
+		assertThat(this.template.leaseStatus(lease, Duration.ofSeconds(5)).toString())
+			.matches("LeaseStatus\\[leaseId=" + Long.toHexString(lease) + ", remaining=PT\\d+S, granted=PT30S, keys=\\[]]");
 	}
 
 	private long grant(long ttlSeconds) throws Exception {

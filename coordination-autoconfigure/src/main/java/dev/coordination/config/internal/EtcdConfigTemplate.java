@@ -222,7 +222,8 @@ public class EtcdConfigTemplate implements ConfigTemplate {
 	private static ConfigurationPropertyName prefixName(@Nullable String propertyPrefix) {
 		String name = (propertyPrefix != null && propertyPrefix.endsWith(".") && propertyPrefix.length() > 1)
 				? propertyPrefix.substring(0, propertyPrefix.length() - 1) : propertyPrefix;
-		if (name == null || !ConfigurationPropertyName.isValid(name)) {
+		// Boot accepts "a..b" as a name; as a key it would be a/ /b, which names no property
+		if (name == null || name.contains("..") || !ConfigurationPropertyName.isValid(name)) {
 			throw new IllegalArgumentException("'" + propertyPrefix + "' is not a valid property prefix: use a property"
 					+ " name in the canonical form, lower-case words separated by '.' or '-', for example database or"
 					+ " database.pool, or an empty prefix for every property");
@@ -437,7 +438,8 @@ public class EtcdConfigTemplate implements ConfigTemplate {
 	}
 
 	private static String checkedName(@Nullable String property) {
-		if (property == null || property.isEmpty() || !ConfigurationPropertyName.isValid(property)) {
+		if (property == null || property.isEmpty() || property.contains("..")
+				|| !ConfigurationPropertyName.isValid(property)) {
 			throw new IllegalArgumentException("'" + property + "' is not a valid property name: use the canonical"
 					+ " form, lower-case words separated by '.' or '-', for example database.max-size");
 		}

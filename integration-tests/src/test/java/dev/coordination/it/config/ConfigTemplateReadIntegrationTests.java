@@ -281,6 +281,12 @@ class ConfigTemplateReadIntegrationTests {
 				.withMessageStartingWith("'Database.Port' is not a valid property name: use the canonical form");
 			assertThatIllegalArgumentException().isThrownBy(() -> unreachable.get("orders", "", int.class, 1))
 				.withMessageStartingWith("'' is not a valid property name");
+			assertThatIllegalArgumentException().isThrownBy(() -> unreachable.get("orders", "database..port"))
+				.withMessageStartingWith("'database..port' is not a valid property name");
+			assertThatIllegalArgumentException().isThrownBy(() -> unreachable.put("orders", "database..port", "1"))
+				.withMessageStartingWith("'database..port' is not a valid property name");
+			assertThatIllegalArgumentException().isThrownBy(() -> unreachable.getAll("orders", "database..pool"))
+				.withMessageStartingWith("'database..pool' is not a valid property prefix");
 			// as for put, which no longer writes the context's own key for an empty name
 			assertThatIllegalArgumentException().isThrownBy(() -> unreachable.put("orders", "", "x"))
 				.withMessageStartingWith("'' is not a valid property name");

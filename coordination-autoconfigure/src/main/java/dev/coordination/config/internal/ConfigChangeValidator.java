@@ -281,7 +281,8 @@ final class ConfigChangeValidator {
 			catch (BindException ex) {
 				String reason = (ex.getCause() instanceof BindValidationException) ? "fails its validation"
 						: "cannot bind: " + rootMessage(ex);
-				rejected.put(prefix, rejection(revision, prefix, what(prefix, ex), type + " " + reason));
+				rejected.put(prefix, masked(rejection(revision, prefix, what(prefix, ex), type + " " + reason),
+						secretValues(prefix, ex)));
 				continue;
 			}
 			catch (RuntimeException ex) {
@@ -297,8 +298,10 @@ final class ConfigChangeValidator {
 					InvalidConfigurationPropertyValueException invalid = invalidValue(ex);
 					String what = (invalid != null) ? "sets " + invalid.getName() + " to '" + invalid.getValue() + "'"
 							: "sets " + prefix + ".*";
-					rejected.put(prefix, rejection(revision, prefix, what, type + " refuses it: "
-							+ ((invalid != null) ? invalid.getReason() : rootMessage(ex))));
+					Rejection rejection = rejection(revision, prefix, what, type + " refuses it: "
+							+ ((invalid != null) ? invalid.getReason() : rootMessage(ex)));
+					rejected.put(prefix, (invalid != null && SecretNames.isSecret(invalid.getName()))
+							? masked(rejection, valueOf(invalid.getValue())) : rejection);
 				}
 			}
 		}
@@ -321,6 +324,54 @@ final class ConfigChangeValidator {
 		ConfigurationProperty property = ex.getProperty();
 		return (property != null) ? "sets " + property.getName() + " to '" + property.getValue() + "'"
 				: "sets " + prefix + ".*";
+	}
+
+	/**
+	 * The values of the properties a binding failure names whose names look like those of secrets.
+	 */
+	private static List<String> secretValues(String prefix, BindException ex) {
+		List<String> values = new ArrayList<>();
+		if (ex.getCause() instanceof BindValidationException invalid) {
+			for (ObjectError error : invalid.getValidationErrors().getAllErrors()) {
+				if (error instanceof FieldError field && SecretNames.isSecret(prefix + "." + field.getField())) {
+					values.addAll(valueOf(field.getRejectedValue()));
+				}
+			}
+		}
+		if (ex.getCause() instanceof UnboundConfigurationPropertiesException unbound) {
+			unbound.getUnboundProperties()
+				.stream()
+				.filter((property) -> SecretNames.isSecret(property.getName().toString()))
+				.forEach((property) -> values.addAll(valueOf(property.getValue())));
+		}
+		ConfigurationProperty property = ex.getProperty();
+		if (property != null && SecretNames.isSecret(property.getName().toString())) {
+			values.addAll(valueOf(property.getValue()));
+		}
+		return values;
+	}
+
+	private static List<String> valueOf(@Nullable Object value) {
+		String text = (value != null) ? value.toString() : "";
+		return text.isEmpty() ? List.of() : List.of(text);
+	}
+
+	/**
+	 * The rejection with the values of secrets left out of its message, which is logged and shown by
+	 * the endpoint, also where a converter's message repeats them. Its id keeps them, so that a
+	 * different value is still a different rejection.
+	 */
+	private static Rejection masked(Rejection rejection, List<String> secrets) {
+		String message = rejection.message();
+		for (String secret : secrets) {
+			message = message.replace("'" + secret + "'", "'" + SecretNames.MASK + "'")
+				.replace("\"" + secret + "\"", "\"" + SecretNames.MASK + "\"")
+				.replace("[" + secret + "]", "[" + SecretNames.MASK + "]");
+			if (secret.length() >= 4) {
+				message = message.replace(secret, SecretNames.MASK);
+			}
+		}
+		return new Rejection(rejection.id(), message);
 	}
 
 	private static Rejection rejection(long revision, String prefix, String what, String reason) {

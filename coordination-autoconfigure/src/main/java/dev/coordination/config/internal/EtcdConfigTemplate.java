@@ -8,7 +8,6 @@ import java.util.Collections;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -59,13 +58,6 @@ import org.springframework.util.unit.DataSize;
 public class EtcdConfigTemplate implements ConfigTemplate {
 
 	private static final int ATTEMPTS = 3;
-
-	// names whose values stay out of messages: Spring Boot 2's sanitizing rule (names ending with
-	// password, secret, key or token, anything with credentials), and URLs that may hold a password
-	private static final List<String> SECRET_ENDINGS = List.of("password", "passwd", "passphrase", "secret", "key",
-			"token", "url", "uri", "urls", "uris");
-
-	private static final List<String> SECRET_WORDS = List.of("credential", "private");
 
 	private final EtcdTemplate etcd;
 
@@ -186,7 +178,7 @@ public class EtcdConfigTemplate implements ConfigTemplate {
 	private static IllegalArgumentException notConvertible(String context, String property, String key, String value,
 			Class<?> type, ConversionException ex) {
 		String what = context + ": " + property + " (key " + key + ")";
-		if (looksSecret(property)) {
+		if (SecretNames.isSecret(property)) {
 			// the converters' messages repeat the value
 			IllegalArgumentException withheld = new IllegalArgumentException(ex.getClass().getName()
 					+ " converting to " + type.getName() + " (its message is left out: it may hold the value)");
@@ -212,11 +204,6 @@ public class EtcdConfigTemplate implements ConfigTemplate {
 			return "; use true or false";
 		}
 		return "";
-	}
-
-	private static boolean looksSecret(String property) {
-		String name = property.toLowerCase(Locale.ROOT).replaceAll("\\[[^\\]]*\\]", "");
-		return SECRET_ENDINGS.stream().anyMatch(name::endsWith) || SECRET_WORDS.stream().anyMatch(name::contains);
 	}
 
 	private static ConfigurationPropertyName prefixName(@Nullable String propertyPrefix) {

@@ -174,6 +174,28 @@ class EtcdConfigRebindIntegrationTests {
 	}
 
 	@Test
+	void aValueOfASecretThatDoesNotBindStaysOutOfTheLogAndTheLastError(CapturedOutput output) throws Exception {
+		put(Map.of("/config/orders/vault/api-key", "7"));
+		ConfigurableApplicationContext context = start(BOOT, false);
+		VaultProperties vault = context.getBean(VaultProperties.class);
+		Events events = context.getBean(Events.class);
+		assertThat(vault.getApiKey()).isEqualTo(7);
+		int mark = output.length();
+
+		// with a key that applies, so that the change is told
+		long bad = put(Map.of("/config/orders/vault/api-key", "hunter2-not-a-number", "/config/orders/unrelated",
+				"applied"));
+		await().atMost(WITHIN_A_SECOND).until(() -> events.revisions().contains(bad));
+		assertThat(vault.getApiKey()).isEqualTo(7);
+		assertThat(context.getBean(EtcdConfigState.class).lastError())
+			.hasValueSatisfying((error) -> assertThat(error).contains("vault.api-key to '******'")
+				.contains("VaultProperties (vault) cannot bind")
+				.doesNotContain("hunter2"));
+		assertThat(output.toString().substring(mark)).contains(" ERROR ", "vault.api-key to '******'")
+			.doesNotContain("hunter2");
+	}
+
+	@Test
 	void withoutSpringCloudADeletedPropertyKeepsItsLastValueUnlessAnotherSourceHasOne() throws Exception {
 		put(Map.of("/config/orders/first/name", "from etcd", "/config/orders/first/size", "8"));
 		ConfigurableApplicationContext context = start(BOOT, false, "--first.name=lower");
@@ -234,7 +256,7 @@ class EtcdConfigRebindIntegrationTests {
 
 	@SpringBootConfiguration
 	@EnableAutoConfiguration
-	@EnableConfigurationProperties({ FirstProperties.class, SecondProperties.class })
+	@EnableConfigurationProperties({ FirstProperties.class, SecondProperties.class, VaultProperties.class })
 	static class Application {
 
 		@Bean
@@ -301,6 +323,21 @@ class EtcdConfigRebindIntegrationTests {
 
 	@ConfigurationProperties("second")
 	static class SecondProperties extends CountingProperties {
+
+	}
+
+	@ConfigurationProperties("vault")
+	static class VaultProperties {
+
+		private int apiKey;
+
+		public int getApiKey() {
+			return this.apiKey;
+		}
+
+		public void setApiKey(int apiKey) {
+			this.apiKey = apiKey;
+		}
 
 	}
 

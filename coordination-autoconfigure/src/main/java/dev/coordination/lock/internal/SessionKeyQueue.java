@@ -235,8 +235,18 @@ final class SessionKeyQueue {
 			if (blocking == null) {
 				return true;
 			}
-			if (deadline.tryOnce() || !awaitDeleted(blocking, entry.leaseId(), deadline)) {
+			if (deadline.tryOnce()) {
 				return false;
+			}
+			switch (awaitDeleted(blocking, entry.leaseId(), deadline)) {
+				case CLEARED -> {
+					return true;
+				}
+				case TIMED_OUT -> {
+					return false;
+				}
+				case LOOK_AGAIN -> {
+				}
 			}
 		}
 		return false;
@@ -251,6 +261,8 @@ final class SessionKeyQueue {
 		String range = line.rangePrefix();
 		// etcd counts before it filters by revision: read the keys (at most permits, unless some are to
 		// be skipped) instead of counting
+		// one key more than the permits with one permit: tells whether the key ahead is the only one
+		long limit = line.skipsOwnKeys() ? 0 : (line.permits() == 1) ? 2 : line.permits();
 		GetResponse before = this.etcd.call("find what is ahead of " + entry.key(), () -> this.etcd.getClient()
 			.getKVClient()
 			.get(EtcdKeys.bytes(range), GetOption.builder()
@@ -258,7 +270,7 @@ final class SessionKeyQueue {
 				.withMaxCreateRevision(entry.token() - 1)
 				.withSortField(GetOption.SortTarget.CREATE)
 				.withSortOrder(GetOption.SortOrder.DESCEND)
-				.withLimit(line.skipsOwnKeys() ? 0 : line.permits())
+				.withLimit(limit)
 				.withKeysOnly(true)
 				.build()));
 		ByteSequence own = EtcdKeys.bytes(range + ownKeyNamePrefix(entry.leaseId()));
@@ -270,23 +282,32 @@ final class SessionKeyQueue {
 			return null;
 		}
 		long revision = before.getHeader().getRevision();
-		return (line.permits() == 1) ? new Ahead(excluding.get(0).getKey(), null, revision)
-				: new Ahead(EtcdKeys.bytes(range), rangeEnd(range), revision);
+		// the keys older than the entry can only go (a key created again is newer): once the only one
+		// is deleted, nothing is ahead, and no read is needed to know it
+		return (line.permits() == 1) ? new Ahead(excluding.get(0).getKey(), null, revision, excluding.size() == 1)
+				: new Ahead(EtcdKeys.bytes(range), rangeEnd(range), revision, false);
 	}
 
 	/**
-	 * Wait for a delete of what {@code ahead} names after the revision it was read at. A delete, or
-	 * a watch whose history cannot be trusted, means: look again.
-	 * @return {@code false} when the deadline passed first
+	 * Wait for a delete of what {@code ahead} names after the revision it was read at.
+	 * @return {@link Wait#CLEARED} when the only key ahead was deleted (check the session again before
+	 * trusting it); {@link Wait#LOOK_AGAIN} after another delete, when the watch's history cannot be
+	 * trusted or the session is not valid; {@link Wait#TIMED_OUT} when the deadline passed first
 	 */
-	private boolean awaitDeleted(Ahead ahead, long leaseId, Deadline deadline) throws InterruptedException {
+	private Wait awaitDeleted(Ahead ahead, long leaseId, Deadline deadline) throws InterruptedException {
 		CountDownLatch lookAgain = new CountDownLatch(1);
-		// the listener only counts down: it may run on jetcd's thread
+		AtomicBoolean cleared = new AtomicBoolean();
+		// the listener only records and counts down: it may run on jetcd's thread
 		try (EtcdWatch watch = EtcdWatch.deletes(this.etcd, ahead.key(), ahead.rangeEnd(), ahead.revision() + 1,
 				Runnable::run, new EtcdWatch.Listener() {
 
 					@Override
 					public void events(List<WatchEvent> events, long revision) {
+						if (ahead.only() && events.stream()
+							.anyMatch((event) -> event.getEventType() == WatchEvent.EventType.DELETE
+									&& event.getKeyValue().getKey().equals(ahead.key()))) {
+							cleared.set(true);
+						}
 						lookAgain.countDown();
 					}
 
@@ -297,12 +318,14 @@ final class SessionKeyQueue {
 
 				})) {
 			while (!deadline.passed()) {
-				if (lookAgain.await(Math.min(deadline.leftNanos(), SESSION_CHECK_NANOS), TimeUnit.NANOSECONDS)
-						|| !this.session.isValid(leaseId)) {
-					return true;
+				if (lookAgain.await(Math.min(deadline.leftNanos(), SESSION_CHECK_NANOS), TimeUnit.NANOSECONDS)) {
+					return cleared.get() ? Wait.CLEARED : Wait.LOOK_AGAIN;
+				}
+				if (!this.session.isValid(leaseId)) {
+					return Wait.LOOK_AGAIN;
 				}
 			}
-			return false;
+			return Wait.TIMED_OUT;
 		}
 	}
 
@@ -513,8 +536,25 @@ final class SessionKeyQueue {
 	 * @param key the key, or the start of the range
 	 * @param rangeEnd the end of the range, or {@code null} for the key alone
 	 * @param revision the revision it was read at
+	 * @param only whether {@code key} is the only key ahead: its delete leaves nothing ahead
 	 */
-	private record Ahead(ByteSequence key, @Nullable ByteSequence rangeEnd, long revision) {
+	private record Ahead(ByteSequence key, @Nullable ByteSequence rangeEnd, long revision, boolean only) {
+	}
+
+	/**
+	 * How a wait for a delete ended.
+	 */
+	private enum Wait {
+
+		/** The only key ahead was deleted. */
+		CLEARED,
+
+		/** Something was deleted, or the watch or the session cannot be trusted: read again. */
+		LOOK_AGAIN,
+
+		/** The deadline passed. */
+		TIMED_OUT
+
 	}
 
 	/**

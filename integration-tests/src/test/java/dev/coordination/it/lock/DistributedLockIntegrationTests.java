@@ -231,6 +231,49 @@ class DistributedLockIntegrationTests {
 	}
 
 	@Test
+	void aWaiterThatGivesUpInTheMiddleOfTheLineDoesNotLetTheOneBehindItIn() {
+		// B waits behind A's key alone, C behind B's and A's: when B gives up, C still waits for A.
+		// (The one key ahead of a waiter going is enough for it to hold without reading again; two
+		// are not.)
+		this.contextRunner.run((a) -> this.contextRunner.run((b) -> this.contextRunner.run((c) -> {
+			awaitSession(a);
+			awaitSession(b);
+			awaitSession(c);
+			DistributedLock onA = registry(a).obtain("middle");
+			DistributedLock onB = registry(b).obtain("middle");
+			DistributedLock onC = registry(c).obtain("middle");
+			Actor holder = actor();
+			long token = holder.call(() -> {
+				onA.lock();
+				return onA.fencingToken().getAsLong();
+			});
+			Future<Boolean> bGotIt = actor().submit(() -> onB.tryLock(1500, TimeUnit.MILLISECONDS));
+			await().atMost(Duration.ofSeconds(5)).until(() -> keysUnder("/locks/middle/") == 2);
+			Future<Boolean> aWasGoneWhenCHeld = actor().submit(() -> {
+				onC.lock();
+				try {
+					return keysCreatedAt("/locks/middle/", token).isEmpty();
+				}
+				finally {
+					onC.unlock();
+				}
+			});
+			await().atMost(Duration.ofSeconds(5)).until(() -> keysUnder("/locks/middle/") == 3);
+
+			assertThat(bGotIt.get(10, TimeUnit.SECONDS)).isFalse();
+			await().atMost(Duration.ofSeconds(5)).until(() -> keysUnder("/locks/middle/") == 2);
+			await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(2))
+				.until(() -> !aWasGoneWhenCHeld.isDone());
+			holder.call(() -> {
+				onA.unlock();
+				return null;
+			});
+			assertThat(aWasGoneWhenCHeld.get(10, TimeUnit.SECONDS)).isTrue();
+			LockTestSupport.awaitNoKeysUnder(etcd, "/locks/middle/");
+		})));
+	}
+
+	@Test
 	void aQuickReacquisitionReusesTheKeyAndNoOtherInstanceHoldsInBetween() {
 		// A re-acquires at once, at least 200 times: B gets in within A's loop, not only after it
 		reacquisitionStreak("reuse", 0, 200, Duration.ofSeconds(5));

@@ -261,7 +261,8 @@ class DistributedLockIntegrationTests {
 			await().atMost(Duration.ofSeconds(5)).until(() -> keysUnder("/locks/middle/") == 3);
 
 			assertThat(bGotIt.get(10, TimeUnit.SECONDS)).isFalse();
-			await().atMost(Duration.ofSeconds(5)).until(() -> keysUnder("/locks/middle/") == 2);
+			// B's key gone (C may not be let in and out already: that is what is checked next)
+			await().atMost(Duration.ofSeconds(5)).until(() -> keysUnder("/locks/middle/") <= 2);
 			await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(2))
 				.until(() -> !aWasGoneWhenCHeld.isDone());
 			holder.call(() -> {

@@ -20,14 +20,17 @@ import org.springframework.boot.autoconfigure.ImportAutoConfiguration;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.context.event.ContextClosedEvent;
 import org.springframework.context.event.EventListener;
+import org.springframework.core.Ordered;
+import org.springframework.core.annotation.Order;
 
 /**
  * A candidate JVM of {@link FailoverMeasurement}: an application with the starter's etcd, session
  * and election auto-configurations that campaigns in election {@code default}.
  * <p>
  * It prints {@code READY <pid>}, {@code GRANTED <token> <nanoTime>} and
- * {@code REVOKED <token> <reason> <nanoTime>} on stdout ({@code System.nanoTime()} is one clock for
+ * {@code REVOKED <token> <reason> <nanoTime>} and, as its context starts closing, {@code CLOSING <nanoTime>} on stdout ({@code System.nanoTime()} is one clock for
  * all processes of a Linux host). A {@code RESIGN} line on stdin makes it print
  * {@code RESIGNING <nanoTime>}, call {@link LeaderElection#resign()}, and print
  * {@code RESIGNED <nanoTime>}. It exits when stdin closes, that is when the measurement is gone.
@@ -77,8 +80,10 @@ public class FailoverCandidate {
 			print("GRANTED " + event.getToken() + " " + System.nanoTime());
 		}
 
+		// before every other listener, the election's hand-over among them
 		@EventListener
-		void closing(org.springframework.context.event.ContextClosedEvent event) {
+		@Order(Ordered.HIGHEST_PRECEDENCE)
+		void closing(ContextClosedEvent event) {
 			print("CLOSING " + System.nanoTime());
 		}
 

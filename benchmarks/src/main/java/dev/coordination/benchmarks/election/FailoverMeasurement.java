@@ -49,22 +49,26 @@ import io.etcd.jetcd.watch.WatchEvent;
  * <ul>
  * <li>{@code resign}: the leader calls {@code LeaderElection.resign()}; from just before the call;</li>
  * <li>{@code stop}: the leader JVM gets SIGTERM (Spring closes the context: the election resigns,
- * the session revokes its lease); from the signal;</li>
+ * the session revokes its lease); from the signal. Before each run both candidates have led and
+ * resigned once, as long-running instances have (a replaced candidate costs two resigns first);</li>
+ * <li>{@code stop-first}: the same without that: the successor is a JVM that started a moment ago
+ * and never led, the leader never resigned, as in the first hand-over of a rolling restart;</li>
  * <li>{@code kill}: the leader JVM gets SIGKILL, so its lease has to expire; from the signal;</li>
- * <li>{@code etcdctl} (only when asked for): etcd's Go client: two {@code etcdctl elect} processes
- * in another election, the leader gets SIGTERM (on which {@code etcdctl elect} resigns, as the JVM
- * candidates do on it); from the signal to the successor's first line. Started from this JVM,
- * etcdctl took 30 to 60 ms on these machines, against 3 to 6 ms when the same two processes were
- * started and signalled by a Python script or by a plain {@code java GoEl.java} against the same
- * kind of etcd; the cause was not found, so this figure is not the Go client's.</li>
+ * <li>{@code etcdctl}: etcd's Go client: two {@code etcdctl elect} processes in another election,
+ * the leader gets SIGTERM (on which {@code etcdctl elect} resigns, as the JVM candidates do on
+ * it); from the signal to this JVM reading the successor's first line.</li>
  * </ul>
+ * For the SIGTERM scenarios the report also gives, from the signal, when the leader's context
+ * started closing (its first {@code ContextClosedEvent} listener), when this JVM's watch saw the
+ * leader's key deleted and when the successor led.
+ * <p>
  * A stopped or killed candidate is replaced before the next run, which starts only when both
  * candidates hold an election key. Every wait is bounded; candidates are killed at the end, also on
  * failure, and exit by themselves when this JVM is gone. Prints the median and 99th percentile of
  * each scenario and writes them to {@code failover-results.txt} next to the jar.
  * <p>
  * Arguments: {@code --runs=15}, {@code --ttl=2} (session TTL in seconds), {@code --margin=500}
- * (safety margin in milliseconds), {@code --scenarios=resign,stop,kill,etcdctl}.
+ * (safety margin in milliseconds), {@code --scenarios=resign,stop,stop-first,kill,etcdctl}.
  */
 public final class FailoverMeasurement {
 
@@ -87,6 +91,12 @@ public final class FailoverMeasurement {
 	private final List<Line> lines = new ArrayList<>();
 
 	private final Map<String, Long> keys = new HashMap<>();
+
+	// Guarded by monitor: when this measurement's watch saw the delete of a key, by create revision.
+	private final Map<Long, Long> deletedAt = new HashMap<>();
+
+	// Per SIGTERM scenario and run: from the signal to the context closing, to the key's delete, to the successor.
+	private final Map<String, List<long[]>> phases = new LinkedHashMap<>();
 
 	private int started;
 
@@ -114,7 +124,7 @@ public final class FailoverMeasurement {
 			finally {
 				measurement.destroyCandidates();
 			}
-			String report = report(etcd, settings, results);
+			String report = report(etcd, settings, results, measurement.phases);
 			Path file = target.resolve("failover-results.txt");
 			Files.writeString(file, report);
 			System.out.println();
@@ -133,8 +143,12 @@ public final class FailoverMeasurement {
 			for (int run = 1; run <= this.settings.runs(); run++) {
 				Duration failover = switch (scenario) {
 					case "resign" -> resign();
-					case "stop" -> stop(false);
-					case "kill" -> stop(true);
+					case "stop" -> {
+						warmUp();
+						yield stop(scenario, false);
+					}
+					case "stop-first" -> stop(scenario, false);
+					case "kill" -> stop(scenario, true);
 					case "etcdctl" -> etcdctl(client);
 					default -> throw new IllegalArgumentException("Unknown scenario " + scenario);
 				};
@@ -201,7 +215,28 @@ public final class FailoverMeasurement {
 		}
 	}
 
-	private Duration stop(boolean kill) {
+	/**
+	 * Let every candidate lead and resign once, as long-running instances have: the leader resigns
+	 * until each candidate has resigned (two resigns after a candidate was replaced).
+	 */
+	private void warmUp() {
+		while (true) {
+			Candidate leader = awaitSteady().candidate();
+			boolean cold;
+			synchronized (this.monitor) {
+				cold = this.candidates.stream().anyMatch((candidate) -> !candidate.hasResigned());
+			}
+			if (!cold) {
+				return;
+			}
+			resign();
+			synchronized (this.monitor) {
+				leader.resigned();
+			}
+		}
+	}
+
+	private Duration stop(String scenario, boolean kill) {
 		Leader steady = awaitSteady();
 		Candidate leader = steady.candidate();
 		long token = steady.token();
@@ -216,6 +251,13 @@ public final class FailoverMeasurement {
 		}
 		Line granted = awaitLine(from, (line) -> line.kind().equals("GRANTED") && line.token() > token,
 				Duration.ofSeconds(this.settings.ttlSeconds() + 10));
+		if (!kill) {
+			Line closing = awaitLine(from, (line) -> line.candidate() == leader && line.kind().equals("CLOSING"),
+					Duration.ofSeconds(10));
+			long deleted = awaitDeleted(token, Duration.ofSeconds(10));
+			this.phases.computeIfAbsent(scenario, (name) -> new ArrayList<>())
+				.add(new long[] { closing.nanos() - at, deleted - at, granted.nanos() - at });
+		}
 		leader.awaitExit(Duration.ofSeconds(15));
 		synchronized (this.monitor) {
 			this.candidates.remove(leader);
@@ -314,7 +356,11 @@ public final class FailoverMeasurement {
 					KeyValue kv = event.getKeyValue();
 					String key = EtcdKeys.string(kv.getKey());
 					if (event.getEventType() == WatchEvent.EventType.DELETE) {
-						this.keys.remove(key);
+						Long createRevision = this.keys.remove(key);
+						if (createRevision != null) {
+							this.deletedAt.put(createRevision, System.nanoTime());
+						}
+						this.monitor.notifyAll();
 					}
 					else {
 						this.keys.put(key, kv.getCreateRevision());
@@ -323,6 +369,19 @@ public final class FailoverMeasurement {
 				this.monitor.notifyAll();
 			}
 		});
+	}
+
+	/**
+	 * When this measurement's watch saw the delete of the key created at {@code token}.
+	 */
+	private long awaitDeleted(long token, Duration timeout) {
+		long deadline = System.nanoTime() + timeout.toNanos();
+		synchronized (this.monitor) {
+			while (!this.deletedAt.containsKey(token)) {
+				waitUntil(deadline, () -> "the delete of the key created at " + token + " within " + timeout);
+			}
+			return this.deletedAt.get(token);
+		}
 	}
 
 	private int lineCount() {
@@ -375,28 +434,38 @@ public final class FailoverMeasurement {
 		}
 	}
 
-	private static String report(EtcdCluster etcd, Settings settings, Map<String, List<Duration>> results) {
+	private static String report(EtcdCluster etcd, Settings settings, Map<String, List<Duration>> results,
+			Map<String, List<long[]>> phases) {
 		StringBuilder report = new StringBuilder();
 		report.append(String.format(Locale.ROOT, "%s, %d cores, Java %s%n%s%n2 candidate JVMs, session TTL %d s, "
 				+ "safety margin %d ms, request timeout 1 s%n%n",
 				ZonedDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'")),
 				Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"), etcd.description(),
 				settings.ttlSeconds(), settings.marginMillis()));
-		report.append(String.format(Locale.ROOT, "%-9s %4s %9s %9s %9s %9s%n", "failover", "runs", "min ms", "p50 ms",
+		report.append(String.format(Locale.ROOT, "%-14s %4s %9s %9s %9s %9s%n", "failover", "runs", "min ms", "p50 ms",
 				"p99 ms", "max ms"));
 		results.forEach((scenario, times) -> {
 			List<Long> nanos = times.stream().map(Duration::toNanos).sorted().toList();
-			report.append(String.format(Locale.ROOT, "%-9s %4d %9.1f %9.1f %9.1f %9.1f%n", label(scenario), nanos.size(),
+			report.append(String.format(Locale.ROOT, "%-14s %4d %9.1f %9.1f %9.1f %9.1f%n", label(scenario), nanos.size(),
 					nanos.get(0) / 1e6, percentile(nanos, 50) / 1e6, percentile(nanos, 99) / 1e6,
 					nanos.get(nanos.size() - 1) / 1e6));
 		});
+		phases.forEach((scenario, runs) -> report.append(String.format(Locale.ROOT,
+				"%s, p50 from the signal: context closing %.1f ms, key deleted (seen by a watcher) %.1f ms, "
+						+ "successor leads %.1f ms%n",
+				label(scenario), phase(runs, 0) / 1e6, phase(runs, 1) / 1e6, phase(runs, 2) / 1e6)));
 		return report.toString();
+	}
+
+	private static long phase(List<long[]> runs, int index) {
+		return percentile(runs.stream().map((run) -> run[index]).sorted().toList(), 50);
 	}
 
 	private static String label(String scenario) {
 		return switch (scenario) {
 			case "resign" -> "resign()";
 			case "stop" -> "SIGTERM";
+			case "stop-first" -> "SIGTERM, first";
 			case "kill" -> "SIGKILL";
 			case "etcdctl" -> "etcdctl";
 			default -> scenario;
@@ -446,6 +515,8 @@ public final class FailoverMeasurement {
 
 		private final List<Line> lines = new ArrayList<>();
 
+		private boolean resigned;
+
 		Candidate(String name, Process process) {
 			this.name = name;
 			this.process = process;
@@ -458,6 +529,14 @@ public final class FailoverMeasurement {
 
 		void add(Line line) {
 			this.lines.add(line);
+		}
+
+		boolean hasResigned() {
+			return this.resigned;
+		}
+
+		void resigned() {
+			this.resigned = true;
 		}
 
 		boolean isReady() {
@@ -574,25 +653,26 @@ public final class FailoverMeasurement {
 	 * @param runs repetitions of each scenario
 	 * @param ttlSeconds session TTL of the candidates
 	 * @param marginMillis their safety margin
-	 * @param scenarios {@code resign}, {@code stop}, {@code kill}
+	 * @param scenarios {@code resign}, {@code stop}, {@code stop-first}, {@code kill}, {@code etcdctl}
 	 */
 	record Settings(int runs, int ttlSeconds, int marginMillis, List<String> scenarios) {
 
 		static Settings parse(String[] args) {
 			Map<String, String> values = new LinkedHashMap<>(
-					Map.of("runs", "15", "ttl", "2", "margin", "500", "scenarios", "resign,stop,kill"));
+					Map.of("runs", "15", "ttl", "2", "margin", "500", "scenarios", "resign,stop,stop-first,kill,etcdctl"));
 			for (String arg : args) {
 				int equals = arg.indexOf('=');
 				String name = (arg.startsWith("--") && equals > 2) ? arg.substring(2, equals) : null;
 				if (name == null || !values.containsKey(name)) {
 					throw new IllegalArgumentException("Unknown argument " + arg
-							+ "; use --runs=15 --ttl=2 --margin=500 --scenarios=resign,stop,kill,etcdctl");
+							+ "; use --runs=15 --ttl=2 --margin=500 --scenarios=resign,stop,stop-first,kill,etcdctl");
 				}
 				values.put(name, arg.substring(equals + 1));
 			}
 			List<String> scenarios = Arrays.asList(values.get("scenarios").split(","));
-			if (!List.of("resign", "stop", "kill", "etcdctl").containsAll(scenarios)) {
-				throw new IllegalArgumentException("Scenarios are resign, stop, kill and etcdctl, not " + scenarios);
+			if (!List.of("resign", "stop", "stop-first", "kill", "etcdctl").containsAll(scenarios)) {
+				throw new IllegalArgumentException(
+						"Scenarios are resign, stop, stop-first, kill and etcdctl, not " + scenarios);
 			}
 			Settings settings = new Settings(Integer.parseInt(values.get("runs")), Integer.parseInt(values.get("ttl")),
 					Integer.parseInt(values.get("margin")), List.copyOf(scenarios));

@@ -226,7 +226,8 @@ final class SessionKeyQueue {
 
 	/**
 	 * Wait until nothing that excludes {@code entry} is ahead of it, the session lease is lost, or
-	 * the deadline passes.
+	 * the deadline passes. Each delete of what is ahead means another read, except the delete of the
+	 * only key ahead: the keys older than the entry can only go, so nothing is ahead after it.
 	 * @return {@code true} when nothing is ahead any more (check the session again before trusting it)
 	 */
 	private boolean await(Line line, Entry entry, Deadline deadline) throws InterruptedException {

@@ -210,6 +210,32 @@ abstract class AbstractLockContractTests {
 	}
 
 	@Test
+	void aWaiterThatGivesUpInTheMiddleOfTheLineDoesNotLetTheOneBehindItIn() {
+		// B queues behind the excluders, C behind them and B; B gives up: C still waits for the excluders
+		this.contextRunner.run((a) -> this.contextRunner.run((b) -> this.contextRunner.run((c) -> {
+			String key = "middle";
+			Runnable releaseExcluders = holdExcluders(a, key);
+			long keys = keysUnder(keyPrefix(key));
+			Contender onB = contender(registry(b), key);
+			Contender onC = contender(registry(c), key);
+			Future<Optional<Hold>> bGotIt = actor().submit(() -> onB.tryAcquire(Duration.ofSeconds(3)));
+			await().atMost(Duration.ofSeconds(5)).until(() -> keysUnder(keyPrefix(key)) == keys + 1);
+			Actor waiter = actor();
+			Future<Hold> cGotIt = waiter.submit(onC::acquire);
+			await().atMost(Duration.ofSeconds(5)).until(() -> keysUnder(keyPrefix(key)) == keys + 2);
+
+			assertThat(bGotIt.get(10, TimeUnit.SECONDS)).isEmpty();
+			// B's key gone (C may not be let in already: that is what is checked next)
+			await().atMost(Duration.ofSeconds(5)).until(() -> keysUnder(keyPrefix(key)) <= keys + 1);
+			await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(2)).until(() -> !cGotIt.isDone());
+			releaseExcluders.run();
+			Hold hold = cGotIt.get(10, TimeUnit.SECONDS);
+			waiter.run(hold::release);
+			LockTestSupport.awaitNoKeysUnder(etcd, keyPrefix(key));
+		})));
+	}
+
+	@Test
 	void interruptingAWaiterThrowsInterruptedExceptionAndLeavesNoKey() {
 		this.contextRunner.run((a) -> this.contextRunner.run((b) -> {
 			Runnable releaseExcluders = holdExcluders(a, "interrupted-wait");

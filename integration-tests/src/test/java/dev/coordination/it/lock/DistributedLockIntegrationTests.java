@@ -247,7 +247,7 @@ class DistributedLockIntegrationTests {
 				onA.lock();
 				return onA.fencingToken().getAsLong();
 			});
-			Future<Boolean> bGotIt = actor().submit(() -> onB.tryLock(1500, TimeUnit.MILLISECONDS));
+			Future<Boolean> bGotIt = actor().submit(() -> onB.tryLock(3, TimeUnit.SECONDS));
 			await().atMost(Duration.ofSeconds(5)).until(() -> keysUnder("/locks/middle/") == 2);
 			Future<Boolean> aWasGoneWhenCHeld = actor().submit(() -> {
 				onC.lock();

@@ -56,7 +56,8 @@ import io.etcd.jetcd.watch.WatchEvent;
  * <li>{@code kill}: the leader JVM gets SIGKILL, so its lease has to expire; from the signal;</li>
  * <li>{@code etcdctl}: etcd's Go client: two {@code etcdctl elect} processes in another election,
  * the leader gets SIGTERM (on which {@code etcdctl elect} resigns, as the JVM candidates do on
- * it); from the signal to this JVM reading the successor's first line.</li>
+ * it); from the signal to this JVM reading the successor's first line. The follower gets 200 ms
+ * after its key appears to set up its watch, as a waiting candidate has.</li>
  * </ul>
  * For the SIGTERM scenarios the report also gives, from the signal, when the leader's context
  * started closing (its first {@code ContextClosedEvent} listener), when this JVM's watch saw the
@@ -196,6 +197,9 @@ public final class FailoverMeasurement {
 					}
 					TimeUnit.MILLISECONDS.sleep(5);
 				}
+				// the follower's key exists; its watch on the leader's key comes after it: give it the time
+				// a follower that has waited for a while has had (signalled at once, it took 30 to 60 ms)
+				TimeUnit.MILLISECONDS.sleep(200);
 				long at = leader.terminate();
 				return Duration.ofNanos(follower.awaitLed(Duration.ofSeconds(10)) - at);
 			}

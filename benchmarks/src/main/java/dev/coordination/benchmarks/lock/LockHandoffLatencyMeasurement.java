@@ -85,6 +85,7 @@ public final class LockHandoffLatencyMeasurement {
 			// the first rounds warm up
 			long[] measured = Arrays.copyOfRange(handoffs, 20, handoffs.length);
 			Arrays.sort(measured);
+			if (Boolean.getBoolean("top")) { System.out.println("slowest: " + Arrays.toString(Arrays.copyOfRange(measured, measured.length - 6, measured.length))); }
 			System.out.printf(Locale.ROOT, "put until watch event: p50 %.0f us, p99 %.0f us%n", micros(floor, 0.5),
 					micros(floor, 0.99));
 			System.out.printf(Locale.ROOT, "unlock() on A until B holds: p50 %.0f us, p99 %.0f us (%.2f x floor)%n",

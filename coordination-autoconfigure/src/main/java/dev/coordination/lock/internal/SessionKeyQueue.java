@@ -3,8 +3,9 @@ package dev.coordination.lock.internal;
 import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -246,7 +247,8 @@ final class SessionKeyQueue {
 				case TIMED_OUT -> {
 					return false;
 				}
-				case LOOK_AGAIN -> {
+				case LOOK_AGAIN, CHECK -> {
+					// read again
 				}
 			}
 		}
@@ -285,48 +287,82 @@ final class SessionKeyQueue {
 		long revision = before.getHeader().getRevision();
 		// the keys older than the entry can only go (a key created again is newer): once the only one
 		// is deleted, nothing is ahead, and no read is needed to know it
-		return (line.permits() == 1) ? new Ahead(excluding.get(0).getKey(), null, revision, excluding.size() == 1)
-				: new Ahead(EtcdKeys.bytes(range), rangeEnd(range), revision, false);
+		return (line.permits() == 1)
+				? new Ahead(excluding.get(0).getKey(), null, excluding.get(0).getCreateRevision(), revision,
+						excluding.size() == 1)
+				: new Ahead(EtcdKeys.bytes(range), rangeEnd(range), 0, revision, false);
 	}
 
 	/**
 	 * Wait for a delete of what {@code ahead} names after the revision it was read at.
+	 * <p>
+	 * When etcd has moved on between the read and the creation of the watch, the watch starts behind
+	 * etcd's revision, and etcd hands such a watch the changes it missed only in its next catch-up
+	 * round (every 100 ms). A single key ahead is then read once more: a delete that came in
+	 * between is seen at once instead of up to 100 ms later.
 	 * @return {@link Wait#CLEARED} when the only key ahead was deleted (check the session again before
 	 * trusting it); {@link Wait#LOOK_AGAIN} after another delete, when the watch's history cannot be
 	 * trusted or the session is not valid; {@link Wait#TIMED_OUT} when the deadline passed first
 	 */
 	private Wait awaitDeleted(Ahead ahead, long leaseId, Deadline deadline) throws InterruptedException {
-		CountDownLatch lookAgain = new CountDownLatch(1);
-		AtomicBoolean cleared = new AtomicBoolean();
-		// the listener only records and counts down: it may run on jetcd's thread
+		BlockingQueue<Wait> outcomes = new LinkedBlockingQueue<>();
+		// the listener only hands over what happened: it may run on jetcd's thread
 		try (EtcdWatch watch = EtcdWatch.deletes(this.etcd, ahead.key(), ahead.rangeEnd(), ahead.revision() + 1,
 				Runnable::run, new EtcdWatch.Listener() {
 
 					@Override
 					public void events(List<WatchEvent> events, long revision) {
-						if (ahead.only() && events.stream()
+						boolean cleared = ahead.only() && events.stream()
 							.anyMatch((event) -> event.getEventType() == WatchEvent.EventType.DELETE
-									&& event.getKeyValue().getKey().equals(ahead.key()))) {
-							cleared.set(true);
-						}
-						lookAgain.countDown();
+									&& event.getKeyValue().getKey().equals(ahead.key()));
+						outcomes.add(cleared ? Wait.CLEARED : Wait.LOOK_AGAIN);
 					}
 
 					@Override
 					public void resync(String reason) {
-						lookAgain.countDown();
+						outcomes.add(Wait.LOOK_AGAIN);
+					}
+
+					@Override
+					public void created(long revision) {
+						if (ahead.rangeEnd() == null && revision > ahead.revision()) {
+							outcomes.add(Wait.CHECK);
+						}
 					}
 
 				})) {
 			while (!deadline.passed()) {
-				if (lookAgain.await(Math.min(deadline.leftNanos(), SESSION_CHECK_NANOS), TimeUnit.NANOSECONDS)) {
-					return cleared.get() ? Wait.CLEARED : Wait.LOOK_AGAIN;
+				Wait outcome = outcomes.poll(Math.min(deadline.leftNanos(), SESSION_CHECK_NANOS), TimeUnit.NANOSECONDS);
+				if (outcome == Wait.CHECK) {
+					if (!stillThere(ahead)) {
+						return ahead.only() ? Wait.CLEARED : Wait.LOOK_AGAIN;
+					}
 				}
-				if (!this.session.isValid(leaseId)) {
+				else if (outcome != null) {
+					return outcome;
+				}
+				else if (!this.session.isValid(leaseId)) {
 					return Wait.LOOK_AGAIN;
 				}
 			}
 			return Wait.TIMED_OUT;
+		}
+	}
+
+	/**
+	 * Whether the single key {@code ahead} names is still the key read then (same create revision);
+	 * {@code true} when etcd does not answer, so the watch goes on deciding.
+	 */
+	private boolean stillThere(Ahead ahead) {
+		try {
+			List<KeyValue> kvs = this.etcd.call("look at " + EtcdKeys.string(ahead.key()), () -> this.etcd.getClient()
+				.getKVClient()
+				.get(ahead.key(), GetOption.builder().withKeysOnly(true).build()))
+				.getKvs();
+			return !kvs.isEmpty() && kvs.get(0).getCreateRevision() == ahead.createRevision();
+		}
+		catch (EtcdAccessException ex) {
+			return true;
 		}
 	}
 
@@ -536,10 +572,12 @@ final class SessionKeyQueue {
 	 *
 	 * @param key the key, or the start of the range
 	 * @param rangeEnd the end of the range, or {@code null} for the key alone
+	 * @param createRevision the create revision of the key alone, {@code 0} for a range
 	 * @param revision the revision it was read at
 	 * @param only whether {@code key} is the only key ahead: its delete leaves nothing ahead
 	 */
-	private record Ahead(ByteSequence key, @Nullable ByteSequence rangeEnd, long revision, boolean only) {
+	private record Ahead(ByteSequence key, @Nullable ByteSequence rangeEnd, long createRevision, long revision,
+			boolean only) {
 	}
 
 	/**
@@ -554,7 +592,10 @@ final class SessionKeyQueue {
 		LOOK_AGAIN,
 
 		/** The deadline passed. */
-		TIMED_OUT
+		TIMED_OUT,
+
+		/** etcd was past the read's revision when it created the watch: look at the key ahead. */
+		CHECK
 
 	}
 

@@ -119,6 +119,62 @@ class DistributedLockIntegrationTests {
 	}
 
 	@Test
+	void handOffsWhileEtcdIsBusyWithOtherWritesNeverOverlap() {
+		// other writes move etcd past a waiter's read before its watch exists, so waiters look at the
+		// key ahead again instead of trusting the watch alone: that look must never let one in early
+		this.contextRunner.run((a) -> this.contextRunner.run((b) -> {
+			List<AssertableApplicationContext> contexts = List.of(a, b);
+			contexts.forEach(DistributedLockIntegrationTests::awaitSession);
+			AtomicBoolean writing = new AtomicBoolean(true);
+			AtomicInteger inside = new AtomicInteger();
+			AtomicBoolean overlap = new AtomicBoolean();
+			int perInstance = 60;
+			ExecutorService threads = Executors.newFixedThreadPool(3);
+			try {
+				EtcdTemplate noise = a.getBean(EtcdTemplate.class);
+				Future<?> writer = threads.submit(() -> {
+					for (long i = 0; writing.get(); i++) {
+						noise.put("/test/noise", Long.toString(i));
+					}
+					return null;
+				});
+				List<Future<?>> workers = new ArrayList<>();
+				for (AssertableApplicationContext context : contexts) {
+					workers.add(threads.submit(() -> {
+						DistributedLock lock = context.getBean(DistributedLockRegistry.class).obtain("busy");
+						for (int i = 0; i < perInstance; i++) {
+							lock.lock();
+							try {
+								if (inside.incrementAndGet() > 1) {
+									overlap.set(true);
+								}
+								// work inside, long enough for the other instance to queue behind this hold
+								TimeUnit.MILLISECONDS.sleep(2);
+								inside.decrementAndGet();
+							}
+							finally {
+								lock.unlock();
+							}
+						}
+						return null;
+					}));
+				}
+				for (Future<?> worker : workers) {
+					worker.get(90, TimeUnit.SECONDS);
+				}
+				writing.set(false);
+				writer.get(10, TimeUnit.SECONDS);
+			}
+			finally {
+				writing.set(false);
+				threads.shutdownNow();
+			}
+			assertThat(overlap).isFalse();
+			LockTestSupport.awaitNoKeysUnder(etcd, "/locks/busy/");
+		}));
+	}
+
+	@Test
 	void reentrantAndSameInstanceHandOffKeepTheEtcdKey() {
 		this.contextRunner.run((context) -> {
 			awaitSession(context);

@@ -29,9 +29,10 @@ import org.springframework.core.annotation.Order;
  * A candidate JVM of {@link FailoverMeasurement}: an application with the starter's etcd, session
  * and election auto-configurations that campaigns in election {@code default}.
  * <p>
- * It prints {@code READY <pid>}, {@code GRANTED <token> <nanoTime>} and
- * {@code REVOKED <token> <reason> <nanoTime>} and, as its context starts closing, {@code CLOSING <nanoTime>} on stdout ({@code System.nanoTime()} is one clock for
- * all processes of a Linux host). A {@code RESIGN} line on stdin makes it print
+ * It prints {@code READY <pid>}, {@code GRANTED <token> <nanoTime>},
+ * {@code REVOKED <token> <reason> <nanoTime>} and, as its context starts closing,
+ * {@code CLOSING <nanoTime>} on stdout ({@code System.nanoTime()} is one clock for all processes of
+ * a Linux host). A {@code RESIGN} line on stdin makes it print
  * {@code RESIGNING <nanoTime>}, call {@link LeaderElection#resign()}, and print
  * {@code RESIGNED <nanoTime>}. It exits when stdin closes, that is when the measurement is gone.
  */

@@ -364,7 +364,6 @@ public final class FailoverMeasurement {
 						if (createRevision != null) {
 							this.deletedAt.put(createRevision, System.nanoTime());
 						}
-						this.monitor.notifyAll();
 					}
 					else {
 						this.keys.put(key, kv.getCreateRevision());

@@ -248,7 +248,7 @@ final class SessionKeyQueue {
 					return false;
 				}
 				case LOOK_AGAIN, CHECK -> {
-					// read again
+					// read again (CHECK stays inside awaitDeleted)
 				}
 			}
 		}
@@ -594,7 +594,10 @@ final class SessionKeyQueue {
 		/** The deadline passed. */
 		TIMED_OUT,
 
-		/** etcd was past the read's revision when it created the watch: look at the key ahead. */
+		/**
+		 * etcd was past the read's revision when it created the watch: look at the key ahead. Only
+		 * passed from the watch's listener to {@code awaitDeleted}, never returned by it.
+		 */
 		CHECK
 
 	}

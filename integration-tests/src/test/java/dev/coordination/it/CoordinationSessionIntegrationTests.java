@@ -30,11 +30,14 @@ import io.micrometer.core.instrument.binder.MeterBinder;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.health.contributor.Status;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.context.ApplicationContext;
 import org.springframework.context.ApplicationEvent;
 import org.springframework.context.ApplicationListener;
@@ -46,6 +49,7 @@ import static org.awaitility.Awaitility.await;
  * The coordination session against a real etcd that is paused (SIGSTOP), killed, restarted and
  * whose lease is revoked behind the session's back.
  */
+@ExtendWith(OutputCaptureExtension.class)
 class CoordinationSessionIntegrationTests {
 
 	private static final Duration TTL = Duration.ofSeconds(3);
@@ -293,6 +297,23 @@ class CoordinationSessionIntegrationTests {
 			assertThat(second).isNotEqualTo(first);
 			await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(2)).until(() -> session.leaseId() == second);
 			assertThat(remainingTtl(second)).isPositive();
+		});
+	}
+
+	@Test
+	void aGrantThatFailsAfterALossSaysTheSessionIsBeingRenewedNotStarted(CapturedOutput output) {
+		// keep-alives wait longer than the lease's window: the loss comes before any of them fails
+		this.contextRunner.withPropertyValues("coordination.etcd.request-timeout=4s").run((context) -> {
+			EtcdSession session = validSession(context);
+			Events events = Events.of(session);
+			member().pause();
+			events.awaitFirst("lost", TTL.plusSeconds(1));
+			// the new lease's grant waits for the request timeout, then fails
+			await().atMost(Duration.ofSeconds(8))
+				.until(() -> output.getOut().contains("Cannot renew the coordination session (grant a new lease): "));
+			assertThat(output.getOut()).doesNotContain("Cannot start the coordination session");
+			member().resume();
+			events.awaitFirst("renewed", Duration.ofSeconds(10));
 		});
 	}
 

@@ -394,8 +394,10 @@ public class EtcdLeaderElection implements LeaderElection, LeaseListener {
 			return;
 		}
 		this.running = false;
-		this.session.removeLeaseListener(this);
+		// the key first, the rest after: a successor waits for the delete. Session events that arrive
+		// meanwhile campaign no more (not running), and a lost lease revokes what is left as usual.
 		await(submit(() -> withdraw(this.candidacy, RevocationReason.SHUTDOWN)));
+		this.session.removeLeaseListener(this);
 		this.view.stop();
 		this.executor.shutdownNow();
 	}

@@ -183,7 +183,15 @@ public class EtcdLeaderElections
 	@Override
 	public synchronized void stop() {
 		this.running = false;
-		this.elections.values().parallelStream().forEach(EtcdLeaderElection::stop);
+		List<EtcdLeaderElection> elections = List.copyOf(this.elections.values());
+		if (elections.size() == 1) {
+			// the usual case, on the closing thread without a stream's set-up: a hand-over waits for it
+			elections.get(0).stop();
+		}
+		else {
+			// each waits for its delete: together
+			elections.parallelStream().forEach(EtcdLeaderElection::stop);
+		}
 	}
 
 	@Override

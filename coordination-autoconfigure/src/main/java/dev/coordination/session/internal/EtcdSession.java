@@ -373,7 +373,9 @@ public class EtcdSession implements CoordinationSession, SmartLifecycle {
 		this.lastError = failure.getMessage();
 		this.lastErrorWords = FailureDescription.describe(failure, this.etcd);
 		if (previous == null) {
-			logger.warn("Cannot start the coordination session (grant a lease): " + this.lastErrorWords
+			// after a loss (also one during shutdown) the session is not starting: say what it does
+			logger.warn((this.granted ? "Cannot renew the coordination session (grant a new lease): "
+					: "Cannot start the coordination session (grant a lease): ") + this.lastErrorWords
 					+ "; retrying until etcd answers, elections, locks and the registration wait for it");
 			if (logger.isDebugEnabled()) {
 				logger.debug("Cannot grant a coordination session lease", failure);

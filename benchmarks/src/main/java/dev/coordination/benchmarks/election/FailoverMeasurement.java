@@ -51,13 +51,20 @@ import io.etcd.jetcd.watch.WatchEvent;
  * <li>{@code stop}: the leader JVM gets SIGTERM (Spring closes the context: the election resigns,
  * the session revokes its lease); from the signal. Before each run both candidates have led and
  * resigned once, as long-running instances have (a replaced candidate costs two resigns first);</li>
- * <li>{@code stop-first}: the same without that: the successor is a JVM that started a moment ago
+ * <li>{@code stop-locks}: as {@code stop}, and before the run each candidate has also taken and
+ * released {@code --lock-rounds} distinct locks (2,000 by default), as an instance that has run that
+ * many {@code @DistributedLocked} calls has: a lock's release is the same guarded delete as the
+ * election's withdrawal, so that path is compiled, not interpreted;</li>
+ * <li>{@code stop-first}: the same as {@code stop} without the resigns: the successor is a JVM that started a moment ago
  * and never led, the leader never resigned, as in the first hand-over of a rolling restart;</li>
  * <li>{@code kill}: the leader JVM gets SIGKILL, so its lease has to expire; from the signal;</li>
  * <li>{@code etcdctl}: etcd's Go client: two {@code etcdctl elect} processes in another election,
  * the leader gets SIGTERM (on which {@code etcdctl elect} resigns, as the JVM candidates do on
  * it); from the signal to this JVM reading the successor's first line. The follower gets 200 ms
  * after its key appears to set up its watch, as a waiting candidate has.</li>
+ * <li>{@code jvm}: no election: a JVM with one shutdown hook and nothing else
+ * ({@link ShutdownHookProbe}, same JVM flags as the candidates) gets SIGTERM; from the signal to
+ * the hook printing. What any JVM takes before application code can react to the signal.</li>
  * </ul>
  * For the SIGTERM scenarios the report also gives, from the signal, when the leader's context
  * started closing (its first {@code ContextClosedEvent} listener), when this JVM's watch saw the
@@ -69,7 +76,8 @@ import io.etcd.jetcd.watch.WatchEvent;
  * each scenario and writes them to {@code failover-results.txt} next to the jar.
  * <p>
  * Arguments: {@code --runs=15}, {@code --ttl=2} (session TTL in seconds), {@code --margin=500}
- * (safety margin in milliseconds), {@code --scenarios=resign,stop,stop-first,kill,etcdctl}.
+ * (safety margin in milliseconds), {@code --lock-rounds=2000},
+ * {@code --scenarios=resign,stop,stop-locks,stop-first,kill,etcdctl,jvm}.
  */
 public final class FailoverMeasurement {
 
@@ -148,9 +156,15 @@ public final class FailoverMeasurement {
 						warmUp();
 						yield stop(scenario, false);
 					}
+					case "stop-locks" -> {
+						warmUp();
+						takeLocks();
+						yield stop(scenario, false);
+					}
 					case "stop-first" -> stop(scenario, false);
 					case "kill" -> stop(scenario, true);
 					case "etcdctl" -> etcdctl(client);
+					case "jvm" -> shutdownHook();
 					default -> throw new IllegalArgumentException("Unknown scenario " + scenario);
 				};
 				times.add(failover);
@@ -220,6 +234,55 @@ public final class FailoverMeasurement {
 	}
 
 	/**
+	 * From SIGTERM to the shutdown hook of a JVM that has nothing else ({@link ShutdownHookProbe}).
+	 */
+	private Duration shutdownHook() {
+		List<String> command = List.of(ProcessHandle.current().info().command().orElseThrow(), "-XX:TieredStopAtLevel=1",
+				"-XX:+UseSerialGC", "-Xmx256m", "-cp", System.getProperty("java.class.path"),
+				ShutdownHookProbe.class.getName());
+		Process process = null;
+		try {
+			process = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+			BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+			CompletableFuture<String> ready = CompletableFuture.supplyAsync(() -> readLine(in));
+			if (!"READY".equals(ready.get(30, TimeUnit.SECONDS))) {
+				throw new IllegalStateException("The shutdown hook probe did not start");
+			}
+			// as long as the candidates have been up before a stop, roughly
+			TimeUnit.MILLISECONDS.sleep(1000);
+			long at = System.nanoTime();
+			// through the handle: Process.destroy() would also close the pipes
+			process.toHandle().destroy();
+			String hook = CompletableFuture.supplyAsync(() -> readLine(in)).get(10, TimeUnit.SECONDS);
+			if (hook == null || !hook.startsWith("HOOK ")) {
+				throw new IllegalStateException("The shutdown hook probe printed " + hook + " instead of HOOK");
+			}
+			return Duration.ofNanos(Long.parseLong(hook.substring(5)) - at);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new IllegalStateException("Interrupted", ex);
+		}
+		catch (IOException | ExecutionException | TimeoutException ex) {
+			throw new IllegalStateException("Shutdown hook probe failed: " + ex.getMessage(), ex);
+		}
+		finally {
+			if (process != null) {
+				process.destroyForcibly();
+			}
+		}
+	}
+
+	private static String readLine(BufferedReader in) {
+		try {
+			return in.readLine();
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+	}
+
+	/**
 	 * Let every candidate lead and resign once, as long-running instances have: the leader resigns
 	 * until each candidate has resigned (two resigns after a candidate was replaced).
 	 */
@@ -236,6 +299,25 @@ public final class FailoverMeasurement {
 			resign();
 			synchronized (this.monitor) {
 				leader.resigned();
+			}
+		}
+	}
+
+	/**
+	 * Let every candidate that has not done so yet take and release {@code --lock-rounds} locks.
+	 */
+	private void takeLocks() {
+		List<Candidate> cold;
+		synchronized (this.monitor) {
+			cold = this.candidates.stream().filter((candidate) -> !candidate.hasTakenLocks()).toList();
+		}
+		for (Candidate candidate : cold) {
+			int from = lineCount();
+			candidate.send("LOCKS " + this.settings.lockRounds());
+			awaitLine(from, (line) -> line.candidate() == candidate && line.kind().equals("LOCKED"),
+					Duration.ofSeconds(120));
+			synchronized (this.monitor) {
+				candidate.tookLocks();
 			}
 		}
 	}
@@ -445,11 +527,11 @@ public final class FailoverMeasurement {
 				ZonedDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'")),
 				Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"), etcd.description(),
 				settings.ttlSeconds(), settings.marginMillis()));
-		report.append(String.format(Locale.ROOT, "%-14s %4s %9s %9s %9s %9s%n", "failover", "runs", "min ms", "p50 ms",
+		report.append(String.format(Locale.ROOT, "%-20s %4s %9s %9s %9s %9s%n", "failover", "runs", "min ms", "p50 ms",
 				"p99 ms", "max ms"));
 		results.forEach((scenario, times) -> {
 			List<Long> nanos = times.stream().map(Duration::toNanos).sorted().toList();
-			report.append(String.format(Locale.ROOT, "%-14s %4d %9.1f %9.1f %9.1f %9.1f%n", label(scenario), nanos.size(),
+			report.append(String.format(Locale.ROOT, "%-20s %4d %9.1f %9.1f %9.1f %9.1f%n", label(scenario), nanos.size(),
 					nanos.get(0) / 1e6, percentile(nanos, 50) / 1e6, percentile(nanos, 99) / 1e6,
 					nanos.get(nanos.size() - 1) / 1e6));
 		});
@@ -468,9 +550,11 @@ public final class FailoverMeasurement {
 		return switch (scenario) {
 			case "resign" -> "resign()";
 			case "stop" -> "SIGTERM";
+			case "stop-locks" -> "SIGTERM, after locks";
 			case "stop-first" -> "SIGTERM, first";
 			case "kill" -> "SIGKILL";
 			case "etcdctl" -> "etcdctl";
+			case "jvm" -> "JVM hook only";
 			default -> scenario;
 		};
 	}
@@ -520,6 +604,8 @@ public final class FailoverMeasurement {
 
 		private boolean resigned;
 
+		private boolean tookLocks;
+
 		Candidate(String name, Process process) {
 			this.name = name;
 			this.process = process;
@@ -540,6 +626,14 @@ public final class FailoverMeasurement {
 
 		void resigned() {
 			this.resigned = true;
+		}
+
+		boolean hasTakenLocks() {
+			return this.tookLocks;
+		}
+
+		void tookLocks() {
+			this.tookLocks = true;
 		}
 
 		boolean isReady() {
@@ -658,30 +752,34 @@ public final class FailoverMeasurement {
 	 * @param marginMillis their safety margin
 	 * @param scenarios {@code resign}, {@code stop}, {@code stop-first}, {@code kill}, {@code etcdctl}
 	 */
-	record Settings(int runs, int ttlSeconds, int marginMillis, List<String> scenarios) {
+	record Settings(int runs, int ttlSeconds, int marginMillis, int lockRounds, List<String> scenarios) {
 
 		static Settings parse(String[] args) {
 			Map<String, String> values = new LinkedHashMap<>(
-					Map.of("runs", "15", "ttl", "2", "margin", "500", "scenarios", "resign,stop,stop-first,kill,etcdctl"));
+					Map.of("runs", "15", "ttl", "2", "margin", "500", "lock-rounds", "2000", "scenarios",
+							"resign,stop,stop-locks,stop-first,kill,etcdctl,jvm"));
 			for (String arg : args) {
 				int equals = arg.indexOf('=');
 				String name = (arg.startsWith("--") && equals > 2) ? arg.substring(2, equals) : null;
 				if (name == null || !values.containsKey(name)) {
 					throw new IllegalArgumentException("Unknown argument " + arg
-							+ "; use --runs=15 --ttl=2 --margin=500 --scenarios=resign,stop,stop-first,kill,etcdctl");
+							+ "; use --runs=15 --ttl=2 --margin=500 --lock-rounds=2000"
+							+ " --scenarios=resign,stop,stop-locks,stop-first,kill,etcdctl,jvm");
 				}
 				values.put(name, arg.substring(equals + 1));
 			}
 			List<String> scenarios = Arrays.asList(values.get("scenarios").split(","));
-			if (!List.of("resign", "stop", "stop-first", "kill", "etcdctl").containsAll(scenarios)) {
+			if (!List.of("resign", "stop", "stop-locks", "stop-first", "kill", "etcdctl", "jvm").containsAll(scenarios)) {
 				throw new IllegalArgumentException(
-						"Scenarios are resign, stop, stop-first, kill and etcdctl, not " + scenarios);
+						"Scenarios are resign, stop, stop-locks, stop-first, kill, etcdctl and jvm, not " + scenarios);
 			}
 			Settings settings = new Settings(Integer.parseInt(values.get("runs")), Integer.parseInt(values.get("ttl")),
-					Integer.parseInt(values.get("margin")), List.copyOf(scenarios));
+					Integer.parseInt(values.get("margin")), Integer.parseInt(values.get("lock-rounds")),
+					List.copyOf(scenarios));
 			if (settings.runs() < 1 || settings.ttlSeconds() < 2 || settings.marginMillis() <= 0
-					|| settings.marginMillis() >= settings.ttlSeconds() * 1000) {
-				throw new IllegalArgumentException("Need runs >= 1, ttl >= 2 and 0 < margin < ttl: " + settings);
+					|| settings.marginMillis() >= settings.ttlSeconds() * 1000 || settings.lockRounds() < 1) {
+				throw new IllegalArgumentException(
+						"Need runs >= 1, ttl >= 2, 0 < margin < ttl and lock-rounds >= 1: " + settings);
 			}
 			return settings;
 		}

@@ -16,6 +16,7 @@ import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
@@ -101,6 +102,16 @@ class ChaosIT {
 	private static final long DEFAULT_SEED = 20261124L;
 
 	private static final Duration CONFIG_SPACING = Duration.ofMillis(100);
+
+	/**
+	 * How long {@link Fault#PAUSE_MEMBER} stops a member: well under what a lease has left at the raft
+	 * leader when it stops ({@code TTL} minus one keep-alive interval, 3.5 s here). A raft leader
+	 * stopped for longer can revoke leases when it resumes, before it learns it was replaced
+	 * (etcd#15247): the README lists "etcd expires a lease no earlier than its TTL" as an assumption,
+	 * and a run on etcd 3.5.16 with a 5.1 s pause saw such a revocation let two leaders overlap for
+	 * 16 ms. That fault is etcd's, not the starter's; this one tests a stopped member.
+	 */
+	private static final Duration MEMBER_PAUSE = Duration.ofSeconds(2);
 
 	private static final int SHARDS = 8;
 
@@ -291,12 +302,22 @@ class ChaosIT {
 		FaultEntry entry = fault(Fault.PAUSE_MEMBER, "SIGSTOP etcd " + member.name() + (leader ? " (raft leader)" : ""));
 		this.unavailableMembers.add(victim);
 		member.pause();
-		writeConfig();
-		scheduledDelay(Duration.ofSeconds(3));
-		member.resume();
-		this.unavailableMembers.remove(victim);
+		long pausedAt = System.nanoTime();
+		// resumed on time even while the write waits for a new raft leader (it took 2.1 s once, and a
+		// pause of 3 s after it outlived the leases the stopped leader knew of)
+		CompletableFuture<Long> resumed = CompletableFuture.supplyAsync(() -> {
+			member.resume();
+			return System.nanoTime();
+		}, CompletableFuture.delayedExecutor(MEMBER_PAUSE.toNanos(), TimeUnit.NANOSECONDS));
+		try {
+			writeConfig();
+		}
+		finally {
+			long resumedAt = resumed.join();
+			this.unavailableMembers.remove(victim);
+			entry.end(resumedAt, "resumed after " + TimeUnit.NANOSECONDS.toMillis(resumedAt - pausedAt) + " ms");
+		}
 		etcd.cluster().awaitHealthy(Duration.ofSeconds(20));
-		entry.end(System.nanoTime(), "resumed");
 	}
 
 	private void pauseCluster() {
@@ -785,7 +806,7 @@ class ChaosIT {
 		MEMBER_LOSS_FOLLOWER,
 
 		/**
-		 * SIGSTOP one etcd member for 3 s.
+		 * SIGSTOP one etcd member for {@link ChaosIT#MEMBER_PAUSE}.
 		 */
 		PAUSE_MEMBER,
 

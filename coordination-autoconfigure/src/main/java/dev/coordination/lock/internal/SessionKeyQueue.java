@@ -247,8 +247,8 @@ final class SessionKeyQueue {
 				case TIMED_OUT -> {
 					return false;
 				}
-				case LOOK_AGAIN, CHECK -> {
-					// read again (CHECK stays inside awaitDeleted)
+				case LOOK_AGAIN -> {
+					// read again
 				}
 			}
 		}
@@ -305,7 +305,7 @@ final class SessionKeyQueue {
 	 * trusted or the session is not valid; {@link Wait#TIMED_OUT} when the deadline passed first
 	 */
 	private Wait awaitDeleted(Ahead ahead, long leaseId, Deadline deadline) throws InterruptedException {
-		BlockingQueue<Wait> outcomes = new LinkedBlockingQueue<>();
+		BlockingQueue<Signal> signals = new LinkedBlockingQueue<>();
 		// the listener only hands over what happened: it may run on jetcd's thread
 		try (EtcdWatch watch = EtcdWatch.deletes(this.etcd, ahead.key(), ahead.rangeEnd(), ahead.revision() + 1,
 				Runnable::run, new EtcdWatch.Listener() {
@@ -315,34 +315,42 @@ final class SessionKeyQueue {
 						boolean cleared = ahead.only() && events.stream()
 							.anyMatch((event) -> event.getEventType() == WatchEvent.EventType.DELETE
 									&& event.getKeyValue().getKey().equals(ahead.key()));
-						outcomes.add(cleared ? Wait.CLEARED : Wait.LOOK_AGAIN);
+						signals.add(cleared ? Signal.CLEARED : Signal.DELETED);
 					}
 
 					@Override
 					public void resync(String reason) {
-						outcomes.add(Wait.LOOK_AGAIN);
+						signals.add(Signal.DELETED);
 					}
 
 					@Override
 					public void created(long revision) {
 						if (ahead.rangeEnd() == null && revision > ahead.revision()) {
-							outcomes.add(Wait.CHECK);
+							signals.add(Signal.BEHIND);
 						}
 					}
 
 				})) {
 			while (!deadline.passed()) {
-				Wait outcome = outcomes.poll(Math.min(deadline.leftNanos(), SESSION_CHECK_NANOS), TimeUnit.NANOSECONDS);
-				if (outcome == Wait.CHECK) {
-					if (!stillThere(ahead)) {
-						return ahead.only() ? Wait.CLEARED : Wait.LOOK_AGAIN;
+				Signal signal = signals.poll(Math.min(deadline.leftNanos(), SESSION_CHECK_NANOS), TimeUnit.NANOSECONDS);
+				if (signal == null) {
+					if (!this.session.isValid(leaseId)) {
+						return Wait.LOOK_AGAIN;
 					}
+					continue;
 				}
-				else if (outcome != null) {
-					return outcome;
-				}
-				else if (!this.session.isValid(leaseId)) {
-					return Wait.LOOK_AGAIN;
+				switch (signal) {
+					case CLEARED -> {
+						return Wait.CLEARED;
+					}
+					case DELETED -> {
+						return Wait.LOOK_AGAIN;
+					}
+					case BEHIND -> {
+						if (!stillThere(ahead)) {
+							return ahead.only() ? Wait.CLEARED : Wait.LOOK_AGAIN;
+						}
+					}
 				}
 			}
 			return Wait.TIMED_OUT;
@@ -355,11 +363,9 @@ final class SessionKeyQueue {
 	 */
 	private boolean stillThere(Ahead ahead) {
 		try {
-			List<KeyValue> kvs = this.etcd.call("look at " + EtcdKeys.string(ahead.key()), () -> this.etcd.getClient()
-				.getKVClient()
-				.get(ahead.key(), GetOption.builder().withKeysOnly(true).build()))
-				.getKvs();
-			return !kvs.isEmpty() && kvs.get(0).getCreateRevision() == ahead.createRevision();
+			return this.etcd.get(EtcdKeys.string(ahead.key()))
+				.map((kv) -> kv.getCreateRevision() == ahead.createRevision())
+				.orElse(false);
 		}
 		catch (EtcdAccessException ex) {
 			return true;
@@ -592,13 +598,23 @@ final class SessionKeyQueue {
 		LOOK_AGAIN,
 
 		/** The deadline passed. */
-		TIMED_OUT,
+		TIMED_OUT
 
-		/**
-		 * etcd was past the read's revision when it created the watch: look at the key ahead. Only
-		 * passed from the watch's listener to {@code awaitDeleted}, never returned by it.
-		 */
-		CHECK
+	}
+
+	/**
+	 * What the watch's listener hands to the waiting thread.
+	 */
+	private enum Signal {
+
+		/** The only key ahead was deleted. */
+		CLEARED,
+
+		/** Another key was deleted, or the watch's history cannot be trusted. */
+		DELETED,
+
+		/** etcd was past the read's revision when it created the watch: look at the key ahead. */
+		BEHIND
 
 	}
 

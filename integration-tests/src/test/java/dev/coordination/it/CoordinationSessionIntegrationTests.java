@@ -13,6 +13,7 @@ import dev.coordination.autoconfigure.etcd.EtcdAutoConfiguration;
 import dev.coordination.autoconfigure.session.SessionAutoConfiguration;
 import dev.coordination.autoconfigure.session.SessionHealthContributorAutoConfiguration;
 import dev.coordination.etcd.internal.CoordinationMeterNames;
+import dev.coordination.etcd.internal.EtcdKeys;
 import dev.coordination.session.SessionInfo;
 import dev.coordination.session.SessionListener;
 import dev.coordination.session.SessionLossReason;
@@ -297,6 +298,25 @@ class CoordinationSessionIntegrationTests {
 			assertThat(second).isNotEqualTo(first);
 			await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(2)).until(() -> session.leaseId() == second);
 			assertThat(remainingTtl(second)).isPositive();
+		});
+	}
+
+	@Test
+	void stoppedSessionStartedAgainIsStartedNotRenewed(CapturedOutput output) {
+		this.contextRunner.withBean(MeterRegistry.class, SimpleMeterRegistry::new).run((context) -> {
+			EtcdSession session = validSession(context);
+			Events events = Events.of(session);
+			session.stop();
+			session.start();
+			await().atMost(Duration.ofSeconds(5)).until(session::isValid);
+			long second = session.leaseId();
+			await().atMost(Duration.ofSeconds(1))
+				.until(() -> events.all("granted").stream().anyMatch((event) -> event.leaseId() == second));
+			assertThat(events.all("renewed")).isEmpty();
+			assertThat(context.getBean(MeterRegistry.class).counter(CoordinationMeterNames.SESSION_RENEWALS).count())
+				.isZero();
+			assertThat(output.getOut()).contains("Started coordination session with lease " + EtcdKeys.leaseHex(second))
+				.doesNotContain("Renewed coordination session");
 		});
 	}
 

@@ -257,7 +257,11 @@ public class EtcdSession implements CoordinationSession, SmartLifecycle {
 			this.generation++;
 			this.running = true;
 			this.firstLease = firstLease;
-			execute(this::grant);
+			execute(() -> {
+				// started again after a stop: its first lease is a start, not a renewal after a loss
+				this.granted = false;
+				grant();
+			});
 		}
 		await(firstLease, this.etcd.getRequestTimeout());
 	}

@@ -315,12 +315,12 @@ final class SessionKeyQueue {
 						boolean cleared = ahead.only() && events.stream()
 							.anyMatch((event) -> event.getEventType() == WatchEvent.EventType.DELETE
 									&& event.getKeyValue().getKey().equals(ahead.key()));
-						signals.add(cleared ? Signal.CLEARED : Signal.DELETED);
+						signals.add(cleared ? Signal.CLEARED : Signal.CHANGED);
 					}
 
 					@Override
 					public void resync(String reason) {
-						signals.add(Signal.DELETED);
+						signals.add(Signal.CHANGED);
 					}
 
 					@Override
@@ -343,7 +343,7 @@ final class SessionKeyQueue {
 					case CLEARED -> {
 						return Wait.CLEARED;
 					}
-					case DELETED -> {
+					case CHANGED -> {
 						return Wait.LOOK_AGAIN;
 					}
 					case BEHIND -> {
@@ -611,7 +611,7 @@ final class SessionKeyQueue {
 		CLEARED,
 
 		/** Another key was deleted, or the watch's history cannot be trusted. */
-		DELETED,
+		CHANGED,
 
 		/** etcd was past the read's revision when it created the watch: look at the key ahead. */
 		BEHIND

@@ -3,7 +3,6 @@ package dev.coordination.benchmarks.startup;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -115,7 +114,9 @@ public final class StartupMeasurement {
 			variants.forEach((variant) -> with.put(variant, arguments(variant, etcd.endpointsAsString())));
 			// one start of each first, not counted: the page cache holds the jars afterwards
 			start(without);
-			with.values().forEach(StartupMeasurement::startUnchecked);
+			for (List<String> arguments : with.values()) {
+				start(arguments);
+			}
 			List<Run> plain = new ArrayList<>();
 			Map<String, List<Run>> starter = new LinkedHashMap<>();
 			for (int run = 1; run <= runs; run++) {
@@ -134,19 +135,6 @@ public final class StartupMeasurement {
 			System.out.println();
 			System.out.print(report);
 			System.out.println("Written to " + file.toAbsolutePath().normalize());
-		}
-	}
-
-	private static Run startUnchecked(List<String> arguments) {
-		try {
-			return start(arguments);
-		}
-		catch (IOException ex) {
-			throw new UncheckedIOException(ex);
-		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
-			throw new IllegalStateException(ex);
 		}
 	}
 
